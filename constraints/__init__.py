@@ -1,0 +1,41 @@
+"""The planning rules, one module each; ``RULES`` lists them hard rules first.
+
+Adding a rule means one new module exposing ``RULE``, one line here and one test file.
+"""
+
+from __future__ import annotations
+
+from constraints import (
+    availability,
+    coverage,
+    deployment_limit,
+    eligibility,
+    fairness,
+    one_at_a_time,
+    preferences,
+    rest,
+    skill_mix,
+)
+from constraints.base import Penalty, Rule
+
+__all__ = ["RULES", "Penalty", "Rule", "rule_named"]
+
+RULES: tuple[Rule, ...] = (
+    coverage.RULE,
+    one_at_a_time.RULE,
+    rest.RULE,
+    availability.RULE,
+    eligibility.RULE,
+    skill_mix.RULE,
+    deployment_limit.RULE,
+    fairness.RULE,
+    preferences.RULE,
+)
+
+
+def rule_named(name: str) -> Rule:
+    """The rule called ``name``; raises KeyError naming the known rules otherwise."""
+    for rule in RULES:
+        if rule.name == name:
+            return rule
+    raise KeyError(f"unknown rule '{name}'; known: {', '.join(r.name for r in RULES)}")

@@ -1,0 +1,51 @@
+"""The shape every rule module shares, so the solver and the validator can treat rules alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
+    from constraints.variables import Variables
+    from rotation.domain import Instance, Officer, Posting
+    from rotation.plan import Plan, Violation
+
+__all__ = ["Penalty", "Rule"]
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """A named soft term: ``expr`` is already multiplied by its weight."""
+
+    rule: str
+    expr: Any
+
+
+def _no_encoding(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
+    return []
+
+
+def _no_violations(inst: Instance, plan: Plan) -> list[Violation]:
+    return []
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One planning rule: its CP-SAT encoding and its solver-free checker, side by side.
+
+    ``allows`` lets a rule forbid an (officer, posting, start month) before any variable exists,
+    which keeps models small; ``add`` posts constraints and returns soft penalty terms; ``check``
+    finds hard violations in a finished plan; ``cost`` recomputes the rule's share of the objective
+    from a plan, independently of the model.
+    """
+
+    name: str
+    hard: bool
+    summary: str
+    add: Callable[[cp_model.CpModel, Variables, Instance], list[Penalty]] = _no_encoding
+    check: Callable[[Instance, Plan], list[Violation]] = _no_violations
+    cost: Callable[[Instance, Plan], int] | None = None
+    allows: Callable[[Instance, Officer, Posting, int], bool] | None = None

@@ -1,0 +1,79 @@
+"""Coverage: each posting has between its minimum and maximum officers in every month.
+
+The maximum is hard. The minimum is soft with a dominant weight (``weights.unmet_demand`` per
+officer short per month), so an over-asked case still gets a plan and the shortfall is reported
+instead of silently dropped. Officers whose past deployment continues into the horizon count
+where they serve. Months that no demand row covers are closed (minimum and maximum 0).
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from constraints.base import Penalty, Rule
+from constraints.facts import presence
+from constraints.variables import Variables
+from rotation.domain import Instance
+from rotation.plan import Plan, Shortfall, Violation
+
+NAME = "coverage"
+
+
+def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
+    shortfalls = []
+    for p in inst.postings:
+        for t in inst.months:
+            lo, hi = inst.demand(p.id, t)
+            fixed = len(inst.carried_over.get((p.id, t), ()))
+            present = sum(var for _, var in v.present(p.id, t))
+            model.add(present + fixed <= hi)
+            need = lo - fixed
+            if need > 0:
+                short = model.new_int_var(0, need, f"short[{p.id},{t}]")
+                model.add(present + short >= need)
+                shortfalls.append(short)
+    weight = inst.rules.weights.unmet_demand
+    return [Penalty(NAME, weight * sum(shortfalls))] if shortfalls else []
+
+
+def unmet(inst: Instance, plan: Plan) -> list[Shortfall]:
+    """Every (posting, month) below its minimum, in posting then month order."""
+    there = presence(inst, plan)
+    out = []
+    for p in inst.postings:
+        for t in inst.months:
+            lo, _ = inst.demand(p.id, t)
+            count = len(there.get((p.id, t), ()))
+            if count < lo:
+                out.append(Shortfall(p.id, inst.rules.month_label(t), lo, count))
+    return out
+
+
+def check(inst: Instance, plan: Plan) -> list[Violation]:
+    there = presence(inst, plan)
+    out = []
+    for p in inst.postings:
+        for t in inst.months:
+            _, hi = inst.demand(p.id, t)
+            count = len(there.get((p.id, t), ()))
+            if count > hi:
+                month = inst.rules.month_label(t)
+                what = "closed" if hi == 0 else f"limited to {hi}"
+                out.append(
+                    Violation(NAME, f"{p.name} has {count} officers in {month}; it is {what}")
+                )
+    return out
+
+
+def cost(inst: Instance, plan: Plan) -> int:
+    return inst.rules.weights.unmet_demand * sum(s.missing for s in unmet(inst, plan))
+
+
+RULE = Rule(
+    NAME,
+    hard=True,
+    summary="Each posting has at most its maximum officers every month; minimum shortfall costs.",
+    add=add,
+    check=check,
+    cost=cost,
+)

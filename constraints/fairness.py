@@ -1,0 +1,81 @@
+"""Fairness of hardship: hardship months are shared rather than piled on a few officers.
+
+An officer's hardship load is the sum, over every month an officer is deployed (planned months,
+plus past months no more than ``fairness.lookback_months`` before the horizon), of that posting's
+hardship level. Each unit of load above ``fairness.target_hardship_months`` costs
+``weights.fairness``. Because the cost only starts above the target and grows with every unit,
+two officers at 18 cost less than one at 36 and one at 0. Soft.
+"""
+
+from __future__ import annotations
+
+from ortools.sat.python import cp_model
+
+from constraints.base import Penalty, Rule
+from constraints.facts import stints, touched_months
+from constraints.variables import Variables
+from rotation.domain import Instance
+from rotation.plan import Plan
+
+NAME = "fairness"
+
+
+def _past_load(inst: Instance, officer: str) -> int:
+    """Hardship months an officer brings from history, within the lookback window."""
+    first = -inst.rules.fairness_lookback_months
+    total = 0
+    for past in inst.officer_by_id[officer].history:
+        posting = inst.posting_by_id[past.posting]
+        months = [t for t in inst.history_months(past) if first <= t < inst.rules.months]
+        total += posting.hardship * len(months)
+    return total
+
+
+def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
+    target = inst.rules.fairness_target
+    length = inst.rules.deployment_months
+    excesses = []
+    for o in inst.officers:
+        past = _past_load(inst, o.id)
+        terms = [
+            (inst.posting_by_id[p].hardship * length, var)
+            for p, _, var in v.of_officer(o.id)
+            if inst.posting_by_id[p].hardship > 0
+        ]
+        most = past + sum(c for c, _ in terms)
+        if most <= target:
+            continue
+        excess = model.new_int_var(0, most - target, f"excess_hardship[{o.id}]")
+        model.add(excess >= past + sum(c * var for c, var in terms) - target)
+        excesses.append(excess)
+    weight = inst.rules.weights.fairness
+    return [Penalty(NAME, weight * sum(excesses))] if excesses and weight else []
+
+
+def load(inst: Instance, plan: Plan) -> dict[str, int]:
+    """Hardship load per officer, recomputed from the plan's dates and the history."""
+    first = -inst.rules.fairness_lookback_months
+    out = {}
+    for officer, items in stints(inst, plan).items():
+        total = 0
+        for s in items:
+            hardship = inst.posting_by_id[s.posting].hardship
+            months = touched_months(inst, s.start, s.end)
+            total += hardship * sum(1 for t in months if first <= t < inst.rules.months)
+        out[officer] = total
+    return out
+
+
+def cost(inst: Instance, plan: Plan) -> int:
+    target = inst.rules.fairness_target
+    excess = sum(max(0, x - target) for x in load(inst, plan).values())
+    return inst.rules.weights.fairness * excess
+
+
+RULE = Rule(
+    NAME,
+    hard=False,
+    summary="Hardship months above the target cost, officer by officer.",
+    add=add,
+    cost=cost,
+)

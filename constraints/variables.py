@@ -1,0 +1,74 @@
+"""The decision variables and the questions rules ask about them.
+
+One boolean per (officer, posting, start month) that no rule has ruled out beforehand: the officer
+starts a deployment of the configured length at that posting in that month. Rules read the
+variables only through the query methods here, never through private state.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from rotation.domain import Instance, Officer, Posting
+
+__all__ = ["Key", "Variables"]
+
+Key = tuple[str, str, int]
+"""(officer id, posting id, start month)."""
+
+
+class Variables:
+    """Start variables with indexes by officer and by (posting, start month)."""
+
+    def __init__(
+        self,
+        model: cp_model.CpModel,
+        inst: Instance,
+        allows: Callable[[Officer, Posting, int], bool],
+    ) -> None:
+        self._inst = inst
+        self._x: dict[Key, Any] = {}
+        self._by_officer: dict[str, list[tuple[str, int, Any]]] = defaultdict(list)
+        self._by_posting_start: dict[tuple[str, int], list[tuple[str, Any]]] = defaultdict(list)
+        for o in inst.officers:
+            for p in inst.postings:
+                for s in inst.rules.start_months:
+                    if not allows(o, p, s):
+                        continue
+                    var = model.new_bool_var(f"start[{o.id},{p.id},{s}]")
+                    self._x[o.id, p.id, s] = var
+                    self._by_officer[o.id].append((p.id, s, var))
+                    self._by_posting_start[p.id, s].append((o.id, var))
+
+    def __len__(self) -> int:
+        return len(self._x)
+
+    def items(self) -> Iterator[tuple[Key, Any]]:
+        return iter(self._x.items())
+
+    def get(self, officer: str, posting: str, start: int) -> Any | None:
+        return self._x.get((officer, posting, start))
+
+    def of_officer(self, officer: str) -> list[tuple[str, int, Any]]:
+        """(posting, start month, variable) for every deployment the officer could start."""
+        return self._by_officer.get(officer, [])
+
+    def starting(self, posting: str, start: int) -> list[tuple[str, Any]]:
+        """(officer, variable) for every deployment that could start at ``posting`` in ``start``."""
+        return self._by_posting_start.get((posting, start), [])
+
+    def present(self, posting: str, month: int) -> list[tuple[str, Any]]:
+        """(officer, variable) for every deployment that would cover ``posting`` in ``month``."""
+        length = self._inst.rules.deployment_months
+        out: list[tuple[str, Any]] = []
+        for s in range(max(0, month - length + 1), month + 1):
+            out.extend(self.starting(posting, s))
+        return out
+
+    def officer_window(self, officer: str, first: int, last: int) -> list[Any]:
+        """Variables of the officer's deployments starting in months ``first``..``last``."""
+        return [var for _, s, var in self.of_officer(officer) if first <= s <= last]

@@ -1,0 +1,655 @@
+"""The planning problem as frozen, validated data: officers, postings, demand and rules.
+
+Nothing here knows about the solver, storage or the command line. Every object checks its own
+fields when it is built, and :class:`Instance` checks what only makes sense across objects
+(unknown postings, duplicate ids, overlapping demand...). Objects read from files carry a
+:class:`Source` so that every problem can name the file and row a planner has to edit.
+
+Time is counted in calendar months. Month ``0`` is the first month of the horizon; a month index
+``t`` stands for the whole month from its first to its last day, both inclusive.
+"""
+
+from __future__ import annotations
+
+import calendar as _calendar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rotation.errors import InputError, Problem
+
+__all__ = [
+    "MAX_LANGUAGE_LEVEL",
+    "RANKS",
+    "SUPERVISOR_RANKS",
+    "CourseCompletion",
+    "CourseDef",
+    "Demand",
+    "Instance",
+    "InvalidObject",
+    "LanguageCertificate",
+    "Officer",
+    "PastDeployment",
+    "Posting",
+    "Rules",
+    "SolverSettings",
+    "Source",
+    "Unavailability",
+    "Weights",
+    "add_months",
+    "month_end",
+    "month_index",
+    "month_label",
+    "month_start",
+]
+
+# Korean National Police ranks, junior to senior. Inspector (경위) and above lead teams, so they
+# count as supervisors for the posting mix.
+RANKS: tuple[str, ...] = (
+    "officer",
+    "senior-officer",
+    "sergeant",
+    "inspector",
+    "senior-inspector",
+    "superintendent",
+    "senior-superintendent",
+)
+SUPERVISOR_RANKS: frozenset[str] = frozenset(RANKS[RANKS.index("inspector") :])
+MAX_LANGUAGE_LEVEL = 5
+KHMER = "khmer"
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar months
+
+
+def month_index(day: date, origin: date) -> int:
+    """Index of the month containing ``day``, counted from the month of ``origin`` (may be < 0)."""
+    return (day.year - origin.year) * 12 + day.month - origin.month
+
+
+def add_months(day: date, months: int) -> date:
+    """First day of the month ``months`` after the month of ``day``."""
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def month_start(origin: date, t: int) -> date:
+    """First day of month ``t`` of a horizon that starts in the month of ``origin``."""
+    return add_months(origin, t)
+
+
+def month_end(origin: date, t: int) -> date:
+    """Last day (inclusive) of month ``t`` of a horizon that starts in the month of ``origin``."""
+    first = add_months(origin, t)
+    return date(first.year, first.month, _calendar.monthrange(first.year, first.month)[1])
+
+
+def month_label(origin: date, t: int) -> str:
+    """``YYYY-MM`` of month ``t``, the way planners write months."""
+    first = add_months(origin, t)
+    return f"{first.year:04d}-{first.month:02d}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation plumbing
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an object was read from: file name and spreadsheet row (header = row 1)."""
+
+    file: str
+    row: int | None = None
+
+
+class InvalidObject(ValueError):
+    """Raised by a constructor with every (field, message) pair that is wrong with it."""
+
+    def __init__(self, kind: str, issues: list[tuple[str, str]]) -> None:
+        self.kind = kind
+        self.issues = issues
+        super().__init__("; ".join(f"{kind} {f}: {m}" for f, m in issues))
+
+
+def _raise_if(kind: str, issues: list[tuple[str, str]]) -> None:
+    if issues:
+        raise InvalidObject(kind, issues)
+
+
+def _check_span(issues: list[tuple[str, str]], start: date, end: date | None, names: str) -> None:
+    first, last = names.split("/")
+    if end is not None and end < start:
+        issues.append((last, f"{end} is before {first} {start}; swap them or fix the date"))
+
+
+def _problem(source: Source | None, field_name: str, message: str) -> Problem:
+    if source is None:
+        return Problem(message, field=field_name)
+    return Problem(message, file=source.file, row=source.row, field=field_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Officers
+
+
+@dataclass(frozen=True)
+class LanguageCertificate:
+    """A language level, valid from ``valid_from`` to ``valid_until``, both days inclusive.
+
+    ``valid_until`` of ``None`` means the certificate does not expire.
+    """
+
+    language: str
+    level: int
+    valid_from: date
+    valid_until: date | None = None
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.language.strip():
+            issues.append(("language", "is empty; write the language, e.g. khmer"))
+        if not 1 <= self.level <= MAX_LANGUAGE_LEVEL:
+            issues.append(
+                ("level", f"{self.level} is out of range; use 1 to {MAX_LANGUAGE_LEVEL}")
+            )
+        _check_span(issues, self.valid_from, self.valid_until, "valid_from/valid_until")
+        _raise_if("certificate", issues)
+
+    def covers(self, start: date, end: date) -> bool:
+        """True if the certificate is valid on every day from ``start`` to ``end`` inclusive."""
+        return self.valid_from <= start and (self.valid_until is None or self.valid_until >= end)
+
+
+@dataclass(frozen=True)
+class CourseCompletion:
+    """A course an officer finished on ``completed_on``.
+
+    ``expires_on`` is the first day on which the course no longer counts (``None``: never).
+    """
+
+    course: str
+    completed_on: date
+    expires_on: date | None = None
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.course.strip():
+            issues.append(("course", "is empty; write the course id"))
+        if self.expires_on is not None and self.expires_on <= self.completed_on:
+            issues.append(
+                ("expires_on", f"{self.expires_on} is not after completed_on {self.completed_on}")
+            )
+        _raise_if("course completion", issues)
+
+    def counts_for(self, start: date, end: date) -> bool:
+        """True if completed before ``start`` and still counting on ``end`` (inclusive)."""
+        return self.completed_on < start and (self.expires_on is None or self.expires_on > end)
+
+
+@dataclass(frozen=True)
+class Unavailability:
+    """Leave or other absence from ``start`` to ``end``, both days inclusive."""
+
+    start: date
+    end: date
+    reason: str = ""
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        _check_span(issues, self.start, self.end, "from/to")
+        _raise_if("unavailability", issues)
+
+    def overlaps(self, start: date, end: date) -> bool:
+        """True if any day from ``start`` to ``end`` (inclusive) falls in this absence."""
+        return self.start <= end and start <= self.end
+
+
+@dataclass(frozen=True)
+class PastDeployment:
+    """A deployment that happened (or started) before the plan: ``start``..``end`` inclusive."""
+
+    posting: str
+    start: date
+    end: date
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.posting.strip():
+            issues.append(("posting", "is empty; write the posting id"))
+        _check_span(issues, self.start, self.end, "start/end")
+        _raise_if("past deployment", issues)
+
+
+@dataclass(frozen=True)
+class Officer:
+    """A candidate officer with qualifications, absences, preferences and deployment history."""
+
+    id: str
+    name: str
+    rank: str
+    specialties: frozenset[str] = frozenset()
+    home_unit: str = ""
+    certificates: tuple[LanguageCertificate, ...] = ()
+    courses: tuple[CourseCompletion, ...] = ()
+    unavailability: tuple[Unavailability, ...] = ()
+    preferences: tuple[str, ...] = ()
+    history: tuple[PastDeployment, ...] = ()
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.id.strip():
+            issues.append(("id", "is empty; every officer needs a service number"))
+        if not self.name.strip():
+            issues.append(("name", "is empty"))
+        if self.rank not in RANKS:
+            issues.append(("rank", f"'{self.rank}' is not a rank; use one of {', '.join(RANKS)}"))
+        if len(set(self.preferences)) != len(self.preferences):
+            issues.append(("preferences", "names a posting twice"))
+        _raise_if("officer", issues)
+
+    @property
+    def is_supervisor(self) -> bool:
+        """Supervisors are inspectors and above; the posting mix counts them."""
+        return self.rank in SUPERVISOR_RANKS
+
+    def language_level(self, language: str, start: date, end: date) -> int:
+        """Highest level in ``language`` held on every day of ``start``..``end`` (0 if none)."""
+        levels = [
+            c.level
+            for c in self.certificates
+            if c.language == language and c.covers(start, end)
+        ]
+        return max(levels, default=0)
+
+    def has_course(self, course: str, start: date, end: date) -> bool:
+        """True if ``course`` was completed before ``start`` and still counts on ``end``."""
+        return any(c.course == course and c.counts_for(start, end) for c in self.courses)
+
+    def is_available(self, start: date, end: date) -> bool:
+        """True if no recorded absence touches any day from ``start`` to ``end``."""
+        return not any(u.overlaps(start, end) for u in self.unavailability)
+
+
+# ---------------------------------------------------------------------------------------------
+# Postings, courses, demand
+
+
+@dataclass(frozen=True)
+class CourseDef:
+    """A pre-deployment course a posting may require."""
+
+    id: str
+    name: str
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.id.strip():
+            issues.append(("id", "is empty"))
+        _raise_if("course", issues)
+
+
+@dataclass(frozen=True)
+class Posting:
+    """A place officers serve, with its entry requirements and the mix it needs every month."""
+
+    id: str
+    name: str
+    timezone: str
+    hardship: int
+    min_khmer_level: int = 0
+    required_courses: frozenset[str] = frozenset()
+    min_supervisors: int = 0
+    min_specialists: tuple[tuple[str, int], ...] = ()
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.id.strip():
+            issues.append(("id", "is empty"))
+        if not self.name.strip():
+            issues.append(("name", "is empty"))
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            issues.append(
+                ("timezone", f"'{self.timezone}' is not an IANA time zone, e.g. Asia/Phnom_Penh")
+            )
+        if not 0 <= self.hardship <= 5:
+            issues.append(("hardship", f"{self.hardship} is out of range; use 0 to 5"))
+        if not 0 <= self.min_khmer_level <= MAX_LANGUAGE_LEVEL:
+            issues.append(
+                (
+                    "min_khmer_level",
+                    f"{self.min_khmer_level} is out of range; use 0 (none) to {MAX_LANGUAGE_LEVEL}",
+                )
+            )
+        if self.min_supervisors < 0:
+            issues.append(("min_supervisors", "is negative"))
+        for specialty, count in self.min_specialists:
+            if count < 0:
+                issues.append(("min_specialists", f"{specialty} has a negative count"))
+        if len({s for s, _ in self.min_specialists}) != len(self.min_specialists):
+            issues.append(("min_specialists", "names a specialty twice"))
+        _raise_if("posting", issues)
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Officers a posting needs in months ``first``..``last`` (``YYYY-MM``, both inclusive).
+
+    ``first`` and ``last`` are stored as the first day of their month.
+    """
+
+    posting: str
+    first: date
+    last: date
+    minimum: int
+    maximum: int
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if self.first.day != 1 or self.last.day != 1:
+            issues.append(("from", "must be a month (YYYY-MM)"))
+        _check_span(issues, self.first, self.last, "from/to")
+        if self.minimum < 0:
+            issues.append(("min", f"{self.minimum} is negative"))
+        if self.maximum < self.minimum:
+            issues.append(
+                ("max", f"{self.maximum} is below min {self.minimum}; max must be at least min")
+            )
+        _raise_if("demand", issues)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Objective weights per unit of each soft term (see docs/rules.md)."""
+
+    unmet_demand: int = 1000
+    fairness: int = 1
+    preference: int = 5
+
+    def __post_init__(self) -> None:
+        issues = [(n, "is negative") for n, v in self._items() if v < 0]
+        _raise_if("weights", issues)
+
+    def _items(self) -> list[tuple[str, int]]:
+        return [
+            ("unmet_demand", self.unmet_demand),
+            ("fairness", self.fairness),
+            ("preference", self.preference),
+        ]
+
+
+@dataclass(frozen=True)
+class SolverSettings:
+    """How long and how the solver searches; not part of the problem itself."""
+
+    time_limit: float = 30.0
+    seed: int = 0
+    workers: int = 8
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if self.time_limit <= 0:
+            issues.append(("time_limit", "must be positive (seconds)"))
+        if self.workers < 1:
+            issues.append(("workers", "must be at least 1"))
+        if self.seed < 0:
+            issues.append(("seed", "must not be negative"))
+        _raise_if("solver", issues)
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Planning horizon and the limits every plan must respect.
+
+    ``start`` is the first day of the first month; the horizon covers ``months`` months.
+    """
+
+    start: date
+    months: int
+    deployment_months: int = 6
+    min_rest_months: int = 6
+    max_deployments: int | None = None
+    fairness_target: int = 18
+    fairness_lookback_months: int = 36
+    weights: Weights = Weights()
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if self.start.day != 1:
+            issues.append(("horizon.start", "must be a month (YYYY-MM)"))
+        if self.months < 1:
+            issues.append(("horizon.months", "must be at least 1"))
+        if self.deployment_months < 1:
+            issues.append(("deployment.months", "must be at least 1"))
+        elif self.deployment_months > self.months:
+            issues.append(
+                (
+                    "deployment.months",
+                    f"{self.deployment_months} is longer than the horizon ({self.months} months)",
+                )
+            )
+        if self.min_rest_months < 0:
+            issues.append(("deployment.min_rest_months", "must not be negative"))
+        if self.max_deployments is not None and self.max_deployments < 0:
+            issues.append(("deployment.max_per_officer", "must not be negative"))
+        if self.fairness_target < 0:
+            issues.append(("fairness.target_hardship_months", "must not be negative"))
+        if self.fairness_lookback_months < 0:
+            issues.append(("fairness.lookback_months", "must not be negative"))
+        _raise_if("rules", issues)
+
+    def month_start(self, t: int) -> date:
+        return month_start(self.start, t)
+
+    def month_end(self, t: int) -> date:
+        return month_end(self.start, t)
+
+    def month_label(self, t: int) -> str:
+        return month_label(self.start, t)
+
+    def month_of(self, day: date) -> int:
+        return month_index(day, self.start)
+
+    @property
+    def end(self) -> date:
+        """Last day of the horizon (inclusive)."""
+        return self.month_end(self.months - 1)
+
+    @property
+    def start_months(self) -> range:
+        """Months in which a new deployment may start so that it ends inside the horizon."""
+        return range(0, self.months - self.deployment_months + 1)
+
+    def deployment_span(self, start_month: int) -> tuple[date, date]:
+        """First and last day (inclusive) of a deployment starting in ``start_month``."""
+        return self.month_start(start_month), self.month_end(
+            start_month + self.deployment_months - 1
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Instance
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A complete, cross-checked planning problem.
+
+    Construction fails with :class:`InputError` listing every problem found, each located by the
+    source of the offending object when it has one.
+    """
+
+    name: str
+    rules: Rules
+    officers: tuple[Officer, ...]
+    postings: tuple[Posting, ...]
+    demands: tuple[Demand, ...]
+    courses: tuple[CourseDef, ...] = ()
+    solver: SolverSettings = SolverSettings()
+
+    def __post_init__(self) -> None:
+        problems = _cross_check(self)
+        if problems:
+            raise InputError(problems)
+
+    # -- look-ups ---------------------------------------------------------------------------
+    @cached_property
+    def officer_by_id(self) -> Mapping[str, Officer]:
+        return {o.id: o for o in self.officers}
+
+    @cached_property
+    def posting_by_id(self) -> Mapping[str, Posting]:
+        return {p.id: p for p in self.postings}
+
+    @cached_property
+    def demand_table(self) -> Mapping[tuple[str, int], tuple[int, int]]:
+        """(posting, month) -> (min, max). Months no demand row covers are closed: (0, 0)."""
+        table: dict[tuple[str, int], tuple[int, int]] = {}
+        for d in self.demands:
+            lo = max(self.rules.month_of(d.first), 0)
+            hi = min(self.rules.month_of(d.last), self.rules.months - 1)
+            for t in range(lo, hi + 1):
+                table[d.posting, t] = (d.minimum, d.maximum)
+        return table
+
+    def demand(self, posting: str, t: int) -> tuple[int, int]:
+        return self.demand_table.get((posting, t), (0, 0))
+
+    @property
+    def months(self) -> range:
+        return range(self.rules.months)
+
+    def history_months(self, past: PastDeployment) -> range:
+        """Month indices (relative to the horizon, possibly negative) a past deployment touches."""
+        return range(self.rules.month_of(past.start), self.rules.month_of(past.end) + 1)
+
+    @cached_property
+    def carried_over(self) -> Mapping[tuple[str, int], tuple[str, ...]]:
+        """(posting, month) -> officers whose past deployment continues into that month."""
+        table: dict[tuple[str, int], list[str]] = {}
+        for o in self.officers:
+            for past in o.history:
+                for t in self.history_months(past):
+                    if 0 <= t < self.rules.months:
+                        table.setdefault((past.posting, t), []).append(o.id)
+        return {k: tuple(v) for k, v in table.items()}
+
+
+def _duplicates(ids: Iterable[str]) -> set[str]:
+    seen: set[str] = set()
+    dup: set[str] = set()
+    for i in ids:
+        (dup if i in seen else seen).add(i)
+    return dup
+
+
+def _cross_check(inst: Instance) -> list[Problem]:
+    """Everything that can only be judged with the whole instance in view."""
+    problems: list[Problem] = []
+    postings = {p.id for p in inst.postings}
+    courses = {c.id for c in inst.courses}
+    rules = inst.rules
+
+    for kind, items in (("officer", inst.officers), ("posting", inst.postings),
+                        ("course", inst.courses)):
+        dups = _duplicates(i.id for i in items)
+        seen: set[str] = set()
+        for item in items:
+            if item.id in dups:
+                if item.id in seen:
+                    problems.append(
+                        _problem(item.source, "id", f"duplicate {kind} id '{item.id}'; ids must "
+                                 "be unique")
+                    )
+                seen.add(item.id)
+
+    held_specialties: set[str] = set()
+    for o in inst.officers:
+        held_specialties |= o.specialties
+        for pref in o.preferences:
+            if pref not in postings:
+                problems.append(
+                    _problem(o.source, "preferences", f"unknown posting '{pref}' (officer {o.id})")
+                )
+        for c in o.courses:
+            if c.course not in courses:
+                problems.append(
+                    _problem(c.source, "course", f"unknown course '{c.course}' (officer {o.id})")
+                )
+        spans: list[tuple[date, date, PastDeployment]] = []
+        for past in o.history:
+            if past.posting not in postings:
+                problems.append(
+                    _problem(past.source, "posting",
+                             f"unknown posting '{past.posting}' (officer {o.id})")
+                )
+            if past.start > rules.end:
+                problems.append(
+                    _problem(past.source, "start",
+                             f"{past.start} is after the horizon ends ({rules.end}); history "
+                             "must start before the plan ends")
+                )
+            spans.append((past.start, past.end, past))
+        spans.sort(key=lambda s: s[0])
+        for (_, end_a, _), (start_b, _, b) in zip(spans, spans[1:], strict=False):
+            if start_b <= end_a:
+                problems.append(
+                    _problem(b.source, "start",
+                             f"officer {o.id} has two past deployments overlapping on {start_b}")
+                )
+
+    for p in inst.postings:
+        for course in sorted(p.required_courses):
+            if course not in courses:
+                problems.append(
+                    _problem(p.source, "required_courses",
+                             f"unknown course '{course}' (posting {p.id}); add it to courses.csv")
+                )
+        for specialty, count in p.min_specialists:
+            if count > 0 and specialty not in held_specialties:
+                problems.append(
+                    _problem(p.source, "min_specialists",
+                             f"no officer has specialty '{specialty}' (posting {p.id}); check "
+                             "the spelling against officers.csv")
+                )
+
+    by_posting: dict[str, list[Demand]] = {}
+    for d in inst.demands:
+        if d.posting not in postings:
+            problems.append(_problem(d.source, "posting", f"unknown posting '{d.posting}'"))
+            continue
+        if d.last < rules.start or d.first > rules.end:
+            problems.append(
+                _problem(d.source, "from",
+                         f"{d.first:%Y-%m}..{d.last:%Y-%m} lies outside the horizon "
+                         f"{rules.start:%Y-%m}..{rules.end:%Y-%m}")
+            )
+        by_posting.setdefault(d.posting, []).append(d)
+    for rows in by_posting.values():
+        rows.sort(key=lambda d: d.first)
+        for a, b in zip(rows, rows[1:], strict=False):
+            if b.first <= a.last:
+                problems.append(
+                    _problem(b.source, "from",
+                             f"demand for {b.posting} from {b.first:%Y-%m} overlaps the row for "
+                             f"{a.first:%Y-%m}..{a.last:%Y-%m}; each month may have one row")
+                )
+    return problems
+

@@ -1,0 +1,73 @@
+"""One exception hierarchy, so the CLI can map every failure to an exit code in one place.
+
+Exit codes (see README): 0 success, 1 infeasible or no plan within the limit, 2 invalid input,
+3 storage error.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "InfeasibleError",
+    "InputError",
+    "Problem",
+    "RotationError",
+    "StorageError",
+]
+
+
+class RotationError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the input, located precisely enough for a planner to fix it.
+
+    ``file`` and ``row`` are empty for objects built in code rather than read from files; ``row``
+    counts lines as a spreadsheet shows them (the header is row 1).
+    """
+
+    message: str
+    file: str = ""
+    row: int | None = None
+    field: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.field:
+            where += f", field '{self.field}'" if where else f"field '{self.field}'"
+        return f"{where}: {self.message}" if where else self.message
+
+
+class InputError(RotationError):
+    """The input is invalid; carries every problem found, not only the first."""
+
+    exit_code = 2
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        count = len(self.problems)
+        head = f"{count} problem{'s' if count != 1 else ''} in the input"
+        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+
+
+class InfeasibleError(RotationError):
+    """No plan exists, or none was found within the limits."""
+
+    exit_code = 1
+
+
+class StorageError(RotationError):
+    """The database could not be read or written."""
+
+    exit_code = 3

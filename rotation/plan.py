@@ -1,0 +1,103 @@
+"""Plans and solve results as plain values, comparable and storable without the solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+__all__ = [
+    "Deployment",
+    "Plan",
+    "Result",
+    "Shortfall",
+    "SolveStatus",
+    "Violation",
+]
+
+
+@dataclass(frozen=True, order=True)
+class Deployment:
+    """One officer at one posting from ``start`` to ``end``, both days inclusive."""
+
+    officer: str
+    posting: str
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The set of deployments decided for one solve, sorted so equal plans compare equal."""
+
+    deployments: tuple[Deployment, ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "deployments", tuple(sorted(self.deployments)))
+
+    def for_officer(self, officer: str) -> tuple[Deployment, ...]:
+        return tuple(d for d in self.deployments if d.officer == officer)
+
+    @property
+    def officers(self) -> tuple[str, ...]:
+        return tuple(sorted({d.officer for d in self.deployments}))
+
+
+class SolveStatus(str, Enum):
+    """What the solver could say about the plan it returns."""
+
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"
+    INFEASIBLE = "infeasible"
+    NO_PLAN = "no-plan-within-limit"
+    INVALID = "model-invalid"
+
+    @property
+    def has_plan(self) -> bool:
+        return self in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Demand left unmet: ``missing`` officers short of the minimum at a posting in a month."""
+
+    posting: str
+    month: str
+    required: int
+    assigned: int
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.assigned
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A broken hard rule, said in words a planner can act on."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything a solve produced. ``plan`` is ``None`` unless ``status.has_plan``."""
+
+    status: SolveStatus
+    plan: Plan | None
+    objective: int | None
+    bound: int | None
+    wall_time: float
+    cost_by_rule: dict[str, int] = field(default_factory=dict)
+    unmet: tuple[Shortfall, ...] = ()
+    parameters: dict[str, float | int] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative distance between objective and bound (0.0 when proven optimal)."""
+        if self.objective is None or self.bound is None:
+            return None
+        if self.objective == self.bound:
+            return 0.0
+        return abs(self.objective - self.bound) / max(abs(self.objective), 1)

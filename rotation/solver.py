@@ -1,0 +1,150 @@
+"""Build the CP-SAT model from ``constraints.RULES``, solve it and return a :class:`Result`.
+
+The model holds one boolean per feasible (officer, posting, start month); every rule adds its own
+constraints and soft terms. Search runs in CP-SAT's deterministic interleaved mode, so the same
+input, seed and worker count give the same plan whenever the search finishes within the limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from constraints import RULES, Penalty
+from constraints.coverage import unmet
+from constraints.variables import Variables
+from rotation.domain import Instance, Officer, Posting, SolverSettings
+from rotation.plan import Deployment, Plan, Result, SolveStatus
+
+__all__ = ["Model", "Progress", "build", "solve"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A snapshot of a running search, for progress displays."""
+
+    elapsed: float
+    objective: int
+    bound: int
+
+
+@dataclass
+class Model:
+    """A built CP-SAT model with its variables and named penalty terms."""
+
+    cp: cp_model.CpModel
+    variables: Variables
+    penalties: list[Penalty]
+    build_time: float
+
+
+def _allows(inst: Instance) -> Callable[[Officer, Posting, int], bool]:
+    checks = [rule.allows for rule in RULES if rule.allows is not None]
+
+    def allowed(officer: Officer, posting: Posting, start: int) -> bool:
+        return all(check(inst, officer, posting, start) for check in checks)
+
+    return allowed
+
+
+def build(inst: Instance) -> Model:
+    """Create the variables and let every rule add its encoding."""
+    began = time.perf_counter()
+    cp = cp_model.CpModel()
+    variables = Variables(cp, inst, _allows(inst))
+    penalties: list[Penalty] = []
+    for rule in RULES:
+        penalties.extend(rule.add(cp, variables, inst))
+    if penalties:
+        cp.minimize(sum(p.expr for p in penalties))
+    return Model(cp, variables, penalties, time.perf_counter() - began)
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    """Reports each improving plan to the caller's progress function."""
+
+    def __init__(self, report: Callable[[Progress], None]) -> None:
+        super().__init__()
+        self._report = report
+        self._began = time.perf_counter()
+
+    def on_solution_callback(self) -> None:
+        self._report(
+            Progress(
+                time.perf_counter() - self._began,
+                round(self.objective_value),
+                round(self.best_objective_bound),
+            )
+        )
+
+
+_STATUS = {
+    cp_model.OPTIMAL: SolveStatus.OPTIMAL,
+    cp_model.FEASIBLE: SolveStatus.FEASIBLE,
+    cp_model.INFEASIBLE: SolveStatus.INFEASIBLE,
+    cp_model.UNKNOWN: SolveStatus.NO_PLAN,
+    cp_model.MODEL_INVALID: SolveStatus.INVALID,
+}
+
+
+def _extract(inst: Instance, model: Model, solver: cp_model.CpSolver) -> Plan:
+    deployments = []
+    for (officer, posting, start), var in model.variables.items():
+        if solver.boolean_value(var):
+            first, last = inst.rules.deployment_span(start)
+            deployments.append(Deployment(officer, posting, first, last))
+    return Plan(tuple(deployments))
+
+
+def solve(
+    inst: Instance,
+    settings: SolverSettings | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Result:
+    """Solve ``inst``; never raises for infeasibility, which is a status of the result."""
+    settings = settings or inst.solver
+    model = build(inst)
+    solver = cp_model.CpSolver()
+    params: Any = solver.parameters
+    params.max_time_in_seconds = settings.time_limit
+    params.random_seed = settings.seed
+    params.num_workers = settings.workers
+    params.interleave_search = True
+    began = time.perf_counter()
+    watcher = _Watcher(progress) if progress else None
+    code = solver.solve(model.cp, watcher)
+    wall = time.perf_counter() - began
+    status = _STATUS.get(code, SolveStatus.NO_PLAN)
+    parameters: dict[str, float | int] = {
+        "time_limit": settings.time_limit,
+        "seed": settings.seed,
+        "workers": settings.workers,
+    }
+    stats = {
+        "variables": len(model.cp.proto.variables),
+        "constraints": len(model.cp.proto.constraints),
+        "starts": len(model.variables),
+    }
+    if not status.has_plan:
+        return Result(status, None, None, None, wall, parameters=parameters, stats=stats)
+    plan = _extract(inst, model, solver)
+    costs = {rule.name: 0 for rule in RULES if rule.cost is not None}
+    for p in model.penalties:
+        costs[p.rule] = costs.get(p.rule, 0) + round(solver.value(p.expr))
+    objective = round(solver.objective_value) if model.penalties else 0
+    bound = round(solver.best_objective_bound) if model.penalties else 0
+    return Result(
+        status,
+        plan,
+        objective,
+        bound,
+        wall,
+        cost_by_rule=costs,
+        unmet=tuple(unmet(inst, plan)),
+        parameters=parameters,
+        stats=stats,
+    )
