@@ -11,6 +11,7 @@ from dataclasses import dataclass
 __all__ = [
     "InfeasibleError",
     "InputError",
+    "NotFoundError",
     "Problem",
     "RotationError",
     "StorageError",
@@ -65,6 +66,12 @@ class InfeasibleError(RotationError):
     """No plan exists, or none was found within the limits."""
 
     exit_code = 1
+
+
+class NotFoundError(RotationError):
+    """A plan, officer or posting the user named does not exist; a usage error, like bad input."""
+
+    exit_code = 2
 
 
 class StorageError(RotationError):

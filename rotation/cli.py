@@ -1,0 +1,272 @@
+"""The ``rotation`` command: a thin layer that wires the jobs together and renders their results.
+
+This is the only module that imports typer. Errors are mapped to exit codes in one place
+(:func:`main`): 0 success, 1 infeasible or no plan within the limit, 2 invalid input (including
+a plan, officer or folder that does not exist), 3 storage error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from rotation.domain import Instance, SolverSettings
+from rotation.errors import InfeasibleError, InputError, RotationError
+from rotation.io import load_case
+from rotation.plan import Result
+from rotation.report import staffing
+from rotation.solver import Progress
+from rotation.storage import ENV_VAR, Store, StoredPlan
+from rotation.workflow import FORMATS, export, solve_and_store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    help="Plan deployments and rotations of officers to postings abroad.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help=f"Database URL (default: ${ENV_VAR}, else sqlite:///rotation.db)."),
+]
+PlanArg = Annotated[int | None, typer.Argument(help="Plan id (default: the newest plan).")]
+
+
+def example_case() -> Path:
+    """The bundled Cambodia case, whether installed from a wheel or run from a checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_examples" / "cambodia-2025",
+                      here.parent / "examples" / "cambodia-2025"):
+        if candidate.is_dir():
+            return candidate
+    raise InputError("the bundled example examples/cambodia-2025 is not installed")
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering
+
+
+def _gap(gap: float | None) -> str:
+    return "n/a" if gap is None else f"{gap:.2%}"
+
+
+def _print_result(inst: Instance, result: Result, plan_id: int | None) -> None:
+    table = Table(title=f"Solve of {inst.name}", show_header=False)
+    table.add_row("status", result.status.value)
+    table.add_row("objective", str(result.objective))
+    table.add_row("best bound", str(result.bound))
+    table.add_row("gap", _gap(result.gap))
+    table.add_row("wall time", f"{result.wall_time:.2f} s")
+    if result.plan is not None:
+        table.add_row("deployments", str(len(result.plan.deployments)))
+        table.add_row("officers deployed", str(len(result.plan.officers)))
+    for rule, cost in result.cost_by_rule.items():
+        table.add_row(f"cost: {rule}", str(cost))
+    if plan_id is not None:
+        table.add_row("stored as plan", str(plan_id))
+    out.print(table)
+    _print_unmet([(s.posting, s.month, s.required, s.assigned) for s in result.unmet])
+
+
+def _print_unmet(rows: list[tuple[str, str, int, int]]) -> None:
+    if not rows:
+        out.print("All demand met.")
+        return
+    table = Table(title="Unmet demand", title_style="bold red")
+    for column in ("posting", "month", "needed", "assigned", "short"):
+        table.add_column(column)
+    for posting, month, needed, assigned in rows:
+        table.add_row(posting, month, str(needed), str(assigned), str(needed - assigned))
+    out.print(table)
+
+
+def _print_plan(stored: StoredPlan, posting: str | None) -> None:
+    inst = stored.instance
+    head = Table(title=f"Plan {stored.id}: {stored.case_name}", show_header=False)
+    head.add_row("created (UTC)", stored.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+    head.add_row("status", stored.status.value)
+    head.add_row("objective / bound", f"{stored.objective} / {stored.bound}")
+    head.add_row("gap", _gap(stored.gap))
+    head.add_row("deployments", str(len(stored.plan.deployments)))
+    for rule, cost in stored.cost_by_rule.items():
+        head.add_row(f"cost: {rule}", str(cost))
+    out.print(head)
+    cells = staffing(inst, stored.plan)
+    names = {o.id: o.name for o in inst.officers}
+    for p in inst.postings:
+        if posting is not None and p.id != posting:
+            continue
+        table = Table(title=f"{p.name} ({p.id})")
+        for column in ("month", "demand", "assigned", "unmet", "officers"):
+            table.add_column(column, overflow="fold")
+        for c in cells:
+            if c.posting != p.id:
+                continue
+            who = ", ".join(f"{o} {names.get(o, '')}".strip() for o in c.officers)
+            unmet = f"[bold red]{c.unmet}[/]" if c.unmet else "0"
+            table.add_row(c.month, f"{c.minimum}-{c.maximum}", str(c.assigned), unmet, who)
+        out.print(table)
+    _print_unmet(
+        [(str(u["posting"]), str(u["month"]), int(u["required"]), int(u["assigned"]))
+         for u in stored.unmet]
+    )
+
+
+class _Ticker:
+    """Shows the search's progress on stderr: elapsed time, best objective, bound and gap."""
+
+    def __init__(self) -> None:
+        self.began = time.perf_counter()
+        self.status = err.status("Solving...")
+
+    def __call__(self, p: Progress) -> None:
+        gap = abs(p.objective - p.bound) / max(abs(p.objective), 1)
+        self.status.update(
+            f"Solving... {time.perf_counter() - self.began:5.1f} s  best {p.objective}  "
+            f"bound {p.bound}  gap {gap:.1%}"
+        )
+
+
+def _solve(case: Path, db: str | None, settings: SolverSettings | None = None,
+           time_limit: float | None = None, seed: int | None = None,
+           workers: int | None = None) -> tuple[Instance, Result, int | None]:
+    inst = load_case(case)
+    base = settings or inst.solver
+    chosen = SolverSettings(
+        time_limit=time_limit if time_limit is not None else base.time_limit,
+        seed=seed if seed is not None else base.seed,
+        workers=workers if workers is not None else base.workers,
+    )
+    store = Store(db)
+    err.print(
+        f"{inst.name}: {len(inst.officers)} officers, {len(inst.postings)} postings, "
+        f"{inst.rules.months} months; time limit {chosen.time_limit:g} s, seed {chosen.seed}, "
+        f"{chosen.workers} workers"
+    )
+    ticker = _Ticker()
+    with ticker.status:
+        solved = solve_and_store(inst, chosen, store, ticker)
+    result = solved.result
+    _print_result(inst, result, solved.plan_id)
+    if result.plan is None:
+        raise InfeasibleError(
+            "no plan: the rules cannot all hold together"
+            if result.status.value == "infeasible"
+            else "no plan found within the time limit; raise --time-limit"
+        )
+    return inst, result, solved.plan_id
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+@app.command()
+def check(case: Annotated[Path, typer.Argument(help="Case folder.")]) -> None:
+    """Validate a case folder without solving; lists every problem with file, row and field."""
+    inst = load_case(case)
+    out.print(
+        f"{case}: valid. {inst.name}: {len(inst.officers)} officers, {len(inst.postings)} "
+        f"postings, {len(inst.demands)} demand rows, horizon {inst.rules.month_label(0)} to "
+        f"{inst.rules.month_label(inst.rules.months - 1)}."
+    )
+
+
+@app.command("solve")
+def solve_cmd(
+    case: Annotated[Path, typer.Argument(help="Case folder.")],
+    time_limit: Annotated[float | None, typer.Option(help="Seconds (default: rules.toml).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: rules.toml).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Search workers (default: rules.toml).")]
+    = None,
+    db: DbOption = None,
+) -> None:
+    """Solve a case, validate the plan independently and store it."""
+    _solve(case, db, time_limit=time_limit, seed=seed, workers=workers)
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write the exports.")]
+    = Path("out"),
+    time_limit: Annotated[float | None, typer.Option(help="Seconds (default: rules.toml).")] = None,
+) -> None:
+    """Solve the bundled Cambodia task-force case, store it, show it and export it to ./out/."""
+    case = example_case()
+    _, _, plan_id = _solve(case, db, time_limit=time_limit)
+    stored = Store(db).load(plan_id)
+    _print_plan(stored, None)
+    files: list[Path] = []
+    for fmt in FORMATS:
+        files += export(stored, fmt, out_dir)
+    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer).")
+
+
+@app.command()
+def plans(db: DbOption = None) -> None:
+    """List stored plans, newest first."""
+    store = Store(db)
+    rows = store.plans()
+    if not rows:
+        out.print(f"No plans in {store.url} yet; run 'rotation solve CASE'.")
+        return
+    table = Table(title=f"Plans in {store.url}")
+    for column in ("plan", "created (UTC)", "case", "status", "objective", "bound", "input"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.case_name,
+                      r.status, str(r.objective), str(r.bound), r.input_hash[:12])
+    out.print(table)
+
+
+@app.command()
+def show(
+    plan: PlanArg = None,
+    posting: Annotated[str | None, typer.Option(help="Only this posting id.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show a plan: per posting and month the demand, who is assigned, and unmet demand."""
+    stored = Store(db).load(plan)
+    if posting is not None and posting not in stored.instance.posting_by_id:
+        known = ", ".join(stored.instance.posting_by_id)
+        raise InputError(f"unknown posting '{posting}'; this plan has {known}")
+    _print_plan(stored, posting)
+
+
+@app.command("export")
+def export_cmd(
+    plan: PlanArg = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv, json or ics.")] = "csv",
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("out"),
+    officer: Annotated[str | None, typer.Option(help="Only this officer's deployments.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a stored plan as CSV tables, a JSON document or one .ics calendar per officer."""
+    stored = Store(db).load(plan)
+    files = export(stored, fmt, out_dir, officer)
+    out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
+
+
+def main() -> None:
+    """Entry point: run the app and turn the project's errors into messages and exit codes.
+
+    Typer handles usage errors itself (exit 2); the project's own errors come through here.
+    """
+    try:
+        app()
+    except RotationError as e:
+        err.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False)
+        sys.exit(e.exit_code)

@@ -1,0 +1,195 @@
+"""An instance as plain JSON-ready data and back, so a stored plan keeps the input it came from.
+
+The snapshot is canonical (sorted keys, sorted sets), which makes its hash a stable fingerprint of
+the problem: the same case files give the same hash, whatever the row order of sets inside cells.
+Solver settings are not part of the snapshot; they are stored as the solve's parameters.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any
+
+from rotation.domain import (
+    CourseCompletion,
+    CourseDef,
+    Demand,
+    Instance,
+    LanguageCertificate,
+    Officer,
+    PastDeployment,
+    Posting,
+    Rules,
+    Unavailability,
+    Weights,
+)
+from rotation.plan import Deployment, Plan
+
+__all__ = [
+    "input_hash",
+    "instance_from_dict",
+    "instance_to_dict",
+    "plan_from_rows",
+    "plan_to_rows",
+]
+
+FORMAT = 1
+
+
+def _d(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+def _day(raw: str | None) -> date | None:
+    return date.fromisoformat(raw) if raw is not None else None
+
+
+def _req(raw: str) -> date:
+    return date.fromisoformat(raw)
+
+
+def instance_to_dict(inst: Instance) -> dict[str, Any]:
+    r = inst.rules
+    return {
+        "format": FORMAT,
+        "name": inst.name,
+        "rules": {
+            "start": _d(r.start),
+            "months": r.months,
+            "deployment_months": r.deployment_months,
+            "min_rest_months": r.min_rest_months,
+            "max_deployments": r.max_deployments,
+            "fairness_target": r.fairness_target,
+            "fairness_lookback_months": r.fairness_lookback_months,
+            "weights": {
+                "unmet_demand": r.weights.unmet_demand,
+                "fairness": r.weights.fairness,
+                "preference": r.weights.preference,
+            },
+        },
+        "courses": [{"id": c.id, "name": c.name} for c in inst.courses],
+        "postings": [
+            {
+                "id": p.id,
+                "name": p.name,
+                "timezone": p.timezone,
+                "hardship": p.hardship,
+                "min_khmer_level": p.min_khmer_level,
+                "required_courses": sorted(p.required_courses),
+                "min_supervisors": p.min_supervisors,
+                "min_specialists": [list(x) for x in p.min_specialists],
+            }
+            for p in inst.postings
+        ],
+        "demands": [
+            {
+                "posting": d.posting,
+                "first": _d(d.first),
+                "last": _d(d.last),
+                "minimum": d.minimum,
+                "maximum": d.maximum,
+            }
+            for d in inst.demands
+        ],
+        "officers": [
+            {
+                "id": o.id,
+                "name": o.name,
+                "rank": o.rank,
+                "specialties": sorted(o.specialties),
+                "home_unit": o.home_unit,
+                "preferences": list(o.preferences),
+                "certificates": [
+                    [c.language, c.level, _d(c.valid_from), _d(c.valid_until)]
+                    for c in o.certificates
+                ],
+                "courses": [
+                    [c.course, _d(c.completed_on), _d(c.expires_on)] for c in o.courses
+                ],
+                "unavailability": [[_d(u.start), _d(u.end), u.reason] for u in o.unavailability],
+                "history": [[h.posting, _d(h.start), _d(h.end)] for h in o.history],
+            }
+            for o in inst.officers
+        ],
+    }
+
+
+def instance_from_dict(data: dict[str, Any]) -> Instance:
+    r = data["rules"]
+    rules = Rules(
+        start=_req(r["start"]),
+        months=r["months"],
+        deployment_months=r["deployment_months"],
+        min_rest_months=r["min_rest_months"],
+        max_deployments=r["max_deployments"],
+        fairness_target=r["fairness_target"],
+        fairness_lookback_months=r["fairness_lookback_months"],
+        weights=Weights(**r["weights"]),
+    )
+    return Instance(
+        name=data["name"],
+        rules=rules,
+        courses=tuple(CourseDef(c["id"], c["name"]) for c in data["courses"]),
+        postings=tuple(
+            Posting(
+                id=p["id"],
+                name=p["name"],
+                timezone=p["timezone"],
+                hardship=p["hardship"],
+                min_khmer_level=p["min_khmer_level"],
+                required_courses=frozenset(p["required_courses"]),
+                min_supervisors=p["min_supervisors"],
+                min_specialists=tuple((s, n) for s, n in p["min_specialists"]),
+            )
+            for p in data["postings"]
+        ),
+        demands=tuple(
+            Demand(d["posting"], _req(d["first"]), _req(d["last"]), d["minimum"], d["maximum"])
+            for d in data["demands"]
+        ),
+        officers=tuple(
+            Officer(
+                id=o["id"],
+                name=o["name"],
+                rank=o["rank"],
+                specialties=frozenset(o["specialties"]),
+                home_unit=o["home_unit"],
+                preferences=tuple(o["preferences"]),
+                certificates=tuple(
+                    LanguageCertificate(lang, level, _req(a), _day(b))
+                    for lang, level, a, b in o["certificates"]
+                ),
+                courses=tuple(
+                    CourseCompletion(course, _req(a), _day(b)) for course, a, b in o["courses"]
+                ),
+                unavailability=tuple(
+                    Unavailability(_req(a), _req(b), reason) for a, b, reason in o["unavailability"]
+                ),
+                history=tuple(PastDeployment(p, _req(a), _req(b)) for p, a, b in o["history"]),
+            )
+            for o in data["officers"]
+        ),
+    )
+
+
+def input_hash(inst: Instance) -> str:
+    """SHA-256 of the canonical snapshot: equal problems, equal hashes."""
+    text = json.dumps(instance_to_dict(inst), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def plan_to_rows(plan: Plan) -> list[dict[str, str]]:
+    return [
+        {"officer": d.officer, "posting": d.posting, "start": _d(d.start) or "",
+         "end": _d(d.end) or ""}
+        for d in plan.deployments
+    ]
+
+
+def plan_from_rows(rows: list[dict[str, str]]) -> Plan:
+    return Plan(
+        tuple(Deployment(r["officer"], r["posting"], _req(r["start"]), _req(r["end"]))
+              for r in rows)
+    )

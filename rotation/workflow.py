@@ -1,0 +1,133 @@
+"""The everyday jobs, composed from the layers below; the CLI calls these and only renders.
+
+Keeping them here (not in the CLI) lets tests, scripts and a future web front run the same jobs
+with the same guarantees: a plan is validated before it is stored, and an export writes either
+every file or none.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rotation.calendar import write_officer_calendars
+from rotation.domain import Instance, SolverSettings
+from rotation.errors import InputError, Problem, RotationError
+from rotation.plan import Result
+from rotation.report import deployment_rows, staffing, write_csv, write_json
+from rotation.solver import Progress, solve
+from rotation.storage import Store, StoredPlan
+from rotation.validate import Verdict, validate
+
+__all__ = ["FORMATS", "Solved", "export", "solve_and_store"]
+
+FORMATS = ("csv", "json", "ics")
+
+
+@dataclass(frozen=True)
+class Solved:
+    """A finished solve: its result, the validator's verdict and where it was stored."""
+
+    result: Result
+    verdict: Verdict | None
+    plan_id: int | None
+
+
+def solve_and_store(
+    inst: Instance,
+    settings: SolverSettings,
+    store: Store | None,
+    progress: Callable[[Progress], None] | None = None,
+) -> Solved:
+    """Solve, validate independently, and store the plan only if it passes."""
+    result = solve(inst, settings, progress)
+    if result.plan is None:
+        return Solved(result, None, None)
+    verdict = validate(inst, result.plan)
+    if not verdict.ok or verdict.objective != result.objective:
+        details = "; ".join(v.message for v in verdict.violations[:5])
+        raise RotationError(
+            "the solver returned a plan the validator rejects (a bug; please report it with the "
+            f"case files): objective {result.objective} vs {verdict.objective}. {details}"
+        )
+    plan_id = store.save(inst, result) if store is not None else None
+    return Solved(result, verdict, plan_id)
+
+
+def _summary(stored: StoredPlan) -> dict[str, object]:
+    return {
+        "plan": stored.id,
+        "case": stored.case_name,
+        "created_at": stored.created_at.isoformat(),
+        "input_hash": stored.input_hash,
+        "status": stored.status.value,
+        "objective": stored.objective,
+        "bound": stored.bound,
+        "gap": stored.gap,
+        "wall_time": stored.wall_time,
+        "parameters": stored.parameters,
+        "cost_by_rule": stored.cost_by_rule,
+        "unmet": stored.unmet,
+    }
+
+
+def export(
+    stored: StoredPlan,
+    fmt: str,
+    out: Path,
+    officer: str | None = None,
+    stamp: datetime | None = None,
+) -> list[Path]:
+    """Write the plan in ``fmt`` under ``out``; all files appear together or none do."""
+    if fmt not in FORMATS:
+        raise InputError(Problem(f"'{fmt}' is not a format; use {', '.join(FORMATS)}",
+                                 field="--format"))
+    inst, plan = stored.instance, stored.plan
+    if officer is not None:
+        if officer not in plan.officers:
+            raise InputError(
+                Problem(f"officer '{officer}' has no deployment in plan {stored.id}",
+                        field="--officer")
+            )
+        plan = type(plan)(plan.for_officer(officer))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".rotation-export-", dir=out))
+    except OSError as err:
+        raise InputError(Problem(f"cannot write to this folder: {err.strerror}", str(out),
+                                 field="--out")) from err
+    try:
+        if fmt == "csv":
+            write_csv(staging / "deployments.csv", deployment_rows(inst, plan))
+            write_csv(
+                staging / "staffing.csv",
+                [
+                    {"posting": s.posting, "month": s.month, "min": s.minimum, "max": s.maximum,
+                     "assigned": s.assigned, "unmet": s.unmet, "officers": ";".join(s.officers)}
+                    for s in staffing(inst, plan)
+                ],
+            )
+        elif fmt == "json":
+            write_json(
+                staging / "plan.json",
+                {**_summary(stored), "deployments": deployment_rows(inst, plan)},
+            )
+        else:
+            write_officer_calendars(inst, plan, staging / "calendars", stamp)
+        written = []
+        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            path.replace(target)
+            written.append(target)
+        return written
+    except OSError as err:
+        raise InputError(Problem(f"cannot write the export: {err}", str(out),
+                                 field="--out")) from err
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+

@@ -1,0 +1,230 @@
+"""Small in-code builders for planning instances, plans and solves used across the tests.
+
+Months are given as indices relative to the horizon start (``START``, January 2026) so that a
+test reads like the rule it checks: ``dep("A", "P", 2)`` is officer A at posting P from the first
+day of month 2 for the configured deployment length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from rotation.domain import (
+    CourseCompletion,
+    CourseDef,
+    Demand,
+    Instance,
+    LanguageCertificate,
+    Officer,
+    PastDeployment,
+    Posting,
+    Rules,
+    SolverSettings,
+    Unavailability,
+    Weights,
+    month_index,
+    month_end,
+    month_start,
+)
+from rotation.plan import Deployment, Plan, Result, SolveStatus
+from rotation.solver import solve
+from rotation.validate import Verdict, validate
+
+START = date(2026, 1, 1)
+TZ = "Asia/Phnom_Penh"
+FAST = SolverSettings(time_limit=5.0, seed=0, workers=1)
+
+
+# -- dates ----------------------------------------------------------------------------------
+
+
+def first_day(t: int) -> date:
+    """First day of horizon month ``t`` (may be negative: before the horizon)."""
+    return month_start(START, t)
+
+
+def last_day(t: int) -> date:
+    """Last day (inclusive) of horizon month ``t``."""
+    return month_end(START, t)
+
+
+def idx(day: date) -> int:
+    """Horizon month index of ``day``."""
+    return month_index(day, START)
+
+
+def day_before(d: date) -> date:
+    return d - timedelta(days=1)
+
+
+def day_after(d: date) -> date:
+    return d + timedelta(days=1)
+
+
+# -- domain objects -------------------------------------------------------------------------
+
+
+def officer(
+    oid: str,
+    rank: str = "officer",
+    *,
+    specialties: Iterable[str] = (),
+    certificates: Iterable[LanguageCertificate] = (),
+    courses: Iterable[CourseCompletion] = (),
+    unavailability: Iterable[Unavailability] = (),
+    preferences: Iterable[str] = (),
+    history: Iterable[PastDeployment] = (),
+) -> Officer:
+    return Officer(
+        id=oid,
+        name=f"Officer {oid}",
+        rank=rank,
+        specialties=frozenset(specialties),
+        certificates=tuple(certificates),
+        courses=tuple(courses),
+        unavailability=tuple(unavailability),
+        preferences=tuple(preferences),
+        history=tuple(history),
+    )
+
+
+def posting(
+    pid: str,
+    *,
+    hardship: int = 0,
+    khmer: int = 0,
+    courses: Iterable[str] = (),
+    supervisors: int = 0,
+    specialists: Iterable[tuple[str, int]] = (),
+) -> Posting:
+    return Posting(
+        id=pid,
+        name=f"Post {pid}",
+        timezone=TZ,
+        hardship=hardship,
+        min_khmer_level=khmer,
+        required_courses=frozenset(courses),
+        min_supervisors=supervisors,
+        min_specialists=tuple(specialists),
+    )
+
+
+def demand(pid: str, first: int, last: int, lo: int, hi: int) -> Demand:
+    """Posting ``pid`` needs ``lo``..``hi`` officers in horizon months ``first``..``last``."""
+    return Demand(pid, first_day(first), first_day(last), lo, hi)
+
+
+def khmer(level: int, valid_from: date, valid_until: date | None = None) -> LanguageCertificate:
+    return LanguageCertificate("khmer", level, valid_from, valid_until)
+
+
+def course(cid: str, completed_on: date, expires_on: date | None = None) -> CourseCompletion:
+    return CourseCompletion(cid, completed_on, expires_on)
+
+
+def away(start: date, end: date, reason: str = "leave") -> Unavailability:
+    return Unavailability(start, end, reason)
+
+
+def past(pid: str, first: int, last: int) -> PastDeployment:
+    """A past deployment at ``pid`` over whole horizon months ``first``..``last``."""
+    return PastDeployment(pid, first_day(first), last_day(last))
+
+
+def rules(
+    months: int = 6,
+    deployment: int = 2,
+    rest: int = 0,
+    *,
+    max_deployments: int | None = None,
+    target: int = 18,
+    lookback: int = 36,
+    unmet: int = 1000,
+    fairness: int = 1,
+    preference: int = 5,
+) -> Rules:
+    return Rules(
+        start=START,
+        months=months,
+        deployment_months=deployment,
+        min_rest_months=rest,
+        max_deployments=max_deployments,
+        fairness_target=target,
+        fairness_lookback_months=lookback,
+        weights=Weights(unmet_demand=unmet, fairness=fairness, preference=preference),
+    )
+
+
+def instance(
+    officers: Iterable[Officer],
+    postings: Iterable[Posting],
+    demands: Iterable[Demand] = (),
+    rule_set: Rules | None = None,
+    course_ids: Iterable[str] = (),
+) -> Instance:
+    return Instance(
+        name="test",
+        rules=rule_set or rules(),
+        officers=tuple(officers),
+        postings=tuple(postings),
+        demands=tuple(demands),
+        courses=tuple(CourseDef(c, c.upper()) for c in course_ids),
+        solver=FAST,
+    )
+
+
+# -- plans ----------------------------------------------------------------------------------
+
+
+def dep(oid: str, pid: str, start: int, months: int = 2) -> Deployment:
+    """Officer ``oid`` at ``pid`` for ``months`` whole months from horizon month ``start``."""
+    return Deployment(oid, pid, first_day(start), last_day(start + months - 1))
+
+
+def plan(*deployments: Deployment) -> Plan:
+    return Plan(tuple(deployments))
+
+
+def span(inst: Instance, start: int) -> tuple[date, date]:
+    """First and last day of a deployment of ``inst``'s length starting in month ``start``."""
+    return inst.rules.deployment_span(start)
+
+
+# -- solving --------------------------------------------------------------------------------
+
+
+def run(inst: Instance, settings: SolverSettings = FAST) -> Result:
+    return solve(inst, settings)
+
+
+def assert_sound(inst: Instance, result: Result) -> Verdict:
+    """The solve found a plan; the validator finds no hard violation and agrees on the costs."""
+    assert result.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE), result.status
+    assert result.plan is not None
+    verdict = validate(inst, result.plan)
+    assert verdict.ok, verdict.violations
+    assert verdict.objective == result.objective
+    assert verdict.cost_by_rule == result.cost_by_rule
+    assert verdict.unmet == result.unmet
+    return verdict
+
+
+def solve_sound(inst: Instance) -> tuple[Result, Verdict]:
+    result = run(inst)
+    assert result.status == SolveStatus.OPTIMAL, result.status
+    return result, assert_sound(inst, result)
+
+
+def assert_infeasible(inst: Instance) -> None:
+    result = run(inst)
+    assert result.status == SolveStatus.INFEASIBLE, result.status
+    assert result.plan is None
+
+
+def months_of(plan_: Plan, oid: str) -> set[int]:
+    """Horizon month indices an officer is deployed in, from the plan's dates."""
+    out: set[int] = set()
+    for d in plan_.for_officer(oid):
+        out.update(range(idx(d.start), idx(d.end) + 1))
+    return out
