@@ -6,6 +6,8 @@ list costs ``weights.preference``; officers who listed nothing have no preferenc
 
 from __future__ import annotations
 
+from typing import Any
+
 from ortools.sat.python import cp_model
 
 from constraints.base import Penalty, Rule
@@ -17,7 +19,7 @@ NAME = "preferences"
 
 
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
-    unwanted = []
+    unwanted: list[Any] = []
     for o in inst.officers:
         if not o.preferences:
             continue

@@ -8,6 +8,8 @@ earliest. Hard.
 
 from __future__ import annotations
 
+import itertools
+
 from ortools.sat.python import cp_model
 
 from constraints.base import Penalty, Rule
@@ -48,7 +50,7 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
     rest = inst.rules.min_rest_months
     out = []
     for officer, items in stints(inst, plan).items():
-        for a, b in zip(items, items[1:], strict=False):
+        for a, b in itertools.pairwise(items):
             if a.past and b.past:
                 continue
             gap = inst.rules.month_of(b.start) - inst.rules.month_of(a.end) - 1

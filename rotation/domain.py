@@ -12,6 +12,7 @@ Time is counted in calendar months. Month ``0`` is the first month of the horizo
 from __future__ import annotations
 
 import calendar as _calendar
+import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -608,7 +609,7 @@ def _cross_check(inst: Instance) -> list[Problem]:
                 )
             spans.append((past.start, past.end, past))
         spans.sort(key=lambda s: s[0])
-        for (_, end_a, _), (start_b, _, b) in zip(spans, spans[1:], strict=False):
+        for (_, end_a, _), (start_b, _, b) in itertools.pairwise(spans):
             if start_b <= end_a:
                 problems.append(
                     _problem(b.source, "start",
@@ -644,12 +645,13 @@ def _cross_check(inst: Instance) -> list[Problem]:
         by_posting.setdefault(d.posting, []).append(d)
     for rows in by_posting.values():
         rows.sort(key=lambda d: d.first)
-        for a, b in zip(rows, rows[1:], strict=False):
-            if b.first <= a.last:
+        for earlier, later in itertools.pairwise(rows):
+            if later.first <= earlier.last:
                 problems.append(
-                    _problem(b.source, "from",
-                             f"demand for {b.posting} from {b.first:%Y-%m} overlaps the row for "
-                             f"{a.first:%Y-%m}..{a.last:%Y-%m}; each month may have one row")
+                    _problem(later.source, "from",
+                             f"demand for {later.posting} from {later.first:%Y-%m} overlaps the "
+                             f"row for {earlier.first:%Y-%m}..{earlier.last:%Y-%m}; each month "
+                             "may have one row")
                 )
     return problems
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "Deployment",
@@ -43,7 +43,7 @@ class Plan:
         return tuple(sorted({d.officer for d in self.deployments}))
 
 
-class SolveStatus(str, Enum):
+class SolveStatus(StrEnum):
     """What the solver could say about the plan it returns."""
 
     OPTIMAL = "optimal"

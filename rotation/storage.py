@@ -1,4 +1,4 @@
-"""Stored plans: SQLModel tables on SQLite by default, PostgreSQL (or any SQLAlchemy URL) on request.
+"""Stored plans: SQLModel tables on SQLite by default, PostgreSQL or any SQLAlchemy URL on request.
 
 This is the only module that imports sqlmodel. The engine is created from a URL and passed in,
 never global, so tests and future services can hold several stores at once. Every write happens
@@ -29,8 +29,8 @@ from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
-    "StoredPlan",
     "Store",
+    "StoredPlan",
     "resolve_url",
 ]
 
@@ -111,7 +111,9 @@ class Store:
             self.engine: Engine = create_engine(self.url)
             SQLModel.metadata.create_all(self.engine)
         except (SQLAlchemyError, OSError, ValueError) as err:
-            raise StorageError(f"cannot open the database {self._safe_url}: {_reason(err)}") from err
+            raise StorageError(
+                f"cannot open the database {self._safe_url}: {_reason(err)}"
+            ) from err
 
     @property
     def _safe_url(self) -> str:

@@ -1,0 +1,5 @@
+"""``python -m rotation`` runs the same command as ``rotation``."""
+
+from rotation.cli import main
+
+main()
