@@ -35,7 +35,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 out = Console()
-err = Console(stderr=True)
+# Problems must stay one per line when stderr goes to a log file, so never wrap them.
+err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[
     str | None,

@@ -645,13 +645,15 @@ def _cross_check(inst: Instance) -> list[Problem]:
         by_posting.setdefault(d.posting, []).append(d)
     for rows in by_posting.values():
         rows.sort(key=lambda d: d.first)
-        for earlier, later in itertools.pairwise(rows):
-            if later.first <= earlier.last:
-                problems.append(
-                    _problem(later.source, "from",
-                             f"demand for {later.posting} from {later.first:%Y-%m} overlaps the "
-                             f"row for {earlier.first:%Y-%m}..{earlier.last:%Y-%m}; each month "
-                             "may have one row")
-                )
+        for i, later in enumerate(rows):
+            for earlier in rows[:i]:
+                if later.first <= earlier.last:
+                    problems.append(
+                        _problem(later.source, "from",
+                                 f"demand for {later.posting} from {later.first:%Y-%m} overlaps "
+                                 f"the row for {earlier.first:%Y-%m}..{earlier.last:%Y-%m}; each "
+                                 "month may have one row")
+                    )
+                    break
     return problems
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rotation.domain import (
+    RANKS,
     CourseCompletion,
     CourseDef,
     Demand,
@@ -142,6 +143,7 @@ def _parse_month(raw: str, bad: Callable[[str], None]) -> date | None:
 class _Reader:
     folder: Path
     problems: list[Problem] = field(default_factory=list)
+    broken: dict[str, set[str]] = field(default_factory=dict)
 
     def rows(self, name: str) -> Iterator[_Row]:
         required, columns, optional = TABLES[name]
@@ -156,8 +158,10 @@ class _Reader:
             return
         try:
             with path.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                header = [h.strip() for h in reader.fieldnames or []]
+                # csv.reader, not DictReader: DictReader drops blank lines, which would shift
+                # every later row number away from what the spreadsheet shows.
+                records = csv.reader(handle)
+                header = [h.strip() for h in next(records, [])]
                 missing = [c for c in columns if c not in header]
                 for column in missing:
                     self.problems.append(
@@ -165,7 +169,6 @@ class _Reader:
                     )
                 if missing:
                     return
-                reader.fieldnames = header
                 known = set(columns) | set(optional)
                 for column in header:
                     if column and column not in known:
@@ -175,28 +178,31 @@ class _Reader:
                                 label, 1, column,
                             )
                         )
-                for index, cells in enumerate(reader, start=2):
-                    values = {k: v for k, v in cells.items() if isinstance(k, str)}
-                    if not any((v or "").strip() for v in values.values()):
+                for index, cells in enumerate(records, start=2):
+                    if not any(c.strip() for c in cells):
                         continue
-                    if None in cells:
+                    if len(cells) > len(header):
                         self.problems.append(
                             Problem("row has more cells than the header", label, index)
                         )
                         continue
+                    values = dict(zip(header, cells, strict=False))
                     yield _Row(label, index, values, self.problems)
         except UnicodeDecodeError:
             self.problems.append(Problem("is not UTF-8 text; save it as CSV UTF-8", label))
         except csv.Error as err:
             self.problems.append(Problem(f"is not valid CSV: {err}", label))
 
-    def table(self, name: str, make: Callable[[_Row], T]) -> list[T]:
+    def table(self, name: str, make: Callable[[_Row], T], key: str = "") -> list[T]:
+        """Build every valid row; the ``key`` of each invalid row goes to ``self.broken``."""
         out = []
         for row in self.rows(name):
             try:
                 out.append(make(row))
             except _Skip:
-                continue
+                ident = (row.cells.get(key) or "").strip() if key else ""
+                if ident:
+                    self.broken.setdefault(name, set()).add(ident)
         return out
 
 
@@ -351,14 +357,30 @@ def load_case(folder: str | Path) -> Instance:
     problems = reader.problems
     header = _read_rules(root, problems)
 
-    officer_rows = reader.table("officers.csv", _officer)
-    postings = reader.table("postings.csv", _posting)
+    officer_rows = reader.table("officers.csv", _officer, key="id")
+    postings = reader.table("postings.csv", _posting, key="id")
     demands = reader.table("demand.csv", _demand)
     courses = reader.table(
         "courses.csv",
         lambda r: r.build(lambda: CourseDef(r.text("id"), r.text("name"), _source(r))),
+        key="id",
     )
-    officer_ids = {o.id for o in officer_rows}
+    # Rows that failed their own checks are already reported. Stand-ins keep their ids known,
+    # so rows that refer to them are not also reported as naming something unknown.
+    broken_officers = reader.broken.get("officers.csv", set())
+    officer_ids = {o.id for o in officer_rows} | broken_officers
+    postings += [
+        Posting(id=i, name=i, timezone="UTC", hardship=0)
+        for i in sorted(reader.broken.get("postings.csv", set()) - {p.id for p in postings})
+    ]
+    courses += [
+        CourseDef(i, i)
+        for i in sorted(reader.broken.get("courses.csv", set()) - {c.id for c in courses})
+    ]
+    officer_rows += [
+        Officer(id=i, name=i, rank=RANKS[0])
+        for i in sorted(broken_officers - {o.id for o in officer_rows})
+    ]
 
     def owned(name: str, make: Callable[[_Row], T]) -> dict[str, list[T]]:
         out: dict[str, list[T]] = {}
@@ -395,9 +417,9 @@ def load_case(folder: str | Path) -> Instance:
         for o in officer_rows
     )
 
-    if header is None:
-        raise InputError(problems)
-    name, rules, solver = header
+    # Without valid rules, cross-file checks still run against a horizon wide enough to judge
+    # nothing as outside it, so one bad key in rules.toml does not hide the tables' problems.
+    name, rules, solver = header or (root.name, _OPEN_RULES, SolverSettings())
     try:
         instance = Instance(
             name=name,
@@ -413,6 +435,9 @@ def load_case(folder: str | Path) -> Instance:
     if problems:
         raise InputError(problems)
     return instance
+
+
+_OPEN_RULES = Rules(start=date(1900, 1, 1), months=12 * 400)
 
 
 def _officer(r: _Row) -> Officer:

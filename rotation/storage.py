@@ -110,6 +110,11 @@ class Store:
                     folder.mkdir(parents=True, exist_ok=True)
             self.engine: Engine = create_engine(self.url)
             SQLModel.metadata.create_all(self.engine)
+        except ImportError as err:
+            raise StorageError(
+                f"cannot open the database {self._safe_url}: its driver is not installed "
+                f"({err.name}); for PostgreSQL run pip install -e '.[postgres]'"
+            ) from err
         except (SQLAlchemyError, OSError, ValueError) as err:
             raise StorageError(
                 f"cannot open the database {self._safe_url}: {_reason(err)}"
@@ -214,7 +219,8 @@ class Store:
             assert row.id is not None
             return StoredPlan(
                 id=row.id,
-                created_at=row.created_at,
+                # SQLite keeps no zone; every stored time is UTC.
+                created_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
                 case_name=row.case_name,
                 input_hash=row.input_hash,
                 status=SolveStatus(row.status),

@@ -1,0 +1,573 @@
+"""The case loader: a valid case loads, and each kind of bad input is reported with file, row
+and field.
+
+Rows are counted the way a spreadsheet shows them: the header is row 1, the first data row row 2.
+Problems that concern a whole file (missing file, rules.toml keys) carry no row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from rotation.errors import InputError, Problem
+from rotation.io import load_case
+from tests.conftest import CaseMaker, add_lines, replace_line
+
+# ---------------------------------------------------------------------------------------------
+# helpers
+
+
+def problems_of(case: Path) -> list[Problem]:
+    with pytest.raises(InputError) as info:
+        load_case(case)
+    found = info.value.problems
+    assert found, "InputError without problems"
+    # The exception's text lists every problem too, since that is what the CLI prints.
+    for p in found:
+        assert str(p) in str(info.value)
+    return found
+
+
+def listing(found: list[Problem]) -> str:
+    return "\n".join(f"  {p}" for p in found)
+
+
+def the_problem(
+    found: list[Problem], case: Path, file: str, row: int | None, field: str, *words: str
+) -> Problem:
+    """The one problem at ``file``/``row``/``field``; its message must contain every word."""
+    at = [
+        p for p in found
+        if Path(p.file) == case / file and p.row == row and p.field == field
+    ]
+    assert len(at) == 1, (
+        f"expected one problem at {file} row {row} field {field!r}; got:\n{listing(found)}"
+    )
+    message = at[0].message.lower()
+    for word in words:
+        assert word.lower() in message, f"{word!r} not in {at[0].message!r}"
+    return at[0]
+
+
+def only_problem(
+    case: Path, file: str, row: int | None, field: str, *words: str
+) -> Problem:
+    """Load ``case`` and expect exactly one problem, at ``file``/``row``/``field``."""
+    found = problems_of(case)
+    problem = the_problem(found, case, file, row, field, *words)
+    assert len(found) == 1, f"expected only one problem; got:\n{listing(found)}"
+    return problem
+
+
+OFFICERS_HEADER = "id,name,rank,specialties,home_unit,preferences"
+POSTINGS_HEADER = (
+    "id,name,timezone,hardship,min_khmer_level,required_courses,min_supervisors,min_specialists"
+)
+PNH = "PNH,Phnom Penh,Asia/Phnom_Penh,1,1,khmer-intensive,0,"
+SHV = "SHV,Sihanoukville,Asia/Phnom_Penh,2,0,,0,"
+# Officer and posting rows that fail their own checks are tested on a new row that nothing else
+# refers to (old = None below): a bad row that other tables refer to also yields false
+# unknown-reference problems, which test_a_bad_row_does_not_cause_false_unknown_reference_problems
+# reports.
+
+
+def edit(old: str | None, new: str) -> Callable[[str], str]:
+    """Replace the line ``old`` by ``new``, or append ``new`` as a new last row if ``old`` is None.
+    """
+    return add_lines(new) if old is None else replace_line(old, new)
+
+
+# ---------------------------------------------------------------------------------------------
+# valid input
+
+
+def test_valid_case_loads(tiny_case: Path) -> None:
+    inst = load_case(tiny_case)
+
+    assert inst.name == "Tiny test case"
+    assert inst.rules.start == date(2026, 1, 1)
+    assert inst.rules.months == 12
+    assert inst.rules.deployment_months == 3
+    assert inst.rules.min_rest_months == 3
+    assert inst.rules.fairness_target == 6
+    assert inst.solver.time_limit == 10.0
+    assert inst.solver.workers == 2
+
+    assert [o.id for o in inst.officers] == ["K-0001", "K-0002", "K-0003", "K-0004", "K-0005"]
+    assert [p.id for p in inst.postings] == ["PNH", "SHV"]
+    assert {c.id for c in inst.courses} == {"khmer-intensive", "cultural-sensitivity"}
+    assert len(inst.demands) == 3
+
+    kim = inst.officer_by_id["K-0001"]
+    assert kim.rank == "inspector" and kim.is_supervisor
+    assert kim.specialties == frozenset({"cyber"})
+    assert kim.preferences == ("PNH",)
+    assert kim.certificates[0].level == 2
+    assert kim.certificates[0].valid_until is None  # blank = does not expire
+    assert kim.courses[0].expires_on is None
+    assert inst.officer_by_id["K-0002"].preferences == ("PNH", "SHV")
+    assert inst.officer_by_id["K-0003"].specialties == frozenset({"cyber", "financial"})
+    assert inst.officer_by_id["K-0003"].source is not None
+    assert inst.officer_by_id["K-0003"].source.row == 4
+    assert inst.officer_by_id["K-0004"].unavailability[0].reason == "parental leave"
+    assert inst.officer_by_id["K-0005"].history[0].posting == "SHV"
+
+    pnh = inst.posting_by_id["PNH"]
+    assert pnh.required_courses == frozenset({"khmer-intensive"})
+    assert pnh.min_khmer_level == 1
+    assert inst.posting_by_id["SHV"].min_specialists == ()
+    assert inst.demand("PNH", 0) == (1, 2)
+    assert inst.demand("PNH", 6) == (1, 1)
+    # K-0005's past deployment runs into January 2026, so it counts at SHV in month 0.
+    assert inst.carried_over[("SHV", 0)] == ("K-0005",)
+
+
+def test_missing_optional_files_mean_empty_tables(make_case: CaseMaker) -> None:
+    case = make_case(
+        {"certificates.csv": None, "unavailability.csv": None, "history.csv": None,
+         "postings.csv": "\n".join([POSTINGS_HEADER, "PNH,Phnom Penh,Asia/Phnom_Penh,1,0,,0,",
+                                    SHV]) + "\n",
+         "completed_courses.csv": None, "courses.csv": None}
+    )
+    inst = load_case(case)
+    assert inst.courses == ()
+    assert all(not o.certificates and not o.history and not o.unavailability and not o.courses
+               for o in inst.officers)
+
+
+def test_spreadsheet_csv_with_bom_and_crlf_loads_the_same(
+    tiny_case: Path, make_case: CaseMaker
+) -> None:
+    """Excel's "CSV UTF-8" adds a byte order mark and writes CRLF line ends."""
+
+    def excel(text: str) -> str:
+        return "\ufeff" + text.replace("\n", "\r\n")
+
+    case = make_case({name: excel for name in ("officers.csv", "postings.csv", "demand.csv",
+                                                 "certificates.csv", "history.csv")})
+    assert load_case(case) == load_case(tiny_case)
+
+
+def test_cells_are_trimmed_and_blank_rows_skipped(tiny_case: Path, make_case: CaseMaker) -> None:
+    case = make_case(
+        {"demand.csv": "posting , from,to ,min,max\n"
+                       " PNH ,2026-01 , 2026-06,1 , 2\n"
+                       ",,,,\n"
+                       "PNH,2026-07,2026-12,1,1\n"
+                       "SHV,2026-01,2026-12,1,1\n"}
+    )
+    assert load_case(case).demands == load_case(tiny_case).demands
+
+
+# ---------------------------------------------------------------------------------------------
+# missing files and columns
+
+
+@pytest.mark.parametrize("name", ["rules.toml", "officers.csv", "postings.csv", "demand.csv"])
+def test_missing_required_file(make_case: CaseMaker, name: str) -> None:
+    case = make_case({name: None})
+    found = problems_of(case)
+    the_problem(found, case, name, None, "", "missing")
+
+
+def test_folder_that_does_not_exist(tmp_path: Path) -> None:
+    found = problems_of(tmp_path / "nowhere")
+    assert len(found) == 1
+    assert found[0].file == str(tmp_path / "nowhere")
+    assert "not a folder" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "column"),
+    [
+        ("officers.csv", "id,name,specialties\nK-0001,Kim Min-jun,cyber\n", "rank"),
+        ("demand.csv", "posting,from,to,min\nPNH,2026-01,2026-12,1\n", "max"),
+        ("history.csv", "officer,posting,start\nK-0005,SHV,2025-11-01\n", "end"),
+        ("postings.csv", "id,name,hardship\nPNH,Phnom Penh,1\n", "timezone"),
+    ],
+)
+def test_missing_column(make_case: CaseMaker, file: str, text: str, column: str) -> None:
+    case = make_case({file: text})
+    found = problems_of(case)
+    the_problem(found, case, file, 1, column, "column is missing")
+
+
+def test_unknown_column(make_case: CaseMaker) -> None:
+    case = make_case({"courses.csv": "id,name,hours\nkhmer-intensive,Khmer,40\n"
+                                     "cultural-sensitivity,Culture,8\n"})
+    only_problem(case, "courses.csv", 1, "hours", "unknown column")
+
+
+def test_row_with_more_cells_than_the_header(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": add_lines("K-0006,Han Ji-min,officer,,,,surplus")})
+    only_problem(case, "officers.csv", 7, "", "more cells")
+
+
+def test_empty_required_cell(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": add_lines("K-0006,,officer,,,")})
+    only_problem(case, "officers.csv", 7, "name", "empty")
+
+
+# ---------------------------------------------------------------------------------------------
+# dates, months and numbers
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "row", "field", "raw"),
+    [
+        ("unavailability.csv", "K-0002,2026-09-01,2026-09-10,court testimony",
+         "K-0002,2026-09-31,2026-09-10,court testimony", 3, "from", "2026-09-31"),
+        ("completed_courses.csv", "K-0002,khmer-intensive,2025-10-01,2028-10-01",
+         "K-0002,khmer-intensive,01/10/2025,2028-10-01", 3, "completed_on", "01/10/2025"),
+        ("certificates.csv", "K-0003,khmer,1,2025-06-01,2027-05-31",
+         "K-0003,khmer,1,2025-06-01,someday", 4, "valid_until", "someday"),
+        ("history.csv", "K-0003,PNH,2024-03-01,2024-08-31",
+         "K-0003,PNH,2024-03,2024-08-31", 3, "start", "2024-03"),
+    ],
+)
+def test_bad_date(
+    make_case: CaseMaker, file: str, old: str, new: str, row: int, field: str, raw: str
+) -> None:
+    case = make_case({file: edit(old, new)})
+    only_problem(case, file, row, field, f"'{raw}' is not a date", "YYYY-MM-DD")
+
+
+@pytest.mark.parametrize(
+    ("new", "field", "raw"),
+    [
+        ("PNH,2026-13,2026-12,1,1", "from", "2026-13"),
+        ("PNH,2026-7,2026-12,1,1", "from", "2026-7"),
+        ("PNH,2026-07,2026-12-31,1,1", "to", "2026-12-31"),
+        ("PNH,July 2026,2026-12,1,1", "from", "July 2026"),
+    ],
+)
+def test_bad_month_in_demand(make_case: CaseMaker, new: str, field: str, raw: str) -> None:
+    case = make_case({"demand.csv": replace_line("PNH,2026-07,2026-12,1,1", new)})
+    only_problem(case, "demand.csv", 3, field, f"'{raw}' is not a month", "YYYY-MM")
+
+
+def test_bad_month_in_rules(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": replace_line('start = "2026-01"', 'start = "January 2026"')})
+    only_problem(case, "rules.toml", None, "horizon.start", "not a month")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "row", "field", "raw"),
+    [
+        ("postings.csv", None, "BTB,Battambang,Asia/Phnom_Penh,high,0,,0,", 4, "hardship",
+         "high"),
+        ("postings.csv", None, "BTB,Battambang,Asia/Phnom_Penh,3,0,,1.5,", 4,
+         "min_supervisors", "1.5"),
+        ("demand.csv", "SHV,2026-01,2026-12,1,1", "SHV,2026-01,2026-12,one,1", 4, "min", "one"),
+        ("certificates.csv", "K-0002,khmer,3,2025-03-01,2028-02-28",
+         "K-0002,khmer,B2,2025-03-01,2028-02-28", 3, "level", "B2"),
+    ],
+)
+def test_non_integer(
+    make_case: CaseMaker, file: str, old: str | None, new: str, row: int, field: str, raw: str
+) -> None:
+    case = make_case({file: edit(old, new)})
+    only_problem(case, file, row, field, f"'{raw}' is not a whole number")
+
+
+def test_non_integer_in_rules(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": replace_line("months = 12", 'months = "twelve"')})
+    only_problem(case, "rules.toml", None, "horizon.months", "'twelve'", "int")
+
+
+def test_bad_specialist_count(make_case: CaseMaker) -> None:
+    case = make_case({"postings.csv": add_lines("BTB,Battambang,Asia/Phnom_Penh,3,0,,0,"
+                                                "cyber:two")})
+    only_problem(case, "postings.csv", 4, "min_specialists", "cyber:two", "specialty:count")
+
+
+# ---------------------------------------------------------------------------------------------
+# references between tables
+
+
+def test_unknown_posting_in_demand(make_case: CaseMaker) -> None:
+    case = make_case({"demand.csv": add_lines("BAV,2026-01,2026-12,1,1")})
+    only_problem(case, "demand.csv", 5, "posting", "unknown posting 'BAV'")
+
+
+def test_unknown_posting_in_history(make_case: CaseMaker) -> None:
+    case = make_case({"history.csv": replace_line("K-0003,PNH,2024-03-01,2024-08-31",
+                                                  "K-0003,BAV,2024-03-01,2024-08-31")})
+    only_problem(case, "history.csv", 3, "posting", "unknown posting 'BAV'", "K-0003")
+
+
+def test_unknown_posting_in_preferences(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": replace_line(
+        "K-0002,Lee Seo-yeon,sergeant,,Busan Financial Crime Unit,PNH;SHV",
+        "K-0002,Lee Seo-yeon,sergeant,,Busan Financial Crime Unit,PNH;BAV",
+    )})
+    only_problem(case, "officers.csv", 3, "preferences", "unknown posting 'BAV'", "K-0002")
+
+
+def test_unknown_course_in_required_courses(make_case: CaseMaker) -> None:
+    case = make_case({"postings.csv": replace_line(
+        PNH, "PNH,Phnom Penh,Asia/Phnom_Penh,1,1,khmer-intensive;scuba-diving,0,"
+    )})
+    only_problem(case, "postings.csv", 2, "required_courses", "unknown course 'scuba-diving'")
+
+
+def test_unknown_course_in_completed_courses(make_case: CaseMaker) -> None:
+    case = make_case({"completed_courses.csv": replace_line(
+        "K-0004,cultural-sensitivity,2025-05-01,", "K-0004,scuba-diving,2025-05-01,"
+    )})
+    only_problem(case, "completed_courses.csv", 5, "course", "unknown course 'scuba-diving'")
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "row"),
+    [
+        ("certificates.csv", "K-9999,khmer,2,2025-01-01,", 5),
+        ("completed_courses.csv", "K-9999,khmer-intensive,2025-01-01,", 6),
+        ("unavailability.csv", "K-9999,2026-01-01,2026-01-31,leave", 4),
+        ("history.csv", "K-9999,PNH,2025-01-01,2025-03-31", 4),
+    ],
+)
+def test_unknown_officer_in_a_sub_table(
+    make_case: CaseMaker, file: str, line: str, row: int
+) -> None:
+    case = make_case({file: add_lines(line)})
+    only_problem(case, file, row, "officer", "unknown officer 'K-9999'")
+
+
+def test_duplicate_officer_id(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": add_lines("K-0003,Han Ji-min,officer,,,")})
+    only_problem(case, "officers.csv", 7, "id", "duplicate officer id 'K-0003'")
+
+
+def test_duplicate_posting_and_course_ids(make_case: CaseMaker) -> None:
+    case = make_case({
+        "postings.csv": add_lines("SHV,Sihanoukville again,Asia/Phnom_Penh,2,0,,0,"),
+        "courses.csv": add_lines("khmer-intensive,Khmer again"),
+    })
+    found = problems_of(case)
+    the_problem(found, case, "postings.csv", 4, "id", "duplicate posting id 'SHV'")
+    the_problem(found, case, "courses.csv", 4, "id", "duplicate course id 'khmer-intensive'")
+    assert len(found) == 2, listing(found)
+
+
+# ---------------------------------------------------------------------------------------------
+# values out of range
+
+
+def test_min_above_max(make_case: CaseMaker) -> None:
+    case = make_case({"demand.csv": replace_line("SHV,2026-01,2026-12,1,1",
+                                                 "SHV,2026-01,2026-12,3,2")})
+    only_problem(case, "demand.csv", 4, "max", "below min")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "row", "field"),
+    [
+        ("certificates.csv", "K-0002,khmer,3,2025-03-01,2028-02-28",
+         "K-0002,khmer,6,2025-03-01,2028-02-28", 3, "level"),
+        ("certificates.csv", "K-0002,khmer,3,2025-03-01,2028-02-28",
+         "K-0002,khmer,0,2025-03-01,2028-02-28", 3, "level"),
+        ("postings.csv", None, "BTB,Battambang,Asia/Phnom_Penh,3,6,,0,", 4, "min_khmer_level"),
+        ("postings.csv", None, "BTB,Battambang,Asia/Phnom_Penh,9,0,,0,", 4, "hardship"),
+    ],
+)
+def test_level_out_of_range(
+    make_case: CaseMaker, file: str, old: str | None, new: str, row: int, field: str
+) -> None:
+    case = make_case({file: edit(old, new)})
+    only_problem(case, file, row, field, "out of range")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "row", "field"),
+    [
+        ("history.csv", "K-0003,PNH,2024-03-01,2024-08-31", "K-0003,PNH,2024-03-01,2024-02-28",
+         3, "end"),
+        ("unavailability.csv", "K-0004,2026-03-01,2026-04-15,parental leave",
+         "K-0004,2026-03-01,2026-02-15,parental leave", 2, "to"),
+        ("certificates.csv", "K-0003,khmer,1,2025-06-01,2027-05-31",
+         "K-0003,khmer,1,2025-06-01,2025-05-31", 4, "valid_until"),
+        ("demand.csv", "PNH,2026-07,2026-12,1,1", "PNH,2026-12,2026-07,1,1", 3, "to"),
+    ],
+)
+def test_end_before_start(
+    make_case: CaseMaker, file: str, old: str, new: str, row: int, field: str
+) -> None:
+    case = make_case({file: edit(old, new)})
+    only_problem(case, file, row, field, "is before")
+
+
+def test_course_expiring_before_completion(make_case: CaseMaker) -> None:
+    case = make_case({"completed_courses.csv": replace_line(
+        "K-0002,khmer-intensive,2025-10-01,2028-10-01",
+        "K-0002,khmer-intensive,2025-10-01,2025-10-01",
+    )})
+    only_problem(case, "completed_courses.csv", 3, "expires_on", "not after")
+
+
+def test_unknown_time_zone(make_case: CaseMaker) -> None:
+    case = make_case({"postings.csv": add_lines("BTB,Battambang,Asia/Battambang,3,0,,0,")})
+    only_problem(case, "postings.csv", 4, "timezone", "'Asia/Battambang'", "IANA")
+
+
+def test_unknown_rank(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": add_lines("K-0006,Han Ji-min,captain,,,")})
+    problem = only_problem(case, "officers.csv", 7, "rank", "'captain' is not a rank")
+    assert "senior-superintendent" in problem.message  # says which ranks there are
+
+
+def test_demand_outside_the_horizon(make_case: CaseMaker) -> None:
+    case = make_case({"demand.csv": add_lines("SHV,2027-01,2027-06,1,1")})
+    only_problem(case, "demand.csv", 5, "from", "outside the horizon")
+
+
+# ---------------------------------------------------------------------------------------------
+# rules.toml
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (replace_line("min_rest_months = 3", "min_rest_month = 3"), "deployment.min_rest_month"),
+        (lambda text: 'titel = "typo"\n' + text, "titel"),
+        (add_lines("", "[weight]", "preference = 3"), "weight"),
+        (add_lines("time_limt = 5"), "solver.time_limt"),
+    ],
+)
+def test_unknown_key_in_rules(make_case: CaseMaker, change: object, field: str) -> None:
+    case = make_case({"rules.toml": change})
+    problem = only_problem(case, "rules.toml", None, field, "unknown key")
+    assert "expected one of" in problem.message
+
+
+def test_rules_missing_required_key(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": replace_line("months = 12", "")})
+    only_problem(case, "rules.toml", None, "horizon.months", "required")
+
+
+def test_rules_not_toml(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": "[horizon\nstart = 2026-01\n"})
+    only_problem(case, "rules.toml", None, "", "not valid TOML")
+
+
+def test_rules_value_out_of_range(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": replace_line("months = 3", "months = 13")})
+    only_problem(case, "rules.toml", None, "deployment.months", "longer than the horizon")
+
+
+# ---------------------------------------------------------------------------------------------
+# overlapping demand
+
+
+def test_overlapping_demand_rows(make_case: CaseMaker) -> None:
+    case = make_case({"demand.csv": replace_line("PNH,2026-07,2026-12,1,1",
+                                                 "PNH,2026-06,2026-12,1,1")})
+    only_problem(case, "demand.csv", 3, "from", "overlaps", "2026-01..2026-06")
+
+
+def test_demand_rows_of_different_postings_may_share_months(tiny_case: Path) -> None:
+    inst = load_case(tiny_case)  # PNH and SHV both have rows for 2026-01
+    assert inst.demand("SHV", 0) == (1, 1)
+
+
+def test_every_overlapping_demand_row_is_reported(make_case: CaseMaker) -> None:
+    case = make_case({"demand.csv": "posting,from,to,min,max\n"
+                                    "PNH,2026-01,2026-12,1,2\n"
+                                    "PNH,2026-02,2026-03,1,1\n"
+                                    "PNH,2026-05,2026-06,1,1\n"
+                                    "SHV,2026-01,2026-12,1,1\n"})
+    found = problems_of(case)
+    the_problem(found, case, "demand.csv", 3, "from", "overlaps")
+    the_problem(found, case, "demand.csv", 4, "from", "overlaps")
+
+
+# ---------------------------------------------------------------------------------------------
+# every problem in one run
+
+
+def test_all_problems_across_files_are_reported_in_one_run(make_case: CaseMaker) -> None:
+    case = make_case({
+        "officers.csv": add_lines("K-0006,Han Ji-min,captain,,,",       # row 7: rank
+                                  "K-0007,Seo Da-eun,officer,,,PNH;BAV"),  # row 8: preference
+        "postings.csv": add_lines("BTB,Battambang,Mars/Olympus,1,0,,0,"),  # row 4: timezone
+        "demand.csv": replace_line("PNH,2026-07,2026-12,1,1",
+                                   "PNH,2026-07,2026-13,1,1"),             # row 3: month
+        "certificates.csv": replace_line("K-0003,khmer,1,2025-06-01,2027-05-31",
+                                         "K-0003,khmer,9,2025-06-01,2027-05-31"),  # row 4
+        "completed_courses.csv": add_lines("K-0003,scuba-diving,2025-01-01,"),     # row 6
+        "unavailability.csv": add_lines("K-0001,2026-02-30,2026-03-03,leave"),     # row 4
+        "history.csv": add_lines("K-0004,XYZ,2025-01-01,2025-03-31"),              # row 4
+    })
+    found = problems_of(case)
+    the_problem(found, case, "officers.csv", 7, "rank", "'captain'")
+    the_problem(found, case, "officers.csv", 8, "preferences", "unknown posting 'BAV'")
+    the_problem(found, case, "postings.csv", 4, "timezone", "'Mars/Olympus'")
+    the_problem(found, case, "demand.csv", 3, "to", "'2026-13' is not a month")
+    the_problem(found, case, "certificates.csv", 4, "level", "out of range")
+    the_problem(found, case, "completed_courses.csv", 6, "course", "unknown course")
+    the_problem(found, case, "unavailability.csv", 4, "from", "'2026-02-30' is not a date")
+    the_problem(found, case, "history.csv", 4, "posting", "unknown posting 'XYZ'")
+    assert len(found) == 8, listing(found)
+
+
+def test_several_problems_in_one_row_are_all_reported(make_case: CaseMaker) -> None:
+    case = make_case({"unavailability.csv": add_lines("K-9999,2026-02-30,yesterday,leave")})
+    found = problems_of(case)
+    the_problem(found, case, "unavailability.csv", 4, "officer", "unknown officer")
+    the_problem(found, case, "unavailability.csv", 4, "from", "not a date")
+    the_problem(found, case, "unavailability.csv", 4, "to", "not a date")
+    assert len(found) == 3, listing(found)
+
+
+def test_several_problems_in_rules_are_all_reported(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": lambda text: text.replace("min_rest_months", "rest_months")
+                      .replace('start = "2026-01"', 'start = "2026-1"')
+                      .replace("workers = 2", 'workers = "two"')})
+    found = problems_of(case)
+    the_problem(found, case, "rules.toml", None, "deployment.rest_months", "unknown key")
+    the_problem(found, case, "rules.toml", None, "horizon.start", "not a month")
+    the_problem(found, case, "rules.toml", None, "solver.workers", "'two'")
+    assert len(found) == 3, listing(found)
+
+
+def test_rules_problem_does_not_hide_table_problems(make_case: CaseMaker) -> None:
+    case = make_case({
+        "rules.toml": replace_line("min_rest_months = 3", "min_rest_month = 3"),
+        "demand.csv": add_lines("BAV,2026-01,2026-12,1,1"),
+    })
+    found = problems_of(case)
+    the_problem(found, case, "rules.toml", None, "deployment.min_rest_month", "unknown key")
+    the_problem(found, case, "demand.csv", 5, "posting", "unknown posting 'BAV'")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "row", "field"),
+    [
+        ("officers.csv", "K-0004,Choi Hae-won,officer,,Daegu Anti-Fraud Unit,SHV",
+         "K-0004,Choi Hae-won,captain,,Daegu Anti-Fraud Unit,SHV", 5, "rank"),
+        ("postings.csv", SHV, "SHV,Sihanoukville,Asia/Sihanoukville,2,0,,0,", 3, "timezone"),
+    ],
+)
+def test_a_bad_row_does_not_cause_false_unknown_reference_problems(
+    make_case: CaseMaker, file: str, old: str, new: str, row: int, field: str
+) -> None:
+    case = make_case({file: edit(old, new)})
+    only_problem(case, file, row, field)
+
+
+def test_row_numbers_count_blank_lines(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": "\n".join([
+        OFFICERS_HEADER,
+        "K-0001,Kim Min-jun,inspector,cyber,Seoul Cyber Unit,PNH",
+        "K-0002,Lee Seo-yeon,sergeant,,Busan Financial Crime Unit,PNH;SHV",
+        "",
+        "K-0003,Park Ji-ho,senior-officer,cyber;financial,Incheon Cyber Unit,",
+        "K-0004,Choi Hae-won,officer,,Daegu Anti-Fraud Unit,SHV",
+        "K-0005,Jung Woo-jin,inspector,financial,Gwangju Police,",
+        "K-0006,Han Ji-min,captain,,,",
+    ]) + "\n"})
+    only_problem(case, "officers.csv", 8, "rank", "'captain'")
