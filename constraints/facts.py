@@ -13,7 +13,7 @@ from datetime import date
 from rotation.domain import Instance
 from rotation.plan import Plan
 
-__all__ = ["Stint", "presence", "stints", "touched_months"]
+__all__ = ["Stint", "hardship_by_month", "presence", "stints", "touched_months"]
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,28 @@ def stints(inst: Instance, plan: Plan) -> dict[str, list[Stint]]:
 
 
 def presence(inst: Instance, plan: Plan) -> dict[tuple[str, int], list[str]]:
-    """(posting, horizon month) -> officers there at any time in that month, history included."""
-    out: dict[tuple[str, int], list[str]] = defaultdict(list)
+    """(posting, horizon month) -> distinct officers there at any time in that month."""
+    out: dict[tuple[str, int], set[str]] = defaultdict(set)
     for items in stints(inst, plan).values():
         for s in items:
             for t in touched_months(inst, s.start, s.end):
                 if 0 <= t < inst.rules.months:
-                    out[s.posting, t].append(s.officer)
+                    out[s.posting, t].add(s.officer)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def hardship_by_month(
+    inst: Instance, items: list[Stint], first: int
+) -> dict[int, int]:
+    """Month -> hardship an officer carries then: the hardest posting they are at that month.
+
+    Months before ``first`` or after the horizon are left out. Two records of the same posting
+    in one month count once.
+    """
+    out: dict[int, int] = {}
+    for s in items:
+        hardship = inst.posting_by_id[s.posting].hardship
+        for t in touched_months(inst, s.start, s.end):
+            if first <= t < inst.rules.months:
+                out[t] = max(out.get(t, 0), hardship)
     return out

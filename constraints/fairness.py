@@ -1,10 +1,11 @@
 """Fairness of hardship: hardship months are shared rather than piled on a few officers.
 
-An officer's hardship load is the sum, over every month an officer is deployed (planned months,
-plus past months no more than ``fairness.lookback_months`` before the horizon), of that posting's
-hardship level. Each unit of load above ``fairness.target_hardship_months`` costs
-``weights.fairness``. Because the cost only starts above the target and grows with every unit,
-two officers at 18 cost less than one at 36 and one at 0. Soft.
+An officer's hardship load is the sum, over every month the officer is at a posting (planned
+months, plus past months no more than ``fairness.lookback_months`` before the horizon), of that
+posting's hardship level; in a month spent at two postings the harder one counts. Each unit of
+load above ``fairness.target_hardship_months`` costs ``weights.fairness``. Because the cost only
+starts above the target and grows with every unit, two officers at 18 cost less than one at 36
+and one at 0. Soft.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from constraints.base import Penalty, Rule
-from constraints.facts import stints, touched_months
+from constraints.facts import Stint, hardship_by_month, stints
 from constraints.variables import Variables
 from rotation.domain import Instance
 from rotation.plan import Plan
@@ -22,13 +23,11 @@ NAME = "fairness"
 
 def _past_load(inst: Instance, officer: str) -> int:
     """Hardship months an officer brings from history, within the lookback window."""
-    first = -inst.rules.fairness_lookback_months
-    total = 0
-    for past in inst.officer_by_id[officer].history:
-        posting = inst.posting_by_id[past.posting]
-        months = [t for t in inst.history_months(past) if first <= t < inst.rules.months]
-        total += posting.hardship * len(months)
-    return total
+    past = [
+        Stint(officer, p.posting, p.start, p.end, True)
+        for p in inst.officer_by_id[officer].history
+    ]
+    return sum(hardship_by_month(inst, past, -inst.rules.fairness_lookback_months).values())
 
 
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
@@ -55,15 +54,10 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
 def load(inst: Instance, plan: Plan) -> dict[str, int]:
     """Hardship load per officer, recomputed from the plan's dates and the history."""
     first = -inst.rules.fairness_lookback_months
-    out = {}
-    for officer, items in stints(inst, plan).items():
-        total = 0
-        for s in items:
-            hardship = inst.posting_by_id[s.posting].hardship
-            months = touched_months(inst, s.start, s.end)
-            total += hardship * sum(1 for t in months if first <= t < inst.rules.months)
-        out[officer] = total
-    return out
+    return {
+        officer: sum(hardship_by_month(inst, items, first).values())
+        for officer, items in stints(inst, plan).items()
+    }
 
 
 def cost(inst: Instance, plan: Plan) -> int:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from rotation.domain import Instance, SolverSettings
-from rotation.errors import InfeasibleError, InputError, RotationError
+from rotation.domain import Instance, InvalidObject
+from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.io import load_case
 from rotation.plan import Result
 from rotation.report import staffing
@@ -140,21 +141,22 @@ class _Ticker:
         )
 
 
-def _solve(case: Path, db: str | None, settings: SolverSettings | None = None,
-           time_limit: float | None = None, seed: int | None = None,
-           workers: int | None = None) -> tuple[Instance, Result, int | None]:
+def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
+        Instance, Result, int | None]:
     inst = load_case(case)
-    base = settings or inst.solver
-    chosen = SolverSettings(
-        time_limit=time_limit if time_limit is not None else base.time_limit,
-        seed=seed if seed is not None else base.seed,
-        workers=workers if workers is not None else base.workers,
-    )
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        chosen = replace(inst.solver, **given)
+    except InvalidObject as e:
+        raise InputError(
+            [Problem(message, field=f"--{name.replace('_', '-')}") for name, message in e.issues]
+        ) from None
     store = Store(db)
     err.print(
         f"{inst.name}: {len(inst.officers)} officers, {len(inst.postings)} postings, "
-        f"{inst.rules.months} months; time limit {chosen.time_limit:g} s, seed {chosen.seed}, "
-        f"{chosen.workers} workers"
+        f"{inst.rules.months} months; time limit {chosen.time_limit:g} s"
+        + (f", work limit {chosen.work_limit:g}" if chosen.work_limit else "")
+        + f", seed {chosen.seed}, {chosen.workers} worker{'s' if chosen.workers > 1 else ''}"
     )
     ticker = _Ticker()
     with ticker.status:
@@ -192,10 +194,14 @@ def solve_cmd(
     seed: Annotated[int | None, typer.Option(help="Random seed (default: rules.toml).")] = None,
     workers: Annotated[int | None, typer.Option(help="Search workers (default: rules.toml).")]
     = None,
+    work_limit: Annotated[
+        float | None,
+        typer.Option(help="Deterministic work limit; a stop there is reproducible."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Solve a case, validate the plan independently and store it."""
-    _solve(case, db, time_limit=time_limit, seed=seed, workers=workers)
+    _solve(case, db, time_limit=time_limit, seed=seed, workers=workers, work_limit=work_limit)
 
 
 @app.command()

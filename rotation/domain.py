@@ -397,11 +397,17 @@ class Weights:
 
 @dataclass(frozen=True)
 class SolverSettings:
-    """How long and how the solver searches; not part of the problem itself."""
+    """How long and how the solver searches; not part of the problem itself.
 
-    time_limit: float = 30.0
+    ``time_limit`` caps wall-clock seconds. ``work_limit`` caps CP-SAT's deterministic time, a
+    count of work that does not depend on machine speed or load: a search stopped by it stops at
+    the same point every time, so the same seed and workers give the same plan.
+    """
+
+    time_limit: float = 60.0
     seed: int = 0
-    workers: int = 8
+    workers: int = 1
+    work_limit: float | None = None
 
     def __post_init__(self) -> None:
         issues: list[tuple[str, str]] = []
@@ -411,6 +417,8 @@ class SolverSettings:
             issues.append(("workers", "must be at least 1"))
         if self.seed < 0:
             issues.append(("seed", "must not be negative"))
+        if self.work_limit is not None and self.work_limit <= 0:
+            issues.append(("work_limit", "must be positive"))
         _raise_if("solver", issues)
 
 
@@ -543,14 +551,14 @@ class Instance:
 
     @cached_property
     def carried_over(self) -> Mapping[tuple[str, int], tuple[str, ...]]:
-        """(posting, month) -> officers whose past deployment continues into that month."""
-        table: dict[tuple[str, int], list[str]] = {}
+        """(posting, month) -> distinct officers whose past deployment runs into that month."""
+        table: dict[tuple[str, int], set[str]] = {}
         for o in self.officers:
             for past in o.history:
                 for t in self.history_months(past):
                     if 0 <= t < self.rules.months:
-                        table.setdefault((past.posting, t), []).append(o.id)
-        return {k: tuple(v) for k, v in table.items()}
+                        table.setdefault((past.posting, t), set()).add(o.id)
+        return {k: tuple(sorted(v)) for k, v in table.items()}
 
 
 def _duplicates(ids: Iterable[str]) -> set[str]:

@@ -230,7 +230,7 @@ _RULE_KEYS: dict[str, set[str]] = {
     "deployment": {"months", "min_rest_months", "max_per_officer"},
     "fairness": {"target_hardship_months", "lookback_months"},
     "weights": {"unmet_demand", "fairness", "preference"},
-    "solver": {"time_limit", "seed", "workers"},
+    "solver": {"time_limit", "seed", "workers", "work_limit"},
 }
 
 
@@ -318,6 +318,9 @@ def _read_rules(
         "seed": get("solver", "seed", int, s.seed),
         "workers": get("solver", "workers", int, s.workers),
     }
+    solver_table = data.get("solver", {})
+    if isinstance(solver_table, dict) and "work_limit" in solver_table:
+        solver_values["work_limit"] = get("solver", "work_limit", float)
     name = data.get("name", folder.name)
     if not isinstance(name, str):
         problems.append(Problem(f"{name!r} should be text", label, field="name"))

@@ -23,8 +23,8 @@ from rotation.domain import (
     SolverSettings,
     Unavailability,
     Weights,
-    month_index,
     month_end,
+    month_index,
     month_start,
 )
 from rotation.plan import Deployment, Plan, Result, SolveStatus
@@ -186,11 +186,6 @@ def plan(*deployments: Deployment) -> Plan:
     return Plan(tuple(deployments))
 
 
-def span(inst: Instance, start: int) -> tuple[date, date]:
-    """First and last day of a deployment of ``inst``'s length starting in month ``start``."""
-    return inst.rules.deployment_span(start)
-
-
 # -- solving --------------------------------------------------------------------------------
 
 
@@ -220,11 +215,3 @@ def assert_infeasible(inst: Instance) -> None:
     result = run(inst)
     assert result.status == SolveStatus.INFEASIBLE, result.status
     assert result.plan is None
-
-
-def months_of(plan_: Plan, oid: str) -> set[int]:
-    """Horizon month indices an officer is deployed in, from the plan's dates."""
-    out: set[int] = set()
-    for d in plan_.for_officer(oid):
-        out.update(range(idx(d.start), idx(d.end) + 1))
-    return out

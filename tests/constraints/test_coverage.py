@@ -17,7 +17,6 @@ from tests.builders import (
     plan,
     posting,
     rules,
-    run,
     solve_sound,
 )
 
@@ -196,3 +195,33 @@ def test_demand_rows_are_clipped_to_the_horizon() -> None:
     inst = instance([officer("A")], [posting("P")], [row], rules(2, 1))
     assert inst.demand("P", 0) == (1, 1)
     assert inst.demand("P", 1) == (0, 0)
+
+
+# -- one officer with two history rows in the same month -------------------------------------
+# An officer home for a week in January 2026 has two past deployments at P that both touch
+# January. docs/rules.md counts *officers* at a posting; the code counts history rows.
+
+
+def _split_history(*others, lo: int = 0, hi: int = 1):
+    a = officer(
+        "A",
+        history=[
+            PastDeployment("P", first_day(-1), first_day(0).replace(day=10)),
+            PastDeployment("P", first_day(0).replace(day=20), first_day(0).replace(day=31)),
+        ],
+    )
+    return instance([a, *others], [posting("P")], [demand("P", 0, 0, lo, hi)], rules(1, 1))
+
+
+def test_one_officer_with_two_history_rows_in_a_month_counts_once_against_the_maximum() -> None:
+    inst = _split_history(lo=0, hi=1)
+    assert coverage.check(inst, plan()) == []
+    result, _ = solve_sound(inst)
+    assert result.plan == plan()
+
+
+def test_one_officer_with_two_history_rows_in_a_month_counts_once_toward_the_minimum() -> None:
+    inst = _split_history(officer("B"), lo=2, hi=2)
+    assert coverage.unmet(inst, plan()) == [Shortfall("P", "2026-01", 2, 1)]
+    result, _ = solve_sound(inst)
+    assert result.plan == plan(dep("B", "P", 0, 1))

@@ -1,0 +1,205 @@
+"""Eligibility: Khmer level valid every day of the deployment, courses done and still counting."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from constraints import eligibility
+from rotation.domain import LanguageCertificate
+from rotation.plan import Deployment
+from rotation.validate import validate
+from tests.builders import (
+    assert_infeasible,
+    course,
+    day_after,
+    day_before,
+    demand,
+    dep,
+    instance,
+    khmer,
+    officer,
+    plan,
+    posting,
+    rules,
+    solve_sound,
+)
+
+START, END = date(2026, 1, 1), date(2026, 2, 28)  # a two-month deployment from month 0
+EARLY = date(2024, 1, 1)
+
+
+def _case(*, level: int = 0, courses_required=(), soft: bool = False, **kw):
+    """A is the only inspector; P (open months 0..1) needs a supervisor, or one officer if soft."""
+    return instance(
+        [officer("A", "inspector", **kw)],
+        [posting("P", khmer=level, courses=courses_required, supervisors=0 if soft else 1)],
+        [demand("P", 0, 1, 1 if soft else 0, 1)],
+        rules(2, 2),
+        course_ids=["c1", "c2"],
+    )
+
+
+def _eligible(inst) -> bool:
+    return eligibility.check(inst, plan(dep("A", "P", 0))) == []
+
+
+# -- solver: smallest feasible and infeasible cases ------------------------------------------
+
+
+def test_smallest_feasible_case_certificate_until_the_end_day_and_course_the_day_before() -> None:
+    inst = _case(
+        level=2,
+        courses_required=["c1"],
+        certificates=[khmer(2, START, END)],
+        courses=[course("c1", day_before(START), day_after(END))],
+    )
+    result, _ = solve_sound(inst)
+    assert result.plan is not None
+    assert result.plan.deployments == (dep("A", "P", 0),)
+
+
+def test_smallest_infeasible_case_certificate_ending_a_day_early() -> None:
+    assert_infeasible(_case(level=2, certificates=[khmer(2, START, day_before(END))]))
+
+
+def test_infeasible_when_course_completed_on_the_start_day() -> None:
+    assert_infeasible(_case(courses_required=["c1"], courses=[course("c1", START)]))
+
+
+def test_infeasible_when_course_expires_on_the_end_day() -> None:
+    assert_infeasible(
+        _case(courses_required=["c1"], courses=[course("c1", EARLY, END)])
+    )
+
+
+def test_ineligible_officer_leaves_soft_demand_unmet() -> None:
+    inst = _case(level=3, soft=True, certificates=[khmer(2, EARLY)])
+    result, _ = solve_sound(inst)
+    assert result.plan is not None
+    assert result.plan.deployments == ()
+    assert result.objective == 2000
+
+
+def test_no_requirements_means_anyone_is_eligible() -> None:
+    result, _ = solve_sound(_case())
+    assert result.plan is not None
+    assert len(result.plan.deployments) == 1
+
+
+# -- exact boundaries, judged by the checker --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until", "ok"),
+    [
+        (START, END, True),
+        (START, None, True),
+        (EARLY, day_before(END), False),
+        (day_after(START), None, False),
+        (day_before(START), day_after(END), True),
+    ],
+)
+def test_certificate_must_be_valid_every_day(
+    valid_from: date, valid_until: date | None, ok: bool
+) -> None:
+    inst = _case(level=2, certificates=[khmer(2, valid_from, valid_until)])
+    assert _eligible(inst) is ok
+
+
+@pytest.mark.parametrize(("held", "ok"), [(1, False), (2, True), (5, True)])
+def test_certificate_level_must_reach_the_minimum(held: int, ok: bool) -> None:
+    assert _eligible(_case(level=2, certificates=[khmer(held, EARLY)])) is ok
+
+
+def test_level_zero_needs_no_certificate() -> None:
+    assert _eligible(_case(level=0))
+
+
+def test_other_languages_do_not_count() -> None:
+    cert = LanguageCertificate("english", 5, EARLY)
+    assert not _eligible(_case(level=1, certificates=[cert]))
+
+
+def test_two_certificates_that_only_together_cover_the_deployment_do_not_count() -> None:
+    # The docstring asks for one certificate valid on every day of the deployment.
+    certs = [khmer(2, EARLY, date(2026, 1, 31)), khmer(2, date(2026, 2, 1))]
+    assert not _eligible(_case(level=2, certificates=certs))
+
+
+def test_best_of_several_certificates_counts() -> None:
+    certs = [khmer(1, EARLY), khmer(3, EARLY, END)]
+    assert _eligible(_case(level=3, certificates=certs))
+
+
+@pytest.mark.parametrize(
+    ("completed_on", "expires_on", "ok"),
+    [
+        (day_before(START), None, True),
+        (START, None, False),
+        (day_after(START), None, False),
+        (EARLY, END, False),
+        (EARLY, day_after(END), True),
+        (EARLY, day_before(END), False),
+    ],
+)
+def test_course_completed_strictly_before_start_and_not_expired_by_the_end(
+    completed_on: date, expires_on: date | None, ok: bool
+) -> None:
+    inst = _case(courses_required=["c1"], courses=[course("c1", completed_on, expires_on)])
+    assert _eligible(inst) is ok
+
+
+def test_every_required_course_is_needed() -> None:
+    inst = _case(courses_required=["c1", "c2"], courses=[course("c1", EARLY)])
+    found = eligibility.check(inst, plan(dep("A", "P", 0)))
+    assert [v.message for v in found] == [
+        "A has not completed c2; Post P needs it completed before 2026-01-01 and valid through "
+        "2026-02-28"
+    ]
+
+
+def test_a_later_retake_of_an_expired_course_counts() -> None:
+    taken = [course("c1", date(2023, 1, 1), date(2025, 1, 1)), course("c1", date(2025, 6, 1))]
+    assert _eligible(_case(courses_required=["c1"], courses=taken))
+
+
+# -- messages -------------------------------------------------------------------------------
+
+
+def test_check_message_for_an_expired_certificate() -> None:
+    inst = _case(level=2, certificates=[khmer(2, EARLY, day_before(END))])
+    found = eligibility.check(inst, plan(dep("A", "P", 0)))
+    assert [v.message for v in found] == [
+        "A holds Khmer level 2, valid 2024-01-01..2026-02-27; Post P needs level 2 valid "
+        "2026-01-01..2026-02-28"
+    ]
+
+
+def test_check_message_without_any_certificate() -> None:
+    found = eligibility.check(_case(level=1), plan(dep("A", "P", 0)))
+    assert [v.message for v in found] == [
+        "A holds no Khmer certificate; Post P needs level 1 valid 2026-01-01..2026-02-28"
+    ]
+
+
+def test_check_message_for_a_course_completed_on_the_start_day() -> None:
+    inst = _case(courses_required=["c1"], courses=[course("c1", START, date(2027, 1, 1))])
+    found = eligibility.check(inst, plan(dep("A", "P", 0)))
+    assert [v.message for v in found] == [
+        "A completed c1 on 2026-01-01, expiring 2027-01-01; Post P needs it completed before "
+        "2026-01-01 and valid through 2026-02-28"
+    ]
+
+
+def test_check_reports_unknown_officer_or_posting() -> None:
+    found = eligibility.check(_case(), plan(Deployment("A", "X", START, END)))
+    assert [v.message for v in found] == ["A at X: unknown officer or posting"]
+
+
+def test_validator_flags_the_ineligible_plan_and_accepts_the_eligible_one() -> None:
+    bad = _case(level=2, certificates=[khmer(2, day_after(START))])
+    good = _case(level=2, certificates=[khmer(2, START)])
+    assert [v.rule for v in validate(bad, plan(dep("A", "P", 0))).violations] == ["eligibility"]
+    assert validate(good, plan(dep("A", "P", 0))).ok
