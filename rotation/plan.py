@@ -8,6 +8,7 @@ from enum import StrEnum
 
 __all__ = [
     "Deployment",
+    "Enrolment",
     "Plan",
     "Result",
     "Shortfall",
@@ -26,21 +27,43 @@ class Deployment:
     end: date
 
 
+@dataclass(frozen=True, order=True)
+class Enrolment:
+    """One officer in one dated session of a pre-deployment course (``start``..``end`` inclusive)."""
+
+    officer: str
+    course: str
+    session: str
+    start: date
+    end: date
+
+
 @dataclass(frozen=True)
 class Plan:
-    """The set of deployments decided for one solve, sorted so equal plans compare equal."""
+    """Deployments and training enrolments of one solve, sorted so equal plans compare equal."""
 
     deployments: tuple[Deployment, ...]
+    enrolments: tuple[Enrolment, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "deployments", tuple(sorted(self.deployments)))
+        object.__setattr__(self, "enrolments", tuple(sorted(self.enrolments)))
 
     def for_officer(self, officer: str) -> tuple[Deployment, ...]:
         return tuple(d for d in self.deployments if d.officer == officer)
 
+    def enrolments_of(self, officer: str) -> tuple[Enrolment, ...]:
+        return tuple(e for e in self.enrolments if e.officer == officer)
+
+    def only(self, officer: str) -> Plan:
+        """The part of the plan that concerns one officer."""
+        return Plan(self.for_officer(officer), self.enrolments_of(officer))
+
     @property
     def officers(self) -> tuple[str, ...]:
-        return tuple(sorted({d.officer for d in self.deployments}))
+        """Officers with a deployment or an enrolment, sorted."""
+        ids = {d.officer for d in self.deployments} | {e.officer for e in self.enrolments}
+        return tuple(sorted(ids))
 
 
 class SolveStatus(StrEnum):

@@ -93,7 +93,7 @@ def export(
                 Problem(f"officer '{officer}' has no deployment in plan {stored.id}",
                         field="--officer")
             )
-        plan = type(plan)(plan.for_officer(officer))
+        plan = plan.only(officer)
     try:
         out.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".rotation-export-", dir=out))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rotation.domain import Instance, SolverSettings
+from rotation.domain import Instance
 from rotation.io import load_case
 from rotation.plan import Result, SolveStatus
 from rotation.solver import solve
@@ -19,9 +19,9 @@ EXAMPLES = sorted(p for p in ROOT.iterdir() if p.is_dir())
 
 @cache
 def solved(case: Path) -> tuple[Instance, Result]:
-    """Solve each example once per test run; several tests look at the same result."""
+    """Solve each example once per test run, with the settings in its rules.toml."""
     inst = load_case(case)
-    return inst, solve(inst, SolverSettings(time_limit=60, seed=0, workers=8))
+    return inst, solve(inst)
 
 
 @pytest.mark.parametrize("case", EXAMPLES, ids=[p.name for p in EXAMPLES])
