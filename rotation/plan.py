@@ -29,7 +29,7 @@ class Deployment:
 
 @dataclass(frozen=True, order=True)
 class Enrolment:
-    """One officer in one dated session of a pre-deployment course (``start``..``end`` inclusive)."""
+    """One officer in one dated session of a pre-deployment course, ``start``..``end`` inclusive."""
 
     officer: str
     course: str
