@@ -15,6 +15,7 @@ from constraints import (
     preferences,
     rest,
     skill_mix,
+    training,
 )
 from constraints.base import Penalty, Rule
 
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     eligibility.RULE,
     skill_mix.RULE,
     deployment_limit.RULE,
+    training.RULE,
     fairness.RULE,
     preferences.RULE,
 )

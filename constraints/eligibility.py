@@ -6,15 +6,19 @@
 - Courses: every required course completed strictly before the start day and not expired by the
   end (``expires_on`` is the first day it no longer counts, so it must be after the end day).
 
-Hard. The model never creates a start for which the officer is ineligible.
+A requirement the officer's own records do not meet can be met by a planned training session that
+ends at least ``training.min_days_before_deployment`` days before the start and whose grant is
+still valid on the last day (see ``constraints/training.py``). Hard. The model never creates a
+start for which the officer is neither qualified nor trainable in time.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 
 from constraints.base import Rule
-from rotation.domain import KHMER, Instance, Officer, Posting
+from rotation.domain import KHMER, Instance, Officer, Posting, Session, requirements
 from rotation.plan import Plan, Violation
 
 NAME = "eligibility"
@@ -56,7 +60,31 @@ def reasons(officer: Officer, posting: Posting, start: date, end: date) -> list[
 
 def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bool:
     first, last = inst.rules.deployment_span(start)
-    return not reasons(officer, posting, first, last)
+    return all(
+        need.met_by(officer, first, last)
+        or inst.qualifying_sessions(officer, need, first, last)
+        for need in requirements(posting)
+    )
+
+
+def trained(inst: Instance, officer: Officer, plan: Plan, start: date) -> Officer:
+    """The officer with what the plan's enrolments grant in time for a deployment on ``start``.
+
+    Enrolments count from the plan's own dates; an enrolment ending later than
+    ``training.min_days_before_deployment`` days before ``start`` does not count.
+    """
+    latest = start - timedelta(days=inst.rules.training_lead_days)
+    courses = list(officer.courses)
+    certificates = list(officer.certificates)
+    for e in plan.enrolments_of(officer.id):
+        course = inst.course_by_id.get(e.course)
+        if course is None or e.end > latest:
+            continue
+        completion, certificate = Session(e.session, e.course, e.start, e.end).grants(course)
+        courses.append(completion)
+        if certificate is not None:
+            certificates.append(certificate)
+    return replace(officer, courses=tuple(courses), certificates=tuple(certificates))
 
 
 def check(inst: Instance, plan: Plan) -> list[Violation]:
@@ -67,7 +95,8 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
         if officer is None or posting is None:
             out.append(Violation(NAME, f"{d.officer} at {d.posting}: unknown officer or posting"))
             continue
-        out.extend(Violation(NAME, r) for r in reasons(officer, posting, d.start, d.end))
+        qualified = trained(inst, officer, plan, d.start)
+        out.extend(Violation(NAME, r) for r in reasons(qualified, posting, d.start, d.end))
     return out
 
 

@@ -44,8 +44,30 @@ class Variables:
                     self._by_officer[o.id].append((p.id, s, var))
                     self._by_posting_start[p.id, s].append((o.id, var))
 
+        self._model = model
+        self._e: dict[tuple[str, str], Any] = {}
+        self._by_session: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+
     def __len__(self) -> int:
         return len(self._x)
+
+    # -- training enrolments: created on first use, so only useful ones exist -----------------
+    def enrolment(self, officer: str, session: str) -> Any:
+        """The boolean 'officer sits session', created the first time a rule asks for it."""
+        var = self._e.get((officer, session))
+        if var is None:
+            var = self._model.new_bool_var(f"enrol[{officer},{session}]")
+            self._e[officer, session] = var
+            self._by_session[session].append((officer, var))
+        return var
+
+    def enrolments(self) -> Iterator[tuple[tuple[str, str], Any]]:
+        """((officer, session), variable) for every enrolment variable created so far."""
+        return iter(list(self._e.items()))
+
+    def enrolled_in(self, session: str) -> list[tuple[str, Any]]:
+        """(officer, variable) for everyone who could sit ``session``."""
+        return self._by_session.get(session, [])
 
     def items(self) -> Iterator[tuple[Key, Any]]:
         return iter(self._x.items())

@@ -18,11 +18,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from constraints.coverage import unmet
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
+from rotation.explain import explain_shortfall
 from rotation.io import load_case
-from rotation.plan import Result
-from rotation.report import staffing
+from rotation.plan import Plan, Result, Shortfall
+from rotation.report import roster, staffing
 from rotation.solver import Progress
 from rotation.storage import ENV_VAR, Store, StoredPlan
 from rotation.workflow import FORMATS, export, solve_and_store
@@ -43,6 +45,7 @@ DbOption = Annotated[
     str | None,
     typer.Option("--db", help=f"Database URL (default: ${ENV_VAR}, else sqlite:///rotation.db)."),
 ]
+MAX_EXPLAINED = 10
 PlanArg = Annotated[int | None, typer.Argument(help="Plan id (default: the newest plan).")]
 
 
@@ -79,19 +82,26 @@ def _print_result(inst: Instance, result: Result, plan_id: int | None) -> None:
     if plan_id is not None:
         table.add_row("stored as plan", str(plan_id))
     out.print(table)
-    _print_unmet([(s.posting, s.month, s.required, s.assigned) for s in result.unmet])
+    if result.plan is not None:
+        _print_unmet(inst, result.plan, list(result.unmet))
 
 
-def _print_unmet(rows: list[tuple[str, str, int, int]]) -> None:
-    if not rows:
+def _print_unmet(inst: Instance, plan: Plan, gaps: list[Shortfall]) -> None:
+    if not gaps:
         out.print("All demand met.")
         return
     table = Table(title="Unmet demand", title_style="bold red")
     for column in ("posting", "month", "needed", "assigned", "short"):
         table.add_column(column)
-    for posting, month, needed, assigned in rows:
-        table.add_row(posting, month, str(needed), str(assigned), str(needed - assigned))
+    for g in gaps:
+        table.add_row(g.posting, g.month, str(g.required), str(g.assigned), str(g.missing))
     out.print(table)
+    shown = gaps[:MAX_EXPLAINED]
+    for g in shown:
+        out.print(f"- {explain_shortfall(inst, plan, g)}", highlight=False)
+    if len(gaps) > len(shown):
+        more = len(gaps) - len(shown)
+        out.print(f"  ({more} more; 'rotation show --posting ID' explains one posting)")
 
 
 def _print_plan(stored: StoredPlan, posting: str | None) -> None:
@@ -117,13 +127,23 @@ def _print_plan(stored: StoredPlan, posting: str | None) -> None:
             if c.posting != p.id:
                 continue
             who = ", ".join(f"{o} {names.get(o, '')}".strip() for o in c.officers)
-            unmet = f"[bold red]{c.unmet}[/]" if c.unmet else "0"
-            table.add_row(c.month, f"{c.minimum}-{c.maximum}", str(c.assigned), unmet, who)
+            short = f"[bold red]{c.unmet}[/]" if c.unmet else "0"
+            table.add_row(c.month, f"{c.minimum}-{c.maximum}", str(c.assigned), short, who)
         out.print(table)
-    _print_unmet(
-        [(str(u["posting"]), str(u["month"]), int(u["required"]), int(u["assigned"]))
-         for u in stored.unmet]
-    )
+    if stored.plan.enrolments:
+        table = Table(title=f"Training: {len(stored.plan.enrolments)} enrolments")
+        for column in ("officer", "course", "session", "dates"):
+            table.add_column(column)
+        for e in stored.plan.enrolments:
+            if posting is not None and not any(
+                d.posting == posting for d in stored.plan.for_officer(e.officer)
+            ):
+                continue
+            table.add_row(f"{e.officer} {names.get(e.officer, '')}", e.course, e.session,
+                          f"{e.start}..{e.end}")
+        out.print(table)
+    gaps = [g for g in unmet(inst, stored.plan) if posting is None or g.posting == posting]
+    _print_unmet(inst, stored.plan, gaps)
 
 
 class _Ticker:
@@ -220,6 +240,25 @@ def demo(
     for fmt in FORMATS:
         files += export(stored, fmt, out_dir)
     out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer).")
+
+
+@app.command()
+def training(plan: PlanArg = None, db: DbOption = None) -> None:
+    """Per-session roster of a plan: who sits which training session and the seats left."""
+    stored = Store(db).load(plan)
+    names = {o.id: o.name for o in stored.instance.officers}
+    rows = roster(stored.instance, stored.plan)
+    if not rows:
+        out.print("This case has no training sessions (sessions.csv).")
+        return
+    table = Table(title=f"Training sessions, plan {stored.id}")
+    for column in ("session", "course", "dates", "location", "seats", "left", "officers"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        who = ", ".join(f"{o} {names.get(o, '')}".strip() for o in r.officers)
+        table.add_row(r.session, r.course, f"{r.start}..{r.end}", r.location, str(r.seats),
+                      str(r.left), who)
+    out.print(table)
 
 
 @app.command()

@@ -15,7 +15,7 @@ import calendar as _calendar
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -34,7 +34,9 @@ __all__ = [
     "Officer",
     "PastDeployment",
     "Posting",
+    "Requirement",
     "Rules",
+    "Session",
     "SolverSettings",
     "Source",
     "Unavailability",
@@ -44,6 +46,8 @@ __all__ = [
     "month_index",
     "month_label",
     "month_start",
+    "requirements",
+    "weeks_away",
 ]
 
 # Korean National Police ranks, junior to senior. Inspector (경위) and above lead teams, so they
@@ -285,17 +289,87 @@ class Officer:
 
 @dataclass(frozen=True)
 class CourseDef:
-    """A pre-deployment course a posting may require."""
+    """A pre-deployment course: completing it counts as the course, and may grant a language level.
+
+    ``validity_months`` is how long what the course grants stays valid after its last day
+    (``None``: for good).
+    """
 
     id: str
     name: str
+    grants_language: str = ""
+    grants_level: int = 0
+    validity_months: int | None = None
     source: Source | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         issues: list[tuple[str, str]] = []
         if not self.id.strip():
             issues.append(("id", "is empty"))
+        if self.grants_language and not 1 <= self.grants_level <= MAX_LANGUAGE_LEVEL:
+            issues.append(
+                ("grants_level", f"{self.grants_level} is out of range; use 1 to "
+                 f"{MAX_LANGUAGE_LEVEL} with grants_language")
+            )
+        if self.grants_level and not self.grants_language:
+            issues.append(("grants_language", "is empty but grants_level is set"))
+        if self.validity_months is not None and self.validity_months < 1:
+            issues.append(("validity_months", "must be at least 1, or blank for no expiry"))
         _raise_if("course", issues)
+
+
+@dataclass(frozen=True)
+class Session:
+    """A dated run of a course, ``start``..``end`` inclusive, with a number of seats."""
+
+    id: str
+    course: str
+    start: date
+    end: date
+    location: str = ""
+    seats: int = 0
+    source: Source | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        if not self.id.strip():
+            issues.append(("id", "is empty"))
+        _check_span(issues, self.start, self.end, "start/end")
+        if self.seats < 0:
+            issues.append(("seats", f"{self.seats} is negative"))
+        _raise_if("session", issues)
+
+    @property
+    def weeks(self) -> int:
+        return weeks_away(self.start, self.end)
+
+    def grants(self, course: CourseDef) -> tuple[CourseCompletion, LanguageCertificate | None]:
+        """What finishing this session gives, dated from its last day."""
+        expires = (
+            _shift_months(self.end, course.validity_months)
+            if course.validity_months is not None
+            else None
+        )
+        completion = CourseCompletion(course.id, self.end, expires)
+        certificate = None
+        if course.grants_language:
+            until = expires - timedelta(days=1) if expires is not None else None
+            certificate = LanguageCertificate(
+                course.grants_language, course.grants_level, self.end, until
+            )
+        return completion, certificate
+
+
+def weeks_away(start: date, end: date) -> int:
+    """Whole weeks from ``start`` to ``end`` inclusive, rounded up: what a seat costs a unit."""
+    return -(-((end - start).days + 1) // 7)
+
+
+def _shift_months(day: date, months: int) -> date:
+    """The same day of the month ``months`` later, clamped to that month's last day."""
+    first = add_months(day, months)
+    last = _calendar.monthrange(first.year, first.month)[1]
+    return first.replace(day=min(day.day, last))
 
 
 @dataclass(frozen=True)
@@ -344,6 +418,39 @@ class Posting:
 
 
 @dataclass(frozen=True)
+class Requirement:
+    """One entry requirement of a posting: a course, or a minimum level in a language."""
+
+    course: str = ""
+    language: str = ""
+    level: int = 0
+
+    def met_by(self, officer: Officer, start: date, end: date) -> bool:
+        """True if the officer's own records satisfy it on every day of ``start``..``end``."""
+        if self.course:
+            return officer.has_course(self.course, start, end)
+        return officer.language_level(self.language, start, end) >= self.level
+
+    def granted_by(self, course: CourseDef) -> bool:
+        if self.course:
+            return course.id == self.course
+        return course.grants_language == self.language and course.grants_level >= self.level
+
+    def __str__(self) -> str:
+        if self.course:
+            return self.course
+        return f"{self.language.capitalize()} level {self.level}"
+
+
+def requirements(posting: Posting) -> tuple[Requirement, ...]:
+    """Everything an officer needs to serve at ``posting``."""
+    out = [Requirement(course=c) for c in sorted(posting.required_courses)]
+    if posting.min_khmer_level > 0:
+        out.append(Requirement(language=KHMER, level=posting.min_khmer_level))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
 class Demand:
     """Officers a posting needs in months ``first``..``last`` (``YYYY-MM``, both inclusive).
 
@@ -382,6 +489,7 @@ class Weights:
     unmet_demand: int = 1000
     fairness: int = 1
     preference: int = 5
+    training: int = 2
 
     def __post_init__(self) -> None:
         issues = [(n, "is negative") for n, v in self._items() if v < 0]
@@ -392,6 +500,7 @@ class Weights:
             ("unmet_demand", self.unmet_demand),
             ("fairness", self.fairness),
             ("preference", self.preference),
+            ("training", self.training),
         ]
 
 
@@ -436,6 +545,7 @@ class Rules:
     max_deployments: int | None = None
     fairness_target: int = 18
     fairness_lookback_months: int = 36
+    training_lead_days: int = 14
     weights: Weights = Weights()
     source: Source | None = field(default=None, compare=False)
 
@@ -462,6 +572,8 @@ class Rules:
             issues.append(("fairness.target_hardship_months", "must not be negative"))
         if self.fairness_lookback_months < 0:
             issues.append(("fairness.lookback_months", "must not be negative"))
+        if self.training_lead_days < 0:
+            issues.append(("training.min_days_before_deployment", "must not be negative"))
         _raise_if("rules", issues)
 
     def month_start(self, t: int) -> date:
@@ -511,6 +623,7 @@ class Instance:
     postings: tuple[Posting, ...]
     demands: tuple[Demand, ...]
     courses: tuple[CourseDef, ...] = ()
+    sessions: tuple[Session, ...] = ()
     solver: SolverSettings = SolverSettings()
 
     def __post_init__(self) -> None:
@@ -526,6 +639,45 @@ class Instance:
     @cached_property
     def posting_by_id(self) -> Mapping[str, Posting]:
         return {p.id: p for p in self.postings}
+
+    @cached_property
+    def course_by_id(self) -> Mapping[str, CourseDef]:
+        return {c.id: c for c in self.courses}
+
+    @cached_property
+    def session_by_id(self) -> Mapping[str, Session]:
+        return {q.id: q for q in self.sessions}
+
+    def can_attend(self, officer: Officer, session: Session) -> bool:
+        """Free for every day of the session: no absence and no past deployment then."""
+        if not officer.is_available(session.start, session.end):
+            return False
+        return not any(
+            past.start <= session.end and session.start <= past.end for past in officer.history
+        )
+
+    def qualifying_sessions(
+        self, officer: Officer, need: Requirement, start: date, end: date
+    ) -> list[Session]:
+        """Sessions the officer could attend that would meet ``need`` for ``start``..``end``.
+
+        A session qualifies when it ends at least ``training_lead_days`` before ``start`` and
+        what it grants is still valid on ``end``.
+        """
+        latest = start - timedelta(days=self.rules.training_lead_days)
+        out = []
+        for session in self.sessions:
+            course = self.course_by_id.get(session.course)
+            if course is None or session.end > latest or not need.granted_by(course):
+                continue
+            completion, certificate = session.grants(course)
+            if need.course:
+                ok = completion.counts_for(start, end)
+            else:
+                ok = certificate is not None and certificate.covers(start, end)
+            if ok and self.can_attend(officer, session):
+                out.append(session)
+        return out
 
     @cached_property
     def demand_table(self) -> Mapping[tuple[str, int], tuple[int, int]]:
@@ -577,7 +729,7 @@ def _cross_check(inst: Instance) -> list[Problem]:
     rules = inst.rules
 
     for kind, items in (("officer", inst.officers), ("posting", inst.postings),
-                        ("course", inst.courses)):
+                        ("course", inst.courses), ("session", inst.sessions)):
         dups = _duplicates(i.id for i in items)
         seen: set[str] = set()
         for item in items:
@@ -638,6 +790,13 @@ def _cross_check(inst: Instance) -> list[Problem]:
                              f"no officer has specialty '{specialty}' (posting {p.id}); check "
                              "the spelling against officers.csv")
                 )
+
+    for q in inst.sessions:
+        if q.course not in courses:
+            problems.append(
+                _problem(q.source, "course", f"unknown course '{q.course}' (session {q.id}); "
+                         "add it to courses.csv")
+            )
 
     by_posting: dict[str, list[Demand]] = {}
     for d in inst.demands:

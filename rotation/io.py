@@ -28,6 +28,7 @@ from rotation.domain import (
     PastDeployment,
     Posting,
     Rules,
+    Session,
     SolverSettings,
     Source,
     Unavailability,
@@ -48,7 +49,10 @@ TABLES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
         ("min_khmer_level", "required_courses", "min_supervisors", "min_specialists"),
     ),
     "demand.csv": (True, ("posting", "from", "to", "min", "max"), ()),
-    "courses.csv": (False, ("id", "name"), ()),
+    "courses.csv": (
+        False, ("id", "name"), ("grants_language", "grants_level", "validity_months")
+    ),
+    "sessions.csv": (False, ("id", "course", "start", "end", "seats"), ("location",)),
     "certificates.csv": (
         False,
         ("officer", "language", "level", "valid_from"),
@@ -225,11 +229,12 @@ def _specialists(row: _Row) -> tuple[tuple[str, int], ...]:
 # rules.toml
 
 _RULE_KEYS: dict[str, set[str]] = {
-    "": {"name", "horizon", "deployment", "fairness", "weights", "solver"},
+    "": {"name", "horizon", "deployment", "fairness", "training", "weights", "solver"},
     "horizon": {"start", "months"},
     "deployment": {"months", "min_rest_months", "max_per_officer"},
     "fairness": {"target_hardship_months", "lookback_months"},
-    "weights": {"unmet_demand", "fairness", "preference"},
+    "training": {"min_days_before_deployment"},
+    "weights": {"unmet_demand", "fairness", "preference", "training"},
     "solver": {"time_limit", "seed", "workers", "work_limit"},
 }
 
@@ -307,11 +312,15 @@ def _read_rules(
         "fairness_lookback_months": get(
             "fairness", "lookback_months", int, d["fairness_lookback_months"].default
         ),
+        "training_lead_days": get(
+            "training", "min_days_before_deployment", int, d["training_lead_days"].default
+        ),
     }
     weights_values = {
         "unmet_demand": get("weights", "unmet_demand", int, w.unmet_demand),
         "fairness": get("weights", "fairness", int, w.fairness),
         "preference": get("weights", "preference", int, w.preference),
+        "training": get("weights", "training", int, w.training),
     }
     solver_values = {
         "time_limit": get("solver", "time_limit", float, s.time_limit),
@@ -363,11 +372,8 @@ def load_case(folder: str | Path) -> Instance:
     officer_rows = reader.table("officers.csv", _officer, key="id")
     postings = reader.table("postings.csv", _posting, key="id")
     demands = reader.table("demand.csv", _demand)
-    courses = reader.table(
-        "courses.csv",
-        lambda r: r.build(lambda: CourseDef(r.text("id"), r.text("name"), _source(r))),
-        key="id",
-    )
+    courses = reader.table("courses.csv", _course, key="id")
+    sessions = reader.table("sessions.csv", _session, key="id")
     # Rows that failed their own checks are already reported. Stand-ins keep their ids known,
     # so rows that refer to them are not also reported as naming something unknown.
     broken_officers = reader.broken.get("officers.csv", set())
@@ -431,6 +437,7 @@ def load_case(folder: str | Path) -> Instance:
             postings=tuple(postings),
             demands=tuple(demands),
             courses=tuple(courses),
+            sessions=tuple(sessions),
             solver=solver,
         )
     except InputError as err:
@@ -441,6 +448,30 @@ def load_case(folder: str | Path) -> Instance:
 
 
 _OPEN_RULES = Rules(start=date(1900, 1, 1), months=12 * 400)
+
+
+def _course(r: _Row) -> CourseDef:
+    validity = r.text("validity_months", required=False)
+    values = dict(
+        id=r.text("id"),
+        name=r.text("name"),
+        grants_language=r.text("grants_language", required=False).lower(),
+        grants_level=r.integer("grants_level", 0),
+        validity_months=r.integer("validity_months") if validity else None,
+    )
+    return r.build(lambda: CourseDef(source=_source(r), **values))  # type: ignore[arg-type]
+
+
+def _session(r: _Row) -> Session:
+    values = dict(
+        id=r.text("id"),
+        course=r.text("course"),
+        start=r.day("start"),
+        end=r.day("end"),
+        location=r.text("location", required=False),
+        seats=r.integer("seats"),
+    )
+    return r.build(lambda: Session(source=_source(r), **values))  # type: ignore[arg-type]
 
 
 def _officer(r: _Row) -> Officer:

@@ -17,7 +17,17 @@ from constraints.facts import presence
 from rotation.domain import Instance
 from rotation.plan import Plan
 
-__all__ = ["Staffing", "deployment_rows", "staffing", "write_csv", "write_json"]
+__all__ = [
+    "ENROLMENT_COLUMNS",
+    "SessionRoster",
+    "Staffing",
+    "deployment_rows",
+    "enrolment_rows",
+    "roster",
+    "staffing",
+    "write_csv",
+    "write_json",
+]
 
 
 @dataclass(frozen=True)
@@ -82,13 +92,11 @@ def _cell(value: object) -> object:
     return value
 
 
-def write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+def write_csv(path: Path, rows: list[dict[str, Any]], columns: tuple[str, ...] = ()) -> None:
+    """Write ``rows``; ``columns`` gives the header when there may be no rows at all."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
-        if not rows:
-            handle.write("")
-            return
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]) if rows else list(columns))
         writer.writeheader()
         for row in rows:
             writer.writerow({k: _cell(v) for k, v in row.items()})
@@ -98,3 +106,60 @@ def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
                     encoding="utf-8")
+
+
+ENROLMENT_COLUMNS = (
+    "officer", "name", "course", "course_name", "session", "location", "start", "end",
+)
+
+
+def enrolment_rows(inst: Instance, plan: Plan) -> list[dict[str, str]]:
+    """One row per training enrolment, with course and officer names."""
+    rows = []
+    for e in plan.enrolments:
+        course = inst.course_by_id.get(e.course)
+        session = inst.session_by_id.get(e.session)
+        rows.append(
+            {
+                "officer": e.officer,
+                "name": inst.officer_by_id[e.officer].name,
+                "course": e.course,
+                "course_name": course.name if course else e.course,
+                "session": e.session,
+                "location": session.location if session else "",
+                "start": e.start.isoformat(),
+                "end": e.end.isoformat(),
+            }
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class SessionRoster:
+    """Who sits one session, and how many seats are left."""
+
+    session: str
+    course: str
+    start: str
+    end: str
+    location: str
+    seats: int
+    officers: tuple[str, ...]
+
+    @property
+    def left(self) -> int:
+        return self.seats - len(self.officers)
+
+
+def roster(inst: Instance, plan: Plan) -> list[SessionRoster]:
+    """Every session of the case in date order, with the plan's enrolments in it."""
+    by_session: dict[str, list[str]] = {}
+    for e in plan.enrolments:
+        by_session.setdefault(e.session, []).append(e.officer)
+    return [
+        SessionRoster(
+            q.id, q.course, q.start.isoformat(), q.end.isoformat(), q.location, q.seats,
+            tuple(sorted(by_session.get(q.id, ()))),
+        )
+        for q in sorted(inst.sessions, key=lambda q: (q.start, q.id))
+    ]

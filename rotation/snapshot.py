@@ -22,6 +22,7 @@ from rotation.domain import (
     PastDeployment,
     Posting,
     Rules,
+    Session,
     Unavailability,
     Weights,
 )
@@ -63,13 +64,35 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             "max_deployments": r.max_deployments,
             "fairness_target": r.fairness_target,
             "fairness_lookback_months": r.fairness_lookback_months,
+            "training_lead_days": r.training_lead_days,
             "weights": {
                 "unmet_demand": r.weights.unmet_demand,
                 "fairness": r.weights.fairness,
                 "preference": r.weights.preference,
+                "training": r.weights.training,
             },
         },
-        "courses": [{"id": c.id, "name": c.name} for c in inst.courses],
+        "courses": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "grants_language": c.grants_language,
+                "grants_level": c.grants_level,
+                "validity_months": c.validity_months,
+            }
+            for c in inst.courses
+        ],
+        "sessions": [
+            {
+                "id": q.id,
+                "course": q.course,
+                "start": _d(q.start),
+                "end": _d(q.end),
+                "location": q.location,
+                "seats": q.seats,
+            }
+            for q in inst.sessions
+        ],
         "postings": [
             {
                 "id": p.id,
@@ -126,12 +149,27 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
         max_deployments=r["max_deployments"],
         fairness_target=r["fairness_target"],
         fairness_lookback_months=r["fairness_lookback_months"],
+        training_lead_days=r.get("training_lead_days", Rules.training_lead_days),
         weights=Weights(**r["weights"]),
     )
     return Instance(
         name=data["name"],
         rules=rules,
-        courses=tuple(CourseDef(c["id"], c["name"]) for c in data["courses"]),
+        courses=tuple(
+            CourseDef(
+                c["id"],
+                c["name"],
+                c.get("grants_language", ""),
+                c.get("grants_level", 0),
+                c.get("validity_months"),
+            )
+            for c in data["courses"]
+        ),
+        sessions=tuple(
+            Session(q["id"], q["course"], _req(q["start"]), _req(q["end"]), q["location"],
+                    q["seats"])
+            for q in data.get("sessions", ())
+        ),
         postings=tuple(
             Posting(
                 id=p["id"],

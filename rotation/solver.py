@@ -19,7 +19,7 @@ from constraints import RULES, Penalty
 from constraints.coverage import unmet
 from constraints.variables import Variables
 from rotation.domain import Instance, Officer, Posting, SolverSettings
-from rotation.plan import Deployment, Plan, Result, SolveStatus
+from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
 
 __all__ = ["Model", "Progress", "build", "solve"]
 
@@ -98,7 +98,14 @@ def _extract(inst: Instance, model: Model, solver: cp_model.CpSolver) -> Plan:
         if solver.boolean_value(var):
             first, last = inst.rules.deployment_span(start)
             deployments.append(Deployment(officer, posting, first, last))
-    return Plan(tuple(deployments))
+    enrolments = []
+    for (officer, session_id), var in model.variables.enrolments():
+        if solver.boolean_value(var):
+            session = inst.session_by_id[session_id]
+            enrolments.append(
+                Enrolment(officer, session.course, session.id, session.start, session.end)
+            )
+    return Plan(tuple(deployments), tuple(enrolments))
 
 
 def solve(
@@ -138,6 +145,7 @@ def solve(
         "variables": len(model.cp.proto.variables),
         "constraints": len(model.cp.proto.constraints),
         "starts": len(model.variables),
+        "enrolments": len(list(model.variables.enrolments())),
     }
     if not status.has_plan:
         return Result(status, None, None, None, wall, parameters=parameters, stats=stats)

@@ -23,7 +23,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from rotation.domain import Instance
 from rotation.errors import NotFoundError, StorageError
-from rotation.plan import Deployment, Plan, Result, SolveStatus
+from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 
 __all__ = [
@@ -67,6 +67,18 @@ class DeploymentRow(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     officer_id: str
     posting_id: str
+    start: date
+    end: date
+
+
+class EnrolmentRow(SQLModel, table=True):
+    __tablename__ = "enrolment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    officer_id: str
+    course_id: str
+    session_id: str
     start: date
     end: date
 
@@ -175,6 +187,17 @@ class Store:
                         end=d.end,
                     )
                 )
+            for e in result.plan.enrolments:
+                session.add(
+                    EnrolmentRow(
+                        plan_id=row.id,
+                        officer_id=e.officer,
+                        course_id=e.course,
+                        session_id=e.session,
+                        start=e.start,
+                        end=e.end,
+                    )
+                )
             session.commit()
             return row.id
 
@@ -213,8 +236,15 @@ class Store:
             deployments = session.exec(
                 select(DeploymentRow).where(DeploymentRow.plan_id == plan_id)
             ).all()
+            enrolments = session.exec(
+                select(EnrolmentRow).where(EnrolmentRow.plan_id == plan_id)
+            ).all()
             plan = Plan(
-                tuple(Deployment(d.officer_id, d.posting_id, d.start, d.end) for d in deployments)
+                tuple(Deployment(d.officer_id, d.posting_id, d.start, d.end) for d in deployments),
+                tuple(
+                    Enrolment(e.officer_id, e.course_id, e.session_id, e.start, e.end)
+                    for e in enrolments
+                ),
             )
             assert row.id is not None
             return StoredPlan(

@@ -18,7 +18,14 @@ from rotation.calendar import write_officer_calendars
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, Problem, RotationError
 from rotation.plan import Result
-from rotation.report import deployment_rows, staffing, write_csv, write_json
+from rotation.report import (
+    ENROLMENT_COLUMNS,
+    deployment_rows,
+    enrolment_rows,
+    staffing,
+    write_csv,
+    write_json,
+)
 from rotation.solver import Progress, solve
 from rotation.storage import Store, StoredPlan
 from rotation.validate import Verdict, validate
@@ -103,6 +110,7 @@ def export(
     try:
         if fmt == "csv":
             write_csv(staging / "deployments.csv", deployment_rows(inst, plan))
+            write_csv(staging / "enrolments.csv", enrolment_rows(inst, plan), ENROLMENT_COLUMNS)
             write_csv(
                 staging / "staffing.csv",
                 [
@@ -114,7 +122,11 @@ def export(
         elif fmt == "json":
             write_json(
                 staging / "plan.json",
-                {**_summary(stored), "deployments": deployment_rows(inst, plan)},
+                {
+                    **_summary(stored),
+                    "deployments": deployment_rows(inst, plan),
+                    "enrolments": enrolment_rows(inst, plan),
+                },
             )
         else:
             write_officer_calendars(inst, plan, staging / "calendars", stamp)

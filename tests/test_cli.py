@@ -261,8 +261,14 @@ def test_export_csv(solved: Solved, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = run("export", "1", "--format", "csv", "--out", out, "--db", solved.db, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert files_under(out) == [out / "deployments.csv", out / "staffing.csv"]
+    assert files_under(out) == [
+        out / "deployments.csv", out / "enrolments.csv", out / "staffing.csv"
+    ]
     plan = solved.stored.plan
+    with (out / "enrolments.csv").open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert reader.fieldnames is not None and "session" in reader.fieldnames
+        assert list(reader) == []  # the tiny case has no training sessions
 
     with (out / "deployments.csv").open(newline="", encoding="utf-8") as handle:
         deployments = list(csv.DictReader(handle))

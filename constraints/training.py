@@ -1,0 +1,134 @@
+"""Training: officers who lack a prerequisite are enrolled in a course session in time.
+
+A deployment whose officer does not already meet a requirement (a course, or a language level)
+needs an enrolment in a session of a course that grants it, ending at least
+``training.min_days_before_deployment`` days before the first day, with the grant still valid on
+the last day. What a session grants dates from its last day: the course counts as completed that
+day and expires ``validity_months`` later; a language level is valid from that day to the day
+before. Hard, all of it:
+
+- no session has more enrolments than seats;
+- an officer is never in a session on a day they are deployed, on leave, on a past deployment,
+  or in another session.
+
+Soft: each enrolment costs ``weights.training`` per week away (days rounded up to whole weeks),
+so officers who are already qualified are preferred when all else is equal.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter, defaultdict
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from constraints.base import Penalty, Rule
+from constraints.variables import Variables
+from rotation.domain import Instance, requirements, weeks_away
+from rotation.plan import Plan, Violation
+
+NAME = "training"
+
+
+def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
+    if not inst.sessions:
+        return []
+    length = inst.rules.deployment_months
+    for (officer_id, posting_id, start), x in list(v.items()):
+        officer = inst.officer_by_id[officer_id]
+        first, last = inst.rules.deployment_span(start)
+        for need in requirements(inst.posting_by_id[posting_id]):
+            if need.met_by(officer, first, last):
+                continue
+            options = inst.qualifying_sessions(officer, need, first, last)
+            model.add(x <= sum(v.enrolment(officer_id, q.id) for q in options))
+
+    by_officer: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+    for (officer_id, session_id), e in v.enrolments():
+        by_officer[officer_id].append((session_id, e))
+        session = inst.session_by_id[session_id]
+        for t in range(inst.rules.month_of(session.start), inst.rules.month_of(session.end) + 1):
+            deployed = v.officer_window(officer_id, t - length + 1, t)
+            if deployed:
+                model.add(e + sum(deployed) <= 1)
+    for items in by_officer.values():
+        for (a, ea), (b, eb) in itertools.combinations(items, 2):
+            qa, qb = inst.session_by_id[a], inst.session_by_id[b]
+            if qa.start <= qb.end and qb.start <= qa.end:
+                model.add_at_most_one([ea, eb])
+    for session in inst.sessions:
+        enrolled = [e for _, e in v.enrolled_in(session.id)]
+        if len(enrolled) > session.seats:
+            model.add(sum(enrolled) <= session.seats)
+
+    weight = inst.rules.weights.training
+    terms = [inst.session_by_id[s].weeks * e for (_, s), e in v.enrolments()]
+    return [Penalty(NAME, weight * sum(terms))] if terms and weight else []
+
+
+def check(inst: Instance, plan: Plan) -> list[Violation]:
+    out = []
+    seats = Counter(e.session for e in plan.enrolments)
+    for session_id, taken in sorted(seats.items()):
+        session = inst.session_by_id.get(session_id)
+        if session is not None and taken > session.seats:
+            out.append(
+                Violation(
+                    NAME,
+                    f"session {session_id} ({session.course}, {session.start}) has {taken} "
+                    f"officers enrolled for {session.seats} seats",
+                )
+            )
+    for e in plan.enrolments:
+        session = inst.session_by_id.get(e.session)
+        officer = inst.officer_by_id.get(e.officer)
+        if session is None or officer is None:
+            out.append(Violation(NAME, f"{e.officer} in session {e.session}: unknown officer or "
+                                 "session"))
+            continue
+        if (session.course, session.start, session.end) != (e.course, e.start, e.end):
+            out.append(
+                Violation(NAME, f"{e.officer}'s enrolment in {e.session} says {e.course} "
+                          f"{e.start}..{e.end}; the session is {session.course} "
+                          f"{session.start}..{session.end}")
+            )
+        for d in plan.for_officer(e.officer):
+            if d.start <= e.end and e.start <= d.end:
+                out.append(
+                    Violation(NAME, f"{e.officer} is in session {e.session} ({e.start}..{e.end}) "
+                              f"while deployed to {d.posting} ({d.start}..{d.end})")
+                )
+        for u in officer.unavailability:
+            if u.overlaps(e.start, e.end):
+                out.append(
+                    Violation(NAME, f"{e.officer} is in session {e.session} ({e.start}..{e.end}) "
+                              f"while unavailable {u.start}..{u.end}")
+                )
+        for past in officer.history:
+            if past.start <= e.end and e.start <= past.end:
+                out.append(
+                    Violation(NAME, f"{e.officer} is in session {e.session} ({e.start}..{e.end}) "
+                              f"while deployed to {past.posting} ({past.start}..{past.end})")
+                )
+    for a, b in itertools.combinations(plan.enrolments, 2):
+        if a.officer == b.officer and a.start <= b.end and b.start <= a.end:
+            out.append(
+                Violation(NAME, f"{a.officer} is in sessions {a.session} and {b.session} at once")
+            )
+    return out
+
+
+def cost(inst: Instance, plan: Plan) -> int:
+    weeks = sum(weeks_away(e.start, e.end) for e in plan.enrolments)
+    return inst.rules.weights.training * weeks
+
+
+RULE = Rule(
+    NAME,
+    hard=True,
+    summary="Missing prerequisites are trained in time, within seats, without clashes.",
+    add=add,
+    check=check,
+    cost=cost,
+)
