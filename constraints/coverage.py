@@ -29,8 +29,10 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
             model.add(present + fixed <= hi)
             need = lo - fixed
             if need > 0:
+                # Exactly max(0, need - present), not merely at least it: a plan found before
+                # the search ends then reports its true cost, the one the validator recomputes.
                 short = model.new_int_var(0, need, f"short[{p.id},{t}]")
-                model.add(present + short >= need)
+                model.add_max_equality(short, [0, need - present])
                 shortfalls.append(short)
     weight = inst.rules.weights.unmet_demand
     return [Penalty(NAME, weight * sum(shortfalls))] if shortfalls else []

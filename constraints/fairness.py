@@ -44,8 +44,9 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
         most = past + sum(c for c, _ in terms)
         if most <= target:
             continue
+        # Exactly max(0, load - target), so an interrupted search reports the plan's true cost.
         excess = model.new_int_var(0, most - target, f"excess_hardship[{o.id}]")
-        model.add(excess >= past + sum(c * var for c, var in terms) - target)
+        model.add_max_equality(excess, [0, past + sum(c * var for c, var in terms) - target])
         excesses.append(excess)
     weight = inst.rules.weights.fairness
     return [Penalty(NAME, weight * sum(excesses))] if excesses and weight else []

@@ -23,7 +23,7 @@ from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_shortfall
 from rotation.io import load_case
-from rotation.plan import Plan, Result, Shortfall
+from rotation.plan import Plan, Result, Shortfall, SolveStatus
 from rotation.report import roster, staffing
 from rotation.solver import Progress
 from rotation.storage import ENV_VAR, Store, StoredPlan
@@ -74,6 +74,7 @@ def _print_result(inst: Instance, result: Result, plan_id: int | None) -> None:
     table.add_row("best bound", str(result.bound))
     table.add_row("gap", _gap(result.gap))
     table.add_row("wall time", f"{result.wall_time:.2f} s")
+    table.add_row("stopped by", result.stopped)
     if result.plan is not None:
         table.add_row("deployments", str(len(result.plan.deployments)))
         table.add_row("officers deployed", str(len(result.plan.officers)))
@@ -111,6 +112,7 @@ def _print_plan(stored: StoredPlan, posting: str | None) -> None:
     head.add_row("status", stored.status.value)
     head.add_row("objective / bound", f"{stored.objective} / {stored.bound}")
     head.add_row("gap", _gap(stored.gap))
+    head.add_row("stopped by", stored.stopped)
     head.add_row("deployments", str(len(stored.plan.deployments)))
     for rule, cost in stored.cost_by_rule.items():
         head.add_row(f"cost: {rule}", str(cost))
@@ -147,18 +149,35 @@ def _print_plan(stored: StoredPlan, posting: str | None) -> None:
 
 
 class _Ticker:
-    """Shows the search's progress on stderr: elapsed time, best objective, bound and gap."""
+    """Shows the search's progress on stderr: elapsed time, best objective, bound and gap.
+
+    On a terminal it is a live line redrawn several times a second, so the clock moves even
+    while no better plan turns up; in a log it is one line per better plan, at most every few
+    seconds, so long runs in CI or cron still say where they are.
+    """
+
+    LOG_EVERY = 5.0
 
     def __init__(self) -> None:
         self.began = time.perf_counter()
-        self.status = err.status("Solving...")
+        self.last: Progress | None = None
+        self.logged = -self.LOG_EVERY
+
+    def __rich__(self) -> Text:
+        elapsed = time.perf_counter() - self.began
+        if self.last is None:
+            return Text(f"Solving... {elapsed:5.1f} s, no plan yet")
+        p = self.last
+        gap = abs(p.objective - p.bound) / max(abs(p.objective), 1)
+        return Text(
+            f"Solving... {elapsed:5.1f} s  best {p.objective}  bound {p.bound}  gap {gap:.1%}"
+        )
 
     def __call__(self, p: Progress) -> None:
-        gap = abs(p.objective - p.bound) / max(abs(p.objective), 1)
-        self.status.update(
-            f"Solving... {time.perf_counter() - self.began:5.1f} s  best {p.objective}  "
-            f"bound {p.bound}  gap {gap:.1%}"
-        )
+        self.last = p
+        if not err.is_terminal and p.elapsed - self.logged >= self.LOG_EVERY:
+            self.logged = p.elapsed
+            err.print(self.__rich__(), highlight=False)
 
 
 def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
@@ -179,15 +198,17 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
         + f", seed {chosen.seed}, {chosen.workers} worker{'s' if chosen.workers > 1 else ''}"
     )
     ticker = _Ticker()
-    with ticker.status:
+    with err.status(ticker):
         solved = solve_and_store(inst, chosen, store, ticker)
     result = solved.result
     _print_result(inst, result, solved.plan_id)
     if result.plan is None:
+        if result.status is SolveStatus.INFEASIBLE:
+            raise InfeasibleError("no plan: the hard rules cannot all hold together")
+        if result.stopped == "interrupted":
+            raise InfeasibleError("interrupted before any plan was found; nothing stored")
         raise InfeasibleError(
-            "no plan: the rules cannot all hold together"
-            if result.status.value == "infeasible"
-            else "no plan found within the time limit; raise --time-limit"
+            f"no plan found before the {result.stopped}; raise --time-limit or --work-limit"
         )
     return inst, result, solved.plan_id
 

@@ -115,6 +115,8 @@ class Result:
     unmet: tuple[Shortfall, ...] = ()
     parameters: dict[str, float | int] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
+    stopped: str = "search complete"
+    """Why the search ended: search complete, time limit, work limit or interrupted."""
 
     @property
     def gap(self) -> float | None:

@@ -147,8 +147,11 @@ def solve(
         "starts": len(model.variables),
         "enrolments": len(list(model.variables.enrolments())),
     }
+    stopped = _why_stopped(code, settings, wall, solver.deterministic_time)
     if not status.has_plan:
-        return Result(status, None, None, None, wall, parameters=parameters, stats=stats)
+        return Result(
+            status, None, None, None, wall, parameters=parameters, stats=stats, stopped=stopped
+        )
     plan = _extract(inst, model, solver)
     costs = {rule.name: 0 for rule in RULES if rule.cost is not None}
     for p in model.penalties:
@@ -165,4 +168,16 @@ def solve(
         unmet=tuple(unmet(inst, plan)),
         parameters=parameters,
         stats=stats,
+        stopped=stopped,
     )
+
+
+def _why_stopped(code: Any, settings: SolverSettings, wall: float, work: float) -> str:
+    """Name the limit that ended the search; CP-SAT itself stops on Ctrl-C (SIGINT)."""
+    if code in (cp_model.OPTIMAL, cp_model.INFEASIBLE, cp_model.MODEL_INVALID):
+        return "search complete"
+    if settings.work_limit is not None and work >= settings.work_limit * 0.99:
+        return "work limit"
+    if wall >= settings.time_limit * 0.98:
+        return "time limit"
+    return "interrupted"

@@ -56,6 +56,7 @@ class PlanRow(SQLModel, table=True):
     objective: int | None = None
     bound: int | None = None
     wall_time: float
+    stopped: str = "search complete"
     cost_by_rule_json: str
     unmet_json: str = Field(sa_column=Column(Text, nullable=False))
 
@@ -95,6 +96,7 @@ class StoredPlan:
     objective: int | None
     bound: int | None
     wall_time: float
+    stopped: str
     parameters: dict[str, float | int]
     cost_by_rule: dict[str, int]
     unmet: list[dict[str, str | int]]
@@ -164,6 +166,7 @@ class Store:
             objective=result.objective,
             bound=result.bound,
             wall_time=result.wall_time,
+            stopped=result.stopped,
             cost_by_rule_json=json.dumps(result.cost_by_rule, sort_keys=True),
             unmet_json=json.dumps(
                 [
@@ -257,6 +260,7 @@ class Store:
                 objective=row.objective,
                 bound=row.bound,
                 wall_time=row.wall_time,
+                stopped=row.stopped,
                 parameters=json.loads(row.parameters_json),
                 cost_by_rule=json.loads(row.cost_by_rule_json),
                 unmet=json.loads(row.unmet_json),

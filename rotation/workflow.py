@@ -76,6 +76,7 @@ def _summary(stored: StoredPlan) -> dict[str, object]:
         "bound": stored.bound,
         "gap": stored.gap,
         "wall_time": stored.wall_time,
+        "stopped": stored.stopped,
         "parameters": stored.parameters,
         "cost_by_rule": stored.cost_by_rule,
         "unmet": stored.unmet,
