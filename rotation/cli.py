@@ -23,7 +23,7 @@ from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_shortfall
 from rotation.io import load_case
-from rotation.plan import Plan, Result, Shortfall, SolveStatus
+from rotation.plan import Plan, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.solver import Progress
 from rotation.storage import ENV_VAR, Store, StoredPlan
@@ -168,10 +168,8 @@ class _Ticker:
         if self.last is None:
             return Text(f"Solving... {elapsed:5.1f} s, no plan yet")
         p = self.last
-        gap = abs(p.objective - p.bound) / max(abs(p.objective), 1)
-        return Text(
-            f"Solving... {elapsed:5.1f} s  best {p.objective}  bound {p.bound}  gap {gap:.1%}"
-        )
+        gap = _gap(relative_gap(p.objective, p.bound))
+        return Text(f"Solving... {elapsed:5.1f} s  best {p.objective}  bound {p.bound}  gap {gap}")
 
     def __call__(self, p: Progress) -> None:
         self.last = p

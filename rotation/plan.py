@@ -14,6 +14,7 @@ __all__ = [
     "Shortfall",
     "SolveStatus",
     "Violation",
+    "relative_gap",
 ]
 
 
@@ -120,9 +121,11 @@ class Result:
 
     @property
     def gap(self) -> float | None:
-        """Relative distance between objective and bound (0.0 when proven optimal)."""
-        if self.objective is None or self.bound is None:
-            return None
-        if self.objective == self.bound:
-            return 0.0
-        return abs(self.objective - self.bound) / max(abs(self.objective), 1)
+        return relative_gap(self.objective, self.bound)
+
+
+def relative_gap(objective: int | None, bound: int | None) -> float | None:
+    """|objective - bound| / max(|objective|, 1): 0.0 when proven optimal, None without a plan."""
+    if objective is None or bound is None:
+        return None
+    return abs(objective - bound) / max(abs(objective), 1)

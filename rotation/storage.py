@@ -23,7 +23,7 @@ from sqlmodel import Field, Session, SQLModel, create_engine, select
 
 from rotation.domain import Instance
 from rotation.errors import NotFoundError, StorageError
-from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
+from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus, relative_gap
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 
 __all__ = [
@@ -105,11 +105,7 @@ class StoredPlan:
 
     @property
     def gap(self) -> float | None:
-        if self.objective is None or self.bound is None:
-            return None
-        if self.objective == self.bound:
-            return 0.0
-        return abs(self.objective - self.bound) / max(abs(self.objective), 1)
+        return relative_gap(self.objective, self.bound)
 
 
 class Store:
