@@ -1,7 +1,7 @@
 """Generate the example case ``examples/cambodia-2025/`` from a fixed seed.
 
-Why this script exists: the Cambodia case is the project's worked example and its benchmark, so it
-has to look like the real thing (a Korean police task force rotating officers through Phnom Penh,
+Why this script exists: the Cambodia case is the project's worked example, so it has to look
+like the real thing (a Korean police task force rotating officers through Phnom Penh,
 Sihanoukville and two border posts) without containing anything real. Every officer, name, unit
 assignment, certificate, leave and past deployment here is invented. Keeping the generator next to
 the data means the case can be read, changed and rebuilt on purpose instead of edited by hand:
@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import random
 import sys
+import textwrap
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,21 +48,47 @@ min_rest_months = 6
 target_hardship_months = 18
 lookback_months = 36
 
+[training]
+min_days_before_deployment = 14
+
 [weights]
 unmet_demand = 1000
 fairness = 1
 preference = 5
+training = 2
 
 [solver]
-time_limit = 30
+time_limit = 120
 seed = 0
-workers = 8
+workers = 1
+work_limit = 30
 """
 
 COURSES = [
-    ("khmer-intensive", "Intensive Khmer language"),
-    ("cultural-sensitivity", "Cambodian cultural sensitivity"),
-    ("digital-forensics", "Digital forensics instructor course"),
+    # id, name, grants_language, grants_level, validity_months
+    ("khmer-intensive", "Intensive Khmer language", "khmer", 2, 36),
+    ("cultural-sensitivity", "Cambodian cultural sensitivity", "", "", 36),
+    ("digital-forensics", "Digital forensics instructor course", "", "", ""),
+]
+
+# Pre-deployment training the plan may enrol officers in: 10-week Khmer courses and one-week
+# cultural-sensitivity courses, with the seats the training institutes offer.
+SESSIONS = [
+    # id, course, start, end, seats, location
+    ("KHM-2026-01", "khmer-intensive", "2026-01-05", "2026-03-13", 6, "Police Human Resources "
+     "Development Institute, Asan"),
+    ("KHM-2026-06", "khmer-intensive", "2026-06-01", "2026-08-07", 6, "Police Human Resources "
+     "Development Institute, Asan"),
+    ("KHM-2027-01", "khmer-intensive", "2027-01-04", "2027-03-12", 4, "Police Human Resources "
+     "Development Institute, Asan"),
+    ("CSC-2026-02", "cultural-sensitivity", "2026-02-09", "2026-02-13", 10, "Korean National "
+     "Police University, Asan"),
+    ("CSC-2026-04", "cultural-sensitivity", "2026-04-13", "2026-04-17", 10, "Korean National "
+     "Police University, Asan"),
+    ("CSC-2026-08", "cultural-sensitivity", "2026-08-17", "2026-08-21", 10, "Korean National "
+     "Police University, Asan"),
+    ("CSC-2027-02", "cultural-sensitivity", "2027-02-15", "2027-02-19", 8, "Korean National "
+     "Police University, Asan"),
 ]
 PRE_DEPLOYMENT = ("khmer-intensive", "cultural-sensitivity")
 
@@ -75,11 +102,13 @@ POSTINGS = [
 ]
 
 DEMAND = [
-    # posting, from, to, min, max
-    ("PNH", "2025-11", "2027-10", 20, 24),
+    # posting, from, to, min, max; headcount grows in the second year
+    ("PNH", "2025-11", "2026-10", 20, 24),
+    ("PNH", "2026-11", "2027-10", 22, 26),
     ("SHV", "2025-11", "2026-10", 14, 16),
     ("SHV", "2026-11", "2027-10", 16, 18),
-    ("POI", "2025-11", "2027-10", 7, 9),
+    ("POI", "2025-11", "2026-10", 7, 9),
+    ("POI", "2026-11", "2027-10", 8, 10),
     ("BAV", "2025-11", "2027-10", 6, 8),
 ]
 
@@ -319,7 +348,7 @@ def certificates(rng: random.Random, officers: list[dict], roles) -> list[list[o
     holders = [o for o in officers if o["khmer"] > 0 and o["id"] not in expiring]
     # A few passed the exam only after the horizon opened; a few hold two-year certificates.
     late = {o["id"] for o in rng.sample(holders, 3)}
-    two_year = {o["id"] for o in rng.sample([h for h in holders if h["id"] not in late], 5)}
+    two_year = {o["id"] for o in rng.sample([h for h in holders if h["id"] not in late], 3)}
     for o in officers:
         if o["khmer"] > 0:
             if o["id"] in expiring:
@@ -432,6 +461,33 @@ def preferences(rng: random.Random, officers: list[dict]) -> None:
 # README
 
 
+def monthly_demand() -> list[tuple[int, int]]:
+    """(sum of minimums, sum of maximums) over all postings, for each month of the horizon."""
+    out = []
+    for t in range(HORIZON_MONTHS):
+        total = HORIZON_START.year * 12 + HORIZON_START.month - 1 + t
+        label = f"{total // 12:04d}-{total % 12 + 1:02d}"
+        rows = [(lo, hi) for _, first, last, lo, hi in DEMAND if first <= label <= last]
+        out.append((sum(lo for lo, _ in rows), sum(hi for _, hi in rows)))
+    return out
+
+
+def ids(group: list[dict]) -> str:
+    return ", ".join(sorted(o["id"] for o in group))
+
+
+def para(text: str) -> str:
+    return textwrap.fill(" ".join(text.split()), width=96, break_on_hyphens=False)
+
+
+def bullets(*items: str) -> str:
+    return "\n".join(
+        textwrap.fill(" ".join(i.split()), width=96, initial_indent="- ", subsequent_indent="  ",
+                      break_on_hyphens=False)
+        for i in items
+    )
+
+
 def readme(officers: list[dict], roles, absences: list[list[object]]) -> str:
     sup = sum(is_supervisor(o) for o in officers)
     spec = Counter(s for o in officers for s in o["specialties"])
@@ -439,65 +495,97 @@ def readme(officers: list[dict], roles, absences: list[list[object]]) -> str:
     none = sum(not o["specialties"] for o in officers)
     levels = Counter(o["khmer"] for o in officers)
     with_prefs = sum(bool(o["preferences"]) for o in officers)
+    demand = monthly_demand()
+    lows = sorted({lo for lo, _ in demand})
+    highs = sorted({hi for _, hi in demand})
+    advance_months = 3 * len(roles["advance"])  # Nov 2025 - Jan 2026 at PNH
+    officer_months = sum(lo for lo, _ in demand) - advance_months
     short = roles["short"]
-    expiring = ", ".join(o["id"] for o in roles["expiring"])
-    untrained = ", ".join(o["id"] for o in roles["untrained"])
-    certified_only = ", ".join(o["id"] for o in roles["no_khmer"][10:])
-    advance = ", ".join(o["id"] for o in roles["advance"])
-    return f"""\
-# Korea Task Force, Cambodia 2025-2027 (synthetic example)
-
-Generated by `examples/generate_cambodia.py` (seed {SEED}); edit the script and rerun it rather
-than editing these files. **Every person here is invented**: names, service numbers, units,
-certificates, leave and past deployments are synthetic and describe no real officer.
-
-A Korean police task force keeps investigators in Cambodia for two years, from November 2025 to
-October 2027, in six-month deployments with at least six months at home between two of them, so
-an officer serves at most two deployments in the horizon.
-
-## Postings and demand
-
-| posting | hardship | Khmer | supervisors | specialists | officers per month |
-|---|---|---|---|---|---|
-| PNH Phnom Penh | 1 | 2 | 3 | voice-phishing 4, cyber 3, financial 2, forensics-trainer 1 | 20-24 |
-| SHV Sihanoukville | 2 | 2 | 2 | voice-phishing 3, cyber 2 | 14-16, 16-18 from 2026-11 |
-| POI Poipet border post | 3 | 1 | 1 | voice-phishing 1 | 7-9 |
-| BAV Bavet border post | 3 | 1 | 1 | financial 1 | 6-8 |
-
-Every posting requires the `khmer-intensive` and `cultural-sensitivity` courses. In all, 47
-officers are needed every month (49 from November 2026), at most 57 (59): about 1,130
-officer-months, while one officer can give at most 12. Nearly every qualified officer has to
-serve twice.
-
-## The pool
-
-- {POOL} officers, K-0001 to K-{POOL:04d}; {sup} are inspectors or above (supervisors).
-- Specialties: voice-phishing {spec['voice-phishing']}, cyber {spec['cyber']}, financial
-  {spec['financial']}, forensics-trainer {spec['forensics-trainer']}; {two} hold two, {none} none.
-- Khmer certificates: level 1 {levels[1]}, level 2 {levels[2]}, level 3 {levels[3]}, level 4
-  {levels[4]}; {levels[0]} hold none. Level 1 officers can serve only at the border posts.
-- {with_prefs} officers listed one or two preferred postings.
-
-## Who lacks what
-
-- No Khmer certificate and neither course yet (cannot be planned): {untrained}.
-- Both courses done but no Khmer certificate yet (cannot be planned): {certified_only}.
-- Certified but one course short (cannot be planned): {short[0]['id']} lacks
-  `khmer-intensive`; {', '.join(o['id'] for o in short[1:])} lack `cultural-sensitivity`.
-- Khmer certificate expiring in 2026 (only an early deployment fits): {expiring}.
-- Three officers passed the Khmer exam in November or December 2025, so they cannot start in
-  November 2025; five hold two-year certificates that end before October 2027.
-- {len(absences)} absences (parental and medical leave, court testimony, promotion exams, a course
-  at home) from two weeks to five months.
-
-## History
-
-- Advance team in Phnom Penh from 2025-08-01 to 2026-01-31: {advance}. They count toward
-  Phnom Penh's demand and mix until January 2026 and rest until August 2026 at the earliest.
-- Ten officers served in Phnom Penh or Sihanoukville in 2023-2025; three came back in June-August
-  2025, so their rest keeps them home for the first months of the plan. Their hardship months
-  count toward the fairness target.
-"""
+    ineligible = len(roles["no_khmer"]) + len(short)
+    reasons = Counter(r[3] for r in absences)
+    absence_list = ", ".join(f"{reason} {n}" for reason, n in sorted(reasons.items()))
+    sections = [
+        "# Korea Task Force, Cambodia 2025-2027 (synthetic example)",
+        para(f"""Generated by `examples/generate_cambodia.py` (seed {SEED}). Edit the script and
+             rerun it rather than editing these files by hand."""),
+        para("""**Every person in this case is invented.** Names, service numbers, units,
+             certificates, leave and past deployments are synthetic and describe no real
+             officer."""),
+        para("""A Korean police task force keeps investigators in Cambodia from November 2025 to
+             October 2027 (24 months). Deployments last six months, with at least six months at
+             home between two of them, so an officer can serve at most two deployments in the
+             horizon."""),
+        "## Postings and demand",
+        para("""All postings are in `Asia/Phnom_Penh` and require the `khmer-intensive` and
+             `cultural-sensitivity` courses."""),
+        "\n".join([
+            "| posting | hardship | Khmer level | supervisors | specialists | officers per month |",
+            "|---|---|---|---|---|---|",
+            "| PNH Phnom Penh | 1 | 2 | 3 | voice-phishing 4, cyber 3, financial 2, "
+            "forensics-trainer 1 | 20-24; 22-26 from 2026-11 |",
+            "| SHV Sihanoukville | 2 | 2 | 2 | voice-phishing 3, cyber 2 | "
+            "14-16; 16-18 from 2026-11 |",
+            "| POI Poipet border post | 3 | 1 | 1 | voice-phishing 1 | 7-9; 8-10 from 2026-11 |",
+            "| BAV Bavet border post | 3 | 1 | 1 | financial 1 | 6-8 |",
+        ]),
+        para(f"""In all, {lows[0]} officers are needed every month ({lows[-1]} from November
+             2026), and at most {highs[0]} ({highs[-1]}) can be taken. Apart from the advance
+             team, that is {officer_months:,} officer-months, or about {officer_months // 6}
+             deployments. No officer can give more than 12 months, so nearly every qualified
+             officer has to serve twice."""),
+        "## The pool",
+        bullets(
+            f"""{POOL} officers, K-0001 to K-{POOL:04d}. {sup} are inspectors or above
+            (supervisors).""",
+            f"""Specialties: voice-phishing {spec["voice-phishing"]}, cyber {spec["cyber"]},
+            financial {spec["financial"]}, forensics-trainer {spec["forensics-trainer"]}. {two}
+            officers hold two specialties and {none} hold none.""",
+            f"""Khmer certificates: level 1: {levels[1]}, level 2: {levels[2]}, level 3:
+            {levels[3]}, level 4: {levels[4]}. {levels[0]} officers hold none. Level 1 is enough
+            only for the border posts.""",
+            """Some officers also hold an `english` certificate. It does not affect
+            eligibility.""",
+            f"{with_prefs} officers named one or two preferred postings.",
+        ),
+        "## Who lacks what",
+        para(f"{ineligible} officers cannot be planned at all:"),
+        bullets(
+            f"No Khmer certificate and neither course: {ids(roles['untrained'])}.",
+            f"Both courses done but no Khmer certificate yet: {ids(roles['no_khmer'][10:])}.",
+            f"""Certified but one course short: {short[0]["id"]} lacks `khmer-intensive`;
+            {ids(short[1:])} lack `cultural-sensitivity`.""",
+        ),
+        para("Others can serve, but not at every time:"),
+        bullets(
+            f"""Khmer certificate ending in 2026, so only a deployment starting early in the plan
+            fits: {ids(roles["expiring"])}.""",
+            """Three officers passed the Khmer exam in November or December 2025, so they
+            cannot start in November 2025.""",
+            """Three hold two-year certificates that end in 2027, before the horizon does, so
+            they cannot take a deployment in the last months.""",
+            f"""{len(absences)} absences from two weeks to five months: {absence_list}.""",
+        ),
+        "## Training",
+        para("""`sessions.csv` offers three 10-week intensive Khmer courses (each grants Khmer
+             level 2 for 36 months) and four one-week cultural-sensitivity courses, with the
+             seats the institutes can spare. A session must end at least 14 days before a
+             deployment it qualifies an officer for. The growth in headcount from November 2026
+             cannot be met by the officers who are qualified today: without these sessions the
+             best plan leaves 11 officer-months unmet; with them, the solver trains a few of the
+             officers who lack a course or a certificate and meets all demand."""),
+        "## History",
+        bullets(
+            f"""Advance team in Phnom Penh from 2025-08-01 to 2026-01-31:
+            {ids(roles["advance"])}. They count toward Phnom Penh's headcount and mix until
+            January 2026. After their rest they can start again in August 2026 at the
+            earliest.""",
+            f"""{len(roles["veterans"])} officers served in Phnom Penh or Sihanoukville in
+            2023-2025. Three came back in June-August 2025, so their rest keeps them at home for
+            the first months of the plan. Their hardship months count toward the fairness
+            target.""",
+        ),
+    ]
+    return "\n\n".join(sections) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,7 +614,11 @@ def main(out: Path) -> None:
                 mix] for pid, name, hardship, khmer, sup, mix in POSTINGS])
     write_csv(out / "demand.csv", ["posting", "from", "to", "min", "max"],
               [list(row) for row in DEMAND])
-    write_csv(out / "courses.csv", ["id", "name"], [list(c) for c in COURSES])
+    write_csv(out / "courses.csv",
+              ["id", "name", "grants_language", "grants_level", "validity_months"],
+              [list(c) for c in COURSES])
+    write_csv(out / "sessions.csv", ["id", "course", "start", "end", "seats", "location"],
+              [list(q) for q in SESSIONS])
     write_csv(out / "certificates.csv",
               ["officer", "language", "level", "valid_from", "valid_until"], cert_rows)
     write_csv(out / "completed_courses.csv",
