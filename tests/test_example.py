@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from rotation.domain import Instance
 from rotation.io import load_case
-from rotation.plan import Result, SolveStatus
+from rotation.plan import Plan, Result, SolveStatus
 from rotation.solver import solve
 from rotation.validate import validate
 
@@ -43,3 +44,20 @@ def test_cambodia_is_fully_staffed() -> None:
     assert result.cost_by_rule["coverage"] == 0
     assert 100 <= len(inst.officers) <= 140  # a pool of about 120
     assert len(result.plan.officers) >= 50  # about 50 deployed at any time
+
+
+def test_cambodia_needs_training_to_meet_demand() -> None:
+    """The case's second-year growth is only staffed by training officers who lack a course.
+
+    Without sessions the proven optimum leaves demand unmet; with them, the plan enrols
+    officers, and taking those enrolments away makes their deployments ineligible.
+    """
+    inst, result = solved(ROOT / "cambodia-2025")
+    assert result.plan is not None and result.plan.enrolments
+    untrained = Plan(result.plan.deployments)
+    broken = [v for v in validate(inst, untrained).violations if v.rule == "eligibility"]
+    assert broken
+
+    bare = solve(replace(inst, sessions=()))
+    assert bare.status is SolveStatus.OPTIMAL
+    assert bare.cost_by_rule["coverage"] > 0
