@@ -382,6 +382,9 @@ class Store:
         out: dict[str, FeedState] = {}
         with self._session() as session:
             for draft in drafts:
+                uids = [uid for uid, _ in draft.items]
+                if len(set(uids)) != len(uids):
+                    raise StorageError(f"feed {draft.feed} lists a UID twice; nothing was saved")
                 rows = {
                     r.uid: r for r in session.exec(
                         select(CalendarEventRow).where(CalendarEventRow.feed == draft.feed)
