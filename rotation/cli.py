@@ -320,14 +320,14 @@ def feeds_create(
     The feed always follows the newest plan of the case, so one link serves every re-plan.
     """
     kind, subject = _subject(officer, posting)
+    base = (base_url or os.environ.get(FEED_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
+    scheme, sep, rest = base.partition("://")
+    if not sep or scheme not in ("http", "https") or not rest:
+        raise InputError(Problem(f"'{base}' is not an http(s) address", field="--base-url"))
     store = Store(db)
     key = check_subject(store.load(plan), kind, subject)
     token, digest = new_token()
     link = store.add_token(digest, key.case, kind, subject, datetime.now(UTC))
-    base = (base_url or os.environ.get(FEED_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
-    scheme, sep, rest = base.partition("://")
-    if not sep or scheme not in ("http", "https"):
-        raise InputError(Problem(f"'{base}' is not an http(s) address", field="--base-url"))
     url = f"{base}/feeds/{token}.ics"
     out.print(f"Feed link {link} for {kind} {subject} ({key.case}):", highlight=False)
     out.print(url, highlight=False, soft_wrap=True)
