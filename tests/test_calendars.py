@@ -314,3 +314,17 @@ def test_calendar_settings_check_themselves() -> None:
                          cancelled_retention_days=-1)
     assert {f for f, _ in caught.value.issues} == {
         "return_departure", "travel_minutes", "cancelled_retention_days"}
+
+
+@pytest.mark.postgres
+def test_history_and_links_on_postgres(postgres_url: str) -> None:
+    store = Store(postgres_url)
+    test_publishing_is_all_or_nothing(store)
+    test_vanished_events_come_back_once_as_cancelled_then_retire(store)
+    digest = "d" * 64
+    link = store.add_token(digest, cc.CASE, "officer", "K-0001", datetime.now(UTC))
+    found = store.active_token(digest)
+    assert found is not None and found.id == link and found.subject == "K-0001"
+    store.revoke_tokens([link], datetime.now(UTC))
+    assert store.active_token(digest) is None
+    assert store.published_feeds(FeedKey(cc.CASE, "officer", "").text[:-3])
