@@ -10,6 +10,7 @@ because every request line carries a token.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rotation.errors import StorageError
+from rotation.errors import InputError, Problem, StorageError
 from rotation.feeds import find_token, publish, token_feed
 from rotation.storage import Store
 
@@ -111,15 +112,27 @@ def run(
     keyfile: str | None = None,
     max_requests: int | None = None,
 ) -> None:
-    """Serve until interrupted, or until ``max_requests`` requests have been answered."""
-    uvicorn.run(
-        create_app(store),
-        host=host,
-        port=port,
-        ssl_certfile=certfile,
-        ssl_keyfile=keyfile,
-        limit_max_requests=max_requests,
-        access_log=False,
-        server_header=False,
-        log_level="warning",
-    )
+    """Serve until interrupted, or until ``max_requests`` requests have been answered.
+
+    Uvicorn reports a port it cannot listen on by logging it and exiting with status 1, which
+    here would read as "infeasible"; that, and a certificate it cannot load, become input errors.
+    """
+    try:
+        uvicorn.run(
+            create_app(store),
+            host=host,
+            port=port,
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+            limit_max_requests=max_requests,
+            access_log=False,
+            server_header=False,
+            log_level="warning",
+        )
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            raise InputError(Problem(f"cannot listen on {host}:{port} (see the message above)",
+                                     field="--port")) from None
+    except (OSError, ssl.SSLError) as err:
+        raise InputError(Problem(f"cannot use the TLS certificate or key: {err}",
+                                 field="--ssl-certfile")) from None

@@ -196,3 +196,24 @@ def test_feed_commands_on_a_broken_database_exit_3(
                                  capsys, monkeypatch)
     assert code == 3
     assert "cannot open the database" in err
+
+
+def test_serve_on_a_busy_port_or_with_a_bad_certificate_exits_2(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = str(busy.getsockname()[1])
+        code, _, err = rotation_here(("serve", "--port", port, "--db", db), capsys, monkeypatch)
+    assert code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in err
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n", encoding="utf-8")
+    code, _, err = rotation_here(("serve", "--ssl-certfile", junk, "--ssl-keyfile", junk,
+                                  "--db", db), capsys, monkeypatch)
+    assert code == 2
+    assert "cannot use the TLS certificate or key" in err
