@@ -1,75 +1,136 @@
-"""iCalendar export: one calendar per officer, one all-day event per deployment.
+"""iCalendar rendering of feeds: the only module that imports icalendar.
 
-This is the only module that imports icalendar. Event UIDs derive from the case, officer, posting
-and start month through a hash, so the same deployment gets the same UID every time it is
-exported (calendar clients then update instead of duplicating) and the UID reveals no name or
-service number. All-day events use DATE values with an exclusive DTEND, as RFC 5545 requires.
+What goes into a calendar is decided in :mod:`rotation.events`, and which version of each event
+a client should see (SEQUENCE, STATUS, LAST-MODIFIED) in the store; this module writes them as
+RFC 5545 text that independent parsers read the same way (tests/test_calendar_parsers.py checks
+that with ical.js, node-ical and vobject). Three things are done by hand because the library
+alone got them wrong for those parsers:
+
+* NAME and X-WR-CALNAME are written as TEXT: the library does not know them and would write
+  commas, semicolons and backslashes unescaped (vobject then cuts the name at the first comma)
+  and fail outright on a newline.
+* Lines are folded here at 75 octets between whole characters and never inside a backslash
+  escape; the library's folding can part the two halves of an escaped backslash.
+* Every TZID used gets its VTIMEZONE, so a client resolves times from the file itself instead
+  of guessing from the zone's name.
+
+There is no METHOD property: a feed is a published calendar, not a scheduling message (METHOD
+would make it an iTIP message, which requires an ORGANIZER these calendars do not have).
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, vDuration, vText
 
-from rotation.domain import Instance
-from rotation.plan import Deployment, Plan
+from rotation.events import EventVersion, moment_from_body
 
-__all__ = ["PRODID", "deployment_uid", "officer_calendar", "write_officer_calendars"]
+__all__ = ["PRODID", "REFRESH", "fold", "render"]
 
 PRODID = "-//rotation//deployment planner//EN"
+# How often subscribed clients are asked to look again: twice a day is enough for plans that
+# change weekly, and cheap for the server because unchanged feeds answer 304.
+REFRESH = timedelta(hours=12)
+LINE_OCTETS = 75
 
 
-def deployment_uid(case: str, d: Deployment) -> str:
-    """Stable, opaque UID for one deployment of one case."""
-    key = f"{case}\x1f{d.officer}\x1f{d.posting}\x1f{d.start.isoformat()}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32] + "@rotation"
+def fold(line: str) -> str:
+    """One logical content line folded to at most 75 octets per physical line.
+
+    A fold never falls inside a UTF-8 character or between a backslash and the character it
+    escapes; a continuation line's leading space counts toward its 75 octets.
+    """
+    atoms: list[str] = []
+    i = 0
+    while i < len(line):
+        if line[i] == "\\" and i + 1 < len(line):
+            atoms.append(line[i : i + 2])
+            i += 2
+        else:
+            atoms.append(line[i])
+            i += 1
+    physical: list[str] = []
+    current: list[str] = []
+    used = 0
+    limit = LINE_OCTETS
+    for atom in atoms:
+        size = len(atom.encode("utf-8"))
+        if current and used + size > limit:
+            physical.append("".join(current))
+            current, used, limit = [], 0, LINE_OCTETS - 1
+        current.append(atom)
+        used += size
+    physical.append("".join(current))
+    return "\r\n ".join(physical)
 
 
-def officer_calendar(
-    inst: Instance, officer: str, deployments: Iterable[Deployment], stamp: datetime
+def _refold(data: bytes) -> bytes:
+    text = data.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
+    lines = [fold(line) for line in text.split("\r\n") if line]
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _vtimezone(tzid: str, last_year: int) -> Timezone:
+    """The VTIMEZONE of an IANA zone, with every transition from 1970 to ``last_year``."""
+    zone: Timezone = Timezone.from_tzinfo(
+        ZoneInfo(tzid), first_date=date(1970, 1, 1), last_date=date(last_year, 1, 1)
+    )
+    return zone
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def render(
+    title: str,
+    calendar_uid: str,
+    events: Sequence[EventVersion],
+    stamp: datetime,
 ) -> bytes:
-    """The .ics bytes of one officer's deployments."""
-    who = inst.officer_by_id[officer]
+    """One calendar as .ics bytes. ``stamp`` (the export or request time) becomes DTSTAMP."""
     cal = Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    title = f"{inst.name}: {who.name}"
-    cal.add("name", title)
-    cal.add("x-wr-calname", title)
-    for d in deployments:
-        posting = inst.posting_by_id[d.posting]
+    cal.add("uid", calendar_uid)
+    cal.add("name", vText(title))
+    cal.add("x-wr-calname", vText(title))
+    cal.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
+    cal.add("x-published-ttl", vDuration(REFRESH))
+    zones: set[str] = set()
+    last_year = 2038
+    for version in events:
+        body = version.body
         event = Event()
-        event.add("uid", deployment_uid(inst.name, d))
-        event.add("dtstamp", stamp)
-        event.add("dtstart", d.start)
-        event.add("dtend", d.end + timedelta(days=1))
-        event.add("summary", f"Deployment: {posting.name}")
-        event.add("location", f"{posting.name} ({posting.timezone})")
-        event.add(
-            "description",
-            f"Posting: {posting.name}\nTime zone: {posting.timezone}\n"
-            f"From {d.start.isoformat()} to {d.end.isoformat()} (both days included)",
-        )
-        event.add("transp", "OPAQUE")
+        event.add("uid", version.uid)
+        event.add("dtstamp", _utc(stamp))
+        event.add("created", _utc(version.created))
+        event.add("last-modified", _utc(version.last_modified))
+        event.add("sequence", version.sequence)
+        event.add("status", "CANCELLED" if version.cancelled else "CONFIRMED")
+        event.add("summary", body["summary"])
+        if body["description"]:
+            event.add("description", body["description"])
+        if body["location"]:
+            event.add("location", body["location"])
+        for name in ("start", "end"):
+            moment = moment_from_body(body[name])
+            if isinstance(moment, datetime):
+                zone = moment.tzinfo
+                assert isinstance(zone, ZoneInfo)
+                zones.add(zone.key)
+                last_year = max(last_year, moment.year + 2)
+            event.add(f"dt{name}", moment)
+        event.add("transp", "OPAQUE" if body["busy"] and not version.cancelled else "TRANSPARENT")
         cal.add_component(event)
+    # VTIMEZONEs first, in a fixed order, so equal feeds give equal files.
+    for tzid in sorted(zones, reverse=True):
+        cal.subcomponents.insert(0, _vtimezone(tzid, last_year))
     data: bytes = cal.to_ical()
-    return data
-
-
-def write_officer_calendars(
-    inst: Instance, plan: Plan, folder: Path, stamp: datetime | None = None
-) -> list[Path]:
-    """Write ``<officer>.ics`` for every deployed officer; returns the files written."""
-    stamp = stamp or datetime.now(UTC)
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for officer in plan.officers:
-        path = folder / f"{officer}.ics"
-        path.write_bytes(officer_calendar(inst, officer, plan.for_officer(officer), stamp))
-        written.append(path)
-    return written
+    return _refold(data)

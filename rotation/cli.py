@@ -7,9 +7,11 @@ a plan, officer or folder that does not exist), 3 storage error.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +24,7 @@ from constraints.coverage import unmet
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_shortfall
+from rotation.feeds import check_subject, new_token
 from rotation.io import load_case
 from rotation.plan import Plan, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
@@ -253,12 +256,14 @@ def demo(
     """Solve the bundled Cambodia task-force case, store it, show it and export it to ./out/."""
     case = example_case()
     _, _, plan_id = _solve(case, db, time_limit=time_limit)
-    stored = Store(db).load(plan_id)
+    store = Store(db)
+    stored = store.load(plan_id)
     _print_plan(stored, None)
     files: list[Path] = []
     for fmt in FORMATS:
-        files += export(stored, fmt, out_dir)
-    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer).")
+        files += export(stored, fmt, out_dir, store=store)
+    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer "
+              "and per posting).")
 
 
 @app.command()
@@ -319,10 +324,151 @@ def export_cmd(
     officer: Annotated[str | None, typer.Option(help="Only this officer's deployments.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Export a stored plan as CSV tables, a JSON document or one .ics calendar per officer."""
-    stored = Store(db).load(plan)
-    files = export(stored, fmt, out_dir, officer)
+    """Export a stored plan as CSV tables, a JSON document or .ics calendars.
+
+    Calendars are one per officer and one per posting; exporting them again after a re-plan
+    updates the events clients already imported instead of adding new ones.
+    """
+    store = Store(db)
+    stored = store.load(plan)
+    files = export(stored, fmt, out_dir, officer, store=store)
     out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
+
+
+# ---------------------------------------------------------------------------------------------
+# calendar feeds
+
+FEED_URL_VAR = "ROTATION_FEED_BASE_URL"
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+feeds_app = typer.Typer(
+    help="Subscription links to officers' and postings' calendars (served by 'rotation serve').",
+    no_args_is_help=True,
+)
+app.add_typer(feeds_app, name="feeds")
+
+
+def _subject(officer: str | None, posting: str | None) -> tuple[str, str]:
+    if (officer is None) == (posting is None):
+        raise InputError(Problem("name exactly one of --officer or --posting",
+                                 field="--officer/--posting"))
+    if officer is not None:
+        return "officer", officer
+    assert posting is not None
+    return "posting", posting
+
+
+@feeds_app.command("create")
+def feeds_create(
+    officer: Annotated[str | None, typer.Option(help="The officer whose calendar to share.")]
+    = None,
+    posting: Annotated[str | None, typer.Option(help="The posting whose calendar to share.")]
+    = None,
+    plan: Annotated[int | None, typer.Option(help="Plan whose case the feed belongs to "
+                                                  "(default: the newest).")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(help=f"Public address of 'rotation serve' (default: ${FEED_URL_VAR}, else "
+                          f"{DEFAULT_BASE_URL})."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Make a new subscription link; its address is shown now and never again.
+
+    The feed always follows the newest plan of the case, so one link serves every re-plan.
+    """
+    kind, subject = _subject(officer, posting)
+    base = (base_url or os.environ.get(FEED_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
+    scheme, sep, rest = base.partition("://")
+    if not sep or scheme not in ("http", "https") or not rest:
+        raise InputError(Problem(f"'{base}' is not an http(s) address", field="--base-url"))
+    store = Store(db)
+    key = check_subject(store.load(plan), kind, subject)
+    token, digest = new_token()
+    link = store.add_token(digest, key.case, kind, subject, datetime.now(UTC))
+    url = f"{base}/feeds/{token}.ics"
+    out.print(f"Feed link {link} for {kind} {subject} ({key.case}):", highlight=False)
+    out.print(url, highlight=False, soft_wrap=True)
+    out.print(f"webcal://{rest}/feeds/{token}.ics", highlight=False, soft_wrap=True)
+    out.print("Keep it like a password: anyone with the address can read the calendar. "
+              f"'rotation feeds revoke {link}' ends it.", highlight=False)
+
+
+@feeds_app.command("list")
+def feeds_list(db: DbOption = None) -> None:
+    """List subscription links (never their tokens, which are not kept)."""
+    rows = Store(db).tokens()
+    if not rows:
+        out.print("No feed links yet; 'rotation feeds create --officer ID' makes one.")
+        return
+    table = Table(title="Feed links")
+    for column in ("link", "case", "kind", "for", "created (UTC)", "revoked (UTC)"):
+        table.add_column(column)
+    for r in rows:
+        revoked = r.revoked_at.strftime("%Y-%m-%d %H:%M") if r.revoked_at else "-"
+        table.add_row(str(r.id), r.case_name, r.kind, r.subject,
+                      r.created_at.strftime("%Y-%m-%d %H:%M"), revoked)
+    out.print(table)
+
+
+@feeds_app.command("revoke")
+def feeds_revoke(
+    links: Annotated[list[int] | None, typer.Argument(help="Link ids from 'feeds list'.")]
+    = None,
+    officer: Annotated[str | None, typer.Option(help="Revoke every link of this officer.")]
+    = None,
+    posting: Annotated[str | None, typer.Option(help="Revoke every link of this posting.")]
+    = None,
+    db: DbOption = None,
+) -> None:
+    """Revoke links: their addresses answer 404 from the next request on."""
+    store = Store(db)
+    ids = list(links or [])
+    if officer is not None or posting is not None:
+        kind, subject = _subject(officer, posting)
+        matching = [t.id for t in store.tokens() if t.kind == kind and t.subject == subject]
+        if not matching:
+            raise InputError(Problem(f"{kind} '{subject}' has no feed links",
+                                     field=f"--{kind}"))
+        ids += matching
+    if not ids:
+        raise InputError(Problem("name the links to revoke, or --officer/--posting",
+                                 field="LINKS"))
+    revoked = store.revoke_tokens(sorted(set(ids)), datetime.now(UTC))
+    out.print(f"Revoked {len(revoked)} feed link{'s' if len(revoked) != 1 else ''}: "
+              + ", ".join(str(t.id) for t in revoked), highlight=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    ssl_certfile: Annotated[Path | None, typer.Option(help="TLS certificate (PEM) for https.")]
+    = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option(help="TLS private key (PEM).")] = None,
+    max_requests: Annotated[
+        int | None, typer.Option(help="Stop after this many requests (for a supervisor that "
+                                      "restarts the server).")
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Serve calendar feeds at /feeds/<token>.ics until stopped (Ctrl-C)."""
+    from rotation.server import run
+
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise InputError(Problem("give both --ssl-certfile and --ssl-keyfile, or neither",
+                                 field="--ssl-certfile"))
+    for path in (ssl_certfile, ssl_keyfile):
+        if path is not None and not path.is_file():
+            raise InputError(Problem("is not a file", str(path)))
+    if not 0 <= port <= 65535:
+        raise InputError(Problem(f"{port} is not a port", field="--port"))
+    store = Store(db)
+    scheme = "https" if ssl_certfile else "http"
+    err.print(f"Serving calendar feeds from {store._safe_url} at {scheme}://{host}:{port}/feeds/"
+              "<token>.ics; Ctrl-C stops.", highlight=False)
+    run(store, host, port, str(ssl_certfile) if ssl_certfile else None,
+        str(ssl_keyfile) if ssl_keyfile else None, max_requests)
 
 
 def main() -> None:

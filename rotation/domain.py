@@ -15,7 +15,7 @@ import calendar as _calendar
 import itertools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +25,7 @@ __all__ = [
     "MAX_LANGUAGE_LEVEL",
     "RANKS",
     "SUPERVISOR_RANKS",
+    "CalendarSettings",
     "CourseCompletion",
     "CourseDef",
     "Demand",
@@ -46,6 +47,7 @@ __all__ = [
     "month_index",
     "month_label",
     "month_start",
+    "parse_clock",
     "requirements",
     "weeks_away",
 ]
@@ -64,6 +66,8 @@ RANKS: tuple[str, ...] = (
 SUPERVISOR_RANKS: frozenset[str] = frozenset(RANKS[RANKS.index("inspector") :])
 MAX_LANGUAGE_LEVEL = 5
 KHMER = "khmer"
+# A handover longer than two weeks either side of a changeover is a typo, not a plan.
+MAX_HANDOVER_DAYS = 14
 
 
 # ---------------------------------------------------------------------------------------------
@@ -532,6 +536,73 @@ class SolverSettings:
 
 
 @dataclass(frozen=True)
+class CalendarSettings:
+    """What the calendars need beyond the plan: who to call, and when people travel.
+
+    Not part of the planning problem (a change here never changes a plan), so, like the solver
+    settings, it sits beside the rules; but a stored plan keeps it, because its calendars must
+    come out the same long after the case files have moved on. Times are ``HH:MM`` on the local
+    clock: ``outbound_departure`` in ``home_timezone`` on a deployment's first day,
+    ``return_departure`` in the posting's zone on its last day. See docs/calendars.md.
+    """
+
+    contact: str = ""
+    home_timezone: str = "Asia/Seoul"
+    outbound_departure: str = "09:00"
+    return_departure: str = "15:00"
+    travel_minutes: int = 330
+    handover_days: int = 3
+    cancelled_retention_days: int = 90
+
+    def __post_init__(self) -> None:
+        issues: list[tuple[str, str]] = []
+        try:
+            ZoneInfo(self.home_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            issues.append(
+                ("home_timezone", f"'{self.home_timezone}' is not an IANA time zone, e.g. "
+                 "Asia/Seoul")
+            )
+        for name in ("outbound_departure", "return_departure"):
+            if parse_clock(getattr(self, name)) is None:
+                issues.append((name, f"'{getattr(self, name)}' is not a time; write HH:MM, "
+                               "e.g. 09:30"))
+        if not 1 <= self.travel_minutes <= 48 * 60:
+            issues.append(("travel_minutes", "must be between 1 and 2880 (48 hours)"))
+        if not 0 <= self.handover_days <= MAX_HANDOVER_DAYS:
+            issues.append(("handover_days",
+                           f"must be between 0 (no handovers) and {MAX_HANDOVER_DAYS}"))
+        if self.cancelled_retention_days < 0:
+            issues.append(("cancelled_retention_days", "must not be negative"))
+        _raise_if("calendar", issues)
+
+    @property
+    def outbound_time(self) -> time:
+        clock = parse_clock(self.outbound_departure)
+        assert clock is not None  # checked on construction
+        return clock
+
+    @property
+    def return_time(self) -> time:
+        clock = parse_clock(self.return_departure)
+        assert clock is not None  # checked on construction
+        return clock
+
+
+def parse_clock(raw: str) -> time | None:
+    """``HH:MM`` (24-hour) as a time, or None; seconds are refused so files stay unambiguous."""
+    hours, colon, minutes = raw.partition(":")
+    if not colon or len(hours) != 2 or len(minutes) != 2:
+        return None
+    if not (hours.isdigit() and minutes.isdigit()):
+        return None
+    try:
+        return time(int(hours), int(minutes))
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
 class Rules:
     """Planning horizon and the limits every plan must respect.
 
@@ -625,6 +696,7 @@ class Instance:
     courses: tuple[CourseDef, ...] = ()
     sessions: tuple[Session, ...] = ()
     solver: SolverSettings = SolverSettings()
+    calendar: CalendarSettings = CalendarSettings()
 
     def __post_init__(self) -> None:
         problems = _cross_check(self)

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from rotation.domain import (
     RANKS,
+    CalendarSettings,
     CourseCompletion,
     CourseDef,
     Demand,
@@ -229,19 +230,24 @@ def _specialists(row: _Row) -> tuple[tuple[str, int], ...]:
 # rules.toml
 
 _RULE_KEYS: dict[str, set[str]] = {
-    "": {"name", "horizon", "deployment", "fairness", "training", "weights", "solver"},
+    "": {"name", "horizon", "deployment", "fairness", "training", "weights", "solver",
+         "calendar"},
     "horizon": {"start", "months"},
     "deployment": {"months", "min_rest_months", "max_per_officer"},
     "fairness": {"target_hardship_months", "lookback_months"},
     "training": {"min_days_before_deployment"},
     "weights": {"unmet_demand", "fairness", "preference", "training"},
     "solver": {"time_limit", "seed", "workers", "work_limit"},
+    "calendar": {
+        "contact", "home_timezone", "outbound_departure", "return_departure", "travel_minutes",
+        "handover_days", "cancelled_retention_days",
+    },
 }
 
 
 def _read_rules(
     folder: Path, problems: list[Problem]
-) -> tuple[str, Rules, SolverSettings] | None:
+) -> tuple[str, Rules, SolverSettings, CalendarSettings] | None:
     path = folder / RULES_FILE
     label = str(path)
     if not path.is_file():
@@ -330,11 +336,31 @@ def _read_rules(
     solver_table = data.get("solver", {})
     if isinstance(solver_table, dict) and "work_limit" in solver_table:
         solver_values["work_limit"] = get("solver", "work_limit", float)
+    c = CalendarSettings()
+    calendar_values = {
+        "contact": get("calendar", "contact", str, c.contact),
+        "home_timezone": get("calendar", "home_timezone", str, c.home_timezone),
+        "outbound_departure": get("calendar", "outbound_departure", str, c.outbound_departure),
+        "return_departure": get("calendar", "return_departure", str, c.return_departure),
+        "travel_minutes": get("calendar", "travel_minutes", int, c.travel_minutes),
+        "handover_days": get("calendar", "handover_days", int, c.handover_days),
+        "cancelled_retention_days": get(
+            "calendar", "cancelled_retention_days", int, c.cancelled_retention_days
+        ),
+    }
     name = data.get("name", folder.name)
     if not isinstance(name, str):
         problems.append(Problem(f"{name!r} should be text", label, field="name"))
         name = folder.name
-    if len(problems) > before or start is None or months is None:
+    # The calendar section is built on its own so that its mistakes are reported together with
+    # those of the sections above instead of only after they are fixed.
+    calendar: CalendarSettings | None = None
+    try:
+        calendar = CalendarSettings(**calendar_values)
+    except InvalidObject as err:
+        for key, message in err.issues:
+            problems.append(Problem(message, label, field=f"{err.kind}.{key}"))
+    if len(problems) > before or start is None or months is None or calendar is None:
         return None
     try:
         weights = Weights(**weights_values)
@@ -352,7 +378,7 @@ def _read_rules(
             where = key if "." in key else f"{err.kind}.{key}"
             problems.append(Problem(message, label, field=where))
         return None
-    return name, rules, solver
+    return name, rules, solver, calendar
 
 
 # ---------------------------------------------------------------------------------------------
@@ -428,7 +454,9 @@ def load_case(folder: str | Path) -> Instance:
 
     # Without valid rules, cross-file checks still run against a horizon wide enough to judge
     # nothing as outside it, so one bad key in rules.toml does not hide the tables' problems.
-    name, rules, solver = header or (root.name, _OPEN_RULES, SolverSettings())
+    name, rules, solver, calendar = header or (
+        root.name, _OPEN_RULES, SolverSettings(), CalendarSettings()
+    )
     try:
         instance = Instance(
             name=name,
@@ -439,6 +467,7 @@ def load_case(folder: str | Path) -> Instance:
             courses=tuple(courses),
             sessions=tuple(sessions),
             solver=solver,
+            calendar=calendar,
         )
     except InputError as err:
         raise InputError(problems + err.problems) from None

@@ -2,17 +2,21 @@
 
 The snapshot is canonical (sorted keys, sorted sets), which makes its hash a stable fingerprint of
 the problem: the same case files give the same hash, whatever the row order of sets inside cells.
-Solver settings are not part of the snapshot; they are stored as the solve's parameters.
+Solver settings are not part of the snapshot; they are stored as the solve's parameters. Calendar
+settings are in the snapshot (a stored plan's calendars must not depend on files that have since
+changed) but not in the hash: they change how a plan is shown, never which plan is right.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from rotation.domain import (
+    CalendarSettings,
     CourseCompletion,
     CourseDef,
     Demand,
@@ -136,6 +140,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             }
             for o in inst.officers
         ],
+        "calendar": asdict(inst.calendar),
     }
 
 
@@ -209,12 +214,16 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
             )
             for o in data["officers"]
         ),
+        # Snapshots stored before calendars had settings read back with the defaults.
+        calendar=CalendarSettings(**data.get("calendar", {})),
     )
 
 
 def input_hash(inst: Instance) -> str:
     """SHA-256 of the canonical snapshot: equal problems, equal hashes."""
-    text = json.dumps(instance_to_dict(inst), sort_keys=True, separators=(",", ":"))
+    problem = instance_to_dict(inst)
+    del problem["calendar"]
+    text = json.dumps(problem, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -4,31 +4,42 @@ This is the only module that imports sqlmodel. The engine is created from a URL 
 never global, so tests and future services can hold several stores at once. Every write happens
 in one transaction: a failed save leaves nothing behind. Each plan keeps the input snapshot it
 was solved from, so it can be shown, validated and exported without the original files.
+
+Calendars keep their own history here (see docs/calendars.md): per feed, every event UID ever
+published with the body last shown, its SEQUENCE and whether it was cancelled, so a re-plan
+updates events in place instead of duplicating them. Feed tokens are kept only as SHA-256
+digests, so a copy of the database does not hand out working subscription links.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Iterator
+import secrets
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Text
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from rotation.domain import Instance
 from rotation.errors import NotFoundError, StorageError
+from rotation.events import EventVersion
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus, relative_gap
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 
 __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
+    "FeedDraft",
+    "FeedState",
+    "FeedToken",
     "Store",
     "StoredPlan",
     "resolve_url",
@@ -82,6 +93,124 @@ class EnrolmentRow(SQLModel, table=True):
     session_id: str
     start: date
     end: date
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite keeps no zone; every stored time is UTC."""
+    return moment.replace(tzinfo=moment.tzinfo or UTC)
+
+
+class CalendarKeyRow(SQLModel, table=True):
+    """The store's secret for event UIDs: one row, made on first use."""
+
+    __tablename__ = "calendar_key"
+
+    id: int = Field(default=1, primary_key=True)
+    secret: str
+
+
+class CalendarEventRow(SQLModel, table=True):
+    """One UID in one feed, as last published. Rows are never deleted: a cancelled event that
+    comes back must come back with a higher SEQUENCE than clients last saw."""
+
+    __tablename__ = "calendar_event"
+    __table_args__ = (UniqueConstraint("feed", "uid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed: str = Field(index=True)
+    uid: str
+    content_hash: str
+    body_json: str = Field(sa_column=Column(Text, nullable=False))
+    sequence: int
+    cancelled: bool = False
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    last_modified: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    cancelled_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+class CalendarFeedRow(SQLModel, table=True):
+    """What a feed looked like when last published, for ETag and Last-Modified."""
+
+    __tablename__ = "calendar_feed"
+
+    feed: str = Field(primary_key=True)
+    state: str
+    changed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class FeedTokenRow(SQLModel, table=True):
+    """A subscription link: the SHA-256 of its token and the calendar it opens."""
+
+    __tablename__ = "feed_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(index=True, unique=True)
+    case_name: str
+    kind: str
+    subject: str
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
+
+
+@dataclass(frozen=True)
+class FeedToken:
+    """A subscription link as listed: never the token itself, which is shown once on creation."""
+
+    id: int
+    case_name: str
+    kind: str
+    subject: str
+    created_at: datetime
+    revoked_at: datetime | None
+    token_hash: str = field(default="", repr=False)
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """One feed as published now: the events to show, a digest of them and when it changed."""
+
+    events: tuple[EventVersion, ...]
+    state: str
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class FeedDraft:
+    """What a feed should show now: its header (title, calendar UID) and each item's body."""
+
+    feed: str
+    header: str
+    items: Sequence[tuple[str, str]]  # (uid, body JSON), UIDs unique within the feed
+
+
+def _token_row(row: FeedTokenRow) -> FeedToken:
+    assert row.id is not None
+    return FeedToken(
+        id=row.id, case_name=row.case_name, kind=row.kind, subject=row.subject,
+        created_at=_aware(row.created_at),
+        revoked_at=_aware(row.revoked_at) if row.revoked_at is not None else None,
+        token_hash=row.token_hash,
+    )
+
+
+def _version(row: CalendarEventRow) -> EventVersion:
+    return EventVersion(
+        uid=row.uid, body=json.loads(row.body_json), sequence=row.sequence,
+        cancelled=row.cancelled, created=_aware(row.created_at),
+        last_modified=_aware(row.last_modified),
+    )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -212,10 +341,169 @@ class Store:
                 session.exec(select(DeploymentRow.id).where(DeploymentRow.plan_id == plan_id)).all()
             )
 
-    def latest_id(self) -> int | None:
+    def latest_id(self, case_name: str | None = None) -> int | None:
+        """The newest plan, or the newest plan of one case."""
         with self._session() as session:
-            row = session.exec(select(PlanRow.id).order_by(PlanRow.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+            query = select(PlanRow.id)
+            if case_name is not None:
+                query = query.where(PlanRow.case_name == case_name)
+            row = session.exec(query.order_by(PlanRow.id.desc()).limit(1)).first()  # type: ignore[union-attr]
             return row
+
+    # -- calendars ---------------------------------------------------------------------------
+    def calendar_secret(self) -> bytes:
+        """The key event UIDs are derived with; created once, then the same for this store.
+
+        A new database gets a new key on purpose: its SEQUENCE numbers start again at 0, which
+        clients would ignore for UIDs they already hold, so new UIDs are what makes them listen.
+        """
+        for _ in range(3):
+            with self._session() as session:
+                row = session.get(CalendarKeyRow, 1)
+                if row is not None:
+                    return bytes.fromhex(row.secret)
+                session.add(CalendarKeyRow(id=1, secret=secrets.token_hex(32)))
+                try:
+                    session.commit()
+                except IntegrityError:
+                    continue  # another process made it first; read theirs
+        raise StorageError(f"cannot create the calendar key in {self._safe_url}")
+
+    def published_feeds(self, prefix: str) -> set[str]:
+        """Feeds (keys starting with ``prefix``) that have ever published an event."""
+        with self._session() as session:
+            rows = session.exec(
+                select(CalendarEventRow.feed).where(
+                    col(CalendarEventRow.feed).startswith(prefix, autoescape=True)
+                ).distinct()
+            ).all()
+            return set(rows)
+
+    def publish(
+        self, drafts: Sequence[FeedDraft], now: datetime, retention: timedelta
+    ) -> dict[str, FeedState]:
+        """Record what each feed shows now and return every event it must carry.
+
+        Per UID: new -> SEQUENCE 0; same body as last time -> unchanged; other body, or back after
+        a cancellation -> SEQUENCE + 1; gone -> cancelled with SEQUENCE + 1, shown as cancelled
+        until ``retention`` has passed. All feeds are written in one transaction. Two requests
+        racing to publish the same new UID collide on the unique (feed, uid) constraint; the loser
+        starts over and then sees the winner's rows.
+        """
+        for attempt in range(3):
+            try:
+                return self._publish(drafts, now, retention)
+            except StorageError as err:
+                if not isinstance(err.__cause__, IntegrityError) or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _publish(
+        self, drafts: Sequence[FeedDraft], now: datetime, retention: timedelta
+    ) -> dict[str, FeedState]:
+        out: dict[str, FeedState] = {}
+        with self._session() as session:
+            for draft in drafts:
+                uids = [uid for uid, _ in draft.items]
+                if len(set(uids)) != len(uids):
+                    raise StorageError(f"feed {draft.feed} lists a UID twice; nothing was saved")
+                rows = {
+                    r.uid: r for r in session.exec(
+                        select(CalendarEventRow).where(CalendarEventRow.feed == draft.feed)
+                    ).all()
+                }
+                current: set[str] = set()
+                for uid, body in draft.items:
+                    current.add(uid)
+                    digest = _digest(body)
+                    row = rows.get(uid)
+                    if row is None:
+                        row = CalendarEventRow(
+                            feed=draft.feed, uid=uid, content_hash=digest, body_json=body,
+                            sequence=0, cancelled=False, created_at=now, last_modified=now,
+                        )
+                        rows[uid] = row
+                        session.add(row)
+                    elif row.cancelled or row.content_hash != digest:
+                        row.sequence += 1
+                        row.content_hash, row.body_json = digest, body
+                        row.cancelled, row.cancelled_at = False, None
+                        row.last_modified = now
+                        session.add(row)
+                for uid, row in rows.items():
+                    if uid not in current and not row.cancelled:
+                        row.sequence += 1
+                        row.cancelled, row.cancelled_at = True, now
+                        row.last_modified = now
+                        session.add(row)
+                shown = sorted(
+                    (r for r in rows.values()
+                     if not r.cancelled or _aware(r.cancelled_at or now) >= now - retention),
+                    key=lambda r: r.uid,
+                )
+                state = _digest(json.dumps(
+                    [draft.header, [[r.uid, r.sequence, r.cancelled] for r in shown]]
+                ))
+                feed_row = session.get(CalendarFeedRow, draft.feed)
+                if feed_row is None:
+                    feed_row = CalendarFeedRow(feed=draft.feed, state=state, changed_at=now)
+                    session.add(feed_row)
+                elif feed_row.state != state:
+                    feed_row.state, feed_row.changed_at = state, now
+                    session.add(feed_row)
+                order = {uid: i for i, (uid, _) in enumerate(draft.items)}
+                events = sorted(
+                    (_version(r) for r in shown), key=lambda v: (order.get(v.uid, len(order)),
+                                                                 v.uid)
+                )
+                out[draft.feed] = FeedState(tuple(events), state, _aware(feed_row.changed_at))
+            session.commit()
+        return out
+
+    # -- subscription tokens ----------------------------------------------------------------
+    def add_token(self, token_hash: str, case_name: str, kind: str, subject: str,
+                  now: datetime) -> int:
+        with self._session() as session:
+            row = FeedTokenRow(token_hash=token_hash, case_name=case_name, kind=kind,
+                               subject=subject, created_at=now)
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            return row.id
+
+    def tokens(self) -> list[FeedToken]:
+        """Every subscription link ever made, oldest first, revoked ones included."""
+        with self._session() as session:
+            rows = session.exec(select(FeedTokenRow).order_by(col(FeedTokenRow.id))).all()
+            return [_token_row(r) for r in rows]
+
+    def revoke_tokens(self, ids: Sequence[int], now: datetime) -> list[FeedToken]:
+        """Revoke links by id, all or none: an unknown id revokes nothing and says which."""
+        with self._session() as session:
+            rows = []
+            for token_id in ids:
+                row = session.get(FeedTokenRow, token_id)
+                if row is None:
+                    raise NotFoundError(
+                        f"feed link {token_id} does not exist; 'rotation feeds list' shows them"
+                    )
+                rows.append(row)
+            for row in rows:
+                if row.revoked_at is None:
+                    row.revoked_at = now
+                    session.add(row)
+            session.commit()
+            return [_token_row(r) for r in rows]
+
+    def active_token(self, token_hash: str) -> FeedToken | None:
+        """The live link with this digest, if any (revoked links are as good as unknown)."""
+        with self._session() as session:
+            row = session.exec(
+                select(FeedTokenRow).where(FeedTokenRow.token_hash == token_hash)
+            ).first()
+            if row is None or row.revoked_at is not None:
+                return None
+            return _token_row(row)
 
     def load(self, plan_id: int | None = None) -> StoredPlan:
         """A stored plan by id, or the newest one; StorageError says what exists otherwise."""
@@ -248,8 +536,7 @@ class Store:
             assert row.id is not None
             return StoredPlan(
                 id=row.id,
-                # SQLite keeps no zone; every stored time is UTC.
-                created_at=row.created_at.replace(tzinfo=row.created_at.tzinfo or UTC),
+                created_at=_aware(row.created_at),
                 case_name=row.case_name,
                 input_hash=row.input_hash,
                 status=SolveStatus(row.status),

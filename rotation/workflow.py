@@ -7,16 +7,19 @@ every file or none.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
-from rotation.calendar import write_officer_calendars
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, Problem, RotationError
+from rotation.events import FeedKey
+from rotation.feeds import feed_keys, publish
 from rotation.plan import Result
 from rotation.report import (
     ENROLMENT_COLUMNS,
@@ -83,19 +86,55 @@ def _summary(stored: StoredPlan) -> dict[str, object]:
     }
 
 
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
+def file_name(ident: str) -> str:
+    """A file name for an officer or posting id that cannot leave the folder it is written to.
+
+    Ids are free text in the case files; ``../x`` or ``a/b`` must not become paths.
+    """
+    if _PLAIN_NAME.fullmatch(ident):
+        return ident
+    return quote(ident, safe="").replace(".", "%2E")
+
+
+def _calendar_keys(store: Store, stored: StoredPlan, officer: str | None) -> list[FeedKey]:
+    officers = feed_keys(store, stored, "officer")
+    if officer is None:
+        return officers + feed_keys(store, stored, "posting")
+    chosen = [k for k in officers if k.subject == officer]
+    if not chosen:
+        raise InputError(
+            Problem(f"officer '{officer}' has no deployment in plan {stored.id}",
+                    field="--officer")
+        )
+    return chosen
+
+
 def export(
     stored: StoredPlan,
     fmt: str,
     out: Path,
     officer: str | None = None,
     stamp: datetime | None = None,
+    store: Store | None = None,
 ) -> list[Path]:
-    """Write the plan in ``fmt`` under ``out``; all files appear together or none do."""
+    """Write the plan in ``fmt`` under ``out``; all files appear together or none do.
+
+    Calendars (``ics``) need the ``store`` the plan came from: exporting them records what each
+    calendar now shows, so that the next export can update, not duplicate, what clients hold.
+    """
     if fmt not in FORMATS:
         raise InputError(Problem(f"'{fmt}' is not a format; use {', '.join(FORMATS)}",
                                  field="--format"))
     inst, plan = stored.instance, stored.plan
-    if officer is not None:
+    keys: list[FeedKey] = []
+    if fmt == "ics":
+        if store is None:
+            raise ValueError("calendars are exported from a store, which keeps their history")
+        keys = _calendar_keys(store, stored, officer)
+    elif officer is not None:
         if officer not in plan.officers:
             raise InputError(
                 Problem(f"officer '{officer}' has no deployment in plan {stored.id}",
@@ -130,7 +169,13 @@ def export(
                 },
             )
         else:
-            write_officer_calendars(inst, plan, staging / "calendars", stamp)
+            assert store is not None
+            for cal in publish(store, stored, keys, stamp or datetime.now(UTC)):
+                folder = staging / "calendars"
+                if cal.key.kind == "posting":
+                    folder = folder / "postings"
+                folder.mkdir(parents=True, exist_ok=True)
+                (folder / f"{file_name(cal.key.subject)}.ics").write_bytes(cal.data)
         written = []
         for path in sorted(p for p in staging.rglob("*") if p.is_file()):
             target = out / path.relative_to(staging)

@@ -1,0 +1,152 @@
+"""Calendars as published: from a stored plan to .ics bytes with their update history.
+
+Export and the feed server both come through :func:`publish`, so a file written by
+``rotation export`` and a feed served by ``rotation serve`` carry the same UIDs and the same
+SEQUENCE for the same plan, and either one moves the history forward. Subscription tokens are
+made and checked here too: tokens are random, only their SHA-256 is stored, and a presented
+token is compared with :func:`hmac.compare_digest` after the look-up, so how long a check takes
+says nothing about how close a guess was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import get_args
+
+from rotation.calendar import render
+from rotation.errors import InputError, Problem
+from rotation.events import (
+    Feed,
+    FeedKey,
+    FeedKind,
+    build_feeds,
+    calendar_uid,
+    empty_feed,
+    event_uid,
+)
+from rotation.storage import FeedDraft, FeedToken, Store, StoredPlan
+
+__all__ = [
+    "Rendered",
+    "feed_keys",
+    "find_token",
+    "new_token",
+    "publish",
+    "token_digest",
+    "token_feed",
+]
+
+# secrets.token_urlsafe(32): 43 characters of the URL-safe base64 alphabet. Anything else is
+# not a token this program made and is refused before the database is asked.
+TOKEN_BYTES = 32
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One calendar ready to send: its bytes, and the validators clients poll with."""
+
+    key: FeedKey
+    data: bytes
+    etag: str
+    last_modified: datetime
+
+
+def _prefix(case: str, kind: FeedKind) -> str:
+    """The start of every FeedKey.text of one kind in one case (see FeedKey.text)."""
+    return json.dumps([case, kind], ensure_ascii=False)[:-1] + ", "
+
+
+def feed_keys(store: Store, stored: StoredPlan, kind: FeedKind) -> list[FeedKey]:
+    """Feeds of one kind to write for a plan: those with items now, and those that had items
+    before (so that their cancelled events reach the people who still hold them)."""
+    inst = stored.instance
+    now = {k for k in build_feeds(inst, stored.plan) if k.kind == kind}
+    before = set()
+    for text in store.published_feeds(_prefix(inst.name, kind)):
+        case, k, subject = json.loads(text)
+        if case == inst.name and k == kind:
+            before.add(FeedKey(case, kind, subject))
+    return sorted(now | before)
+
+
+def publish(
+    store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime
+) -> list[Rendered]:
+    """Publish the given feeds of a stored plan (one transaction) and render each one."""
+    inst = stored.instance
+    secret = store.calendar_secret()
+    feeds = build_feeds(inst, stored.plan)
+    chosen: list[Feed] = [feeds.get(key) or empty_feed(inst, key) for key in keys]
+    drafts = []
+    for feed in chosen:
+        items = [
+            (event_uid(secret, feed.key.case, item.identity),
+             json.dumps(item.body(), sort_keys=True, ensure_ascii=False))
+            for item in feed.items
+        ]
+        uids = [uid for uid, _ in items]
+        if len(set(uids)) != len(uids):
+            raise AssertionError(f"two items of {feed.key} share an identity (a bug)")
+        header = json.dumps([feed.title, calendar_uid(secret, feed.key)], ensure_ascii=False)
+        drafts.append(FeedDraft(feed.key.text, header, items))
+    retention = timedelta(days=inst.calendar.cancelled_retention_days)
+    states = store.publish(drafts, now, retention)
+    out = []
+    for feed in chosen:
+        state = states[feed.key.text]
+        data = render(feed.title, calendar_uid(secret, feed.key), state.events, now)
+        out.append(Rendered(feed.key, data, f'"{state.state[:32]}"', state.changed_at))
+    return out
+
+
+def check_subject(stored: StoredPlan, kind: str, subject: str) -> FeedKey:
+    """The feed of an officer or posting of this plan's case; a clear error if there is none."""
+    if kind not in get_args(FeedKind):
+        raise InputError(Problem(f"'{kind}' is not a kind of feed; use officer or posting"))
+    inst = stored.instance
+    known = inst.officer_by_id if kind == "officer" else inst.posting_by_id
+    if subject not in known:
+        raise InputError(
+            Problem(f"{kind} '{subject}' is not in the case '{inst.name}' of plan {stored.id}",
+                    field=f"--{kind}")
+        )
+    return FeedKey(inst.name, "officer" if kind == "officer" else "posting", subject)
+
+
+# ---------------------------------------------------------------------------------------------
+# Tokens
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh subscription token and the digest to store for it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, token_digest(token)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def token_feed(found: FeedToken) -> FeedKey:
+    """The calendar a subscription link opens."""
+    kind: FeedKind = "officer" if found.kind == "officer" else "posting"
+    return FeedKey(found.case_name, kind, found.subject)
+
+
+def find_token(store: Store, token: str) -> FeedToken | None:
+    """The live link a presented token opens, or None for anything else."""
+    if not _TOKEN_SHAPE.fullmatch(token):
+        return None
+    digest = token_digest(token)
+    found = store.active_token(digest)
+    if found is None or not hmac.compare_digest(found.token_hash, digest):
+        return None
+    return found
