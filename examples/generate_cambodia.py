@@ -62,6 +62,9 @@ time_limit = 120
 seed = 0
 workers = 1
 work_limit = 30
+
+[calendar]
+contact = "Korea Task Force planning cell, Korean National Police Agency, +82 2 0000 0000"
 """
 
 COURSES = [
