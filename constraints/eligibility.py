@@ -18,7 +18,15 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from constraints.base import Rule
-from rotation.domain import KHMER, Instance, Officer, Posting, Session, requirements
+from rotation.domain import (
+    KHMER,
+    Instance,
+    InvalidObject,
+    Officer,
+    Posting,
+    Session,
+    requirements,
+)
 from rotation.plan import Plan, Violation
 
 NAME = "eligibility"
@@ -80,7 +88,10 @@ def trained(inst: Instance, officer: Officer, plan: Plan, start: date) -> Office
         course = inst.course_by_id.get(e.course)
         if course is None or e.end > latest:
             continue
-        completion, certificate = Session(e.session, e.course, e.start, e.end).grants(course)
+        try:
+            completion, certificate = Session(e.session, e.course, e.start, e.end).grants(course)
+        except InvalidObject:
+            continue  # a malformed enrolment grants nothing; the training rule reports it
         courses.append(completion)
         if certificate is not None:
             certificates.append(certificate)
