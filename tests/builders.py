@@ -20,6 +20,7 @@ from rotation.domain import (
     PastDeployment,
     Posting,
     Rules,
+    Session,
     SolverSettings,
     Unavailability,
     Weights,
@@ -27,7 +28,7 @@ from rotation.domain import (
     month_index,
     month_start,
 )
-from rotation.plan import Deployment, Plan, Result, SolveStatus
+from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
 from rotation.solver import solve
 from rotation.validate import Verdict, validate
 
@@ -132,6 +133,18 @@ def past(pid: str, first: int, last: int) -> PastDeployment:
     return PastDeployment(pid, first_day(first), last_day(last))
 
 
+def course_def(
+    cid: str, *, language: str = "", level: int = 0, validity: int | None = None
+) -> CourseDef:
+    """A course in courses.csv: granting ``language`` at ``level``, valid ``validity`` months."""
+    return CourseDef(cid, cid.upper(), language, level, validity)
+
+
+def session(sid: str, cid: str, start: date, end: date, seats: int = 1) -> Session:
+    """A session of course ``cid`` from ``start`` to ``end`` (inclusive) with ``seats`` seats."""
+    return Session(sid, cid, start, end, seats=seats)
+
+
 def rules(
     months: int = 6,
     deployment: int = 2,
@@ -143,7 +156,11 @@ def rules(
     unmet: int = 1000,
     fairness: int = 1,
     preference: int = 5,
+    lead: int = 14,
+    training: int = 2,
 ) -> Rules:
+    """Rules over ``months`` months from ``START``; ``lead`` is training.min_days_before_deployment
+    and ``training`` the weight per week of training (both the defaults of :class:`Rules`)."""
     return Rules(
         start=START,
         months=months,
@@ -152,7 +169,10 @@ def rules(
         max_deployments=max_deployments,
         fairness_target=target,
         fairness_lookback_months=lookback,
-        weights=Weights(unmet_demand=unmet, fairness=fairness, preference=preference),
+        training_lead_days=lead,
+        weights=Weights(
+            unmet_demand=unmet, fairness=fairness, preference=preference, training=training
+        ),
     )
 
 
@@ -162,14 +182,19 @@ def instance(
     demands: Iterable[Demand] = (),
     rule_set: Rules | None = None,
     course_ids: Iterable[str] = (),
+    *,
+    courses: Iterable[CourseDef] = (),
+    sessions: Iterable[Session] = (),
 ) -> Instance:
+    """``course_ids`` are plain courses; ``courses`` full definitions (e.g. granting a language)."""
     return Instance(
         name="test",
         rules=rule_set or rules(),
         officers=tuple(officers),
         postings=tuple(postings),
         demands=tuple(demands),
-        courses=tuple(CourseDef(c, c.upper()) for c in course_ids),
+        courses=tuple(CourseDef(c, c.upper()) for c in course_ids) + tuple(courses),
+        sessions=tuple(sessions),
         solver=FAST,
     )
 
@@ -182,8 +207,13 @@ def dep(oid: str, pid: str, start: int, months: int = 2) -> Deployment:
     return Deployment(oid, pid, first_day(start), last_day(start + months - 1))
 
 
-def plan(*deployments: Deployment) -> Plan:
-    return Plan(tuple(deployments))
+def plan(*deployments: Deployment, enrolments: Iterable[Enrolment] = ()) -> Plan:
+    return Plan(tuple(deployments), tuple(enrolments))
+
+
+def enrol(oid: str, s: Session) -> Enrolment:
+    """Officer ``oid`` in session ``s``, with the session's own course and dates."""
+    return Enrolment(oid, s.course, s.id, s.start, s.end)
 
 
 # -- solving --------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ import pytest
 
 from rotation.errors import InputError, Problem
 from rotation.io import load_case
-from tests.conftest import CaseMaker, add_lines, replace_line
+from tests.conftest import CaseMaker, Change, add_lines, replace_line
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -571,3 +571,202 @@ def test_row_numbers_count_blank_lines(make_case: CaseMaker) -> None:
         "K-0006,Han Ji-min,captain,,,",
     ]) + "\n"})
     only_problem(case, "officers.csv", 8, "rank", "'captain'")
+
+
+
+# ---------------------------------------------------------------------------------------------
+# training: courses.csv grants, sessions.csv and [training]
+
+COURSES_WITH_GRANTS = """\
+id,name,grants_language,grants_level,validity_months
+khmer-intensive,Intensive Khmer language,Khmer,2,24
+cultural-sensitivity,Cambodian cultural sensitivity,,,
+"""
+SESSIONS = """\
+id,course,start,end,seats,location
+KHM-2025-12,khmer-intensive,2025-12-01,2025-12-12,2,"PHRDI, Asan"
+CUL-2026-02,cultural-sensitivity,2026-02-02,2026-02-06,0,
+"""
+KHM = 'KHM-2025-12,khmer-intensive,2025-12-01,2025-12-12,2,"PHRDI, Asan"'
+KHMER_COURSE = "khmer-intensive,Intensive Khmer language,Khmer,2,24"
+CULTURE_COURSE = "cultural-sensitivity,Cambodian cultural sensitivity,,,"
+
+
+def training_case(make_case: CaseMaker, changes: dict[str, Change] | None = None) -> Path:
+    """The tiny case with courses that grant and two sessions; ``changes`` (as for make_case)
+    apply to those files."""
+    base: dict[str, Change] = {"courses.csv": COURSES_WITH_GRANTS, "sessions.csv": SESSIONS}
+    for name, change in (changes or {}).items():
+        text = base.get(name)
+        base[name] = change(text) if callable(change) and isinstance(text, str) else change
+    return make_case(base)
+
+
+def rules_with(*lines: str) -> Callable[[str], str]:
+    """A rules.toml change that adds ``training = 7`` to [weights] and appends ``lines``."""
+
+    def change(text: str) -> str:
+        text = text.replace("preference = 5\n", "preference = 5\ntraining = 7\n")
+        return add_lines(*lines)(text)
+
+    return change
+
+
+def test_courses_grants_and_sessions_load(make_case: CaseMaker) -> None:
+    inst = load_case(training_case(make_case))
+    khmer = inst.course_by_id["khmer-intensive"]
+    assert (khmer.grants_language, khmer.grants_level, khmer.validity_months) == ("khmer", 2, 24)
+    culture = inst.course_by_id["cultural-sensitivity"]
+    assert (culture.grants_language, culture.grants_level, culture.validity_months) == (
+        "", 0, None
+    )
+    first, second = inst.sessions
+    assert (first.id, first.course, first.start, first.end, first.seats, first.location) == (
+        "KHM-2025-12", "khmer-intensive", date(2025, 12, 1), date(2025, 12, 12), 2, "PHRDI, Asan"
+    )
+    assert first.source is not None and first.source.row == 2
+    assert (second.seats, second.location) == (0, "")  # no seats is allowed, and no location
+
+
+def test_training_defaults_without_sessions_or_training_keys(tiny_case: Path) -> None:
+    inst = load_case(tiny_case)
+    assert inst.sessions == ()
+    assert inst.rules.training_lead_days == 14
+    assert inst.rules.weights.training == 2
+    assert all(c.validity_months is None and not c.grants_language for c in inst.courses)
+
+
+def test_training_keys_in_rules_load(make_case: CaseMaker) -> None:
+    case = make_case({"rules.toml": rules_with("", "[training]", "min_days_before_deployment = 0")})
+    inst = load_case(case)
+    assert inst.rules.training_lead_days == 0
+    assert inst.rules.weights.training == 7
+
+
+@pytest.mark.parametrize(
+    ("new", "field", "raw"),
+    [
+        ("KHM-2025-12,khmer-intensive,2025-12-32,2025-12-12,2,", "start", "2025-12-32"),
+        ("KHM-2025-12,khmer-intensive,2025-12-01,12/12/2025,2,", "end", "12/12/2025"),
+        ("KHM-2025-12,khmer-intensive,2025-12,2025-12-12,2,", "start", "2025-12"),
+    ],
+)
+def test_bad_date_in_sessions(make_case: CaseMaker, new: str, field: str, raw: str) -> None:
+    case = training_case(make_case, {"sessions.csv": replace_line(KHM, new)})
+    only_problem(case, "sessions.csv", 2, field, f"'{raw}' is not a date", "YYYY-MM-DD")
+
+
+def test_session_ending_before_it_starts(make_case: CaseMaker) -> None:
+    case = training_case(make_case, {"sessions.csv": replace_line(
+        KHM, "KHM-2025-12,khmer-intensive,2025-12-12,2025-12-01,2,"
+    )})
+    only_problem(case, "sessions.csv", 2, "end", "is before")
+
+
+def test_unknown_course_in_a_session(make_case: CaseMaker) -> None:
+    case = training_case(make_case, {"sessions.csv": add_lines(
+        "SCUBA-1,scuba-diving,2026-03-02,2026-03-06,4,"
+    )})
+    problem = only_problem(case, "sessions.csv", 4, "course", "unknown course 'scuba-diving'")
+    assert "SCUBA-1" in problem.message
+
+
+@pytest.mark.parametrize(("seats", "words"), [("-1", ("-1", "negative")),
+                                              ("two", ("'two' is not a whole number",)),
+                                              ("", ("empty",))])
+def test_bad_seats(make_case: CaseMaker, seats: str, words: tuple[str, ...]) -> None:
+    case = training_case(make_case, {"sessions.csv": replace_line(
+        KHM, f"KHM-2025-12,khmer-intensive,2025-12-01,2025-12-12,{seats},"
+    )})
+    only_problem(case, "sessions.csv", 2, "seats", *words)
+
+
+def test_duplicate_session_id(make_case: CaseMaker) -> None:
+    case = training_case(make_case, {"sessions.csv": add_lines(
+        "KHM-2025-12,khmer-intensive,2026-03-02,2026-03-13,2,"
+    )})
+    only_problem(case, "sessions.csv", 4, "id", "duplicate session id 'KHM-2025-12'")
+
+
+def test_sessions_missing_the_seats_column(make_case: CaseMaker) -> None:
+    no_seats = "id,course,start,end\nKHM-2025-12,khmer-intensive,2025-12-01,2025-12-12\n"
+    case = training_case(make_case, {"sessions.csv": no_seats})
+    only_problem(case, "sessions.csv", 1, "seats", "column is missing")
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        "khmer-intensive,Intensive Khmer language,khmer,6,24",
+        "khmer-intensive,Intensive Khmer language,khmer,0,24",
+        "khmer-intensive,Intensive Khmer language,khmer,,24",  # a language without a level
+    ],
+)
+def test_grants_level_out_of_range(make_case: CaseMaker, new: str) -> None:
+    case = training_case(make_case, {"courses.csv": replace_line(KHMER_COURSE, new)})
+    only_problem(case, "courses.csv", 2, "grants_level", "out of range", "1 to 5")
+
+
+def test_grants_level_without_grants_language(make_case: CaseMaker) -> None:
+    case = training_case(make_case, {"courses.csv": replace_line(
+        CULTURE_COURSE, "cultural-sensitivity,Cambodian cultural sensitivity,,2,"
+    )})
+    only_problem(case, "courses.csv", 3, "grants_language", "empty", "grants_level")
+
+
+@pytest.mark.parametrize(("raw", "words"), [("0", ("at least 1",)), ("-6", ("at least 1",)),
+                                            ("two", ("'two' is not a whole number",))])
+def test_bad_validity_months(make_case: CaseMaker, raw: str, words: tuple[str, ...]) -> None:
+    case = training_case(make_case, {"courses.csv": replace_line(
+        KHMER_COURSE, f"khmer-intensive,Intensive Khmer language,khmer,2,{raw}"
+    )})
+    only_problem(case, "courses.csv", 2, "validity_months", *words)
+
+
+def test_a_bad_course_row_does_not_cause_false_unknown_course_problems_in_sessions(
+    make_case: CaseMaker,
+) -> None:
+    # Row 2 fails its own checks; its sessions, postings and completions still name a known id.
+    case = training_case(make_case, {"courses.csv": replace_line(
+        KHMER_COURSE, "khmer-intensive,Intensive Khmer language,khmer,9,24"
+    )})
+    only_problem(case, "courses.csv", 2, "grants_level", "out of range")
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (add_lines("", "[training]", "min_days_before = 14"), "training.min_days_before"),
+        (add_lines("", "[training]", "min_days_before_deployment = 14", "weight = 2"),
+         "training.weight"),
+        (add_lines("", "[trainings]", "min_days_before_deployment = 14"), "trainings"),
+    ],
+)
+def test_unknown_training_key_in_rules(make_case: CaseMaker, change: object, field: str) -> None:
+    case = make_case({"rules.toml": change})
+    problem = only_problem(case, "rules.toml", None, field, "unknown key")
+    assert "expected one of" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("lines", "field", "words"),
+    [
+        (("", "[training]", "min_days_before_deployment = -1"),
+         "training.min_days_before_deployment", ("negative",)),
+        (("", "[training]", 'min_days_before_deployment = "two weeks"'),
+         "training.min_days_before_deployment", ("'two weeks'", "int")),
+        (("", "[training]", "min_days_before_deployment = 1.5"),
+         "training.min_days_before_deployment", ("1.5", "int")),
+    ],
+)
+def test_bad_training_value_in_rules(
+    make_case: CaseMaker, lines: tuple[str, ...], field: str, words: tuple[str, ...]
+) -> None:
+    case = make_case({"rules.toml": add_lines(*lines)})
+    only_problem(case, "rules.toml", None, field, *words)
+
+
+def test_negative_training_weight(make_case: CaseMaker) -> None:
+    change = replace_line("preference = 5", "training = -2")
+    case = make_case({"rules.toml": change})
+    only_problem(case, "rules.toml", None, "weights.training", "negative")
