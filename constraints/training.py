@@ -3,10 +3,15 @@
 A deployment whose officer does not already meet a requirement (a course, or a language level)
 needs an enrolment in a session of a course that grants it, ending at least
 ``training.min_days_before_deployment`` days before the first day, with the grant still valid on
-the last day. What a session grants dates from its last day: the course counts as completed that
-day and expires ``validity_months`` later; a language level is valid from that day to the day
+the last day. (A lead of 0 still means the day before at the latest: a course counts only when
+completed before the first day.) What a session grants dates from its last day: the course counts
+as completed that day and expires ``validity_months`` later on the same day of the month (the
+month's last day when that month is shorter); a language level is valid from that day to the day
 before. Hard, all of it:
 
+- every enrolment prepares the officer for one of their planned deployments: a later one,
+  starting at least the lead days after the session ends, at a posting that requires something
+  the course grants;
 - no session has more enrolments than seats;
 - an officer is never in a session on a day they are deployed, on leave, on a past deployment,
   or in another session.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter, defaultdict
+from datetime import timedelta
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -35,6 +41,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     if not inst.sessions:
         return []
     length = inst.rules.deployment_months
+    serves: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for (officer_id, posting_id, start), x in list(v.items()):
         officer = inst.officer_by_id[officer_id]
         first, last = inst.rules.deployment_span(start)
@@ -43,6 +50,11 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
                 continue
             options = inst.qualifying_sessions(officer, need, first, last)
             model.add(x <= sum(v.enrolment(officer_id, q.id) for q in options))
+            for q in options:
+                serves[officer_id, q.id].append(x)
+    for key, deployments in serves.items():
+        # Nobody is sent on a course that prepares them for none of their deployments.
+        model.add(v.enrolment(*key) <= sum(set(deployments)))
 
     by_officer: dict[str, list[tuple[str, Any]]] = defaultdict(list)
     for (officer_id, session_id), e in v.enrolments():
@@ -77,16 +89,29 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
                 Violation(
                     NAME,
                     f"session {session_id} ({session.course}, {session.start}) has {taken} "
-                    f"officers enrolled for {session.seats} seats",
+                    f"officers enrolled for {session.seats} "
+                    f"seat{'s' if session.seats != 1 else ''}",
                 )
             )
+    lead = timedelta(days=inst.rules.training_lead_days)
     for e in plan.enrolments:
         session = inst.session_by_id.get(e.session)
         officer = inst.officer_by_id.get(e.officer)
-        if session is None or officer is None:
-            out.append(Violation(NAME, f"{e.officer} in session {e.session}: unknown officer or "
-                                 "session"))
+        course = inst.course_by_id.get(e.course)
+        if session is None or officer is None or course is None:
+            out.append(Violation(NAME, f"{e.officer} in session {e.session}: unknown officer, "
+                                 "course or session"))
             continue
+        if not any(
+            e.end + lead <= d.start
+            and any(need.granted_by(course) for need in requirements(inst.posting_by_id[d.posting]))
+            for d in plan.for_officer(e.officer)
+            if d.posting in inst.posting_by_id
+        ):
+            out.append(
+                Violation(NAME, f"{e.officer} is enrolled in {e.session} ({e.course}) but has no "
+                          "later deployment that needs it")
+            )
         if (session.course, session.start, session.end) != (e.course, e.start, e.end):
             out.append(
                 Violation(NAME, f"{e.officer}'s enrolment in {e.session} says {e.course} "

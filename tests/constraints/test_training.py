@@ -251,7 +251,7 @@ def test_checker_flags_two_enrolments_in_a_one_seat_session() -> None:
     found = validate(inst, both).violations
     assert [v.rule for v in found] == ["training"]
     assert "S1" in found[0].message
-    assert "2 officers enrolled for 1 seats" in found[0].message
+    assert "2 officers enrolled for 1 seat" in found[0].message
 
 
 def test_checker_accepts_as_many_enrolments_as_seats() -> None:
@@ -364,12 +364,15 @@ def test_checker_flags_an_enrolment_overlapping_a_deployment() -> None:
     during = session("S2", "c1", END, date(2026, 3, 3))  # starts on the deployment's last day
     inst = _case([officer("A", "inspector", courses=[course("c1", EARLY)])], [SESSION, during])
     assert _checked(inst, enrol("A", during)) == [
+        "A is enrolled in S2 (c1) but has no later deployment that needs it",
         "A is in session S2 (2026-02-28..2026-03-03) while deployed to P "
-        "(2026-01-01..2026-02-28)"
+        "(2026-01-01..2026-02-28)",
     ]
     after = session("S3", "c1", date(2026, 3, 1), date(2026, 3, 3))
     inst = _case([officer("A", "inspector", courses=[course("c1", EARLY)])], [after])
-    assert _checked(inst, enrol("A", after)) == []
+    assert _checked(inst, enrol("A", after)) == [
+        "A is enrolled in S3 (c1) but has no later deployment that needs it"
+    ]
 
 
 def test_checker_flags_an_enrolment_overlapping_leave() -> None:
@@ -406,7 +409,8 @@ def test_checker_flags_two_enrolments_at_once(first: date, last: date, clash: bo
     other = session("S2", "c2", first, last)
     inst = _case([A], [SESSION, other], needs=("c1", "c2"))
     found = _checked(inst, enrol("A", SESSION), enrol("A", other))
-    assert found == (["A is in sessions S1 and S2 at once"] if clash else [])
+    clashes = [m for m in found if "no later deployment" not in m]  # the other rule, tested below
+    assert clashes == (["A is in sessions S1 and S2 at once"] if clash else [])
 
 
 def test_checker_flags_an_enrolment_that_is_not_the_session() -> None:
@@ -415,7 +419,7 @@ def test_checker_flags_an_enrolment_that_is_not_the_session() -> None:
     found = _checked(inst, moved)
     assert len(found) == 1 and "S1" in found[0] and "2025-12-07..2025-12-18" in found[0]
     assert _checked(inst, Enrolment("A", "c1", "S9", START, END)) == [
-        "A in session S9: unknown officer or session"
+        "A in session S9: unknown officer, course or session"
     ]
 
 
@@ -570,7 +574,7 @@ def test_checker_an_enrolment_ending_too_late_does_not_count() -> None:
     late = s1(end=day_after(LATEST))
     inst = _case([A], [late])
     found = validate(inst, plan(dep("A", "P", 0), enrolments=[enrol("A", late)])).violations
-    assert [v.rule for v in found] == ["eligibility"]
+    assert [v.rule for v in found] == ["eligibility", "training"]  # and it prepares for nothing
     assert "A" in found[0].message and "c1" in found[0].message
 
 
@@ -596,7 +600,7 @@ def test_checker_an_enrolment_in_a_lower_language_grant_does_not_count() -> None
 def test_checker_another_officers_enrolment_does_not_count() -> None:
     inst = _case([A, officer("B")], [SESSION])
     found = validate(inst, plan(dep("A", "P", 0), enrolments=[enrol("B", SESSION)])).violations
-    assert [v.rule for v in found] == ["eligibility"]
+    assert [v.rule for v in found] == ["eligibility", "training"]  # B is deployed nowhere
 
 
 @pytest.mark.parametrize(
@@ -644,3 +648,24 @@ def test_explain_shortfall_says_when_no_session_ends_early_enough() -> None:
     text = _shortfall_text(inst)
     assert "no session ends early enough" in text
     assert "S1" not in text
+
+
+# -- every enrolment serves a deployment -------------------------------------------------------
+
+
+def test_no_pointless_enrolments_even_when_training_is_free() -> None:
+    """With a zero training weight nothing in the objective stops idle enrolments; the rule does."""
+    inst = _case([A, officer("B"), officer("C")], [s1(seats=3)], weight=0)
+    result, verdict = solve_sound(inst)
+    assert result.plan is not None and verdict.ok
+    deployed = {d.officer for d in result.plan.deployments}
+    assert result.plan.enrolments and {e.officer for e in result.plan.enrolments} <= deployed
+
+
+def test_checker_flags_an_enrolment_that_prepares_for_no_deployment() -> None:
+    inst = _case([A, officer("B")], [s1(seats=2)])
+    idle = plan(dep("A", "P", 0), enrolments=[enrol("A", SESSION), enrol("B", SESSION)])
+    found = training.check(inst, idle)
+    assert [v.message for v in found] == [
+        "B is enrolled in S1 (c1) but has no later deployment that needs it"
+    ]
