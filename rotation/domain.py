@@ -734,8 +734,13 @@ class Instance:
         """Sessions the officer could attend that would meet ``need`` for ``start``..``end``.
 
         A session qualifies when it ends at least ``training_lead_days`` before ``start`` and
-        what it grants is still valid on ``end``.
+        what it grants is still valid on ``end``. ``officer`` is one of this instance's officers:
+        answers are remembered by officer id.
         """
+        key = (officer.id, need, start, end)
+        cached = self._qualifying.get(key)
+        if cached is not None:
+            return list(cached)
         latest = start - timedelta(days=self.rules.training_lead_days)
         out = []
         for session in self.sessions:
@@ -749,7 +754,15 @@ class Instance:
                 ok = certificate is not None and certificate.covers(start, end)
             if ok and self.can_attend(officer, session):
                 out.append(session)
+        self._qualifying[key] = tuple(out)
         return out
+
+    @cached_property
+    def _qualifying(self) -> dict[tuple[str, Requirement, date, date], tuple[Session, ...]]:
+        """Memo for :meth:`qualifying_sessions`: eligibility, training and explanations ask the
+        same question for every start variable (a profile of a 500-officer case put two thirds
+        of model building here)."""
+        return {}
 
     @cached_property
     def demand_table(self) -> Mapping[tuple[str, int], tuple[int, int]]:
