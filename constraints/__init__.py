@@ -19,7 +19,7 @@ from constraints import (
 )
 from constraints.base import Penalty, Rule
 
-__all__ = ["RULES", "Penalty", "Rule", "rule_named"]
+__all__ = ["RULES", "Penalty", "Rule"]
 
 RULES: tuple[Rule, ...] = (
     coverage.RULE,
@@ -34,10 +34,3 @@ RULES: tuple[Rule, ...] = (
     preferences.RULE,
 )
 
-
-def rule_named(name: str) -> Rule:
-    """The rule called ``name``; raises KeyError naming the known rules otherwise."""
-    for rule in RULES:
-        if rule.name == name:
-            return rule
-    raise KeyError(f"unknown rule '{name}'; known: {', '.join(r.name for r in RULES)}")

@@ -72,9 +72,6 @@ class Variables:
     def items(self) -> Iterator[tuple[Key, Any]]:
         return iter(self._x.items())
 
-    def get(self, officer: str, posting: str, start: int) -> Any | None:
-        return self._x.get((officer, posting, start))
-
     def of_officer(self, officer: str) -> list[tuple[str, int, Any]]:
         """(posting, start month, variable) for every deployment the officer could start."""
         return self._by_officer.get(officer, [])

@@ -30,14 +30,11 @@ from rotation.domain import (
     Unavailability,
     Weights,
 )
-from rotation.plan import Deployment, Plan
 
 __all__ = [
     "input_hash",
     "instance_from_dict",
     "instance_to_dict",
-    "plan_from_rows",
-    "plan_to_rows",
 ]
 
 FORMAT = 1
@@ -225,18 +222,3 @@ def input_hash(inst: Instance) -> str:
     del problem["calendar"]
     text = json.dumps(problem, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def plan_to_rows(plan: Plan) -> list[dict[str, str]]:
-    return [
-        {"officer": d.officer, "posting": d.posting, "start": _d(d.start) or "",
-         "end": _d(d.end) or ""}
-        for d in plan.deployments
-    ]
-
-
-def plan_from_rows(rows: list[dict[str, str]]) -> Plan:
-    return Plan(
-        tuple(Deployment(r["officer"], r["posting"], _req(r["start"]), _req(r["end"]))
-              for r in rows)
-    )
