@@ -31,7 +31,7 @@ from ortools.sat.python import cp_model
 
 from constraints.base import Penalty, Rule
 from constraints.variables import Variables
-from rotation.domain import Instance, requirements, weeks_away
+from rotation.domain import Instance, Requirement, requirements, weeks_away
 from rotation.plan import Plan, Violation
 
 NAME = "training"
@@ -42,16 +42,22 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
         return []
     length = inst.rules.deployment_months
     serves: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    # Starts of one officer in one month that lack the same requirement share one row: at most
+    # one of them can be chosen (one posting at a time) and they qualify by the same sessions,
+    # since which sessions count depends only on the officer, the requirement and the dates.
+    lacking: dict[tuple[str, int, Requirement], list[Any]] = defaultdict(list)
     for (officer_id, posting_id, start), x in list(v.items()):
         officer = inst.officer_by_id[officer_id]
         first, last = inst.rules.deployment_span(start)
         for need in requirements(inst.posting_by_id[posting_id]):
-            if need.met_by(officer, first, last):
-                continue
-            options = inst.qualifying_sessions(officer, need, first, last)
-            model.add(x <= sum(v.enrolment(officer_id, q.id) for q in options))
-            for q in options:
-                serves[officer_id, q.id].append(x)
+            if not need.met_by(officer, first, last):
+                lacking[officer_id, start, need].append(x)
+    for (officer_id, start, need), starts in lacking.items():
+        first, last = inst.rules.deployment_span(start)
+        options = inst.qualifying_sessions(inst.officer_by_id[officer_id], need, first, last)
+        model.add(sum(starts) <= sum(v.enrolment(officer_id, q.id) for q in options))
+        for q in options:
+            serves[officer_id, q.id].extend(starts)
     for key, deployments in serves.items():
         # Nobody is sent on a course that prepares them for none of their deployments.
         model.add(v.enrolment(*key) <= sum(set(deployments)))

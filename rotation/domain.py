@@ -671,9 +671,18 @@ class Rules:
 
     def deployment_span(self, start_month: int) -> tuple[date, date]:
         """First and last day (inclusive) of a deployment starting in ``start_month``."""
-        return self.month_start(start_month), self.month_end(
-            start_month + self.deployment_months - 1
-        )
+        span = self._spans.get(start_month)
+        if span is None:
+            span = self._spans[start_month] = (
+                self.month_start(start_month),
+                self.month_end(start_month + self.deployment_months - 1),
+            )
+        return span
+
+    @cached_property
+    def _spans(self) -> dict[int, tuple[date, date]]:
+        """Memo for :meth:`deployment_span`, asked for every start variable by several rules."""
+        return {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -734,34 +743,53 @@ class Instance:
         """Sessions the officer could attend that would meet ``need`` for ``start``..``end``.
 
         A session qualifies when it ends at least ``training_lead_days`` before ``start`` and
-        what it grants is still valid on ``end``. ``officer`` is one of this instance's officers:
-        answers are remembered by officer id.
+        what it grants is still valid on ``end``. ``officer`` is one of this instance's officers.
+        Which sessions grant enough depends only on the requirement and the dates, so that part
+        is remembered across officers; only whether this officer can attend is asked per
+        officer (a profile of a 500-officer build put two thirds of its time here before).
         """
-        key = (officer.id, need, start, end)
-        cached = self._qualifying.get(key)
-        if cached is not None:
-            return list(cached)
-        latest = start - timedelta(days=self.rules.training_lead_days)
+        key = (need, start, end)
+        granting = self._granting.get(key)
+        if granting is None:
+            latest = start - timedelta(days=self.rules.training_lead_days)
+            found = []
+            for session, course, completion, certificate in self._grants:
+                if session.end > latest or not need.granted_by(course):
+                    continue
+                if need.course:
+                    ok = completion.counts_for(start, end)
+                else:
+                    ok = certificate is not None and certificate.covers(start, end)
+                if ok:
+                    found.append(session)
+            granting = self._granting[key] = tuple(found)
+        return [q for q in granting if self._attends(officer, q)]
+
+    def _attends(self, officer: Officer, session: Session) -> bool:
+        key = (officer.id, session.id)
+        free = self._attendance.get(key)
+        if free is None:
+            free = self._attendance[key] = self.can_attend(officer, session)
+        return free
+
+    @cached_property
+    def _grants(
+        self,
+    ) -> tuple[tuple[Session, CourseDef, CourseCompletion, LanguageCertificate | None], ...]:
+        """Every session with its course and what finishing it gives, computed once."""
         out = []
         for session in self.sessions:
             course = self.course_by_id.get(session.course)
-            if course is None or session.end > latest or not need.granted_by(course):
-                continue
-            completion, certificate = session.grants(course)
-            if need.course:
-                ok = completion.counts_for(start, end)
-            else:
-                ok = certificate is not None and certificate.covers(start, end)
-            if ok and self.can_attend(officer, session):
-                out.append(session)
-        self._qualifying[key] = tuple(out)
-        return out
+            if course is not None:
+                out.append((session, course, *session.grants(course)))
+        return tuple(out)
 
     @cached_property
-    def _qualifying(self) -> dict[tuple[str, Requirement, date, date], tuple[Session, ...]]:
-        """Memo for :meth:`qualifying_sessions`: eligibility, training and explanations ask the
-        same question for every start variable (a profile of a 500-officer case put two thirds
-        of model building here)."""
+    def _granting(self) -> dict[tuple[Requirement, date, date], tuple[Session, ...]]:
+        return {}
+
+    @cached_property
+    def _attendance(self) -> dict[tuple[str, str], bool]:
         return {}
 
     @cached_property
