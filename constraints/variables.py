@@ -34,6 +34,7 @@ class Variables:
         self._x: dict[Key, Any] = {}
         self._by_officer: dict[str, list[tuple[str, int, Any]]] = defaultdict(list)
         self._by_posting_start: dict[tuple[str, int], list[tuple[str, Any]]] = defaultdict(list)
+        self._by_officer_start: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for o in inst.officers:
             for p in inst.postings:
                 for s in inst.rules.start_months:
@@ -42,6 +43,7 @@ class Variables:
                     var = model.new_bool_var(f"start[{o.id},{p.id},{s}]")
                     self._x[o.id, p.id, s] = var
                     self._by_officer[o.id].append((p.id, s, var))
+                    self._by_officer_start[o.id, s].append(var)
                     self._by_posting_start[p.id, s].append((o.id, var))
 
         self._model = model
@@ -88,6 +90,13 @@ class Variables:
             out.extend(self.starting(posting, s))
         return out
 
+    def officers_starting(self, posting: str, start: int) -> list[str]:
+        """Officers who may start a deployment at ``posting`` in ``start``."""
+        return [officer for officer, _ in self.starting(posting, start)]
+
     def officer_window(self, officer: str, first: int, last: int) -> list[Any]:
         """Variables of the officer's deployments starting in months ``first``..``last``."""
-        return [var for _, s, var in self.of_officer(officer) if first <= s <= last]
+        out: list[Any] = []
+        for s in range(max(first, 0), last + 1):
+            out.extend(self._by_officer_start.get((officer, s), ()))
+        return out
