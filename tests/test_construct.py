@@ -1,0 +1,89 @@
+"""The greedy first plan: sound by construction, deterministic, and kept when the search stalls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+
+from rotation.construct import first_plan
+from rotation.domain import Instance, SolverSettings
+from rotation.io import load_case
+from rotation.plan import Plan, SolveStatus
+from rotation.solver import KEPT_FIRST_PLAN, build, solve
+from rotation.validate import validate
+from tests.builders import demand, officer, posting, rules
+from tests.test_properties import instances
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
+
+
+def _first(inst: Instance) -> Plan:
+    return first_plan(inst, build(inst).variables.officers_starting)
+
+
+def _new_violations(inst: Instance, plan: Plan) -> list[str]:
+    """Hard violations the plan adds to those its input has with no plan at all (history can
+    already overfill a closed month), leaving out the mix minimum, which it only attempts."""
+    before = {v.message for v in validate(inst, Plan(())).violations}
+    return [
+        v.message
+        for v in validate(inst, plan).violations
+        if v.rule != "skill-mix" and v.message not in before
+    ]
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(instances(sessions=(0, 4)))
+def test_first_plan_breaks_no_hard_rule_but_the_mix_minimum(inst: Instance) -> None:
+    assert _new_violations(inst, _first(inst)) == []
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(instances(sessions=(1, 4), training=True))
+def test_first_plan_trains_whom_it_sends(inst: Instance) -> None:
+    assert _new_violations(inst, _first(inst)) == []
+
+
+def test_first_plan_of_the_example_is_valid_and_the_same_every_time() -> None:
+    inst = load_case(EXAMPLE)
+    plan = _first(inst)
+    verdict = validate(inst, plan)
+    assert verdict.ok, verdict.violations
+    assert plan.enrolments, "the example's extra headcount needs training"
+    assert _first(inst) == plan
+
+
+def test_first_plan_fills_the_months_after_the_last_possible_start() -> None:
+    # Six months, three-month deployments: the last start is month 3, and month 5 can only be
+    # covered by a deployment that starts then.
+    inst = Instance(
+        name="tail",
+        rules=rules(6, deployment=3, rest=0),
+        officers=(officer("A"), officer("B")),
+        postings=(posting("P"),),
+        demands=(demand("P", 0, 5, 1, 1),),
+    )
+    verdict = validate(inst, _first(inst))
+    assert verdict.ok and verdict.unmet == ()
+
+
+def test_search_stopped_before_any_plan_keeps_the_first_plan() -> None:
+    inst = load_case(EXAMPLE)
+    result = solve(inst, SolverSettings(time_limit=60, seed=0, workers=1, work_limit=1e-9))
+    assert result.status == SolveStatus.FEASIBLE
+    assert KEPT_FIRST_PLAN in result.stopped
+    assert result.plan is not None
+    verdict = validate(inst, result.plan)
+    assert verdict.ok, verdict.violations
+    assert result.objective == verdict.objective == result.stats["first_plan_objective"]
+    assert result.cost_by_rule == verdict.cost_by_rule
+    assert result.bound is None or result.bound <= result.objective
