@@ -24,7 +24,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     for p in inst.postings:
         for t in inst.months:
             lo, hi = inst.demand(p.id, t)
-            fixed = len(inst.carried_over.get((p.id, t), ()))
+            fixed = len(v.held(p.id, t))
             present = sum(var for _, var in v.present(p.id, t))
             model.add(present + fixed <= hi)
             need = lo - fixed

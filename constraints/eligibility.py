@@ -67,12 +67,20 @@ def reasons(officer: Officer, posting: Posting, start: date, end: date) -> list[
 
 
 def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bool:
-    first, last = inst.rules.deployment_span(start)
-    return all(
-        need.met_by(officer, first, last)
-        or inst.qualifying_sessions(officer, need, first, last)
-        for need in requirements(posting)
-    )
+    # Postings of one country usually share their requirements, so the answer is remembered
+    # per officer, requirements and start rather than per posting.
+    needs = requirements(posting)
+    memo = inst.memo(NAME)
+    key = (officer.id, needs, start)
+    answer = memo.get(key)
+    if answer is None:
+        first, last = inst.rules.deployment_span(start)
+        answer = memo[key] = all(
+            need.met_by(officer, first, last)
+            or inst.qualifying_sessions(officer, need, first, last)
+            for need in needs
+        )
+    return bool(answer)
 
 
 def trained(inst: Instance, officer: Officer, plan: Plan, start: date) -> Officer:

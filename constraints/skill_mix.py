@@ -42,7 +42,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
             if inst.demand(p.id, t)[1] == 0:
                 continue
             present = v.present(p.id, t)
-            carried = inst.carried_over.get((p.id, t), ())
+            carried = v.held(p.id, t)
             for _, minimum, counts in reqs:
                 fixed = sum(1 for o in carried if counts(officers[o]))
                 chosen = [var for o, var in present if counts(officers[o])]

@@ -77,8 +77,9 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
                 model.add_at_most_one([ea, eb])
     for session in inst.sessions:
         enrolled = [e for _, e in v.enrolled_in(session.id)]
-        if len(enrolled) > session.seats:
-            model.add(sum(enrolled) <= session.seats)
+        seats = v.seats_left(session)
+        if len(enrolled) > seats:
+            model.add(sum(enrolled) <= seats)
 
     weight = inst.rules.weights.training
     terms = [inst.session_by_id[s].weeks * e for (_, s), e in v.enrolments()]

@@ -7,13 +7,14 @@ variables only through the query methods here, never through private state.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ortools.sat.python import cp_model
 
-from rotation.domain import Instance, Officer, Posting
+from rotation.domain import Instance, Officer, Posting, Session
+from rotation.plan import Plan
 
 __all__ = ["Key", "Variables"]
 
@@ -22,20 +23,41 @@ Key = tuple[str, str, int]
 
 
 class Variables:
-    """Start variables with indexes by officer and by (posting, start month)."""
+    """Start variables with indexes by officer and by (posting, start month).
+
+    With ``free`` given, only those officers get variables; everyone else's part of ``fixed``
+    stays as it is and counts like history does (presence, mix, seats). That is how a plan is
+    improved a neighbourhood at a time: the model stays the size of the neighbourhood.
+    """
 
     def __init__(
         self,
         model: cp_model.CpModel,
         inst: Instance,
         allows: Callable[[Officer, Posting, int], bool],
+        fixed: Plan | None = None,
+        free: frozenset[str] | None = None,
     ) -> None:
         self._inst = inst
+        self._held: dict[tuple[str, int], list[str]] = {
+            key: list(ids) for key, ids in inst.carried_over.items()
+        }
+        self._taken: Counter[str] = Counter()
+        if fixed is not None and free is not None:
+            for d in fixed.deployments:
+                if d.officer in free:
+                    continue
+                last = min(inst.rules.month_of(d.end), inst.rules.months - 1)
+                for t in range(max(inst.rules.month_of(d.start), 0), last + 1):
+                    self._held.setdefault((d.posting, t), []).append(d.officer)
+            self._taken.update(e.session for e in fixed.enrolments if e.officer not in free)
         self._x: dict[Key, Any] = {}
         self._by_officer: dict[str, list[tuple[str, int, Any]]] = defaultdict(list)
         self._by_posting_start: dict[tuple[str, int], list[tuple[str, Any]]] = defaultdict(list)
         self._by_officer_start: dict[tuple[str, int], list[Any]] = defaultdict(list)
         for o in inst.officers:
+            if free is not None and o.id not in free:
+                continue
             for p in inst.postings:
                 for s in inst.rules.start_months:
                     if not allows(o, p, s):
@@ -49,6 +71,15 @@ class Variables:
         self._model = model
         self._e: dict[tuple[str, str], Any] = {}
         self._by_session: dict[str, list[tuple[str, Any]]] = defaultdict(list)
+
+    def held(self, posting: str, month: int) -> list[str]:
+        """Officers at ``posting`` in ``month`` whatever the model decides: history running into
+        the horizon, and deployments of officers outside the neighbourhood being solved."""
+        return self._held.get((posting, month), [])
+
+    def seats_left(self, session: Session) -> int:
+        """Seats of ``session`` not taken by officers outside the neighbourhood."""
+        return session.seats - self._taken[session.id]
 
     def __len__(self) -> int:
         return len(self._x)

@@ -172,6 +172,9 @@ class _Ticker:
             return Text(f"Solving... {elapsed:5.1f} s, no plan yet")
         p = self.last
         gap = _gap(relative_gap(p.objective, p.bound))
+        if p.bound is None:
+            # Neighbourhood search improves a plan but proves no bound.
+            return Text(f"Solving... {elapsed:5.1f} s  best {p.objective}")
         return Text(f"Solving... {elapsed:5.1f} s  best {p.objective}  bound {p.bound}  gap {gap}")
 
     def __call__(self, p: Progress) -> None:

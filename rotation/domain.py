@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import cached_property
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rotation.errors import InputError, Problem
@@ -659,6 +660,11 @@ class Rules:
     def month_of(self, day: date) -> int:
         return month_index(day, self.start)
 
+    def month_of_label(self, label: str) -> int:
+        """Month index of a ``YYYY-MM`` label, as :meth:`month_label` writes it."""
+        year, month = label.split("-")
+        return self.month_of(date(int(year), int(month), 1))
+
     @property
     def end(self) -> date:
         """Last day of the horizon (inclusive)."""
@@ -783,6 +789,15 @@ class Instance:
             if course is not None:
                 out.append((session, course, *session.grants(course)))
         return tuple(out)
+
+    def memo(self, name: str) -> dict[Any, Any]:
+        """A scratch dictionary for rules to remember answers about this instance in, one per
+        ``name``; the instance itself never changes, so neither do the answers."""
+        return self._memos.setdefault(name, {})
+
+    @cached_property
+    def _memos(self) -> dict[str, dict[Any, Any]]:
+        return {}
 
     @cached_property
     def _granting(self) -> dict[tuple[Requirement, date, date], tuple[Session, ...]]:

@@ -21,20 +21,25 @@ from constraints.coverage import unmet
 from constraints.variables import Variables
 from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
+from rotation.lns import improve
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
 from rotation.validate import validate
 
-__all__ = ["KEPT_FIRST_PLAN", "LP_HEAVY_ABOVE", "Model", "Progress", "build", "solve"]
+__all__ = [
+    "KEPT_FIRST_PLAN", "NEIGHBOURHOODS_ABOVE", "Model", "Progress", "build", "configure", "solve",
+]
 
 KEPT_FIRST_PLAN = "kept the first plan, the search found none better"
 
-LP_HEAVY_ABOVE = 50_000
-"""Start variables above which the search starts from the first plan, without the full LP.
+NEIGHBOURHOODS_ABOVE = 50_000
+"""Candidate starts (officers x postings x start months) above which a case is solved by
+large-neighbourhood search from a first plan instead of as one model.
 
-Measured on the benchmark cases: at 3,000 starts (S) linearization level 2 proves the optimum
-where levels 0 and 1 stay far from it after 30 s; at 131,000 starts (M) level 2 found no plan in
-60 s even from a staffed hint, while level 0 took the hint and improved it. Deterministic: it
-depends on the model only.
+Measured on the benchmark cases (2 cores, 60 s): at 3,800 candidates (S, 50 officers) the whole
+model with linearization level 2 proves the optimum in 12-20 s; at 155,000 (M, 500 officers) the
+whole model found no plan with level 2, and with level 0 from the first plan as a hint reached
+22,265, while neighbourhood search reached 3,765 with all demand met. The Cambodia example
+(9,120) stays whole. Deterministic: it depends on the case's size only.
 """
 
 
@@ -44,7 +49,7 @@ class Progress:
 
     elapsed: float
     objective: int
-    bound: int
+    bound: int | None
 
 
 @dataclass
@@ -66,11 +71,15 @@ def _allows(inst: Instance) -> Callable[[Officer, Posting, int], bool]:
     return allowed
 
 
-def build(inst: Instance) -> Model:
-    """Create the variables and let every rule add its encoding."""
+def build(inst: Instance, fixed: Plan | None = None, free: frozenset[str] | None = None) -> Model:
+    """Create the variables and let every rule add its encoding.
+
+    With ``free``, only those officers are decided; the rest of ``fixed`` is held as it is
+    (see :class:`constraints.variables.Variables`).
+    """
     began = time.perf_counter()
     cp = cp_model.CpModel()
-    variables = Variables(cp, inst, _allows(inst))
+    variables = Variables(cp, inst, _allows(inst), fixed, free)
     penalties: list[Penalty] = []
     for rule in RULES:
         penalties.extend(rule.add(cp, variables, inst))
@@ -127,43 +136,12 @@ def solve(
     settings: SolverSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
 ) -> Result:
-    """Solve ``inst``; never raises for infeasibility, which is a status of the result."""
+    """Solve ``inst``; never raises for infeasibility, which is a status of the result.
+
+    Cases with more candidate starts than ``NEIGHBOURHOODS_ABOVE`` are solved from a first
+    plan by large-neighbourhood search (:mod:`rotation.lns`); the rest as one CP-SAT model.
+    """
     settings = settings or inst.solver
-    model = build(inst)
-    began = time.perf_counter()
-    watcher = _Watcher(progress) if progress else None
-    first = first_plan(inst, model.variables.officers_starting)
-    large = len(model.variables) > LP_HEAVY_ABOVE
-    if large:
-        # Measured: on the Cambodia example the hint led the search away from the optimum it
-        # otherwise proves (555 at the work limit against 476 optimal); on large models the
-        # search finds nothing without it.
-        _hint(inst, model, first)
-    solver = cp_model.CpSolver()
-    params: Any = solver.parameters
-    # The time limit covers the first plan too: it is part of what the planner waits for.
-    params.max_time_in_seconds = max(settings.time_limit - (time.perf_counter() - began), 0.01)
-    if settings.work_limit is not None:
-        params.max_deterministic_time = settings.work_limit
-    params.random_seed = settings.seed
-    params.num_workers = settings.workers
-    # Several workers run interleaved, CP-SAT's deterministic parallel mode, so a repeat run
-    # with the same seed and workers retraces the same search.
-    params.interleave_search = settings.workers > 1
-    # Rest windows are at-most-one constraints, which reach the LP relaxation only at level 2;
-    # measured on the Cambodia and S benchmark cases it finds staffed plans and proves them far
-    # sooner. On large models that LP is what stalls the search (see LP_HEAVY_ABOVE).
-    if not large:
-        params.linearization_level = 2
-    else:
-        # Presolve's probing and symmetry search took most of a minute at 131,000 starts
-        # before any plan; without them the first plan comes about 15 s sooner.
-        params.linearization_level = 0
-        params.cp_model_probing_level = 0
-        params.symmetry_level = 0
-    code = solver.solve(model.cp, watcher)
-    wall = time.perf_counter() - began
-    status = _STATUS.get(code, SolveStatus.NO_PLAN)
     parameters: dict[str, float | int] = {
         "time_limit": settings.time_limit,
         "seed": settings.seed,
@@ -171,6 +149,104 @@ def solve(
     }
     if settings.work_limit is not None:
         parameters["work_limit"] = settings.work_limit
+    if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
+        result = _solve_by_neighbourhoods(inst, settings, progress, parameters)
+        if result is not None:
+            return result
+    return _solve_whole(inst, settings, progress, parameters)
+
+
+def candidate_starts(inst: Instance) -> int:
+    """Officers x postings x start months: the size of the model before any rule prunes it."""
+    return len(inst.officers) * len(inst.postings) * len(inst.rules.start_months)
+
+
+def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
+    """Who may start where and when, asked of the rules lazily and remembered."""
+    allowed = _allows(inst)
+    memo: dict[tuple[str, int], list[str]] = {}
+
+    def officers(posting: str, start: int) -> list[str]:
+        found = memo.get((posting, start))
+        if found is None:
+            where = inst.posting_by_id[posting]
+            found = memo[posting, start] = [
+                o.id for o in inst.officers if allowed(o, where, start)
+            ]
+        return found
+
+    return officers
+
+
+def _solve_by_neighbourhoods(
+    inst: Instance,
+    settings: SolverSettings,
+    progress: Callable[[Progress], None] | None,
+    parameters: dict[str, float | int],
+) -> Result | None:
+    """First plan, then neighbourhood by neighbourhood; None if the first plan breaks a hard
+    rule the search cannot mend (the whole model is tried then)."""
+    began = time.perf_counter()
+    candidates = _candidates(inst)
+    first = first_plan(inst, candidates)
+
+    def report(objective: int) -> None:
+        if progress is not None:
+            progress(Progress(time.perf_counter() - began, objective, None))
+
+    first_verdict = validate(inst, first)
+    if first_verdict.ok:
+        report(first_verdict.objective)
+    outcome = improve(inst, first, settings, candidates, began + settings.time_limit, report)
+    wall = time.perf_counter() - began
+    if not outcome.verdict.ok:
+        return None
+    stats = {
+        "candidate_starts": candidate_starts(inst),
+        "neighbourhoods": outcome.steps,
+        "improvements": outcome.improvements,
+    }
+    if first_verdict.ok:
+        stats["first_plan_objective"] = first_verdict.objective
+    # A step that frees every officer and finishes has solved the whole model: proven optimal.
+    proven = outcome.stopped == "search complete"
+    return Result(
+        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        outcome.plan,
+        outcome.verdict.objective,
+        outcome.verdict.objective if proven else None,
+        wall,
+        cost_by_rule=outcome.verdict.cost_by_rule,
+        unmet=outcome.verdict.unmet,
+        parameters=parameters,
+        stats=stats,
+        stopped=outcome.stopped,
+    )
+
+
+def _solve_whole(
+    inst: Instance,
+    settings: SolverSettings,
+    progress: Callable[[Progress], None] | None,
+    parameters: dict[str, float | int],
+) -> Result:
+    model = build(inst)
+    began = time.perf_counter()
+    watcher = _Watcher(progress) if progress else None
+    first = first_plan(inst, model.variables.officers_starting)
+    large = len(model.variables) > NEIGHBOURHOODS_ABOVE
+    if large:
+        # Only reached when neighbourhood search could not start from the first plan. On the
+        # Cambodia example the hint led the search away from the optimum it otherwise proves
+        # (555 at the work limit against 476 optimal); on large models the search finds
+        # nothing without it.
+        _hint(inst, model, first)
+    solver = cp_model.CpSolver()
+    # The time limit covers the first plan too: it is part of what the planner waits for.
+    configure(solver, settings, settings.time_limit - (time.perf_counter() - began), lp=not large)
+    code = solver.solve(model.cp, watcher)
+    wall = time.perf_counter() - began
+    status = _STATUS.get(code, SolveStatus.NO_PLAN)
     stats = {
         "variables": len(model.cp.proto.variables),
         "constraints": len(model.cp.proto.constraints),
@@ -227,6 +303,31 @@ def solve(
         stats=stats,
         stopped=stopped,
     )
+
+
+def configure(solver: cp_model.CpSolver, settings: SolverSettings, seconds: float, lp: bool
+              ) -> None:
+    """Set CP-SAT's parameters from the planner's settings, with ``seconds`` to run."""
+    params: Any = solver.parameters
+    params.max_time_in_seconds = max(seconds, 0.01)
+    if settings.work_limit is not None:
+        params.max_deterministic_time = settings.work_limit
+    params.random_seed = settings.seed
+    params.num_workers = settings.workers
+    # Several workers run interleaved, CP-SAT's deterministic parallel mode, so a repeat run
+    # with the same seed and workers retraces the same search.
+    params.interleave_search = settings.workers > 1
+    if lp:
+        # Rest windows are at-most-one constraints, which reach the LP relaxation only at
+        # level 2; measured on the Cambodia and S benchmark cases it finds staffed plans and
+        # proves them far sooner. On large models that LP is what stalls the search.
+        params.linearization_level = 2
+    else:
+        # Presolve's probing and symmetry search took most of a minute at 131,000 starts
+        # before any plan; without them, and without the LP, the first plan came 15 s sooner.
+        params.linearization_level = 0
+        params.cp_model_probing_level = 0
+        params.symmetry_level = 0
 
 
 def _hint(inst: Instance, model: Model, plan: Plan) -> None:

@@ -1,0 +1,120 @@
+"""Neighbourhood search: plans stay valid, only get cheaper, replay with a work limit, stop on
+Ctrl-C; and the sub-models it solves hold the rest of the plan fixed."""
+
+from __future__ import annotations
+
+import signal
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from rotation import solver as solver_module
+from rotation.construct import first_plan
+from rotation.domain import Instance, SolverSettings
+from rotation.io import load_case
+from rotation.lns import improve
+from rotation.plan import Plan, SolveStatus
+from rotation.solver import build
+from rotation.validate import validate
+from tests.test_properties import instances
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
+
+
+def _candidates(inst: Instance):  # type: ignore[no-untyped-def]
+    return build(inst).variables.officers_starting
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(instances(sessions=(0, 3)))
+def test_improving_keeps_every_hard_rule_and_never_costs_more(inst: Instance) -> None:
+    candidates = _candidates(inst)
+    start = first_plan(inst, candidates)
+    before = validate(inst, start)
+    limits = SolverSettings(time_limit=60, seed=0, workers=1, work_limit=0.5)
+    outcome = improve(inst, start, limits, candidates, time.perf_counter() + 60)
+    after = validate(inst, outcome.plan)
+    assert after == outcome.verdict
+    assert len(after.violations) <= len(before.violations)
+    if before.ok:
+        assert after.ok, after.violations
+        assert after.objective <= before.objective
+
+
+@pytest.fixture(scope="module")
+def example() -> Instance:
+    return load_case(EXAMPLE)
+
+
+def test_a_work_limit_replays_the_same_search(example: Instance) -> None:
+    candidates = _candidates(example)
+    start = first_plan(example, candidates)
+    limits = SolverSettings(time_limit=600, seed=3, workers=1, work_limit=4)
+    a = improve(example, start, limits, candidates, time.perf_counter() + 600)
+    b = improve(example, start, limits, candidates, time.perf_counter() + 600)
+    assert a.stopped == b.stopped == "work limit"
+    assert (a.plan, a.steps, a.improvements) == (b.plan, b.steps, b.improvements)
+    assert a.verdict.ok and a.verdict.objective < validate(example, start).objective
+
+
+def test_ctrl_c_stops_the_search_and_keeps_the_best_plan(example: Instance) -> None:
+    candidates = _candidates(example)
+    start = first_plan(example, candidates)
+    limits = SolverSettings(time_limit=600, seed=0, workers=1)
+
+    def press_ctrl_c(objective: int) -> None:
+        signal.raise_signal(signal.SIGINT)
+
+    outcome = improve(example, start, limits, candidates, time.perf_counter() + 600, press_ctrl_c)
+    assert outcome.stopped == "interrupted"
+    assert outcome.improvements == 1
+    assert outcome.verdict.ok and outcome.verdict == validate(example, outcome.plan)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_neighbourhood_model_holds_everyone_else_fixed(example: Instance) -> None:
+    start = first_plan(example, _candidates(example))
+    free = frozenset(sorted({d.officer for d in start.deployments})[:5])
+    model = build(example, start, free)
+    officers = {key[0] for key, _ in model.variables.items()}
+    assert officers <= free
+    for d in start.deployments:
+        month = example.rules.month_of(d.start)
+        if d.officer not in free:
+            assert d.officer in model.variables.held(d.posting, month)
+    for e in start.enrolments:
+        if e.officer not in free:
+            session = example.session_by_id[e.session]
+            assert model.variables.seats_left(session) < session.seats
+
+
+def test_large_cases_are_solved_by_neighbourhoods(
+    example: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    limits = replace(example.solver, time_limit=600, work_limit=3)
+    seen: list[int] = []
+    result = solver_module.solve(example, limits, lambda p: seen.append(p.objective))
+    assert result.status == SolveStatus.FEASIBLE and result.bound is None
+    assert result.stopped == "work limit"
+    assert result.plan is not None
+    verdict = validate(example, result.plan)
+    assert verdict.ok, verdict.violations
+    assert result.objective == verdict.objective == seen[-1]
+    assert result.cost_by_rule == verdict.cost_by_rule
+    assert result.objective < result.stats["first_plan_objective"] == seen[0]
+    assert result.stats["neighbourhoods"] >= result.stats["improvements"] >= 1
+
+
+def test_small_cases_are_solved_whole(example: Instance) -> None:
+    assert solver_module.candidate_starts(example) <= solver_module.NEIGHBOURHOODS_ABOVE
+    result = solver_module.solve(example, replace(example.solver, work_limit=0.5))
+    assert "variables" in result.stats and "neighbourhoods" not in result.stats
+    assert isinstance(result.plan, Plan | None)
