@@ -117,7 +117,15 @@ def _instrument(phases: _Phases, breakdown: list[dict[str, Any]]) -> Callable[[]
     def counts(model: Any) -> tuple[int, int]:
         return len(model.proto.variables), len(model.proto.constraints)
 
-    def variables(model: Any, inst: Any, allows: Callable[..., bool]) -> Any:
+    partial = False
+
+    def variables(model: Any, inst: Any, allows: Callable[..., bool], fixed: Any = None,
+                  free: Any = None) -> Any:
+        nonlocal partial
+        partial = free is not None
+        if partial:
+            # A neighbourhood's model (large cases): not part of the build being measured.
+            return original_variables(model, inst, allows, fixed, free)
         began = time.perf_counter()
         calls = 0
 
@@ -138,6 +146,8 @@ def _instrument(phases: _Phases, breakdown: list[dict[str, Any]]) -> Callable[[]
 
     def timed(rule: Rule) -> Rule:
         def add(model: Any, v: Any, inst: Any) -> Any:
+            if partial:
+                return rule.add(model, v, inst)
             began = time.perf_counter()
             nv, nc = counts(model)
             out = rule.add(model, v, inst)
@@ -194,8 +204,10 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
     captured: list[Any] = []
     original_build = solver_module.build
 
-    def build(instance: Any) -> Any:
-        model = original_build(instance)
+    def build(instance: Any, *args: Any, **kwargs: Any) -> Any:
+        model = original_build(instance, *args, **kwargs)
+        if args or kwargs:
+            return model  # a neighbourhood's model, not the whole case's
         captured.append(model)
         phases("built")
         return model
@@ -219,13 +231,17 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         vars(solver_module)["build"] = original_build
         undo()
     phases("solved")
-    model = captured[0]
-    if args.breakdown:
+    # Large cases are solved by neighbourhoods and never build the whole model.
+    model = captured[0] if captured else None
+    if args.breakdown and model is not None:
         _nonzeros(model.cp.proto, breakdown)
     verdict = validate(inst, result.plan) if result.plan is not None else None
     out: dict[str, Any] = {
         "generate_s": generated,
-        "build_s": model.build_time,
+        "build_s": model.build_time if model else None,
+        "path": "neighbourhoods" if "neighbourhoods" in result.stats else "whole model",
+        "neighbourhoods": result.stats.get("neighbourhoods"),
+        "first_plan_objective": result.stats.get("first_plan_objective"),
         "solve_s": result.wall_time,
         "first_plan_s": first[0][0] if first else None,
         "first_objective": first[0][1] if first else None,
@@ -234,10 +250,10 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         "objective": result.objective,
         "bound": result.bound,
         "gap": _gap(result.objective, result.bound),
-        "variables": len(model.cp.proto.variables),
-        "constraints": len(model.cp.proto.constraints),
-        "starts": len(model.variables),
-        "enrolment_vars": len(list(model.variables.enrolments())),
+        "variables": len(model.cp.proto.variables) if model else None,
+        "constraints": len(model.cp.proto.constraints) if model else None,
+        "starts": len(model.variables) if model else None,
+        "enrolment_vars": len(list(model.variables.enrolments())) if model else None,
         "cost_by_rule": result.cost_by_rule,
         "workers": settings.workers,
         "breakdown": breakdown,
@@ -658,6 +674,8 @@ def print_table(records: list[dict[str, Any]], cli: list[dict[str, Any]], meta: 
                          else "right", overflow="fold", no_wrap=c in ("solver", "status"))
     for r in records:
         label = "CP-SAT" if r["solver"] == "cpsat" else r.get("solver_name", "HiGHS")
+        if r.get("path") == "neighbourhoods":
+            label += f" LNS, {r.get('neighbourhoods')} steps"
         if r["solver"] == "cpsat" and r.get("workers"):
             label += f" ({r['workers']}w)"
         table.add_row(
