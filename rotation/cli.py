@@ -70,11 +70,16 @@ def _gap(gap: float | None) -> str:
     return "n/a" if gap is None else f"{gap:.2%}"
 
 
+def _bound(bound: int | None) -> str:
+    """Neighbourhood search (large cases) and a kept first plan prove no bound."""
+    return "none proven" if bound is None else str(bound)
+
+
 def _print_result(inst: Instance, result: Result, plan_id: int | None) -> None:
     table = Table(title=f"Solve of {inst.name}", show_header=False)
     table.add_row("status", result.status.value)
     table.add_row("objective", str(result.objective))
-    table.add_row("best bound", str(result.bound))
+    table.add_row("best bound", _bound(result.bound))
     table.add_row("gap", _gap(result.gap))
     table.add_row("wall time", f"{result.wall_time:.2f} s")
     table.add_row("stopped by", result.stopped)
@@ -301,7 +306,7 @@ def plans(db: DbOption = None) -> None:
         table.add_column(column)
     for r in rows:
         table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.case_name,
-                      r.status, str(r.objective), str(r.bound), r.input_hash[:12])
+                      r.status, str(r.objective), _bound(r.bound), r.input_hash[:12])
     out.print(table)
 
 
