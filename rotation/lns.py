@@ -38,6 +38,10 @@ STEP_WORK = 1.0
 MIN_STEP_WORK = 0.01
 """What a step counts for at least, against a work limit."""
 
+MAX_FAILED_REPAIRS = 3
+"""Steps that fail to mend a plan's mix gaps before the search gives the case back to the
+whole model (the repair neighbourhood is the same every time, so more tries do not help)."""
+
 FIRST_SIZE = 15
 """Officers freed per step at first; grows when steps finish early, shrinks when they do not."""
 
@@ -225,7 +229,7 @@ def improve(
 def _run(search: _Search, inst: Instance, plan: Plan, settings: SolverSettings,
          deadline: float, report: Callable[[int], None] | None) -> Outcome:
     verdict = validate(inst, plan)
-    steps = improvements = 0
+    steps = improvements = failed_repairs = 0
     work = 0.0
     stopped = "time limit"
     while True:
@@ -241,6 +245,11 @@ def _run(search: _Search, inst: Instance, plan: Plan, settings: SolverSettings,
         free = search.neighbourhood(plan, verdict)
         merged, spent, finished = search.step(plan, free, left)
         steps += 1
+        if merged is None and not verdict.ok:
+            failed_repairs += 1
+            if failed_repairs >= MAX_FAILED_REPAIRS:
+                stopped = "mix not mended"
+                break
         # Every step counts for some work, so a work limit ends even a run of trivial steps.
         work += max(spent, MIN_STEP_WORK)
         if finished and len(free) == len(search.ids):
@@ -264,4 +273,9 @@ def _run(search: _Search, inst: Instance, plan: Plan, settings: SolverSettings,
             improvements += 1
             if report is not None:
                 report(verdict.objective)
+        elif not verdict.ok:
+            failed_repairs += 1
+            if failed_repairs >= MAX_FAILED_REPAIRS:
+                stopped = "mix not mended"
+                break
     return Outcome(plan, verdict, steps, improvements, work, stopped)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -150,9 +150,12 @@ def solve(
     if settings.work_limit is not None:
         parameters["work_limit"] = settings.work_limit
     if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
+        began = time.perf_counter()
         result = _solve_by_neighbourhoods(inst, settings, progress, parameters)
         if result is not None:
             return result
+        left = settings.time_limit - (time.perf_counter() - began)
+        settings = replace(settings, time_limit=max(left, 1.0))
     return _solve_whole(inst, settings, progress, parameters)
 
 

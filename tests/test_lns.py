@@ -19,6 +19,7 @@ from rotation.lns import improve
 from rotation.plan import Plan, SolveStatus
 from rotation.solver import build
 from rotation.validate import validate
+from tests.builders import demand, officer, posting, rules
 from tests.test_properties import instances
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
@@ -118,3 +119,19 @@ def test_small_cases_are_solved_whole(example: Instance) -> None:
     result = solver_module.solve(example, replace(example.solver, work_limit=0.5))
     assert "variables" in result.stats and "neighbourhoods" not in result.stats
     assert isinstance(result.plan, Plan | None)
+
+
+def test_a_mix_the_search_cannot_mend_goes_back_to_the_whole_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    inst = Instance(
+        name="no supervisors",
+        rules=rules(6, deployment=3, rest=0),
+        officers=(officer("A"), officer("B")),
+        postings=(posting("P", supervisors=1),),
+        demands=(demand("P", 0, 5, 1, 1),),
+    )
+    result = solver_module.solve(inst, SolverSettings(time_limit=20, seed=0, workers=1))
+    assert result.status == SolveStatus.INFEASIBLE
+    assert "neighbourhoods" not in result.stats
