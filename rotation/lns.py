@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 from constraints.facts import presence
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.domain import Instance, SolverSettings, requirements
-from rotation.plan import Deployment, Enrolment, Plan
+from rotation.plan import Plan
 from rotation.validate import Verdict, validate
 
 __all__ = ["Outcome", "improve"]
@@ -160,16 +160,11 @@ class _Search:
              ) -> tuple[Plan | None, float, bool]:
         """Re-plan ``free``; returns the merged plan (or None), the work spent, and whether the
         step's search finished before its limit."""
-        from rotation.solver import build, configure
+        # Imported here: rotation.solver hands large cases to this module.
+        from rotation.solver import build, configure, extract, hint
 
         model = build(self.inst, plan, free)
-        chosen = {(d.officer, d.posting, self.inst.rules.month_of(d.start))
-                  for d in plan.deployments if d.officer in free}
-        enrolled = {(e.officer, e.session) for e in plan.enrolments if e.officer in free}
-        for key, var in model.variables.items():
-            model.cp.add_hint(var, key in chosen)
-        for pair, var in model.variables.enrolments():
-            model.cp.add_hint(var, pair in enrolled)
+        hint(self.inst, model, plan)
         solver = cp_model.CpSolver()
         configure(solver, self.settings, seconds, lp=True)
         # Ctrl-C ends the whole search, not just this step: improve() handles the signal.
@@ -187,17 +182,11 @@ class _Search:
         work = solver.deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, work, False
+        part = extract(self.inst, model, solver)
         deployments = [d for d in plan.deployments if d.officer not in free]
-        for (officer, posting, start), var in model.variables.items():
-            if solver.boolean_value(var):
-                first, last = self.inst.rules.deployment_span(start)
-                deployments.append(Deployment(officer, posting, first, last))
         enrolments = [e for e in plan.enrolments if e.officer not in free]
-        for (officer, session_id), var in model.variables.enrolments():
-            if solver.boolean_value(var):
-                q = self.inst.session_by_id[session_id]
-                enrolments.append(Enrolment(officer, q.course, q.id, q.start, q.end))
-        merged = Plan(tuple(sorted(deployments)), tuple(sorted(enrolments)))
+        merged = Plan(tuple(sorted(deployments + list(part.deployments))),
+                      tuple(sorted(enrolments + list(part.enrolments))))
         return merged, work, code == cp_model.OPTIMAL
 
 
@@ -213,22 +202,25 @@ def improve(
     candidates: Callable[[str, int], list[str]],
     deadline: float,
     report: Callable[[int], None] | None = None,
+    verdict: Verdict | None = None,
 ) -> Outcome:
     """Improve ``plan`` until ``deadline`` (a ``time.perf_counter()`` value) or the settings'
-    work limit. A plan that misses a mix minimum is mended first, where the pool allows."""
+    work limit. A plan that misses a mix minimum is mended first, where the pool allows.
+    ``verdict`` is the validator's verdict on ``plan``, when the caller already has it."""
     search = _Search(inst, settings, candidates)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, search.interrupt) if main else None
     try:
-        return _run(search, inst, plan, settings, deadline, report)
+        return _run(search, inst, plan, verdict or validate(inst, plan), settings, deadline,
+                    report)
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
 
 
-def _run(search: _Search, inst: Instance, plan: Plan, settings: SolverSettings,
-         deadline: float, report: Callable[[int], None] | None) -> Outcome:
-    verdict = validate(inst, plan)
+def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
+         settings: SolverSettings, deadline: float, report: Callable[[int], None] | None
+         ) -> Outcome:
     steps = improvements = failed_repairs = 0
     work = 0.0
     stopped = "time limit"
@@ -254,8 +246,9 @@ def _run(search: _Search, inst: Instance, plan: Plan, settings: SolverSettings,
         work += max(spent, MIN_STEP_WORK)
         if finished and len(free) == len(search.ids):
             # The step re-planned every officer to optimality: nothing is left to improve.
-            if merged is not None and _rank(validate(inst, merged)) < _rank(verdict):
-                plan, verdict = merged, validate(inst, merged)
+            final = validate(inst, merged) if merged is not None else verdict
+            if merged is not None and _rank(final) < _rank(verdict):
+                plan, verdict = merged, final
                 improvements += 1
                 if report is not None:
                     report(verdict.objective)

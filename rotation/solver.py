@@ -26,7 +26,15 @@ from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
 from rotation.validate import validate
 
 __all__ = [
-    "KEPT_FIRST_PLAN", "NEIGHBOURHOODS_ABOVE", "Model", "Progress", "build", "configure", "solve",
+    "KEPT_FIRST_PLAN",
+    "NEIGHBOURHOODS_ABOVE",
+    "Model",
+    "Progress",
+    "build",
+    "configure",
+    "extract",
+    "hint",
+    "solve",
 ]
 
 KEPT_FIRST_PLAN = "kept the first plan, the search found none better"
@@ -115,7 +123,8 @@ _STATUS = {
 }
 
 
-def _extract(inst: Instance, model: Model, solver: cp_model.CpSolver) -> Plan:
+def extract(inst: Instance, model: Model, solver: cp_model.CpSolver) -> Plan:
+    """The deployments and enrolments the solver's current solution switches on."""
     deployments = []
     for (officer, posting, start), var in model.variables.items():
         if solver.boolean_value(var):
@@ -151,11 +160,12 @@ def solve(
         parameters["work_limit"] = settings.work_limit
     if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
         began = time.perf_counter()
-        result = _solve_by_neighbourhoods(inst, settings, progress, parameters)
+        result, first = _solve_by_neighbourhoods(inst, settings, progress, parameters)
         if result is not None:
             return result
         left = settings.time_limit - (time.perf_counter() - began)
         settings = replace(settings, time_limit=max(left, 1.0))
+        return _solve_whole(inst, settings, progress, parameters, first)
     return _solve_whole(inst, settings, progress, parameters)
 
 
@@ -186,9 +196,10 @@ def _solve_by_neighbourhoods(
     settings: SolverSettings,
     progress: Callable[[Progress], None] | None,
     parameters: dict[str, float | int],
-) -> Result | None:
-    """First plan, then neighbourhood by neighbourhood; None if the first plan breaks a hard
-    rule the search cannot mend (the whole model is tried then)."""
+) -> tuple[Result | None, Plan]:
+    """First plan, then neighbourhood by neighbourhood. No result if the first plan breaks a
+    hard rule the search cannot mend: the whole model is tried then, from the same first plan,
+    which is returned either way."""
     began = time.perf_counter()
     candidates = _candidates(inst)
     first = first_plan(inst, candidates)
@@ -200,10 +211,12 @@ def _solve_by_neighbourhoods(
     first_verdict = validate(inst, first)
     if first_verdict.ok:
         report(first_verdict.objective)
-    outcome = improve(inst, first, settings, candidates, began + settings.time_limit, report)
+    outcome = improve(
+        inst, first, settings, candidates, began + settings.time_limit, report, first_verdict
+    )
     wall = time.perf_counter() - began
     if not outcome.verdict.ok:
-        return None
+        return None, first
     stats = {
         "candidate_starts": candidate_starts(inst),
         "neighbourhoods": outcome.steps,
@@ -224,7 +237,7 @@ def _solve_by_neighbourhoods(
         parameters=parameters,
         stats=stats,
         stopped=outcome.stopped,
-    )
+    ), first
 
 
 def _solve_whole(
@@ -232,18 +245,21 @@ def _solve_whole(
     settings: SolverSettings,
     progress: Callable[[Progress], None] | None,
     parameters: dict[str, float | int],
+    first: Plan | None = None,
 ) -> Result:
+    """One CP-SAT model of the whole case; ``first`` is the first plan when one was made."""
     model = build(inst)
     began = time.perf_counter()
     watcher = _Watcher(progress) if progress else None
-    first = first_plan(inst, model.variables.officers_starting)
+    if first is None:
+        first = first_plan(inst, model.variables.officers_starting)
     large = len(model.variables) > NEIGHBOURHOODS_ABOVE
     if large:
         # Only reached when neighbourhood search could not start from the first plan. On the
         # Cambodia example the hint led the search away from the optimum it otherwise proves
         # (555 at the work limit against 476 optimal); on large models the search finds
         # nothing without it.
-        _hint(inst, model, first)
+        hint(inst, model, first)
     solver = cp_model.CpSolver()
     # The time limit covers the first plan too: it is part of what the planner waits for.
     configure(solver, settings, settings.time_limit - (time.perf_counter() - began), lp=not large)
@@ -285,7 +301,7 @@ def _solve_whole(
         return Result(
             status, None, None, None, wall, parameters=parameters, stats=stats, stopped=stopped
         )
-    plan = _extract(inst, model, solver)
+    plan = extract(inst, model, solver)
     costs = {rule.name: 0 for rule in RULES if rule.cost is not None}
     for p in model.penalties:
         costs[p.rule] = costs.get(p.rule, 0) + round(solver.value(p.expr))
@@ -333,8 +349,9 @@ def configure(solver: cp_model.CpSolver, settings: SolverSettings, seconds: floa
         params.symmetry_level = 0
 
 
-def _hint(inst: Instance, model: Model, plan: Plan) -> None:
-    """Hand CP-SAT a complete assignment of every decision variable: the first plan."""
+def hint(inst: Instance, model: Model, plan: Plan) -> None:
+    """Hand CP-SAT ``plan`` as a complete assignment of the model's decision variables (of a
+    neighbourhood's model too: only its free officers have variables to hint)."""
     chosen = {(d.officer, d.posting, inst.rules.month_of(d.start)) for d in plan.deployments}
     enrolled = {(e.officer, e.session) for e in plan.enrolments}
     for key, var in model.variables.items():

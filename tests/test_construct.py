@@ -62,18 +62,20 @@ def test_first_plan_of_the_example_is_valid_and_the_same_every_time() -> None:
     assert _first(inst) == plan
 
 
-def test_first_plan_fills_the_months_after_the_last_possible_start() -> None:
-    # Six months, three-month deployments: the last start is month 3, and month 5 can only be
-    # covered by a deployment that starts then.
+def test_first_plan_reaches_back_when_a_start_in_the_month_itself_is_barred() -> None:
+    # Three-month deployments; P needs one officer in months 2-3 and is closed from month 4, so
+    # a start in month 2 would run into the closed month: only a start in month 1 can go.
     inst = Instance(
-        name="tail",
-        rules=rules(6, deployment=3, rest=0),
+        name="reach back",
+        rules=rules(8, deployment=3, rest=0),
         officers=(officer("A"), officer("B")),
         postings=(posting("P"),),
-        demands=(demand("P", 0, 5, 1, 1),),
+        demands=(demand("P", 0, 1, 0, 1), demand("P", 2, 3, 1, 1)),
     )
-    verdict = validate(inst, _first(inst))
+    plan = _first(inst)
+    verdict = validate(inst, plan)
     assert verdict.ok and verdict.unmet == ()
+    assert [inst.rules.month_of(d.start) for d in plan.deployments] == [1]
 
 
 def test_search_stopped_before_any_plan_keeps_the_first_plan() -> None:
