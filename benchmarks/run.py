@@ -67,11 +67,12 @@ def _gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(abs(objective), 1)
 
 
-def _rss_mb() -> tuple[float, float]:
-    """Current and peak resident memory of this process, MB (from /proc, 0 if unavailable)."""
+def _rss_mb(pid: int | str = "self") -> tuple[float, float]:
+    """Current and peak resident memory of a process (this one by default), MB, from /proc;
+    0 if unavailable."""
     now = peak = 0.0
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 now = int(line.split()[1]) / 1024
             elif line.startswith("VmHWM:"):
@@ -533,19 +534,6 @@ def child_main(argv: list[str]) -> int:
 # Parent: run children, watch them, print the table
 
 
-def _proc_rss_mb(pid: int) -> tuple[float, float]:
-    now = peak = 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) / 1024
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return now, peak
-
-
 def run_child(cmd: list[str], timeout: float, max_rss_mb: float, log: Path
               ) -> tuple[str | None, dict[str, float]]:
     """Run ``cmd``; kill it (by its own pid) past ``timeout`` s or ``max_rss_mb``.
@@ -561,7 +549,7 @@ def run_child(cmd: list[str], timeout: float, max_rss_mb: float, log: Path
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        now, peak = _proc_rss_mb(proc.pid)
+        now, peak = _rss_mb(proc.pid)
         seen_peak = max(seen_peak, peak, now)
         elapsed = time.perf_counter() - began
         if killed is None and elapsed > timeout:
