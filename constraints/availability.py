@@ -6,7 +6,7 @@ from its start to its end. Hard. The model never creates a start that overlaps a
 
 from __future__ import annotations
 
-from constraints.base import Rule
+from constraints.base import Rule, ignores_posting
 from rotation.domain import Instance, Officer, Posting
 from rotation.plan import Plan, Violation
 
@@ -44,4 +44,5 @@ RULE = Rule(
     summary="No deployment overlaps leave or other unavailability.",
     check=check,
     allows=allows,
+    allows_depends_on=ignores_posting,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rotation.domain import Instance, Officer, Posting
     from rotation.plan import Plan, Violation
 
-__all__ = ["Penalty", "Rule"]
+__all__ = ["Penalty", "Rule", "ignores_posting"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,15 @@ def _no_encoding(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[
 
 def _no_violations(inst: Instance, plan: Plan) -> list[Violation]:
     return []
+
+
+def _the_posting(posting: Posting) -> Hashable:
+    return posting.id
+
+
+def ignores_posting(posting: Posting) -> Hashable:
+    """For a rule whose ``allows`` answers the same at every posting (leave, history)."""
+    return ()
 
 
 @dataclass(frozen=True)
@@ -49,3 +58,4 @@ class Rule:
     check: Callable[[Instance, Plan], list[Violation]] = _no_violations
     cost: Callable[[Instance, Plan], int] | None = None
     allows: Callable[[Instance, Officer, Posting, int], bool] | None = None
+    allows_depends_on: Callable[[Posting], Hashable] = _the_posting

@@ -77,7 +77,7 @@ def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bo
         first, last = inst.rules.deployment_span(start)
         answer = memo[key] = all(
             need.met_by(officer, first, last)
-            or inst.qualifying_sessions(officer, need, first, last)
+            or inst.can_qualify(officer, need, first, last)
             for need in needs
         )
     return bool(answer)
@@ -125,4 +125,5 @@ RULE = Rule(
     summary="Language certificate and required courses valid for the whole deployment.",
     check=check,
     allows=allows,
+    allows_depends_on=requirements,
 )

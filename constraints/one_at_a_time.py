@@ -12,7 +12,7 @@ from datetime import date
 
 from ortools.sat.python import cp_model
 
-from constraints.base import Penalty, Rule
+from constraints.base import Penalty, Rule, ignores_posting
 from constraints.facts import stints, touched_months
 from constraints.variables import Variables
 from rotation.domain import Instance, Officer, Posting
@@ -93,4 +93,5 @@ RULE = Rule(
     add=add,
     check=check,
     allows=allows,
+    allows_depends_on=ignores_posting,
 )

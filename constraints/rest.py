@@ -12,7 +12,7 @@ import itertools
 
 from ortools.sat.python import cp_model
 
-from constraints.base import Penalty, Rule
+from constraints.base import Penalty, Rule, ignores_posting
 from constraints.facts import stints
 from constraints.variables import Variables
 from rotation.domain import Instance, Officer, Posting
@@ -73,4 +73,5 @@ RULE = Rule(
     add=add,
     check=check,
     allows=allows,
+    allows_depends_on=ignores_posting,
 )

@@ -16,13 +16,13 @@ and mix are attempted, not guaranteed; the validator has the last word.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
-from rotation.domain import Instance, Officer, Posting, Session, requirements
+from rotation.domain import Instance, Officer, Posting, Requirement, Session, requirements
 from rotation.plan import Deployment, Enrolment, Plan
 
 __all__ = ["first_plan"]
@@ -32,7 +32,7 @@ SHORTLIST = 60
 everyone made the first plan take minutes at 5,000 officers; past a few dozen the choice
 hardly improved (measured on the benchmark cases)."""
 
-Candidates = Callable[[str, int], Iterable[str]]
+Candidates = Callable[[str, int], Sequence[str]]
 """(posting, start month) -> officers who may start a deployment there then."""
 
 
@@ -64,6 +64,13 @@ class _Greedy:
         self.deployments: list[Deployment] = []
         self.enrolments: list[Enrolment] = []
         self.mix_roles = [c for p in inst.postings for _, _, c in mix_requirements(p)]
+        # How many mix roles an officer could fill anywhere: asked for every option weighed
+        # (1.4 M at 5,000 officers), so counted once per officer.
+        self.roles: dict[str, int] = {}
+        # Candidates grouped by how many requirements they lack on their own records, per
+        # requirements and start: postings that share requirements share the grouping.
+        self.by_lacking: dict[tuple[tuple[Requirement, ...], int],
+                              tuple[Sequence[str], list[list[str]]]] = {}
 
     # -- what a month still needs ------------------------------------------------------------
     def _months(self, t: int) -> range:
@@ -142,26 +149,48 @@ class _Greedy:
         added = p.hardship * self.length
         cost += weights.fairness * (max(0, s.load + added - target) - max(0, s.load - target))
         # Among equals, keep officers the mix will need elsewhere for later.
-        roles = sum(1 for counts in self.mix_roles if counts(s.officer))
+        roles = self.roles.get(officer_id)
+        if roles is None:
+            roles = self.roles[officer_id] = sum(1 for c in self.mix_roles if c(s.officer))
         return (cost, roles, len(s.starts), officer_id), sessions
 
     def _ranked(self, p: Posting, start: int) -> list[str]:
         """Candidates for a start, those who need no training and asked for the posting first,
-        so that the shortlist holds the officers a planner would look at first."""
+        so that the shortlist holds the officers a planner would look at first. Ties keep the
+        case's officer order."""
         key = (p.id, start)
         ranked = self.ranked.get(key)
         if ranked is None:
-            first, last = self.inst.rules.deployment_span(start)
             needs = requirements(p)
+            pool = self.candidates(p.id, start)
+            known = self.by_lacking.get((needs, start))
+            if known is not None and known[0] is pool:  # the same list: the same officers
+                groups = known[1]
+            else:
+                groups = self._group_by_lacking(p, pool, start)
+                self.by_lacking[needs, start] = (pool, groups)
             by_id = self.inst.officer_by_id
 
-            def order(officer_id: str) -> tuple[int, int]:
-                o = by_id[officer_id]
-                lacking = sum(1 for n in needs if not n.met_by(o, first, last))
-                return lacking, int(bool(o.preferences) and p.id not in o.preferences)
+            def elsewhere(officer_id: str) -> bool:
+                prefs = by_id[officer_id].preferences
+                return bool(prefs) and p.id not in prefs
 
-            ranked = self.ranked[key] = sorted(self.candidates(p.id, start), key=order)
+            ranked = []
+            for group in groups:
+                ranked.extend(o for o in group if not elsewhere(o))
+                ranked.extend(o for o in group if elsewhere(o))
+            self.ranked[key] = ranked
         return ranked
+
+    def _group_by_lacking(self, p: Posting, pool: Sequence[str], start: int) -> list[list[str]]:
+        first, last = self.inst.rules.deployment_span(start)
+        needs = requirements(p)
+        groups: list[list[str]] = [[] for _ in range(len(needs) + 1)]
+        by_id = self.inst.officer_by_id
+        for officer_id in pool:
+            o = by_id[officer_id]
+            groups[sum(1 for n in needs if not n.met_by(o, first, last))].append(officer_id)
+        return groups
 
     # -- committing --------------------------------------------------------------------------
     def _assign(self, officer_id: str, p: Posting, start: int, sessions: list[Session]) -> None:

@@ -754,6 +754,14 @@ class Instance:
         is remembered across officers; only whether this officer can attend is asked per
         officer (a profile of a 500-officer build put two thirds of its time here before).
         """
+        return [q for q in self._granting_for(need, start, end) if self._attends(officer, q)]
+
+    def can_qualify(self, officer: Officer, need: Requirement, start: date, end: date) -> bool:
+        """Whether :meth:`qualifying_sessions` would find any: asked 1.6 M times at 5,000
+        officers, where stopping at the first session counts."""
+        return any(self._attends(officer, q) for q in self._granting_for(need, start, end))
+
+    def _granting_for(self, need: Requirement, start: date, end: date) -> tuple[Session, ...]:
         key = (need, start, end)
         granting = self._granting.get(key)
         if granting is None:
@@ -769,7 +777,7 @@ class Instance:
                 if ok:
                     found.append(session)
             granting = self._granting[key] = tuple(found)
-        return [q for q in granting if self._attends(officer, q)]
+        return granting
 
     def _attends(self, officer: Officer, session: Session) -> bool:
         key = (officer.id, session.id)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from ortools.sat.python import cp_model
 
 from constraints import RULES, Penalty
+from constraints.base import ignores_posting
 from constraints.coverage import unmet
 from constraints.variables import Variables
 from rotation.construct import first_plan
@@ -175,17 +176,42 @@ def candidate_starts(inst: Instance) -> int:
 
 
 def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
-    """Who may start where and when, asked of the rules lazily and remembered."""
-    allowed = _allows(inst)
-    memo: dict[tuple[str, int], list[str]] = {}
+    """Who may start where and when, asked of the rules lazily and remembered.
+
+    The rules are asked in turn, each only about the officers every rule before it let
+    through, and the answer is kept per start and per what the rules so far depend on
+    (``allows_depends_on``): a leave record does not change from one posting to the next, and
+    postings with the same entry requirements admit the same officers. Rules that ignore the
+    posting go first, so their answers are shared by every posting. Lists keep the case's
+    officer order.
+    """
+    rules = sorted((rule for rule in RULES if rule.allows is not None),
+                   key=lambda rule: rule.allows_depends_on is not ignores_posting)
+    memo: dict[tuple[int, tuple[Hashable, ...]], list[Officer]] = {}
+
+    def passing(where: Posting, start: int) -> list[Officer]:
+        pool = list(inst.officers)
+        facets: tuple[Hashable, ...] = ()
+        for rule in rules:
+            facets = (*facets, rule.allows_depends_on(where))
+            found = memo.get((start, facets))
+            if found is None:
+                allows = rule.allows
+                assert allows is not None
+                found = memo[start, facets] = [
+                    o for o in pool if allows(inst, o, where, start)
+                ]
+            pool = found
+        return pool
+
+    lists: dict[tuple[int, tuple[Hashable, ...]], list[str]] = {}
 
     def officers(posting: str, start: int) -> list[str]:
-        found = memo.get((posting, start))
+        where = inst.posting_by_id[posting]
+        key = (start, tuple(rule.allows_depends_on(where) for rule in rules))
+        found = lists.get(key)
         if found is None:
-            where = inst.posting_by_id[posting]
-            found = memo[posting, start] = [
-                o.id for o in inst.officers if allowed(o, where, start)
-            ]
+            found = lists[key] = [o.id for o in passing(where, start)]
         return found
 
     return officers

@@ -10,7 +10,7 @@ from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
 from rotation.plan import Plan, SolveStatus
-from rotation.solver import KEPT_FIRST_PLAN, build, solve
+from rotation.solver import KEPT_FIRST_PLAN, _candidates, build, solve
 from rotation.validate import validate
 from tests.builders import demand, officer, posting, rules
 from tests.test_properties import instances
@@ -89,3 +89,20 @@ def test_search_stopped_before_any_plan_keeps_the_first_plan() -> None:
     assert result.objective == verdict.objective == result.stats["first_plan_objective"]
     assert result.cost_by_rule == verdict.cost_by_rule
     assert result.bound is None or result.bound <= result.objective
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(instances(sessions=(0, 4), training=True))
+def test_grouped_candidates_are_the_officers_every_rule_allows(inst: Instance) -> None:
+    # The neighbourhood search asks the rules once per group of postings that share what the
+    # rules depend on; the model asks them per officer, posting and start. Same answer, same
+    # order.
+    grouped = _candidates(inst)
+    model = build(inst).variables
+    for p in inst.postings:
+        for start in inst.rules.start_months:
+            assert grouped(p.id, start) == model.officers_starting(p.id, start), (p.id, start)
