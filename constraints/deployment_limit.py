@@ -21,7 +21,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     limit = inst.rules.max_deployments
     if limit is None:
         return []
-    for o in inst.officers:
+    for o in v.decided:
         starts = [var for _, _, var in v.of_officer(o.id)]
         if len(starts) > limit:
             model.add(sum(starts) <= limit)

@@ -34,7 +34,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     target = inst.rules.fairness_target
     length = inst.rules.deployment_months
     excesses = []
-    for o in inst.officers:
+    for o in v.decided:
         past = past_load(inst, o.id)
         terms = [
             (inst.posting_by_id[p].hardship * length, var)

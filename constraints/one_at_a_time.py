@@ -36,7 +36,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
         # at 500 officers these rows were 0.8 M terms that only slowed presolve.
         return []
     length = inst.rules.deployment_months
-    for o in inst.officers:
+    for o in v.decided:
         for t in inst.months:
             window = v.officer_window(o.id, t - length + 1, t)
             if len(window) > 1:

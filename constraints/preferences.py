@@ -20,7 +20,7 @@ NAME = "preferences"
 
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     unwanted: list[Any] = []
-    for o in inst.officers:
+    for o in v.decided:
         if not o.preferences:
             continue
         unwanted.extend(var for p, _, var in v.of_officer(o.id) if p not in o.preferences)

@@ -38,7 +38,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     if rest == 0:
         return []
     span = inst.rules.deployment_months + rest
-    for o in inst.officers:
+    for o in v.decided:
         for t in inst.months:
             window = v.officer_window(o.id, t - span + 1, t)
             if len(window) > 1:
