@@ -203,28 +203,34 @@ def improve(
     deadline: float,
     report: Callable[[int], None] | None = None,
     verdict: Verdict | None = None,
+    floor: int | None = None,
 ) -> Outcome:
     """Improve ``plan`` until ``deadline`` (a ``time.perf_counter()`` value) or the settings'
     work limit. A plan that misses a mix minimum is mended first, where the pool allows.
-    ``verdict`` is the validator's verdict on ``plan``, when the caller already has it."""
+    ``verdict`` is the validator's verdict on ``plan``, when the caller already has it.
+    ``floor`` is a proven lower bound: a valid plan that costs no more is optimal, so the
+    search stops there."""
     search = _Search(inst, settings, candidates)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, search.interrupt) if main else None
     try:
         return _run(search, inst, plan, verdict or validate(inst, plan), settings, deadline,
-                    report)
+                    report, floor)
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
 
 
 def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
-         settings: SolverSettings, deadline: float, report: Callable[[int], None] | None
-         ) -> Outcome:
+         settings: SolverSettings, deadline: float, report: Callable[[int], None] | None,
+         floor: int | None = None) -> Outcome:
     steps = improvements = failed_repairs = 0
     work = 0.0
     stopped = "time limit"
     while True:
+        if floor is not None and verdict.ok and verdict.objective <= floor:
+            stopped = "bound reached"
+            break
         if search.interrupted:
             stopped = "interrupted"
             break

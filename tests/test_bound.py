@@ -1,0 +1,140 @@
+"""The Lagrangian lower bound never exceeds what the whole model proves optimal."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+import rotation.solver as solver_module
+from rotation.bound import lower_bound
+from rotation.domain import Instance
+from rotation.plan import SolveStatus
+from rotation.solver import _candidates, solve
+from tests.builders import (
+    course_def,
+    demand,
+    first_day,
+    instance,
+    officer,
+    past,
+    posting,
+    rules,
+    session,
+)
+from tests.test_properties import instances
+
+
+def _aim(optimum: int) -> int:
+    """The steps aim above the optimum: the search stops once the bound reaches its aim, which
+    would hide a bound that overshoots."""
+    return 2 * optimum + 100
+
+
+def _at_most_two(inst: Instance) -> Instance:
+    """The bound covers cases where an officer fits at most two deployments."""
+    cap = inst.rules.max_deployments
+    if cap is not None and cap <= 2:
+        return inst
+    return replace(inst, rules=replace(inst.rules, max_deployments=2))
+
+
+def _check(inst: Instance) -> None:
+    inst = _at_most_two(inst)
+    result = solve(inst)
+    if result.status != SolveStatus.OPTIMAL:
+        return  # nothing proven to compare against (infeasible, or stopped by the limit)
+    assert result.objective is not None
+    found = lower_bound(inst, _candidates(inst), _aim(result.objective), time.perf_counter() + 60)
+    assert found.value is not None
+    assert found.value <= result.objective, (found, result.objective, result.cost_by_rule)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(instances())
+def test_bound_is_at_most_the_optimum(inst: Instance) -> None:
+    _check(inst)
+
+
+@settings(
+    max_examples=120,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+@given(instances(sessions=(1, 4), training=True))
+def test_bound_is_at_most_the_optimum_with_training(inst: Instance) -> None:
+    _check(inst)
+
+
+def _bound_and_optimum(inst: Instance) -> tuple[int | None, int | None]:
+    result = solve(inst)
+    assert result.status == SolveStatus.OPTIMAL
+    assert result.objective is not None
+    found = lower_bound(inst, _candidates(inst), _aim(result.objective), time.perf_counter() + 60)
+    return found.value, result.objective
+
+
+# Small cases where the relaxation is exact, so a bound that drops a rule it must keep falls
+# short of the optimum and one that adds a cost it must not overshoots it.
+
+
+def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
+    # Two three-month periods back to back, one officer, three months' rest: one period goes
+    # unmet, 3 x 1000.
+    inst = instance(
+        [officer("A")],
+        [posting("P")],
+        [demand("P", 0, 2, 1, 1), demand("P", 3, 5, 1, 1)],
+        rules(6, deployment=3, rest=3, fairness=0, preference=0),
+    )
+    assert _bound_and_optimum(inst) == (3000, 3000)
+
+
+def test_bound_counts_officers_continuing_from_history() -> None:
+    # H is still at P for the first two months; A, who asked for Q, only costs a preference if
+    # sent. The optimum sends nobody.
+    inst = instance(
+        [officer("H", history=[past("P", -4, 1)]), officer("A", preferences=["Q"])],
+        [posting("P"), posting("Q")],
+        [demand("P", 0, 1, 1, 1)],
+        rules(2, deployment=2, rest=0),
+    )
+    assert _bound_and_optimum(inst) == (0, 0)
+
+
+def test_bound_lets_one_session_prepare_two_deployments() -> None:
+    # A lacks course C for both of P's periods; one one-week session in month 0 serves both.
+    s = session("s1", "c", first_day(0), first_day(0) + timedelta(days=4))
+    inst = instance(
+        [officer("A")],
+        [posting("P", courses=["c"])],
+        [demand("P", 0, 0, 0, 0), demand("P", 1, 2, 1, 1), demand("P", 3, 4, 0, 0),
+         demand("P", 5, 6, 1, 1)],
+        rules(7, deployment=2, rest=2, fairness=0, preference=0, lead=0),
+        courses=[course_def("c")],
+        sessions=[s],
+    )
+    assert _bound_and_optimum(inst) == (2, 2)
+
+
+def test_neighbourhood_search_stops_proven_optimal_at_the_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    inst = instance(
+        [officer("A")],
+        [posting("P")],
+        [demand("P", 0, 2, 1, 1), demand("P", 3, 5, 1, 1)],
+        rules(6, deployment=3, rest=3, fairness=0, preference=0),
+    )
+    result = solver_module.solve(inst)
+    assert "neighbourhoods" in result.stats
+    assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
+    assert result.stopped == "bound reached" and result.stats["neighbourhoods"] == 0
