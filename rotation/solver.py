@@ -235,15 +235,19 @@ def _solve_by_neighbourhoods(
     candidates = _candidates(inst)
     first = first_plan(inst, candidates)
     first_verdict = validate(inst, first)
-    # A proven bound first, from a share of the time: the search itself proves none.
-    budget = min(BOUND_SHARE * settings.time_limit, BOUND_SECONDS)
-    bound = lower_bound(inst, candidates, first_verdict.objective, time.perf_counter() + budget)
+    proven: int | None = None
 
     def report(objective: int) -> None:
         if progress is not None:
-            progress(Progress(time.perf_counter() - began, objective, bound.value))
+            progress(Progress(time.perf_counter() - began, objective, proven))
 
     if first_verdict.ok:
+        report(first_verdict.objective)
+    # A proven bound next, from a share of the time: the search itself proves none.
+    budget = min(BOUND_SHARE * settings.time_limit, BOUND_SECONDS)
+    bound = lower_bound(inst, candidates, first_verdict.objective, time.perf_counter() + budget)
+    proven = bound.value
+    if first_verdict.ok and proven is not None:
         report(first_verdict.objective)
     outcome = improve(
         inst, first, settings, candidates, began + settings.time_limit, report, first_verdict,
@@ -263,12 +267,12 @@ def _solve_by_neighbourhoods(
         stats["first_plan_objective"] = first_verdict.objective
     objective = outcome.verdict.objective
     # Optimal when a step re-planned every officer to optimality, or the plan meets the bound.
-    proven = outcome.stopped in ("search complete", "bound reached")
+    optimal = outcome.stopped in ("search complete", "bound reached")
     return Result(
-        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
         outcome.plan,
         objective,
-        objective if proven else bound.value,
+        objective if optimal else bound.value,
         wall,
         cost_by_rule=outcome.verdict.cost_by_rule,
         unmet=outcome.verdict.unmet,
