@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from constraints.facts import presence
+from constraints.fairness import load
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.domain import Instance, SolverSettings, requirements
 from rotation.plan import Plan
@@ -41,6 +42,10 @@ MIN_STEP_WORK = 0.01
 MAX_FAILED_REPAIRS = 3
 """Steps that fail to mend a plan's mix gaps before the search gives the case back to the
 whole model (the repair neighbourhood is the same every time, so more tries do not help)."""
+
+FAIRNESS_FROM, FAIRNESS_TO = 0.5, 0.8
+"""Steps whose draw falls here are built around an officer above the hardship target (see
+``_around_excess``); below, around a shortfall or a posting; above, partly at random."""
 
 FIRST_SIZE = 15
 """Officers freed per step at first; grows when steps finish early, shrinks when they do not."""
@@ -69,6 +74,7 @@ class _Search:
         self.size = min(FIRST_SIZE, len(self.ids))
         self.running: cp_model.CpSolver | None = None
         self.interrupted = False
+        self.loads: tuple[Plan, dict[str, int]] | None = None
 
     def interrupt(self, *_: object) -> None:
         """SIGINT: stop the step under way and take no more."""
@@ -105,46 +111,26 @@ class _Search:
         return frozenset(out)
 
     def neighbourhood(self, plan: Plan, verdict: Verdict) -> frozenset[str]:
-        """Officers to re-plan: around a shortfall, around a posting and month, or at random."""
+        """Officers to re-plan: around a shortfall, an officer over the hardship target, or a
+        posting and month; partly at random."""
         if not verdict.ok:
             mend = self.repair(plan)
             if mend is not None:
                 return mend
         rng = self.rng
-        length = self.inst.rules.deployment_months
-        chosen: list[str] = []
         kind = rng.random()
-        if verdict.unmet and kind < 0.5:
-            gap = rng.choice(verdict.unmet)
-            posting = gap.posting
-            month = self.inst.rules.month_of_label(gap.month)
-        else:
-            posting = rng.choice(self.inst.postings).id
-            month = rng.randrange(len(self.inst.months))
-        if kind < 0.85:
-            lo, hi = month - length, month + length
-            for d in plan.deployments:
-                first = self.inst.rules.month_of(d.start)
-                if d.posting == posting and first <= hi and lo <= first + length - 1:
-                    chosen.append(d.officer)
-            # Whoever holds a seat in a session that prepares for this posting then: seats are
-            # often what keeps a trainable officer from filling a gap.
-            needs = requirements(self.inst.posting_by_id[posting])
-            earliest = self.inst.rules.month_start(max(0, month - 2 * length))
-            latest = self.inst.rules.month_start(month)
-            seated = [
-                e.officer for e in plan.enrolments
-                if earliest <= e.end <= latest
-                and any(n.granted_by(self.inst.course_by_id[e.course]) for n in needs)
-            ]
-            rng.shuffle(seated)
-            chosen.extend(seated)
-            pool: list[str] = []
-            for s in range(max(0, month - length + 1), month + 1):
-                if s in self.inst.rules.start_months:
-                    pool.extend(self.candidates(posting, s))
-            rng.shuffle(pool)
-            chosen.extend(pool)
+        chosen: list[str] = []
+        if FAIRNESS_FROM <= kind < FAIRNESS_TO:
+            chosen = self._around_excess(plan)
+        if not chosen and kind < 0.9:
+            if verdict.unmet and kind < 0.5:
+                gap = rng.choice(verdict.unmet)
+                posting = gap.posting
+                month = self.inst.rules.month_of_label(gap.month)
+            else:
+                posting = rng.choice(self.inst.postings).id
+                month = rng.randrange(len(self.inst.months))
+            chosen = self._around(plan, posting, month)
         rest = list(self.ids)
         rng.shuffle(rest)
         chosen.extend(rest)
@@ -154,6 +140,75 @@ class _Search:
             if len(out) >= self.size:
                 break
         return frozenset(out)
+
+    def _around(self, plan: Plan, posting: str, month: int) -> list[str]:
+        """Officers at ``posting`` near ``month``, those seated in sessions preparing for it,
+        and those who could start there then."""
+        rng = self.rng
+        length = self.inst.rules.deployment_months
+        chosen: list[str] = []
+        lo, hi = month - length, month + length
+        for d in plan.deployments:
+            first = self.inst.rules.month_of(d.start)
+            if d.posting == posting and first <= hi and lo <= first + length - 1:
+                chosen.append(d.officer)
+        # Whoever holds a seat in a session that prepares for this posting then: seats are
+        # often what keeps a trainable officer from filling a gap.
+        needs = requirements(self.inst.posting_by_id[posting])
+        earliest = self.inst.rules.month_start(max(0, month - 2 * length))
+        latest = self.inst.rules.month_start(month)
+        seated = [
+            e.officer for e in plan.enrolments
+            if earliest <= e.end <= latest
+            and any(n.granted_by(self.inst.course_by_id[e.course]) for n in needs)
+        ]
+        rng.shuffle(seated)
+        chosen.extend(seated)
+        pool: list[str] = []
+        for s in range(max(0, month - length + 1), month + 1):
+            if s in self.inst.rules.start_months:
+                pool.extend(self.candidates(posting, s))
+        rng.shuffle(pool)
+        chosen.extend(pool)
+        return chosen
+
+    def _around_excess(self, plan: Plan) -> list[str]:
+        """An officer over the hardship target, the officers at that posting then, and officers
+        who could take the deployment without going over: the moves the fairness term wants,
+        which random neighbourhoods rarely put together (at 500 officers the first plan left
+        19 idle officers below the target while 248 were above it)."""
+        inst = self.inst
+        target = inst.rules.fairness_target
+        if inst.rules.weights.fairness == 0:
+            return []
+        if self.loads is None or self.loads[0] is not plan:
+            self.loads = (plan, load(inst, plan))
+        loads = self.loads[1]
+        over = [d for d in plan.deployments if loads.get(d.officer, 0) > target]
+        if not over:
+            return []
+        d = self.rng.choice(over)
+        length = inst.rules.deployment_months
+        month = inst.rules.month_of(d.start)
+        chosen = [d.officer]
+        for other in plan.deployments:
+            first = inst.rules.month_of(other.start)
+            if other.posting == d.posting and abs(first - month) <= length:
+                chosen.append(other.officer)
+        added = length * inst.posting_by_id[d.posting].hardship
+        cap = inst.rules.max_deployments
+        room: list[str] = []
+        for s in range(max(0, month - length), month + length + 1):
+            if s not in inst.rules.start_months:
+                continue
+            for o in self.candidates(d.posting, s):
+                if loads.get(o, 0) + added <= target and (
+                    cap is None or len(plan.for_officer(o)) < cap
+                ):
+                    room.append(o)
+        self.rng.shuffle(room)
+        half = max(1, self.size // 2)
+        return chosen[:half] + room
 
     # -- one step ----------------------------------------------------------------------------
     def step(self, plan: Plan, free: frozenset[str], seconds: float
