@@ -12,8 +12,10 @@ the best one. This module bounds the optimum from below by Lagrangian relaxation
   the starts the rules allow them, spaced by a deployment and the minimum rest, at most the
   deployment limit), paying their fairness excess, preference misses and a lower bound on their
   training, and earning the multipliers of the months they cover. Each is solved exactly.
-- Maxima, seats and session clashes are dropped, and training is bounded below by the dearest
-  single requirement of the dearest deployment: dropping rules and costs only lowers the bound.
+- Maxima are kept only as far as a start whose months include one with no room is left out;
+  seats only as far as a session without any does not count; clashes only as far as a session
+  must end before the deployment it prepares. Training is bounded below by the dearest single
+  requirement of the dearest deployment. Dropping rules and costs only lowers the bound.
 
 Any multipliers give a valid bound; subgradient steps (Polyak's rule, aimed at the plan in hand)
 raise it. The bound is the best value seen, rounded up since every cost is an integer. Officers
@@ -35,7 +37,7 @@ import numpy.typing as npt
 
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
-from rotation.domain import Instance, requirements
+from rotation.domain import Instance, Requirement, requirements
 
 __all__ = ["Bound", "lower_bound"]
 
@@ -86,29 +88,26 @@ class _Relaxation:
         index = {o.id: i for i, o in enumerate(officers)}
         eligible = np.zeros((n_o, n_p, n_s), dtype=bool)
         training = np.zeros((n_o, n_p, n_s))
-        cheapest: dict[tuple[str, object, int], float] = {}
+        # Postings that share requirements share their candidate lists (rotation.solver), so
+        # each list is priced once per start and written into every such posting at once.
+        priced: dict[tuple[int, tuple[object, ...], int],
+                     tuple[Sequence[str], Ints, Floats]] = {}
         for p_i, p in enumerate(postings):
             if time.perf_counter() > deadline:
                 raise _OutOfTime
             needs = requirements(p)
             for s in starts:
-                first, last = rules.deployment_span(s)
-                for officer_id in candidates(p.id, s):
-                    o_i = index[officer_id]
-                    eligible[o_i, p_i, s] = True
-                    key = (officer_id, needs, s)
-                    cost = cheapest.get(key)
-                    if cost is None:
-                        o = officers[o_i]
-                        dearest = 0
-                        for need in needs:
-                            if need.met_by(o, first, last):
-                                continue
-                            weeks = [q.weeks for q in inst.qualifying_sessions(o, need, first,
-                                                                               last)]
-                            dearest = max(dearest, min(weeks, default=0))
-                        cost = cheapest[key] = float(weights.training * dearest)
-                    training[o_i, p_i, s] = cost
+                if not self._room(inst, p.id, s):
+                    continue  # the window runs into a closed or full month: no plan starts it
+                pool = candidates(p.id, s)
+                known = priced.get((id(pool), needs, s))
+                if known is None or known[0] is not pool:
+                    known = (pool, *self._price(inst, pool, needs, s, index))
+                    priced[id(pool), needs, s] = known
+                _, rows, costs = known
+                ok = ~np.isnan(costs)
+                eligible[rows[ok], p_i, s] = True
+                training[rows[ok], p_i, s] = costs[ok]
         self.eligible = eligible
         listed = np.array([[bool(o.preferences) and p.id not in o.preferences
                             for p in postings] for o in officers], dtype=float).reshape(n_o, n_p)
@@ -117,8 +116,8 @@ class _Relaxation:
         hardships = sorted({p.hardship for p in postings})
         self.hard_values = np.array(hardships, dtype=float)
         self.hard_class = np.array([hardships.index(p.hardship) for p in postings], dtype=int)
-        costs = sorted(set(np.unique(training[eligible]).tolist()) | {0.0})
-        self.cost_values = np.array(costs)
+        levels = sorted(set(np.unique(training[eligible]).tolist()) | {0.0})
+        self.cost_values = np.array(levels)
         self.cost_class = np.searchsorted(self.cost_values, training)
         self.past = np.array([past_load(inst, o.id) for o in officers], dtype=float)
 
@@ -156,6 +155,39 @@ class _Relaxation:
         fit = 1 + (n_s - 1) // self.spacing if n_s else 0
         cap = rules.max_deployments
         self.most = min(fit, cap) if cap is not None else fit
+
+    @staticmethod
+    def _room(inst: Instance, posting: str, start: int) -> bool:
+        """Whether every month of a deployment starting then has room under the maximum."""
+        for t in range(start, start + inst.rules.deployment_months):
+            if inst.demand(posting, t)[1] - len(inst.carried_over.get((posting, t), ())) <= 0:
+                return False
+        return True
+
+    @staticmethod
+    def _price(inst: Instance, pool: Sequence[str], needs: tuple[Requirement, ...], start: int,
+               index: dict[str, int]) -> tuple[Ints, Floats]:
+        """Rows of ``pool`` and the least training each must pay to start then (NaN: no session
+        can prepare them). Only sessions with a seat that end before the first day count: an
+        enrolment may not overlap the deployment it prepares for."""
+        first, last = inst.rules.deployment_span(start)
+        weight = inst.rules.weights.training
+        rows = np.array([index[o] for o in pool], dtype=np.int64)
+        costs = np.zeros(len(pool))
+        for k, officer_id in enumerate(pool):
+            o = inst.officer_by_id[officer_id]
+            dearest = 0
+            for need in needs:
+                if need.met_by(o, first, last):
+                    continue
+                weeks = [q.weeks for q in inst.qualifying_sessions(o, need, first, last)
+                         if q.seats > 0 and q.end < first]
+                if not weeks:
+                    dearest = -1
+                    break
+                dearest = max(dearest, min(weeks))
+            costs[k] = math.nan if dearest < 0 else float(weight * dearest)
+        return rows, costs
 
     def fair(self, load: Floats) -> Floats:
         return self.w_fair * np.maximum(0.0, load - self.target)
@@ -312,5 +344,5 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         lam = np.clip(lam + step * g_lam, 0.0, relax.cap_unmet)
         mu = np.maximum(0.0, mu + step * g_mu)
     # Floating point sums carry tiny errors; the costs are integers, so round up only past them.
-    value_out = math.ceil(best - 1e-6 * max(1.0, abs(best))) if best > -INF else None
+    value_out = math.ceil(best - 1e-6 - 1e-9 * abs(best)) if best > -INF else None
     return Bound(value_out, done, time.perf_counter() - began)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 
 import rotation.solver as solver_module
 from rotation.bound import lower_bound
-from rotation.domain import Instance
+from rotation.domain import Instance, Session
 from rotation.plan import SolveStatus
 from rotation.solver import _candidates, solve
 from tests.builders import (
@@ -138,3 +138,42 @@ def test_neighbourhood_search_stops_proven_optimal_at_the_bound(
     assert "neighbourhoods" in result.stats
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
     assert result.stopped == "bound reached" and result.stats["neighbourhoods"] == 0
+
+
+def test_bound_leaves_out_starts_that_run_into_a_closed_month() -> None:
+    # P is open for three months of a six-month horizon; a six-month deployment cannot fit.
+    inst = instance(
+        [officer("A")],
+        [posting("P")],
+        [demand("P", 0, 2, 1, 1)],
+        rules(6, deployment=6, rest=0, fairness=0, preference=0),
+    )
+    assert _bound_and_optimum(inst) == (3000, 3000)
+
+
+def _khmer_case(*runs: Session) -> Instance:
+    return instance(
+        [officer("A")],
+        [posting("P", khmer=2)],
+        [demand("P", 1, 2, 1, 1)],
+        rules(3, deployment=2, rest=0, fairness=0, preference=0, lead=0),
+        courses=[course_def("k", language="khmer", level=2)],
+        sessions=runs,
+    )
+
+
+def test_bound_counts_no_session_without_a_seat() -> None:
+    day = first_day(1)
+    inst = _khmer_case(session("z", "k", day - timedelta(days=6), day - timedelta(days=1), 0))
+    assert _bound_and_optimum(inst) == (2000, 2000)
+
+
+def test_bound_counts_no_session_ending_on_the_first_day() -> None:
+    # With no lead time a session may end the day before; one ending on the first day would
+    # overlap the deployment, so the three-week session is the one to pay for.
+    day = first_day(1)
+    inst = _khmer_case(
+        session("on", "k", day - timedelta(days=6), day),
+        session("ok", "k", day - timedelta(days=21), day - timedelta(days=1)),
+    )
+    assert _bound_and_optimum(inst) == (6, 6)
