@@ -50,7 +50,8 @@ INF = math.inf
 # the bound at 390 on the Cambodia example (optimum 476) and 431 on the S benchmark (453); 20
 # reached 470 and 436 within about 1,000 steps, 50 reached 474 and 441 but needed 2,000-3,000.
 STALE = 20
-# Steps at most: enough for the small cases to settle; the same count gives the same bound.
+# Steps at most: enough for the small cases to settle (M settles in about 800); the same count
+# gives the same bound.
 ITERATIONS = 1500
 
 
@@ -70,7 +71,8 @@ class _OutOfTime(Exception):
 class _Relaxation:
     """The per-officer problems of the relaxation, set up once; ``evaluate`` prices them."""
 
-    def __init__(self, inst: Instance, candidates: Candidates, deadline: float) -> None:
+    def __init__(self, inst: Instance, candidates: Candidates, deadline: float,
+                 stop: Callable[[], bool] | None = None) -> None:
         rules = inst.rules
         self.inst = inst
         officers = inst.officers
@@ -93,7 +95,7 @@ class _Relaxation:
         priced: dict[tuple[int, tuple[object, ...], int],
                      tuple[Sequence[str], Ints, Floats]] = {}
         for p_i, p in enumerate(postings):
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > deadline or (stop is not None and stop()):
                 raise _OutOfTime
             needs = requirements(p)
             for s in starts:
@@ -304,14 +306,16 @@ class _Relaxation:
 
 
 def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,
-                iterations: int = ITERATIONS, stop: Callable[[], bool] | None = None) -> Bound:
+                iterations: int = ITERATIONS, stop: Callable[[], bool] | None = None,
+                better: Callable[[int], None] | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed at
     ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a ``time.perf_counter()``
-    value) or when ``stop`` says so. Within the step count, the same case gives the same bound.
+    value) or when ``stop`` says so. Every step's value is itself proven, so ``better`` hears
+    of each rise as it happens. Within the step count, the same case gives the same bound.
     """
     began = time.perf_counter()
     try:
-        relax = _Relaxation(inst, candidates, deadline)
+        relax = _Relaxation(inst, candidates, deadline, stop)
     except _OutOfTime:
         return Bound(None, 0, time.perf_counter() - began)
     if relax.most > 2:
@@ -326,6 +330,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
         if value > best + 1e-9:
+            if better is not None and _proven(value) != _proven(best):
+                better(_proven(value))
             best, stale = value, 0
         else:
             stale += 1
@@ -343,6 +349,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         step = theta * (upper - value) / norm
         lam = np.clip(lam + step * g_lam, 0.0, relax.cap_unmet)
         mu = np.maximum(0.0, mu + step * g_mu)
-    # Floating point sums carry tiny errors; the costs are integers, so round up only past them.
-    value_out = math.ceil(best - 1e-6 - 1e-9 * abs(best)) if best > -INF else None
-    return Bound(value_out, done, time.perf_counter() - began)
+    return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began)
+
+
+def _proven(value: float) -> int:
+    """The integer bound a relaxation value proves. Floating point sums carry tiny errors and
+    every cost is an integer, so round up only past them."""
+    if value == -INF:
+        return -(2**62)
+    return math.ceil(value - 1e-6 - 1e-9 * abs(value))

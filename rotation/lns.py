@@ -258,13 +258,13 @@ def improve(
     deadline: float,
     report: Callable[[int], None] | None = None,
     verdict: Verdict | None = None,
-    floor: int | None = None,
+    floor: Callable[[], int | None] | None = None,
 ) -> Outcome:
     """Improve ``plan`` until ``deadline`` (a ``time.perf_counter()`` value) or the settings'
     work limit. A plan that misses a mix minimum is mended first, where the pool allows.
     ``verdict`` is the validator's verdict on ``plan``, when the caller already has it.
-    ``floor`` is a proven lower bound: a valid plan that costs no more is optimal, so the
-    search stops there."""
+    ``floor`` gives a proven lower bound as it stands (it may rise while the search runs): a
+    valid plan that costs no more is optimal, so the search stops there."""
     search = _Search(inst, settings, candidates)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, search.interrupt) if main else None
@@ -278,12 +278,17 @@ def improve(
 
 def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
          settings: SolverSettings, deadline: float, report: Callable[[int], None] | None,
-         floor: int | None = None) -> Outcome:
+         floor: Callable[[], int | None] | None = None) -> Outcome:
     steps = improvements = failed_repairs = 0
     work = 0.0
+    shown: int | None = None
     stopped = "time limit"
     while True:
-        if floor is not None and verdict.ok and verdict.objective <= floor:
+        proven = floor() if floor is not None else None
+        if proven != shown and verdict.ok and report is not None:
+            report(verdict.objective)  # the bound rose: say so, with the plan as it stands
+        shown = proven
+        if proven is not None and verdict.ok and verdict.objective <= proven:
             stopped = "bound reached"
             break
         if search.interrupted:

@@ -9,6 +9,7 @@ give the same plan whenever the search proves optimality or stops at its work li
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
@@ -20,10 +21,10 @@ from constraints import RULES, Penalty
 from constraints.base import ignores_posting
 from constraints.coverage import unmet
 from constraints.variables import Variables
-from rotation.bound import lower_bound
+from rotation.bound import Bound, lower_bound
 from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
-from rotation.lns import improve
+from rotation.lns import Outcome, improve
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
 from rotation.validate import validate
 
@@ -42,10 +43,6 @@ __all__ = [
 KEPT_FIRST_PLAN = "kept the first plan, the search found none better"
 
 NEIGHBOURHOODS_ABOVE = 50_000
-# Share of the time limit, and most seconds, given to the Lagrangian bound (rotation/bound.py)
-# on the neighbourhood path. M: ~400 subgradient steps in 6 s of a 60 s limit.
-BOUND_SHARE = 0.1
-BOUND_SECONDS = 30.0
 """Candidate starts (officers x postings x start months) above which a case is solved by
 large-neighbourhood search from a first plan instead of as one model.
 
@@ -222,6 +219,44 @@ def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
     return officers
 
 
+class _BoundBeside:
+    """The Lagrangian bound (rotation/bound.py), computed on a thread beside the neighbourhood
+    search: the search proves no bound itself, and with one CP-SAT worker a second core is
+    otherwise idle. Both threads only read the instance and its remembered answers; CP-SAT and
+    numpy release the interpreter while they work."""
+
+    def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], upper: int,
+                 deadline: float) -> None:
+        self.value: int | None = None
+        self._stop = threading.Event()
+        self._result: Bound | None = None
+
+        def run() -> None:
+            self._result = lower_bound(inst, candidates, upper, deadline,
+                                       stop=self._stop.is_set, better=self._better)
+
+        self._thread = threading.Thread(target=run, name="rotation-bound", daemon=True)
+
+    def _better(self, value: int) -> None:
+        self.value = value
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def finish(self, wait_until: float | None) -> Bound:
+        """The bound reached: at once (``wait_until`` None), or after the thread's own steps
+        end, but no later than ``wait_until``."""
+        if wait_until is None:
+            self._stop.set()
+        else:
+            self._thread.join(max(0.0, wait_until - time.perf_counter()))
+            self._stop.set()
+        self._thread.join()
+        if self._result is not None:
+            return self._result
+        return Bound(self.value, 0, 0.0)
+
+
 def _solve_by_neighbourhoods(
     inst: Instance,
     settings: SolverSettings,
@@ -235,24 +270,29 @@ def _solve_by_neighbourhoods(
     candidates = _candidates(inst)
     first = first_plan(inst, candidates)
     first_verdict = validate(inst, first)
-    proven: int | None = None
+    deadline = began + settings.time_limit
+    beside = _BoundBeside(inst, candidates, first_verdict.objective, deadline)
 
     def report(objective: int) -> None:
         if progress is not None:
-            progress(Progress(time.perf_counter() - began, objective, proven))
+            progress(Progress(time.perf_counter() - began, objective, beside.value))
 
     if first_verdict.ok:
         report(first_verdict.objective)
-    # A proven bound next, from a share of the time: the search itself proves none.
-    budget = min(BOUND_SHARE * settings.time_limit, BOUND_SECONDS)
-    bound = lower_bound(inst, candidates, first_verdict.objective, time.perf_counter() + budget)
-    proven = bound.value
-    if first_verdict.ok and proven is not None:
-        report(first_verdict.objective)
-    outcome = improve(
-        inst, first, settings, candidates, began + settings.time_limit, report, first_verdict,
-        bound.value,
-    )
+    beside.start()
+    outcome: Outcome | None = None
+    try:
+        outcome = improve(
+            inst, first, settings, candidates, deadline, report, first_verdict,
+            lambda: beside.value,
+        )
+    finally:
+        # Stopped early by the plan (optimal), the user or an error: no more bound is needed.
+        # Otherwise the bound may finish its steps within the time limit, so that its value
+        # does not depend on how fast the search went.
+        early = outcome is None or not outcome.verdict.ok or outcome.stopped in (
+            "search complete", "bound reached", "interrupted")
+        bound = beside.finish(None if early else deadline)
     wall = time.perf_counter() - began
     if not outcome.verdict.ok:
         return None, first
