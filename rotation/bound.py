@@ -216,13 +216,17 @@ class _Relaxation:
         n_h, n_c = len(self.hard_values), len(self.cost_values)
         best = np.full((n_o, n_h, n_c, n_s), INF)
         where = np.full((n_o, n_h, n_c, n_s), -1, dtype=np.int64)
-        for p_i in range(n_p):
-            h = self.hard_class[p_i]
+        for h in range(n_h):
+            group = np.flatnonzero(self.hard_class == h)
+            if not len(group):
+                continue
+            here = value[:, group, :]
+            classes = self.cost_class[:, group, :]
             for c in range(n_c):
-                here = np.where(self.cost_class[:, p_i, :] == c, value[:, p_i, :], INF)
-                better = here < best[:, h, c, :]
-                best[:, h, c, :] = np.where(better, here, best[:, h, c, :])
-                where[:, h, c, :] = np.where(better, p_i, where[:, h, c, :])
+                masked = np.where(classes == c, here, INF)
+                at = np.argmin(masked, axis=1)  # the first posting of the group on ties
+                best[:, h, c, :] = np.take_along_axis(masked, at[:, None, :], axis=1)[:, 0, :]
+                where[:, h, c, :] = np.where(np.isfinite(best[:, h, c, :]), group[at], -1)
 
         # Nothing, one deployment, or two spaced ones: the cheapest for each officer.
         total = self.fair(self.past)
@@ -253,27 +257,34 @@ class _Relaxation:
                 take = suffix[..., s + 1] < suffix[..., s]
                 suffix[..., s] = np.where(take, suffix[..., s + 1], suffix[..., s])
                 suffix_at[..., s] = np.where(take, suffix_at[..., s + 1], suffix_at[..., s])
+            # Every second deployment class at once: [officers, class, first start].
+            second = suffix[:, :, :, self.spacing:].reshape(n_o, n_h * n_c, later)
+            h2s = np.repeat(np.arange(n_h), n_c)
+            c2s = np.tile(np.arange(n_c), n_h)
             for h1 in range(n_h):
                 for c1 in range(n_c):
-                    early = best[:, h1, c1, :later]
-                    for h2 in range(n_h):
-                        for c2 in range(n_c):
-                            sums = early + suffix[:, h2, c2, self.spacing:]
-                            s1 = np.argmin(sums, axis=1)
-                            load = self.past + self.length * (self.hard_values[h1]
-                                                              + self.hard_values[h2])
-                            cost = (sums[rows, s1] + self.fair(load)
-                                    + max(self.cost_values[c1], self.cost_values[c2]))
-                            better = cost < total
-                            if not better.any():
-                                continue
-                            total = np.where(better, cost, total)
-                            choice[better] = 2
-                            s2 = suffix_at[rows, h2, c2, s1 + self.spacing]
-                            for k, v in enumerate((h1, c1, 0, h2, c2, 0)):
-                                pair[k][better] = v
-                            pair[2][better] = s1[better]
-                            pair[5][better] = s2[better]
+                    sums = best[:, h1, c1, :later][:, None, :] + second
+                    s1 = np.argmin(sums, axis=2)
+                    both = np.take_along_axis(sums, s1[:, :, None], axis=2)[:, :, 0]
+                    load = self.past[:, None] + self.length * (
+                        self.hard_values[h1] + self.hard_values[h2s][None, :])
+                    cost = both + self.fair(load) + np.maximum(self.cost_values[c1],
+                                                               self.cost_values[c2s])[None, :]
+                    k = np.argmin(cost, axis=1)  # the first class on ties, as before
+                    cheapest = cost[rows, k]
+                    better = cheapest < total
+                    if not better.any():
+                        continue
+                    total = np.where(better, cheapest, total)
+                    choice[better] = 2
+                    h2, c2, first = h2s[k], c2s[k], s1[rows, k]
+                    s2 = suffix_at[rows, h2, c2, first + self.spacing]
+                    pair[0][better] = h1
+                    pair[1][better] = c1
+                    pair[2][better] = first[better]
+                    pair[3][better] = h2[better]
+                    pair[4][better] = c2[better]
+                    pair[5][better] = s2[better]
         # Which deployments each officer took, for the subgradient.
         one = choice == 1
         picks.append((rows[one], where[rows[one], single[0][one], single[1][one],
