@@ -9,12 +9,14 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-import rotation.lns as lns_module
 import rotation.solver as solver_module
 from rotation.bound import lower_bound
+from rotation.construct import first_plan
 from rotation.domain import Instance, Session
+from rotation.lns import improve
 from rotation.plan import SolveStatus
 from rotation.solver import _candidates, solve
+from rotation.validate import validate
 from tests.builders import (
     away,
     course_def,
@@ -126,23 +128,36 @@ def test_bound_lets_one_session_prepare_two_deployments() -> None:
     assert _bound_and_optimum(inst) == (2, 2)
 
 
-def test_neighbourhood_search_stops_proven_optimal_at_the_bound(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # One officer per step, two officers (B is away all along): no step re-plans everyone, so
-    # only the bound, computed beside the search, can prove the plan optimal.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    monkeypatch.setattr(lns_module, "FIRST_SIZE", 1)
-    inst = instance(
+def _one_period_too_many() -> Instance:
+    # Two back-to-back periods, A the only officer who can go (B is away all along), three
+    # months' rest: one period is unmet whatever happens, 3 x 1000.
+    return instance(
         [officer("A"), officer("B", unavailability=[away(first_day(0), first_day(6))])],
         [posting("P")],
         [demand("P", 0, 2, 1, 1), demand("P", 3, 5, 1, 1)],
         rules(6, deployment=3, rest=3, fairness=0, preference=0),
     )
-    result = solver_module.solve(inst)
+
+
+def test_neighbourhood_search_stops_when_the_plan_meets_the_bound() -> None:
+    inst = _one_period_too_many()
+    candidates = _candidates(inst)
+    start = first_plan(inst, candidates)
+    assert validate(inst, start).objective == 3000
+    outcome = improve(inst, start, inst.solver, candidates, time.perf_counter() + 60,
+                      floor=lambda: 3000)
+    assert (outcome.stopped, outcome.steps, outcome.plan) == ("bound reached", 0, start)
+
+
+def test_neighbourhood_path_reports_the_bound_and_proves_optimality(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    result = solver_module.solve(_one_period_too_many())
     assert "neighbourhoods" in result.stats
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
-    assert result.stopped == "bound reached"
+    # Whichever proves it first: the bound beside the search, or a step that re-plans everyone.
+    assert result.stopped in ("bound reached", "search complete")
 
 
 def test_bound_leaves_out_starts_that_run_into_a_closed_month() -> None:
