@@ -184,7 +184,9 @@ class _Search:
         if self.loads is None or self.loads[0] is not plan:
             self.loads = (plan, load(inst, plan))
         loads = self.loads[1]
-        over = [d for d in plan.deployments if loads.get(d.officer, 0) > target]
+        # Deployments that add to a load over the target (a hardship-0 one adds nothing).
+        over = [d for d in plan.deployments if loads.get(d.officer, 0) > target
+                and inst.posting_by_id[d.posting].hardship > 0]
         if not over:
             return []
         d = self.rng.choice(over)

@@ -228,12 +228,17 @@ class _BoundBeside:
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], upper: int,
                  deadline: float) -> None:
         self.value: int | None = None
+        self.failed = False
         self._stop = threading.Event()
         self._result: Bound | None = None
 
         def run() -> None:
-            self._result = lower_bound(inst, candidates, upper, deadline,
-                                       stop=self._stop.is_set, better=self._better)
+            try:
+                self._result = lower_bound(inst, candidates, upper, deadline,
+                                           stop=self._stop.is_set, better=self._better)
+            except Exception:  # the plan does not depend on the bound: keep what was proven
+                self.failed = True
+                raise
 
         self._thread = threading.Thread(target=run, name="rotation-bound", daemon=True)
 
@@ -246,11 +251,15 @@ class _BoundBeside:
     def finish(self, wait_until: float | None) -> Bound:
         """The bound reached: at once (``wait_until`` None), or after the thread's own steps
         end, but no later than ``wait_until``."""
-        if wait_until is None:
-            self._stop.set()
-        else:
-            self._thread.join(max(0.0, wait_until - time.perf_counter()))
-            self._stop.set()
+        try:
+            while wait_until is not None and self._thread.is_alive():
+                left = wait_until - time.perf_counter()
+                if left <= 0:
+                    break
+                self._thread.join(min(left, 0.2))
+        except KeyboardInterrupt:
+            pass  # Ctrl-C while waiting: the bound stops here, the plan is kept
+        self._stop.set()
         self._thread.join()
         if self._result is not None:
             return self._result
@@ -303,11 +312,17 @@ def _solve_by_neighbourhoods(
         "bound_steps": bound.iterations,
         "bound_ms": round(1000 * bound.seconds),
     }
+    if beside.failed:
+        stats["bound_failed"] = 1
     if first_verdict.ok:
         stats["first_plan_objective"] = first_verdict.objective
     objective = outcome.verdict.objective
-    # Optimal when a step re-planned every officer to optimality, or the plan meets the bound.
-    optimal = outcome.stopped in ("search complete", "bound reached")
+    # Optimal when a step re-planned every officer to optimality, or the plan meets the bound
+    # (during the search, or after it while the bound finished its steps).
+    stopped = outcome.stopped
+    if bound.value is not None and bound.value >= objective and stopped != "search complete":
+        stopped = "bound reached"
+    optimal = stopped in ("search complete", "bound reached")
     return Result(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
         outcome.plan,
@@ -318,7 +333,7 @@ def _solve_by_neighbourhoods(
         unmet=outcome.verdict.unmet,
         parameters=parameters,
         stats=stats,
-        stopped=outcome.stopped,
+        stopped=stopped,
     ), first
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+import rotation.lns as lns_module
 import rotation.solver as solver_module
-from rotation.bound import lower_bound
+from rotation.bound import Bound, lower_bound
 from rotation.construct import first_plan
 from rotation.domain import Instance, Session
 from rotation.lns import improve
@@ -197,3 +200,39 @@ def test_bound_counts_no_session_ending_on_the_first_day() -> None:
         session("ok", "k", day - timedelta(days=21), day - timedelta(days=1)),
     )
     assert _bound_and_optimum(inst) == (6, 6)
+
+
+def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The search stops at its work limit after one one-officer step; the bound, held back, comes
+    # in afterwards, within the time limit, and meets the plan's cost.
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(lns_module, "FIRST_SIZE", 1)
+    real = lower_bound
+
+    def late(*args: Any, **kwargs: Any) -> Bound:
+        time.sleep(0.5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "lower_bound", late)
+    inst = _one_period_too_many()
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
+    assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
+    assert result.stopped == "bound reached"
+
+
+def test_a_failing_bound_leaves_the_plan_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(lns_module, "FIRST_SIZE", 1)
+
+    def broken(*args: Any, **kwargs: Any) -> Bound:
+        raise RuntimeError("broken bound")
+
+    monkeypatch.setattr(solver_module, "lower_bound", broken)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)
+    inst = _one_period_too_many()
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
+    assert result.status == SolveStatus.FEASIBLE and result.bound is None
+    assert result.stats["bound_failed"] == 1
+    assert result.plan is not None and validate(inst, result.plan).ok
