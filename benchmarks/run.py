@@ -242,6 +242,7 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         "build_s": model.build_time if model else None,
         "path": "neighbourhoods" if "neighbourhoods" in result.stats else "whole model",
         "neighbourhoods": result.stats.get("neighbourhoods"),
+        "bound_steps": result.stats.get("bound_steps"),
         "first_plan_objective": result.stats.get("first_plan_objective"),
         "solve_s": result.wall_time,
         "first_plan_s": first[0][0] if first else None,
@@ -664,6 +665,8 @@ def print_table(records: list[dict[str, Any]], cli: list[dict[str, Any]], meta: 
         label = "CP-SAT" if r["solver"] == "cpsat" else r.get("solver_name", "HiGHS")
         if r.get("path") == "neighbourhoods":
             label += f" LNS, {r.get('neighbourhoods')} steps"
+            if r.get("bound_steps") is not None:
+                label += f", bound {r['bound_steps']} steps"
         if r["solver"] == "cpsat" and r.get("workers"):
             label += f" ({r['workers']}w)"
         table.add_row(
