@@ -17,14 +17,9 @@ the best one. This module bounds the optimum from below by Lagrangian relaxation
   must end before the deployment it prepares. Training is bounded below by the dearest single
   requirement of the dearest deployment. Dropping rules and costs only lowers the bound.
 
-Any multipliers give a valid bound. The best ones come from column generation: a linear
-programme (GLOP) over the officers' schedules found so far gives multipliers as its duals; the
-per-officer problems, priced at them, give the bound and the schedules that would lower the
-programme's cost, which are added; it ends when none would. Subgradient steps were tried first:
-they reached 441 on the S benchmark, 470 on the Cambodia example and 2,450 at M, where column
-generation reaches 446, 476 (the optimum) and 2,501, in 18, 14 and 34 rounds. The bound is the
-best value seen, rounded up since every cost is an integer. Officers are priced together as
-numpy arrays: at 5,000 officers one pricing is a few array passes.
+Any multipliers give a valid bound; subgradient steps (Polyak's rule, aimed at the plan in hand)
+raise it. The bound is the best value seen, rounded up since every cost is an integer. Officers
+are handled together as numpy arrays: at 5,000 officers one evaluation is a few array passes.
 
 Only cases where an officer can fit at most two deployments in the horizon are covered (the
 deployment limit or the horizon's length says so); otherwise no bound is given.
@@ -36,11 +31,9 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from ortools.linear_solver import pywraplp
 
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
@@ -53,9 +46,13 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
 INF = math.inf
-# Rounds of column generation at most. Measured: the S benchmark settles in 18 rounds, the
-# Cambodia example in 14, M in 34 (9 s); the same count gives the same bound.
-ITERATIONS = 200
+# Subgradient steps shrink by half after this many without a better bound. Measured: 8 left
+# the bound at 390 on the Cambodia example (optimum 476) and 431 on the S benchmark (453); 20
+# reached 470 and 436 within about 1,000 steps, 50 reached 474 and 441 but needed 2,000-3,000.
+STALE = 20
+# Steps at most: enough for the small cases to settle (M settles in about 800); the same count
+# gives the same bound.
+ITERATIONS = 1500
 
 
 @dataclass(frozen=True)
@@ -194,16 +191,6 @@ class _Relaxation:
             costs[k] = math.nan if dearest < 0 else float(weight * dearest)
         return rows, costs
 
-    def own_cost(self, o_i: int, deployments: tuple[tuple[int, int], ...]) -> float:
-        """What the relaxation charges officer ``o_i`` for these deployments: fairness and
-        preferences in full, training for the dearest one."""
-        load = self.past[o_i] + sum(self.length * self.hard_values[self.hard_class[p_i]]
-                                    for p_i, _ in deployments)
-        training = max((self.cost_values[self.cost_class[o_i, p_i, s]] for p_i, s in deployments),
-                       default=0.0)
-        misses = sum(self.miss[o_i, p_i] for p_i, _ in deployments)
-        return float(self.fair(np.array([load]))[0] + misses + training)
-
     def fair(self, load: Floats) -> Floats:
         return self.w_fair * np.maximum(0.0, load - self.target)
 
@@ -216,11 +203,8 @@ class _Relaxation:
         out: Floats = cum[:, self.length:self.length + n_s] - cum[:, :n_s]
         return out
 
-    def evaluate(self, lam: Floats, mu: Floats
-                 ) -> tuple[float, Floats, list[tuple[Ints, Ints, Ints]]]:
-        """The relaxation's value at ``lam``, ``mu``; each officer's least reduced cost; and
-        the deployments (officers, postings, starts) that reach it, singles then both halves
-        of pairs."""
+    def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
+        """The relaxation's value at ``lam``, ``mu``, and its subgradients."""
         n_o, n_p, n_s, _ = self.shape
         earn = np.broadcast_to(self._window_sums(lam)[None, :, :], (n_o, n_p, n_s)).copy()
         if len(self.mix_posting):
@@ -301,7 +285,7 @@ class _Relaxation:
                     pair[3][better] = h2[better]
                     pair[4][better] = c2[better]
                     pair[5][better] = s2[better]
-        # Which deployments each officer took: the columns to add to the master problem.
+        # Which deployments each officer took, for the subgradient.
         one = choice == 1
         picks.append((rows[one], where[rows[one], single[0][one], single[1][one],
                                       single[2][one]], single[2][one]))
@@ -311,18 +295,34 @@ class _Relaxation:
             picks.append((rows[two], where[rows[two], pair[h_k][two], pair[c_k][two], s_two],
                           s_two))
 
+        starts = np.zeros((n_p, n_s))
+        mix_starts = np.zeros((len(self.mix_posting), n_s))
+        for o_idx, p_idx, s_idx in picks:
+            np.add.at(starts, (p_idx, s_idx), 1.0)
+            for j, p_i in enumerate(self.mix_posting):
+                mine = (p_idx == p_i) & self.mix_members[j][o_idx]
+                np.add.at(mix_starts[j], s_idx[mine], 1.0)
         value_total = float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need))
-        return value_total, total, picks
+        grad_lam = self.need - self._present(starts)
+        grad_mu = np.where(self.mix_open, self.mix_need - self._present(mix_starts), 0.0)
+        return value_total, grad_lam, grad_mu
+
+    def _present(self, starts: Floats) -> Floats:
+        """Officers present per row and month, from deployments started per row and month."""
+        n_m = self.shape[3]
+        out = np.zeros((starts.shape[0], n_m))
+        for s in range(starts.shape[1]):
+            out[:, s:s + self.length] += starts[:, s:s + 1]
+        return out
 
 
 def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,
                 iterations: int = ITERATIONS, stop: Callable[[], bool] | None = None,
                 better: Callable[[int], None] | None = None) -> Bound:
-    """A proven lower bound on the optimum, by at most ``iterations`` rounds of column
-    generation, ending by ``deadline`` (a ``time.perf_counter()`` value), when ``stop`` says
-    so, or once it reaches ``upper`` (the cost of a valid plan in hand). Every round's value is
-    itself proven, so ``better`` hears of each rise as it happens. The rounds are deterministic:
-    within the round count, the same case gives the same bound.
+    """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed at
+    ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a ``time.perf_counter()``
+    value) or when ``stop`` says so. Every step's value is itself proven, so ``better`` hears
+    of each rise as it happens. Within the step count, the same case gives the same bound.
     """
     began = time.perf_counter()
     try:
@@ -331,105 +331,36 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         return Bound(None, 0, time.perf_counter() - began)
     if relax.most > 2:
         return Bound(None, 0, time.perf_counter() - began)
-    master = _Master(relax)
+    n_p, n_m = relax.need.shape
+    lam = np.zeros((n_p, n_m))
+    mu = np.zeros(relax.mix_need.shape)
     best = -INF
-    done = 0
+    theta = 1.0
+    stale = done = 0
     while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
-        lam, mu, keep = master.solve()
-        value, least, picks = relax.evaluate(lam, mu)
+        value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
         if value > best + 1e-9:
             if better is not None and _proven(value) != _proven(best):
                 better(_proven(value))
-            best = value
-        if _proven(best) >= upper:
+            best, stale = value, 0
+        else:
+            stale += 1
+            if stale >= STALE:
+                theta, stale = theta / 2, 0
+        if best >= upper - 1e-6 or theta < 1e-4:
             break
-        if not master.add(least < keep - 1e-6, picks):
-            break  # no schedule prices below its officer's dual: the bound is the LP's value
+        # Directions that would leave the feasible box contribute nothing.
+        g_lam = np.where(((lam <= 0) & (g_lam < 0)) | ((lam >= relax.cap_unmet) & (g_lam > 0)),
+                         0.0, g_lam)
+        g_mu = np.where((mu <= 0) & (g_mu < 0), 0.0, g_mu)
+        norm = float(np.sum(g_lam * g_lam) + np.sum(g_mu * g_mu))
+        if norm == 0:
+            break  # a zero subgradient: these multipliers are optimal for the relaxation
+        step = theta * (upper - value) / norm
+        lam = np.clip(lam + step * g_lam, 0.0, relax.cap_unmet)
+        mu = np.maximum(0.0, mu + step * g_mu)
     return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began)
-
-
-class _Master:
-    """The linear programme whose dual gives the multipliers: per officer, a convex combination
-    of the schedules found so far; per posting and month, officers present plus unmet demand
-    (at its weight) cover the minimum; per mix requirement and open month, members present plus
-    a shortfall cover it (priced at ten times unmet demand: any multiplier >= 0 is valid for
-    the bound, so the mix stays a hard rule there)."""
-
-    def __init__(self, relax: _Relaxation) -> None:
-        self.relax = relax
-        n_o, n_p, _, n_m = relax.shape
-        self.lp = pywraplp.Solver.CreateSolver("GLOP")
-        self.cover: dict[tuple[int, int], Any] = {}
-        for p_i in range(n_p):
-            for t in range(n_m):
-                if relax.need[p_i, t] > 0:
-                    self.cover[p_i, t] = self._row(relax.need[p_i, t], relax.cap_unmet)
-        self.mix: dict[tuple[int, int], Any] = {}
-        for j in range(len(relax.mix_posting)):
-            for t in range(n_m):
-                if relax.mix_open[j, t] and relax.mix_need[j, t] > 0:
-                    self.mix[j, t] = self._row(relax.mix_need[j, t], 10 * relax.cap_unmet)
-        self.one = [self.lp.Constraint(1.0, 1.0) for _ in range(n_o)]
-        self.seen: set[tuple[int, tuple[tuple[int, int], ...]]] = set()
-        for o_i in range(n_o):
-            self._column(o_i, ())
-
-    def _row(self, need: float, price: float) -> Any:
-        row = self.lp.Constraint(float(need), self.lp.infinity())
-        short = self.lp.NumVar(0.0, self.lp.infinity(), "")
-        row.SetCoefficient(short, 1.0)
-        self.lp.Objective().SetCoefficient(short, float(price))
-        return row
-
-    def _column(self, o_i: int, deployments: tuple[tuple[int, int], ...]) -> bool:
-        key = (o_i, deployments)
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        relax = self.relax
-        x = self.lp.NumVar(0.0, self.lp.infinity(), "")
-        self.lp.Objective().SetCoefficient(x, relax.own_cost(o_i, deployments))
-        self.one[o_i].SetCoefficient(x, 1.0)
-        for p_i, start in deployments:
-            for t in range(start, start + relax.length):
-                row = self.cover.get((p_i, t))
-                if row is not None:
-                    row.SetCoefficient(x, 1.0)
-                for j, p_j in enumerate(relax.mix_posting):
-                    if p_j == p_i and relax.mix_members[j][o_i]:
-                        mix = self.mix.get((j, t))
-                        if mix is not None:
-                            mix.SetCoefficient(x, 1.0)
-        return True
-
-    def solve(self) -> tuple[Floats, Floats, Floats]:
-        """Multipliers from the duals of the current master, clipped to where they are valid,
-        and each officer's convexity dual (what a new schedule must price below)."""
-        relax = self.relax
-        self.lp.Objective().SetMinimization()
-        self.lp.Solve()
-        lam = np.zeros(relax.need.shape)
-        for (p_i, t), row in self.cover.items():
-            lam[p_i, t] = row.dual_value()
-        mu = np.zeros(relax.mix_need.shape)
-        for (j, t), row in self.mix.items():
-            mu[j, t] = row.dual_value()
-        keep = np.array([row.dual_value() for row in self.one])
-        return np.clip(lam, 0.0, relax.cap_unmet), np.maximum(mu, 0.0), keep
-
-    def add(self, cheaper: npt.NDArray[np.bool_], picks: list[tuple[Ints, Ints, Ints]]) -> bool:
-        """Add the schedules of officers whose least reduced cost beats their dual."""
-        chosen: dict[int, list[tuple[int, int]]] = {int(o): [] for o in np.flatnonzero(cheaper)}
-        for rows, postings, starts in picks:
-            for o_i, p_i, start in zip(rows.tolist(), postings.tolist(), starts.tolist(),
-                                       strict=True):
-                if o_i in chosen:
-                    chosen[o_i].append((p_i, start))
-        added = False
-        for o_i, deployments in chosen.items():
-            added |= self._column(o_i, tuple(sorted(deployments)))
-        return added
 
 
 def _proven(value: float) -> int:
