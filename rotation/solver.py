@@ -219,6 +219,10 @@ def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
     return officers
 
 
+STOP_GRACE = 2.0
+"""Seconds a solve waits, once it is over, for the bound's step under way."""
+
+
 class _BoundBeside:
     """The Lagrangian bound (rotation/bound.py), computed on a thread beside the neighbourhood
     search: the search proves no bound itself, and with one CP-SAT worker a second core is
@@ -260,7 +264,9 @@ class _BoundBeside:
         except KeyboardInterrupt:
             pass  # Ctrl-C while waiting: the bound stops here, the plan is kept
         self._stop.set()
-        self._thread.join()
+        # A step under way ends at its next check; the solve does not wait long for it: what
+        # the thread has published so far is proven already.
+        self._thread.join(STOP_GRACE)
         if self._result is not None:
             return self._result
         return Bound(self.value, 0, 0.0)
