@@ -710,7 +710,9 @@ def _commit() -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE,
                               capture_output=True, text=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "rotation", "constraints"],
+        # Paths relative to the repository root: from benchmarks/ they would match nothing.
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", ":/rotation",
+                                ":/constraints"],
                                cwd=HERE, capture_output=True, text=True, timeout=10).stdout
         return head + ("+dirty" if dirty.strip() else "")
     except (OSError, subprocess.SubprocessError):
