@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 import rotation.lns as lns_module
 import rotation.solver as solver_module
@@ -32,7 +32,7 @@ from tests.builders import (
     rules,
     session,
 )
-from tests.test_properties import instances
+from tests.test_properties import instances, solving
 
 
 def _aim(optimum: int) -> int:
@@ -60,21 +60,13 @@ def _check(inst: Instance) -> None:
     assert found.value <= result.objective, (found, result.objective, result.cost_by_rule)
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(120)
 @given(instances())
 def test_bound_is_at_most_the_optimum(inst: Instance) -> None:
     _check(inst)
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(120)
 @given(instances(sessions=(1, 4), training=True))
 def test_bound_is_at_most_the_optimum_with_training(inst: Instance) -> None:
     _check(inst)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
@@ -13,7 +13,7 @@ from rotation.plan import Plan, SolveStatus
 from rotation.solver import KEPT_FIRST_PLAN, _candidates, build, solve
 from rotation.validate import validate
 from tests.builders import demand, officer, posting, rules
-from tests.test_properties import instances
+from tests.test_properties import instances, solving
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 
@@ -33,21 +33,13 @@ def _new_violations(inst: Instance, plan: Plan) -> list[str]:
     ]
 
 
-@settings(
-    max_examples=120,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(120)
 @given(instances(sessions=(0, 4)))
 def test_first_plan_breaks_no_hard_rule_but_the_mix_minimum(inst: Instance) -> None:
     assert _new_violations(inst, _first(inst)) == []
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(60)
 @given(instances(sessions=(1, 4), training=True))
 def test_first_plan_trains_whom_it_sends(inst: Instance) -> None:
     assert _new_violations(inst, _first(inst)) == []
@@ -91,11 +83,7 @@ def test_search_stopped_before_any_plan_keeps_the_first_plan() -> None:
     assert result.bound is None or result.bound <= result.objective
 
 
-@settings(
-    max_examples=80,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(80)
 @given(instances(sessions=(0, 4), training=True))
 def test_grouped_candidates_are_the_officers_every_rule_allows(inst: Instance) -> None:
     # The neighbourhood search asks the rules once per group of postings that share what the

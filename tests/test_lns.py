@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from rotation import solver as solver_module
 from rotation.construct import first_plan
@@ -21,7 +21,7 @@ from rotation.plan import SolveStatus
 from rotation.solver import build
 from rotation.validate import validate
 from tests.builders import demand, officer, posting, rules
-from tests.test_properties import instances
+from tests.test_properties import instances, solving
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 
@@ -30,11 +30,7 @@ def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
     return build(inst).variables.officers_starting
 
 
-@settings(
-    max_examples=40,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(40)
 @given(instances(sessions=(0, 3)))
 def test_improving_keeps_every_hard_rule_and_never_costs_more(inst: Instance) -> None:
     candidates = _candidates(inst)
@@ -107,7 +103,8 @@ def test_large_cases_are_solved_by_neighbourhoods(
     assert result.status == SolveStatus.FEASIBLE
     assert result.stopped == "work limit"
     # The Lagrangian bound (rotation/bound.py) stands in for the one the search cannot prove.
-    assert result.bound is not None and 0 < result.bound < result.objective
+    assert result.bound is not None and result.objective is not None
+    assert 0 < result.bound < result.objective
     assert result.plan is not None
     verdict = validate(example, result.plan)
     assert verdict.ok, verdict.violations

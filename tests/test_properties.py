@@ -202,6 +202,16 @@ def _demands(draw: st.DrawFn, pid: str, months: int, training: bool = False) -> 
     return rows
 
 
+def solving(examples: int) -> settings:
+    """Settings for property tests that solve each drawn case: a solve takes its time (no
+    deadline), and drawing and filtering valid instances is slow by nature."""
+    return settings(
+        max_examples=examples,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
 @st.composite
 def instances(
     draw: st.DrawFn,
@@ -282,21 +292,13 @@ def _assert_sound(inst: Instance, settings_: SolverSettings = SETTINGS) -> None:
                 assert not validate(inst, Plan(result.plan.deployments, rest_of)).ok, e
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(60)
 @given(instances())
 def test_every_plan_passes_the_validator_and_costs_what_it_recomputes(inst: Instance) -> None:
     _assert_sound(inst)
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(150)
 @given(instances(sessions=(1, 4), training=True))
 def test_plans_with_training_pass_the_validator(inst: Instance) -> None:
     _assert_sound(inst)
@@ -345,11 +347,7 @@ def _schedules(inst: Instance, mine: list[Deployment]) -> list[tuple[Deployment,
     return out
 
 
-@settings(
-    max_examples=60,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(60)
 @given(
     instances(officers=(1, 3), postings=(1, 2), months=(2, 5), deployment=(1, 2), sessions=(0, 0))
 )
@@ -429,11 +427,7 @@ def _officer_options(inst: Instance, o: Officer) -> list[Plan]:
     return out
 
 
-@settings(
-    max_examples=150,
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-)
+@solving(150)
 @given(
     instances(
         officers=(1, 3), postings=(1, 2), months=(2, 4), deployment=(1, 2), sessions=(1, 3),
