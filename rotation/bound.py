@@ -37,11 +37,11 @@ import numpy.typing as npt
 
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
+from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, requirements
 
 __all__ = ["Bound", "lower_bound"]
 
-Candidates = Callable[[str, int], Sequence[str]]
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
@@ -341,7 +341,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
         if value > best + 1e-9:
-            if better is not None and _proven(value) != _proven(best):
+            if better is not None and (best == -INF or _proven(value) != _proven(best)):
                 better(_proven(value))
             best, stale = value, 0
         else:
@@ -366,6 +366,4 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
 def _proven(value: float) -> int:
     """The integer bound a relaxation value proves. Floating point sums carry tiny errors and
     every cost is an integer, so round up only past them."""
-    if value == -INF:
-        return -(2**62)
     return math.ceil(value - 1e-6 - 1e-9 * abs(value))
