@@ -146,12 +146,8 @@ class _Search:
         and those who could start there then."""
         rng = self.rng
         length = self.inst.rules.deployment_months
-        chosen: list[str] = []
-        lo, hi = month - length, month + length
-        for d in plan.deployments:
-            first = self.inst.rules.month_of(d.start)
-            if d.posting == posting and first <= hi and lo <= first + length - 1:
-                chosen.append(d.officer)
+        # Deployments there that overlap month - length .. month + length.
+        chosen = self._starting(plan, posting, month - 2 * length + 1, month + length)
         # Whoever holds a seat in a session that prepares for this posting then: seats are
         # often what keeps a trainable officer from filling a gap.
         needs = requirements(self.inst.posting_by_id[posting])
@@ -171,6 +167,12 @@ class _Search:
         rng.shuffle(pool)
         chosen.extend(pool)
         return chosen
+
+    def _starting(self, plan: Plan, posting: str, first: int, last: int) -> list[str]:
+        """Officers of the plan's deployments at ``posting`` starting in months first..last."""
+        month_of = self.inst.rules.month_of
+        return [d.officer for d in plan.deployments
+                if d.posting == posting and first <= month_of(d.start) <= last]
 
     def _around_excess(self, plan: Plan) -> list[str]:
         """An officer over the hardship target, the officers at that posting then, and officers
@@ -192,11 +194,7 @@ class _Search:
         d = self.rng.choice(over)
         length = inst.rules.deployment_months
         month = inst.rules.month_of(d.start)
-        chosen = [d.officer]
-        for other in plan.deployments:
-            first = inst.rules.month_of(other.start)
-            if other.posting == d.posting and abs(first - month) <= length:
-                chosen.append(other.officer)
+        chosen = [d.officer, *self._starting(plan, d.posting, month - length, month + length)]
         added = length * inst.posting_by_id[d.posting].hardship
         cap = inst.rules.max_deployments
         room: list[str] = []
