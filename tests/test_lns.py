@@ -16,11 +16,11 @@ from rotation import solver as solver_module
 from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
-from rotation.lns import improve
+from rotation.lns import _Search, improve
 from rotation.plan import SolveStatus
 from rotation.solver import build
 from rotation.validate import validate
-from tests.builders import demand, officer, posting, rules
+from tests.builders import demand, dep, officer, plan, posting, rules
 from tests.test_properties import instances, solving
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
@@ -134,3 +134,20 @@ def test_a_mix_the_search_cannot_mend_goes_back_to_the_whole_model(
     result = solver_module.solve(inst, SolverSettings(time_limit=20, seed=0, workers=1))
     assert result.status == SolveStatus.INFEASIBLE
     assert "neighbourhoods" not in result.stats
+
+
+def test_fairness_neighbourhood_pairs_an_officer_over_the_target_with_one_below_it() -> None:
+    # A has two hardship-3 tours at P (load 18, target 9); B has none, so one tour there would
+    # leave B at 9; C's tour at Q already puts C at 9, so another would take C over.
+    inst = Instance(
+        name="fairness neighbourhood",
+        rules=rules(12, deployment=3, rest=0, target=9),
+        officers=(officer("A"), officer("B"), officer("C")),
+        postings=(posting("P", hardship=3), posting("Q", hardship=3)),
+        demands=(demand("P", 0, 11, 0, 2), demand("Q", 0, 11, 0, 2)),
+    )
+    current = plan(dep("A", "P", 0, 3), dep("A", "P", 6, 3), dep("C", "Q", 0, 3))
+    search = _Search(inst, inst.solver, solver_module._candidates(inst))
+    chosen = search._around_excess(current)
+    assert chosen[0] == "A"
+    assert "B" in chosen and "C" not in chosen
