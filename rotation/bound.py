@@ -14,8 +14,10 @@ the best one. This module bounds the optimum from below by Lagrangian relaxation
   training, and earning the multipliers of the months they cover. Each is solved exactly.
 - Maxima are kept only as far as a start whose months include one with no room is left out;
   seats only as far as a session without any does not count; clashes only as far as a session
-  must end before the deployment it prepares. Training is bounded below by the dearest single
-  requirement of the dearest deployment. Dropping rules and costs only lowers the bound.
+  must end before the deployment it prepares. Training is bounded below, for one deployment, by
+  what its requirements cost course group by course group (requirements a common course grants
+  form a group, and no session serves two groups), and for two by the dearer of the two, since
+  one session may prepare both. Dropping rules and costs only lowers the bound.
 
 Any multipliers give a valid bound; subgradient steps (Polyak's rule, aimed at the plan in hand)
 raise it. The bound is the best value seen, rounded up since every cost is an integer. Officers
@@ -88,12 +90,15 @@ class _Relaxation:
         self.target = rules.fairness_target
 
         index = {o.id: i for i, o in enumerate(officers)}
+        self.groups = _course_groups(inst)
+        # Training classes: one per distinct least training cost of a start (0 first).
+        self._classes: dict[float, int] = {0.0: 0}
         eligible = np.zeros((n_o, n_p, n_s), dtype=bool)
-        training = np.zeros((n_o, n_p, n_s))
+        cost_class = np.zeros((n_o, n_p, n_s), dtype=np.int64)
         # Postings that share requirements share their candidate lists (rotation.solver), so
         # each list is priced once per start and written into every such posting at once.
         priced: dict[tuple[int, tuple[object, ...], int],
-                     tuple[Sequence[str], Ints, Floats]] = {}
+                     tuple[Sequence[str], Ints, Ints]] = {}
         for p_i, p in enumerate(postings):
             if time.perf_counter() > deadline or (stop is not None and stop()):
                 raise _OutOfTime
@@ -106,10 +111,10 @@ class _Relaxation:
                 if known is None or known[0] is not pool:
                     known = (pool, *self._price(inst, pool, needs, s, index))
                     priced[id(pool), needs, s] = known
-                _, rows, costs = known
-                ok = ~np.isnan(costs)
+                _, rows, classes = known
+                ok = classes >= 0
                 eligible[rows[ok], p_i, s] = True
-                training[rows[ok], p_i, s] = costs[ok]
+                cost_class[rows[ok], p_i, s] = classes[ok]
         self.eligible = eligible
         listed = np.array([[bool(o.preferences) and p.id not in o.preferences
                             for p in postings] for o in officers], dtype=float).reshape(n_o, n_p)
@@ -118,9 +123,10 @@ class _Relaxation:
         hardships = sorted({p.hardship for p in postings})
         self.hard_values = np.array(hardships, dtype=float)
         self.hard_class = np.array([hardships.index(p.hardship) for p in postings], dtype=int)
-        levels = sorted(set(np.unique(training[eligible]).tolist()) | {0.0})
-        self.cost_values = np.array(levels)
-        self.cost_class = np.searchsorted(self.cost_values, training)
+        self.cost_values = np.array(sorted(self._classes, key=self._classes.__getitem__))
+        # Two deployments may share a session, so a pair pays at least the dearer of the two.
+        self.cost_pairs = np.maximum(self.cost_values[:, None], self.cost_values[None, :])
+        self.cost_class = cost_class
         self.past = np.array([past_load(inst, o.id) for o in officers], dtype=float)
 
         carried = np.zeros((n_p, n_m))
@@ -166,30 +172,33 @@ class _Relaxation:
                 return False
         return True
 
-    @staticmethod
-    def _price(inst: Instance, pool: Sequence[str], needs: tuple[Requirement, ...], start: int,
-               index: dict[str, int]) -> tuple[Ints, Floats]:
-        """Rows of ``pool`` and the least training each must pay to start then (NaN: no session
-        can prepare them). Only sessions with a seat that end before the first day count: an
-        enrolment may not overlap the deployment it prepares for."""
+    def _price(self, inst: Instance, pool: Sequence[str], needs: tuple[Requirement, ...],
+               start: int, index: dict[str, int]) -> tuple[Ints, Ints]:
+        """Rows of ``pool`` and the training class of each to start then (-1: no session can
+        prepare them): the sum, over course groups, of the least a session costs for the dearest
+        requirement of the group they lack. Only sessions with a seat that end before the first
+        day count, since an enrolment may not overlap the deployment it prepares for."""
         first, last = inst.rules.deployment_span(start)
         weight = inst.rules.weights.training
         rows = np.array([index[o] for o in pool], dtype=np.int64)
-        costs = np.zeros(len(pool))
+        classes = np.zeros(len(pool), dtype=np.int64)
         for k, officer_id in enumerate(pool):
             o = inst.officer_by_id[officer_id]
-            dearest = 0
+            dearest: dict[int, float] = {}
             for need in needs:
                 if need.met_by(o, first, last):
                     continue
                 weeks = [q.weeks for q in inst.qualifying_sessions(o, need, first, last)
                          if q.seats > 0 and q.end < first]
                 if not weeks:
-                    dearest = -1
+                    classes[k] = -1
                     break
-                dearest = max(dearest, min(weeks))
-            costs[k] = math.nan if dearest < 0 else float(weight * dearest)
-        return rows, costs
+                group = self.groups[need]
+                dearest[group] = max(dearest.get(group, 0.0), float(weight * min(weeks)))
+            else:
+                total = sum(dearest.values())
+                classes[k] = self._classes.setdefault(total, len(self._classes))
+        return rows, classes
 
     def fair(self, load: Floats) -> Floats:
         return self.w_fair * np.maximum(0.0, load - self.target)
@@ -268,8 +277,7 @@ class _Relaxation:
                     both = np.take_along_axis(sums, s1[:, :, None], axis=2)[:, :, 0]
                     load = self.past[:, None] + self.length * (
                         self.hard_values[h1] + self.hard_values[h2s][None, :])
-                    cost = both + self.fair(load) + np.maximum(self.cost_values[c1],
-                                                               self.cost_values[c2s])[None, :]
+                    cost = both + self.fair(load) + self.cost_pairs[c1, c2s][None, :]
                     k = np.argmin(cost, axis=1)  # the first class on ties, as before
                     cheapest = cost[rows, k]
                     better = cheapest < total
@@ -314,6 +322,26 @@ class _Relaxation:
         for s in range(starts.shape[1]):
             out[:, s:s + self.length] += starts[:, s:s + 1]
         return out
+
+
+def _course_groups(inst: Instance) -> dict[Requirement, int]:
+    """Requirements of the case's postings, numbered by group: two requirements share a group
+    when a course grants both (or each shares one with a third). No session serves two groups,
+    so an officer's training costs at least the sum, over groups, of what each group needs."""
+    needs = sorted({need for p in inst.postings for need in requirements(p)}, key=str)
+    group = list(range(len(needs)))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            i = group[i]
+        return i
+
+    for course in inst.courses:
+        granted = [i for i, need in enumerate(needs) if need.granted_by(course)]
+        for i in granted[1:]:
+            group[root(i)] = root(granted[0])
+    roots = sorted({root(i) for i in range(len(needs))})
+    return {need: roots.index(root(i)) for i, need in enumerate(needs)}
 
 
 def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,

@@ -194,6 +194,36 @@ def test_bound_counts_no_session_ending_on_the_first_day() -> None:
     assert _bound_and_optimum(inst) == (6, 6)
 
 
+def test_bound_pays_each_course_a_deployment_needs() -> None:
+    # P asks for course c and Khmer level 2; A has neither. The week of c and the three weeks
+    # of Khmer are both needed: 2 + 6 (paying only the dearer gave 6).
+    day = first_day(1)
+    inst = instance(
+        [officer("A")],
+        [posting("P", khmer=2, courses=["c"])],
+        [demand("P", 1, 2, 1, 1)],
+        rules(3, deployment=2, rest=0, fairness=0, preference=0, lead=0),
+        courses=[course_def("c"), course_def("k", language="khmer", level=2)],
+        sessions=[session("c1", "c", day - timedelta(days=30), day - timedelta(days=26)),
+                  session("k1", "k", day - timedelta(days=21), day - timedelta(days=1))],
+    )
+    assert _bound_and_optimum(inst) == (8, 8)
+
+
+def test_bound_counts_one_course_granting_two_requirements_once() -> None:
+    # P asks for Khmer level 1, Q for level 2; one session of the level-2 course serves both
+    # deployments, so the two requirements are one group and are paid for once.
+    inst = instance(
+        [officer("A")],
+        [posting("P", khmer=1), posting("Q", khmer=2)],
+        [demand("P", 1, 2, 1, 1), demand("Q", 4, 5, 1, 1)],
+        rules(6, deployment=2, rest=1, fairness=0, preference=0, lead=0),
+        courses=[course_def("k", language="khmer", level=2)],
+        sessions=[session("k1", "k", first_day(0), first_day(0) + timedelta(days=4))],
+    )
+    assert _bound_and_optimum(inst) == (2, 2)
+
+
 def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
