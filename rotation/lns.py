@@ -27,7 +27,7 @@ from ortools.sat.python import cp_model
 from constraints.facts import presence
 from constraints.fairness import load
 from constraints.skill_mix import requirements as mix_requirements
-from rotation.domain import Instance, SolverSettings, requirements
+from rotation.domain import Instance, Officer, Posting, SolverSettings, requirements
 from rotation.plan import Plan
 from rotation.validate import Verdict, validate
 
@@ -75,6 +75,7 @@ class _Search:
         self.running: cp_model.CpSolver | None = None
         self.interrupted = False
         self.loads: tuple[Plan, dict[str, int]] | None = None
+        self.allows: Callable[[Officer, Posting, int], bool] | None = None
 
     def interrupt(self, *_: object) -> None:
         """SIGINT: stop the step under way and take no more."""
@@ -216,9 +217,11 @@ class _Search:
         """Re-plan ``free``; returns the merged plan (or None), the work spent, and whether the
         step's search finished before its limit."""
         # Imported here: rotation.solver hands large cases to this module.
-        from rotation.solver import build, configure, extract, hint
+        from rotation.solver import allows_from, build, configure, extract, hint
 
-        model = build(self.inst, plan, free)
+        if self.allows is None:
+            self.allows = allows_from(self.candidates)
+        model = build(self.inst, plan, free, self.allows)
         hint(self.inst, model, plan)
         solver = cp_model.CpSolver()
         configure(solver, self.settings, seconds, lp=True)
