@@ -19,7 +19,7 @@ import random
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
@@ -31,7 +31,11 @@ from rotation.domain import Instance, Officer, Posting, SolverSettings, requirem
 from rotation.plan import Plan
 from rotation.validate import Verdict, validate
 
-__all__ = ["Outcome", "improve"]
+__all__ = ["Offers", "Outcome", "improve"]
+
+Offers = Callable[[int, Callable[[], bool]], Sequence[tuple[Plan, Verdict]]]
+"""(steps taken so far, whether the user has asked to stop) -> plans made elsewhere since the
+last call, with their verdicts."""
 
 STEP_WORK = 1.0
 """Deterministic work units per neighbourhood (CP-SAT's ``max_deterministic_time``)."""
@@ -262,18 +266,21 @@ def improve(
     report: Callable[[int], None] | None = None,
     verdict: Verdict | None = None,
     floor: Callable[[], int | None] | None = None,
+    offers: Offers | None = None,
 ) -> Outcome:
     """Improve ``plan`` until ``deadline`` (a ``time.perf_counter()`` value) or the settings'
     work limit. A plan that misses a mix minimum is mended first, where the pool allows.
     ``verdict`` is the validator's verdict on ``plan``, when the caller already has it.
     ``floor`` gives a proven lower bound as it stands (it may rise while the search runs): a
-    valid plan that costs no more is optimal, so the search stops there."""
+    valid plan that costs no more is optimal, so the search stops there. ``offers`` is asked
+    before each step for whole plans made elsewhere, with their verdicts; the search goes on
+    from one when it ranks above its own."""
     search = _Search(inst, settings, candidates)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, search.interrupt) if main else None
     try:
         return _run(search, inst, plan, verdict or validate(inst, plan), settings, deadline,
-                    report, floor)
+                    report, floor, offers)
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
@@ -281,12 +288,19 @@ def improve(
 
 def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
          settings: SolverSettings, deadline: float, report: Callable[[int], None] | None,
-         floor: Callable[[], int | None] | None = None) -> Outcome:
+         floor: Callable[[], int | None] | None = None,
+         offers: Offers | None = None) -> Outcome:
     steps = improvements = failed_repairs = 0
     work = 0.0
     shown: int | None = None
     stopped = "time limit"
     while True:
+        for offered, judged in offers(steps, lambda: search.interrupted) if offers else ():
+            if _rank(judged) < _rank(verdict):
+                plan, verdict = offered, judged
+                improvements += 1
+                if report is not None:
+                    report(verdict.objective)
         proven = floor() if floor is not None else None
         if proven != shown and verdict.ok and report is not None:
             report(verdict.objective)  # the bound rose: say so, with the plan as it stands

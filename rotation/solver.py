@@ -21,12 +21,12 @@ from constraints import RULES, Penalty
 from constraints.base import ignores_posting
 from constraints.coverage import unmet
 from constraints.variables import Variables
-from rotation.bound import Bound, lower_bound
+from rotation.bound import Bound, Schedules, lower_bound
 from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.lns import Outcome, improve
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
-from rotation.validate import validate
+from rotation.validate import Verdict, validate
 
 __all__ = [
     "KEPT_FIRST_PLAN",
@@ -241,24 +241,44 @@ def allows_from(candidates: Callable[[str, int], list[str]]
 STOP_GRACE = 2.0
 """Seconds a solve waits, once it is over, for the bound's step under way."""
 
+OFFER_EVERY = 4
+"""Neighbourhood steps per plan led by the bound's schedules, when a work limit makes the
+search replay: the k-th such plan is considered before step k x OFFER_EVERY, waiting for it if
+need be, so the same case and seed give the same plan. At 500 officers the bound makes its
+first offers a few seconds in, about as fast as the search takes four steps. Without a work
+limit a led plan is considered as soon as it is ready."""
+
 
 class _BoundBeside:
     """The Lagrangian bound (rotation/bound.py), computed on a thread beside the neighbourhood
     search: the search proves no bound itself, and with one CP-SAT worker a second core is
-    otherwise idle. Both threads only read the instance and its remembered answers; CP-SAT and
-    numpy release the interpreter while they work."""
+    otherwise idle. Its relaxed schedules also lead the greedy to whole plans (``offers``),
+    which the search takes up when they beat its own: at 500 officers the best of them cost
+    less than what 60 s of search reached from the plain greedy's plan. Both threads only read
+    the instance and its remembered answers; CP-SAT and numpy release the interpreter while
+    they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], upper: int,
-                 deadline: float) -> None:
+                 deadline: float, replay: bool) -> None:
         self.value: int | None = None
         self.failed = False
+        # Plans a greedy made, led by the bound's relaxed schedules, in the order made.
+        self.led: list[tuple[Plan, Verdict]] = []
+        self._taken = 0
+        self._replay = replay
+        self._deadline = deadline
         self._stop = threading.Event()
         self._result: Bound | None = None
+
+        def lead(schedules: Schedules) -> None:
+            plan = first_plan(inst, candidates, schedules)
+            self.led.append((plan, validate(inst, plan)))
 
         def run() -> None:
             try:
                 self._result = lower_bound(inst, candidates, upper, deadline,
-                                           stop=self._stop.is_set, better=self._better)
+                                           stop=self._stop.is_set, better=self._better,
+                                           schedules=lead)
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
@@ -270,6 +290,20 @@ class _BoundBeside:
 
     def start(self) -> None:
         self._thread.start()
+
+    def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
+        """Led plans not yet handed to the search: those due by ``steps`` when it replays a
+        work limit (waiting for them while the bound runs, within the time limit), otherwise
+        whatever is ready."""
+        due = len(self.led)
+        if self._replay:
+            due = steps // OFFER_EVERY
+            while (len(self.led) < due and self._thread.is_alive() and not interrupted()
+                   and time.perf_counter() < self._deadline):
+                self._thread.join(0.05)
+        fresh = self.led[self._taken:due]
+        self._taken += len(fresh)
+        return fresh
 
     def finish(self, wait_until: float | None) -> Bound:
         """The bound reached: at once (``wait_until`` None), or after the thread's own steps
@@ -305,7 +339,8 @@ def _solve_by_neighbourhoods(
     first = first_plan(inst, candidates)
     first_verdict = validate(inst, first)
     deadline = began + settings.time_limit
-    beside = _BoundBeside(inst, candidates, first_verdict.objective, deadline)
+    beside = _BoundBeside(inst, candidates, first_verdict.objective, deadline,
+                          replay=settings.work_limit is not None)
 
     def report(objective: int) -> None:
         if progress is not None:
@@ -318,7 +353,7 @@ def _solve_by_neighbourhoods(
     try:
         outcome = improve(
             inst, first, settings, candidates, deadline, report, first_verdict,
-            lambda: beside.value,
+            lambda: beside.value, beside.offers,
         )
     finally:
         # Stopped early by the plan (optimal), the user or an error: no more bound is needed.
@@ -339,6 +374,10 @@ def _solve_by_neighbourhoods(
     }
     if beside.failed:
         stats["bound_failed"] = 1
+    led = [verdict.objective for _, verdict in beside.led if verdict.ok]
+    stats["led_plans"] = len(beside.led)
+    if led:
+        stats["best_led_plan_objective"] = min(led)
     if first_verdict.ok:
         stats["first_plan_objective"] = first_verdict.objective
     objective = outcome.verdict.objective

@@ -6,6 +6,8 @@ import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
+from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +15,10 @@ from hypothesis import given
 
 import rotation.lns as lns_module
 import rotation.solver as solver_module
-from rotation.bound import Bound, lower_bound
+from rotation.bound import OFFERS, Bound, Schedules, lower_bound
 from rotation.construct import first_plan
 from rotation.domain import Instance, Session
+from rotation.io import load_case
 from rotation.lns import improve
 from rotation.plan import SolveStatus
 from rotation.solver import _candidates, solve
@@ -33,6 +36,8 @@ from tests.builders import (
     session,
 )
 from tests.test_properties import instances, solving
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 
 
 def _aim(optimum: int) -> int:
@@ -222,6 +227,30 @@ def test_bound_counts_one_course_granting_two_requirements_once() -> None:
         sessions=[session("k1", "k", first_day(0), first_day(0) + timedelta(days=4))],
     )
     assert _bound_and_optimum(inst) == (2, 2)
+
+
+def test_relaxed_schedules_are_offered_at_the_step_counts_and_once_settled() -> None:
+    inst = load_case(EXAMPLE)
+    candidates = _candidates(inst)
+    runs: list[list[Schedules]] = [[], []]
+    upper = validate(inst, first_plan(inst, candidates)).objective
+    for offered in runs:
+        # 150 steps settle nothing on this case (the step size halves only after 20 without a
+        # rise) and stay below the plan's cost: offers after the 100th (one of OFFERS) and
+        # after the last.
+        lower_bound(inst, candidates, upper, time.perf_counter() + 120, iterations=150,
+                    schedules=offered.append)
+    assert OFFERS[0] == 100 < 150 < OFFERS[1]
+    assert len(runs[0]) == 2 and runs[0] == runs[1]
+    spacing = inst.rules.deployment_months + inst.rules.min_rest_months
+    for schedules in runs[0]:
+        assert schedules
+        starts: dict[str, list[int]] = {}
+        for officer_id, posting_id, start in schedules:
+            assert officer_id in candidates(posting_id, start)
+            starts.setdefault(officer_id, []).append(start)
+        for mine in starts.values():
+            assert len(mine) <= 2 and all(b - a >= spacing for a, b in pairwise(mine))
 
 
 def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(

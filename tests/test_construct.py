@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 from hypothesis import given
+from hypothesis import strategies as st
 
 from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
@@ -43,6 +45,35 @@ def test_first_plan_breaks_no_hard_rule_but_the_mix_minimum(inst: Instance) -> N
 @given(instances(sessions=(1, 4), training=True))
 def test_first_plan_trains_whom_it_sends(inst: Instance) -> None:
     assert _new_violations(inst, _first(inst)) == []
+
+
+@solving(100)
+@given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
+def test_a_led_first_plan_breaks_no_hard_rule_but_the_mix_minimum(inst: Instance,
+                                                                  rng: random.Random) -> None:
+    # Proposed deployments come from anywhere: allowed starts and barred ones, clashing ones,
+    # more than the limit. The greedy takes only what the rules let it.
+    every = [(o.id, p.id, s) for o in inst.officers for p in inst.postings
+             for s in inst.rules.start_months]
+    lead = rng.sample(every, min(len(every), rng.randrange(1, 12)))
+    plan = first_plan(inst, _candidates(inst), sorted(lead, key=lambda d: d[2]))
+    assert _new_violations(inst, plan) == []
+
+
+def test_a_led_first_plan_takes_the_proposed_officer() -> None:
+    # A and B could both fill P in months 0-1; the plain greedy takes A (first in the case's
+    # order, nothing else between them), the led one takes B as proposed, and nobody else.
+    inst = Instance(
+        name="lead",
+        rules=rules(4, deployment=2, rest=0, fairness=0, preference=0),
+        officers=(officer("A"), officer("B")),
+        postings=(posting("P"),),
+        demands=(demand("P", 0, 1, 1, 1),),
+    )
+    candidates = _candidates(inst)
+    assert [d.officer for d in first_plan(inst, candidates).deployments] == ["A"]
+    led = first_plan(inst, candidates, [("B", "P", 0)])
+    assert [(d.officer, inst.rules.month_of(d.start)) for d in led.deployments] == [("B", 0)]
 
 
 def test_first_plan_of_the_example_is_valid_and_the_same_every_time() -> None:

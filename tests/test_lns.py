@@ -16,10 +16,10 @@ from rotation import solver as solver_module
 from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
-from rotation.lns import _Search, improve
-from rotation.plan import SolveStatus
+from rotation.lns import Offers, _Search, improve
+from rotation.plan import Plan, SolveStatus
 from rotation.solver import build
-from rotation.validate import validate
+from rotation.validate import Verdict, validate
 from tests.builders import demand, dep, officer, plan, posting, rules
 from tests.test_properties import instances, solving
 
@@ -60,6 +60,34 @@ def test_a_work_limit_replays_the_same_search(example: Instance) -> None:
     assert a.stopped == b.stopped == "work limit"
     assert (a.plan, a.steps, a.improvements) == (b.plan, b.steps, b.improvements)
     assert a.verdict.ok and a.verdict.objective < validate(example, start).objective
+
+
+def test_the_search_goes_on_from_an_offered_plan_only_when_it_is_better(
+    example: Instance,
+) -> None:
+    candidates = _candidates(example)
+    start = first_plan(example, candidates)
+    limits = SolverSettings(time_limit=600, seed=3, workers=1, work_limit=4)
+    better = improve(example, start, limits, candidates, time.perf_counter() + 600)
+    assert better.verdict.objective < validate(example, start).objective
+    asked: list[int] = []
+
+    def offer(plan: Plan, verdict: Verdict) -> Offers:
+        def offers(steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
+            asked.append(steps)
+            return [(plan, verdict)] if steps == 1 else []
+        return offers
+
+    # Offered after the first step: the search continues from it and ends no worse.
+    took = improve(example, start, replace(limits, work_limit=2), candidates,
+                   time.perf_counter() + 600, offers=offer(better.plan, better.verdict))
+    assert took.verdict.ok and took.verdict.objective <= better.verdict.objective
+    assert asked[:2] == [0, 1]
+    # The first plan offered back to a search that is past it: ignored.
+    kept = improve(example, better.plan, replace(limits, work_limit=2), candidates,
+                   time.perf_counter() + 600, verdict=better.verdict,
+                   offers=offer(start, validate(example, start)))
+    assert kept.verdict.objective <= better.verdict.objective
 
 
 def test_ctrl_c_stops_the_search_and_keeps_the_best_plan(example: Instance) -> None:
@@ -112,6 +140,22 @@ def test_large_cases_are_solved_by_neighbourhoods(
     assert result.cost_by_rule == verdict.cost_by_rule
     assert result.objective < result.stats["first_plan_objective"] == seen[0]
     assert result.stats["neighbourhoods"] >= result.stats["improvements"] >= 1
+
+
+def test_a_work_limit_replays_the_plans_the_bound_leads_to(
+    example: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The bound's schedules lead a greedy to whole plans, made on the bound's thread; with a
+    # work limit the search considers them at fixed steps, so two runs give the same plan.
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    limits = replace(example.solver, time_limit=600, work_limit=8)
+    a, b = (solver_module.solve(example, limits) for _ in range(2))
+    assert a.stopped == b.stopped == "work limit"
+    assert a.stats["led_plans"] >= 1
+    timed = {"bound_ms"}
+    assert a.plan == b.plan
+    assert {k: v for k, v in a.stats.items() if k not in timed} == {
+        k: v for k, v in b.stats.items() if k not in timed}
 
 
 def test_small_cases_are_solved_whole(example: Instance) -> None:
