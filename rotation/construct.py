@@ -71,7 +71,9 @@ class _Greedy:
         # requirements and start: postings that share requirements share the grouping.
         self.by_lacking: dict[tuple[tuple[Requirement, ...], int],
                               tuple[Sequence[str], list[list[str]]]] = {}
-        # The candidate lists as sets, for proposed deployments (see ``run``).
+        # Officers proposed per (posting, start) (see ``first_plan``), and the candidate lists
+        # as sets, to check the proposals against.
+        self.lead: dict[tuple[str, int], list[str]] = defaultdict(list)
         self.members: dict[int, tuple[Sequence[str], frozenset[str]]] = {}
 
     # -- what a month still needs ------------------------------------------------------------
@@ -215,53 +217,62 @@ class _Greedy:
         A start in ``t`` itself is tried first; failing that, a start up to a deployment's
         length earlier that still covers ``t`` (the months before are already planned, so this
         only adds where the maximum leaves room). That also staffs the months after the last
-        possible start.
+        possible start. Officers the lead proposes for one of these starts go before anyone
+        else.
         """
         starts = [s for s in range(t, t - self.length, -1) if s in self.inst.rules.start_months]
         while gap() > 0:
+            chosen = None
             for start in starts:
-                best = None
-                found = 0
-                for officer_id in self._ranked(p, start):
-                    if not who(self.state[officer_id].officer):
-                        continue
-                    option = self._option(officer_id, p, start)
-                    if option is None:
-                        continue
-                    if best is None or option[0] < best[0]:
-                        best = option
-                    found += 1
-                    if found >= SHORTLIST:
-                        break
-                if best is not None:
-                    self._assign(best[0][3], p, start, best[1])
+                proposed = self._proposed(p, start)
+                chosen = self._cheapest(p, start, who, proposed, len(proposed))
+                if chosen is not None:
                     break
             else:
+                for start in starts:
+                    chosen = self._cheapest(p, start, who, self._ranked(p, start), SHORTLIST)
+                    if chosen is not None:
+                        break
+            if chosen is None:
                 return
+            start, (key, sessions) = chosen
+            self._assign(key[3], p, start, sessions)
 
-    def _lead(self, officer_id: str, p: Posting, start: int) -> None:
-        """Take a proposed deployment if it fills a gap and every rule the greedy checks
-        allows it (with a free seat wherever training is needed)."""
-        months = range(start, start + self.length)
-        if all(len(self.present[p.id, t]) >= self.inst.demand(p.id, t)[0] for t in months):
-            return
+    def _cheapest(self, p: Posting, start: int, who: Callable[[Officer], bool],
+                  officers: Sequence[str], shortlist: int
+                  ) -> tuple[int, tuple[tuple[int, int, int, str], list[Session]]] | None:
+        """The cheapest of the first ``shortlist`` of ``officers`` who can go, with the
+        sessions they need."""
+        best = None
+        found = 0
+        for officer_id in officers:
+            if not who(self.state[officer_id].officer):
+                continue
+            option = self._option(officer_id, p, start)
+            if option is None:
+                continue
+            if best is None or option[0] < best[0]:
+                best = option
+            found += 1
+            if found >= shortlist:
+                break
+        return None if best is None else (start, best)
+
+    def _proposed(self, p: Posting, start: int) -> list[str]:
+        """Officers the lead proposes for this start whom the rules allow there."""
+        proposed = self.lead.get((p.id, start))
+        if not proposed:
+            return []
         pool = self.candidates(p.id, start)
         known = self.members.get(id(pool))
         if known is None or known[0] is not pool:
             known = self.members[id(pool)] = (pool, frozenset(pool))
-        if officer_id not in known[1]:
-            return
-        option = self._option(officer_id, p, start)
-        if option is not None:
-            self._assign(officer_id, p, start, option[1])
+        return [o for o in proposed if o in known[1]]
 
     def run(self, lead: Sequence[tuple[str, str, int]] = ()) -> Plan:
-        by_start: dict[int, list[tuple[str, str]]] = defaultdict(list)
         for officer_id, posting_id, start in lead:
-            by_start[start].append((officer_id, posting_id))
+            self.lead[posting_id, start].append(officer_id)
         for t in self.inst.months:
-            for officer_id, posting_id in by_start.get(t, ()):
-                self._lead(officer_id, self.inst.posting_by_id[posting_id], t)
             for p in self.inst.postings:
                 for _, minimum, counts in mix_requirements(p):
                     self._fill(p, t, partial(self._mix_gap, p, t, counts, minimum), counts)
@@ -278,10 +289,11 @@ def first_plan(inst: Instance, candidates: Candidates,
                lead: Sequence[tuple[str, str, int]] = ()) -> Plan:
     """A plan that meets as much of the demand as a month-by-month greedy choice can.
 
-    ``lead`` lists (officer, posting, start month) deployments to take first, each in its
-    month, wherever it fills a gap the rules let it fill: the schedules of the Lagrangian
-    bound (:mod:`rotation.bound`), which weigh every officer's whole horizon at once where
-    the greedy sees one month at a time. On the 500-officer benchmark case they led the
-    greedy to plans about 6 % cheaper.
+    ``lead`` lists (officer, posting, start month) deployments to prefer: wherever the greedy
+    fills a gap, it first tries the officers proposed for a start that covers it, and only then
+    everyone else. The proposals are the schedules of the Lagrangian bound
+    (:mod:`rotation.bound`), which weigh every officer's whole horizon at once where the greedy
+    sees one month at a time: on the 500-officer benchmark case they led it to plans of 3,260
+    against 3,661.
     """
     return _Greedy(inst, candidates).run(lead)
