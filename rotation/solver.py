@@ -242,11 +242,14 @@ STOP_GRACE = 2.0
 """Seconds a solve waits, once it is over, for the bound's step under way."""
 
 OFFER_EVERY = 4
-"""Neighbourhood steps per plan led by the bound's schedules, when a work limit makes the
-search replay: the k-th such plan is considered before step k x OFFER_EVERY, waiting for it if
-need be, so the same case and seed give the same plan. At 500 officers the bound makes its
-first offers a few seconds in, about as fast as the search takes four steps. Without a work
-limit a led plan is considered as soon as it is ready."""
+"""Neighbourhood steps per plan led by the bound's schedules, for every 200,000 candidate
+starts, when a work limit makes the search replay: the k-th such plan is weighed before that
+many times k steps, waiting for it if need be, so the same case and seed give the same plan.
+The bound's set-up and steps grow with the candidate starts and a step of the search does not:
+at 500 officers (155,000 starts) its first offers come a few seconds in, about when the search
+has taken four steps; at 5,000 officers (7.75 M) the first came after 130 s, and a wait at every
+fourth step had the search idle for most of its time. Without a work limit a led plan is
+weighed as soon as it is ready."""
 
 
 class _BoundBeside:
@@ -259,13 +262,13 @@ class _BoundBeside:
     they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], upper: int,
-                 deadline: float, replay: bool) -> None:
+                 deadline: float, replay_every: int | None) -> None:
         self.value: int | None = None
         self.failed = False
         # Plans a greedy made, led by the bound's relaxed schedules, in the order made.
         self.led: list[tuple[Plan, Verdict]] = []
         self._taken = 0
-        self._replay = replay
+        self._every = replay_every
         self._deadline = deadline
         self._stop = threading.Event()
         self._result: Bound | None = None
@@ -292,12 +295,12 @@ class _BoundBeside:
         self._thread.start()
 
     def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
-        """Led plans not yet handed to the search: those due by ``steps`` when it replays a
-        work limit (waiting for them while the bound runs, within the time limit), otherwise
-        whatever is ready."""
+        """Led plans not yet handed to the search: with a work limit, those due by ``steps``
+        (one every ``replay_every`` steps; waiting for them while the bound runs, within the time
+        limit), otherwise whatever is ready."""
         due = len(self.led)
-        if self._replay:
-            due = steps // OFFER_EVERY
+        if self._every is not None:
+            due = steps // self._every
             while (len(self.led) < due and self._thread.is_alive() and not interrupted()
                    and time.perf_counter() < self._deadline):
                 self._thread.join(0.05)
@@ -339,8 +342,9 @@ def _solve_by_neighbourhoods(
     first = first_plan(inst, candidates)
     first_verdict = validate(inst, first)
     deadline = began + settings.time_limit
+    every = OFFER_EVERY * max(1, math.ceil(candidate_starts(inst) / 200_000))
     beside = _BoundBeside(inst, candidates, first_verdict.objective, deadline,
-                          replay=settings.work_limit is not None)
+                          every if settings.work_limit is not None else None)
 
     def report(objective: int) -> None:
         if progress is not None:
