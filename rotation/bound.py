@@ -372,9 +372,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     of each rise as it happens. Within the step count, the same case gives the same bound.
 
     ``schedules`` is handed the relaxed solution at the best multipliers so far after each
-    step count in ``OFFERS``, and when the steps settle: each officer's best schedule under
-    those prices, which can lead a greedy to a plan (see :func:`rotation.construct.first_plan`).
-    What it is handed depends only on the step count, like the bound.
+    step count in ``OFFERS``, and when the steps settle, unless it is the one handed last:
+    each officer's best schedule under those prices, which can lead a greedy to a plan (see
+    :func:`rotation.construct.first_plan`). What it is handed depends only on the step count,
+    like the bound.
     """
     began = time.perf_counter()
     try:
@@ -390,6 +391,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     theta = 1.0
     stale = done = offered = 0
     best_picks: list[tuple[Ints, Ints, Ints]] = []
+    offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
     while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
         value, g_lam, g_mu = relax.evaluate(lam, mu)
@@ -403,9 +405,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             stale += 1
             if stale >= STALE:
                 theta, stale = theta / 2, 0
-        if schedules is not None and done in OFFERS:
+        if schedules is not None and done in OFFERS and best_picks is not offered_picks:
             _offer(schedules, relax.schedules(best_picks))
-            offered = done
+            offered, offered_picks = done, best_picks
         if best >= upper - 1e-6:
             break  # the plan in hand is optimal: nothing left to offer
         if theta < 1e-4:
@@ -424,7 +426,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         mu = np.maximum(0.0, mu + step * g_mu)
     else:
         settled = done >= iterations
-    if schedules is not None and settled and offered != done:
+    if schedules is not None and settled and offered != done and best_picks is not offered_picks:
         _offer(schedules, relax.schedules(best_picks))
     return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began)
 

@@ -267,6 +267,7 @@ class _BoundBeside:
         self.failed = False
         # Plans a greedy made, led by the bound's relaxed schedules, in the order made.
         self.led: list[tuple[Plan, Verdict]] = []
+        self.led_failed = 0
         self._taken = 0
         self._every = replay_every
         self._deadline = deadline
@@ -274,8 +275,11 @@ class _BoundBeside:
         self._result: Bound | None = None
 
         def lead(schedules: Schedules) -> None:
-            plan = first_plan(inst, candidates, schedules)
-            self.led.append((plan, validate(inst, plan)))
+            try:
+                plan = first_plan(inst, candidates, schedules)
+                self.led.append((plan, validate(inst, plan)))
+            except Exception:  # a led plan is a bonus: the bound goes on without it
+                self.led_failed += 1
 
         def run() -> None:
             try:
@@ -380,6 +384,8 @@ def _solve_by_neighbourhoods(
         stats["bound_failed"] = 1
     led = [verdict.objective for _, verdict in beside.led if verdict.ok]
     stats["led_plans"] = len(beside.led)
+    if beside.led_failed:
+        stats["led_plans_failed"] = beside.led_failed
     if led:
         stats["best_led_plan_objective"] = min(led)
     if first_verdict.ok:

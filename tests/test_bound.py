@@ -229,6 +229,21 @@ def test_bound_counts_one_course_granting_two_requirements_once() -> None:
     assert _bound_and_optimum(inst) == (2, 2)
 
 
+def test_bound_pays_once_for_a_course_that_grants_two_requirements_of_one_deployment() -> None:
+    # P asks for course c and Khmer level 2, and c grants that level too: one week of c meets
+    # both, so the two requirements are one group (as separate groups they would cost 4).
+    day = first_day(1)
+    inst = instance(
+        [officer("A")],
+        [posting("P", khmer=2, courses=["c"])],
+        [demand("P", 1, 2, 1, 1)],
+        rules(3, deployment=2, rest=0, fairness=0, preference=0, lead=0),
+        courses=[course_def("c", language="khmer", level=2)],
+        sessions=[session("c1", "c", day - timedelta(days=10), day - timedelta(days=6))],
+    )
+    assert _bound_and_optimum(inst) == (2, 2)
+
+
 def test_relaxed_schedules_are_offered_at_the_step_counts_and_once_settled() -> None:
     inst = load_case(EXAMPLE)
     candidates = _candidates(inst)
@@ -271,6 +286,23 @@ def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(
     result = solver_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
     assert result.stopped == "bound reached"
+
+
+def test_a_failing_led_plan_leaves_the_bound_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    plain = solver_module.first_plan
+
+    def broken(inst: Instance, candidates: Any, lead: Any = ()) -> Any:
+        if lead:
+            raise RuntimeError("led greedy broke")
+        return plain(inst, candidates)
+
+    monkeypatch.setattr(solver_module, "first_plan", broken)
+    inst = load_case(EXAMPLE)
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=2))
+    assert "bound_failed" not in result.stats
+    assert result.stats["led_plans"] == 0 and result.stats["led_plans_failed"] >= 1
+    assert result.bound is not None and result.bound > 400
 
 
 def test_a_failing_bound_leaves_the_plan_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
