@@ -17,7 +17,7 @@ import rotation.lns as lns_module
 import rotation.solver as solver_module
 from rotation.bound import OFFERS, Bound, Schedules, lower_bound
 from rotation.construct import first_plan
-from rotation.domain import Instance, Session
+from rotation.domain import CourseDef, Instance, Session
 from rotation.io import load_case
 from rotation.lns import improve
 from rotation.plan import SolveStatus
@@ -199,25 +199,44 @@ def test_bound_counts_no_session_ending_on_the_first_day() -> None:
     assert _bound_and_optimum(inst) == (6, 6)
 
 
-def test_bound_pays_each_course_a_deployment_needs() -> None:
-    # P asks for course c and Khmer level 2; A has neither. The week of c and the three weeks
-    # of Khmer are both needed: 2 + 6 (paying only the dearer gave 6).
-    day = first_day(1)
-    inst = instance(
+def _course_and_khmer_case(courses: list[CourseDef], *runs: Session) -> Instance:
+    """One officer with no records; P asks for course c and Khmer level 2."""
+    return instance(
         [officer("A")],
         [posting("P", khmer=2, courses=["c"])],
         [demand("P", 1, 2, 1, 1)],
         rules(3, deployment=2, rest=0, fairness=0, preference=0, lead=0),
-        courses=[course_def("c"), course_def("k", language="khmer", level=2)],
-        sessions=[session("c1", "c", day - timedelta(days=30), day - timedelta(days=26)),
-                  session("k1", "k", day - timedelta(days=21), day - timedelta(days=1))],
+        courses=courses,
+        sessions=runs,
+    )
+
+
+def test_bound_pays_each_course_a_deployment_needs() -> None:
+    # The week of c and the three weeks of Khmer are both needed: 2 + 6 (paying only the
+    # dearer gave 6).
+    day = first_day(1)
+    inst = _course_and_khmer_case(
+        [course_def("c"), course_def("k", language="khmer", level=2)],
+        session("c1", "c", day - timedelta(days=30), day - timedelta(days=26)),
+        session("k1", "k", day - timedelta(days=21), day - timedelta(days=1)),
     )
     assert _bound_and_optimum(inst) == (8, 8)
 
 
-def test_bound_counts_one_course_granting_two_requirements_once() -> None:
+def test_bound_pays_once_for_a_course_that_grants_two_requirements_of_one_deployment() -> None:
+    # Here c grants Khmer level 2 too: one week of c meets both, so the two requirements are
+    # one group (as separate groups they would cost 4).
+    day = first_day(1)
+    inst = _course_and_khmer_case(
+        [course_def("c", language="khmer", level=2)],
+        session("c1", "c", day - timedelta(days=10), day - timedelta(days=6)),
+    )
+    assert _bound_and_optimum(inst) == (2, 2)
+
+
+def test_bound_charges_one_session_that_serves_two_deployments_once() -> None:
     # P asks for Khmer level 1, Q for level 2; one session of the level-2 course serves both
-    # deployments, so the two requirements are one group and are paid for once.
+    # deployments, so a pair pays it once.
     inst = instance(
         [officer("A")],
         [posting("P", khmer=1), posting("Q", khmer=2)],
@@ -225,21 +244,6 @@ def test_bound_counts_one_course_granting_two_requirements_once() -> None:
         rules(6, deployment=2, rest=1, fairness=0, preference=0, lead=0),
         courses=[course_def("k", language="khmer", level=2)],
         sessions=[session("k1", "k", first_day(0), first_day(0) + timedelta(days=4))],
-    )
-    assert _bound_and_optimum(inst) == (2, 2)
-
-
-def test_bound_pays_once_for_a_course_that_grants_two_requirements_of_one_deployment() -> None:
-    # P asks for course c and Khmer level 2, and c grants that level too: one week of c meets
-    # both, so the two requirements are one group (as separate groups they would cost 4).
-    day = first_day(1)
-    inst = instance(
-        [officer("A")],
-        [posting("P", khmer=2, courses=["c"])],
-        [demand("P", 1, 2, 1, 1)],
-        rules(3, deployment=2, rest=0, fairness=0, preference=0, lead=0),
-        courses=[course_def("c", language="khmer", level=2)],
-        sessions=[session("c1", "c", day - timedelta(days=10), day - timedelta(days=6))],
     )
     assert _bound_and_optimum(inst) == (2, 2)
 
