@@ -138,6 +138,8 @@ class _Greedy:
         for t in range(start, start + self.length):
             if len(self.present[p.id, t]) >= self.inst.demand(p.id, t)[1]:
                 return None
+        if not self._leaves_room_for_the_end(p, start):
+            return None
         held = [(rules.month_of(q.start), rules.month_of(q.end)) for q in s.sessions]
         if any(a < start + self.length and start <= b for a, b in held):
             return None
@@ -157,6 +159,26 @@ class _Greedy:
         if roles is None:
             roles = self.roles[officer_id] = sum(1 for c in self.mix_roles if c(s.officer))
         return (cost, roles, len(s.starts), officer_id), sessions
+
+    def _leaves_room_for_the_end(self, p: Posting, start: int) -> bool:
+        """Whether a deployment starting then leaves room, under the maximum, for the officers
+        the months after it still need.
+
+        A month after the deployment ends can only be staffed by starts later than this one,
+        and when the deployment reaches into the months from the last possible start on,
+        every such later deployment is there too, in those months. At 5,000 officers the greedy
+        filled the months before the last start to their maximum with earlier starts, and the
+        horizon's last month, which only the last start reaches, stayed one officer short.
+        """
+        end = start + self.length - 1
+        if start >= self.last_start or end < self.last_start:
+            return True
+        later = max((self.inst.demand(p.id, k)[0] - len(self.present[p.id, k])
+                     for k in range(end + 1, self.inst.rules.months)), default=0)
+        if later <= 0:
+            return True
+        return all(len(self.present[p.id, t]) + 1 + later <= self.inst.demand(p.id, t)[1]
+                   for t in range(self.last_start, end + 1))
 
     def _ranked(self, p: Posting, start: int) -> list[str]:
         """Candidates for a start, those who need no training and asked for the posting first,

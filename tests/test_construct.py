@@ -101,6 +101,24 @@ def test_first_plan_reaches_back_when_a_start_in_the_month_itself_is_barred() ->
     assert [inst.rules.month_of(d.start) for d in plan.deployments] == [1]
 
 
+def test_first_plan_leaves_room_for_the_month_only_the_last_start_reaches() -> None:
+    # Five months, two-month deployments: the last start is month 3, the only one that reaches
+    # month 4. P holds one officer from month 1 on and needs one in months 2-4. Starting the
+    # month-2 officer in month 2 would fill month 3 and leave month 4 unmet; starting them in
+    # month 1 leaves month 3 to the last start.
+    inst = Instance(
+        name="end of horizon",
+        rules=rules(5, deployment=2, rest=0, fairness=0, preference=0),
+        officers=(officer("A"), officer("B")),
+        postings=(posting("P"),),
+        demands=(demand("P", 1, 1, 0, 1), demand("P", 2, 4, 1, 1)),
+    )
+    plan = first_plan(inst, _candidates(inst))
+    verdict = validate(inst, plan)
+    assert verdict.ok and verdict.unmet == ()
+    assert sorted(inst.rules.month_of(d.start) for d in plan.deployments) == [1, 3]
+
+
 def test_search_stopped_before_any_plan_keeps_the_first_plan() -> None:
     inst = load_case(EXAMPLE)
     result = solve(inst, SolverSettings(time_limit=60, seed=0, workers=1, work_limit=1e-9))
