@@ -27,6 +27,7 @@ from ortools.sat.python import cp_model
 from constraints.facts import presence
 from constraints.fairness import load
 from constraints.skill_mix import requirements as mix_requirements
+from rotation.construct import allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings, requirements
 from rotation.plan import Plan
 from rotation.validate import Verdict, validate
@@ -221,7 +222,7 @@ class _Search:
         """Re-plan ``free``; returns the merged plan (or None), the work spent, and whether the
         step's search finished before its limit."""
         # Imported here: rotation.solver hands large cases to this module.
-        from rotation.solver import allows_from, build, configure, extract, hint
+        from rotation.solver import build, configure, extract, hint
 
         if self.allows is None:
             self.allows = allows_from(self.candidates)

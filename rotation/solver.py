@@ -88,7 +88,8 @@ def build(inst: Instance, fixed: Plan | None = None, free: frozenset[str] | None
 
     With ``free``, only those officers are decided; the rest of ``fixed`` is held as it is
     (see :class:`constraints.variables.Variables`). ``allows`` answers who may start where and
-    when, when the caller already knows (:func:`allows_from`); by default the rules are asked.
+    when, when the caller already knows (:func:`rotation.construct.allows_from`); by default the
+    rules are asked.
     """
     began = time.perf_counter()
     cp = cp_model.CpModel()
@@ -219,23 +220,6 @@ def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
         return found
 
     return officers
-
-
-def allows_from(candidates: Callable[[str, int], list[str]]
-                ) -> Callable[[Officer, Posting, int], bool]:
-    """The rules' verdict on one start, read from the lists :func:`_candidates` remembers:
-    neighbourhood search builds a model per step, and asking every rule again for each freed
-    officer's starts cost a seventh of each step's model building at 5,000 officers."""
-    members: dict[int, tuple[list[str], frozenset[str]]] = {}
-
-    def allowed(officer: Officer, posting: Posting, start: int) -> bool:
-        found = candidates(posting.id, start)
-        known = members.get(id(found))
-        if known is None or known[0] is not found:
-            known = members[id(found)] = (found, frozenset(found))
-        return officer.id in known[1]
-
-    return allowed
 
 
 STOP_GRACE = 2.0
