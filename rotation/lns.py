@@ -80,7 +80,7 @@ class _Search:
         self.running: cp_model.CpSolver | None = None
         self.interrupted = False
         self.loads: tuple[Plan, dict[str, int]] | None = None
-        self.allows: Callable[[Officer, Posting, int], bool] | None = None
+        self.allows: Callable[[Officer, Posting, int], bool] = allows_from(candidates)
 
     def interrupt(self, *_: object) -> None:
         """SIGINT: stop the step under way and take no more."""
@@ -224,8 +224,6 @@ class _Search:
         # Imported here: rotation.solver hands large cases to this module.
         from rotation.solver import build, configure, extract, hint
 
-        if self.allows is None:
-            self.allows = allows_from(self.candidates)
         model = build(self.inst, plan, free, self.allows)
         hint(self.inst, model, plan)
         solver = cp_model.CpSolver()
@@ -295,13 +293,21 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
     work = 0.0
     shown: int | None = None
     stopped = "time limit"
+
+    def better(other: Plan, judged: Verdict) -> bool:
+        """Go on from ``other`` if it ranks above the plan in hand (and say so)."""
+        nonlocal plan, verdict, improvements
+        if _rank(judged) >= _rank(verdict):
+            return False
+        plan, verdict = other, judged
+        improvements += 1
+        if report is not None:
+            report(verdict.objective)
+        return True
+
     while True:
         for offered, judged in offers(steps, lambda: search.interrupted) if offers else ():
-            if _rank(judged) < _rank(verdict):
-                plan, verdict = offered, judged
-                improvements += 1
-                if report is not None:
-                    report(verdict.objective)
+            better(offered, judged)
         proven = floor() if floor is not None else None
         if proven != shown and verdict.ok and report is not None:
             report(verdict.objective)  # the bound rose: say so, with the plan as it stands
@@ -330,12 +336,8 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         work += max(spent, MIN_STEP_WORK)
         if finished and len(free) == len(search.ids):
             # The step re-planned every officer to optimality: nothing is left to improve.
-            final = validate(inst, merged) if merged is not None else verdict
-            if merged is not None and _rank(final) < _rank(verdict):
-                plan, verdict = merged, final
-                improvements += 1
-                if report is not None:
-                    report(verdict.objective)
+            if merged is not None:
+                better(merged, validate(inst, merged))
             stopped = "search complete"
             break
         if finished and search.size < len(search.ids):
@@ -346,13 +348,9 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
             continue
         # A step that kept what it was given (the usual case once a neighbourhood is locally
         # optimal) needs no new verdict; validating 5,000 officers takes seconds.
-        candidate = verdict if merged == plan else validate(inst, merged)
-        if _rank(candidate) < _rank(verdict):
-            plan, verdict = merged, candidate
-            improvements += 1
-            if report is not None:
-                report(verdict.objective)
-        elif not verdict.ok:
+        if better(merged, verdict if merged == plan else validate(inst, merged)):
+            continue
+        if not verdict.ok:
             failed_repairs += 1
             if failed_repairs >= MAX_FAILED_REPAIRS:
                 stopped = "mix not mended"
