@@ -389,7 +389,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     mu = np.zeros(relax.mix_need.shape)
     best = -INF
     theta = 1.0
-    stale = done = offered = 0
+    stale = done = 0
     best_picks: list[tuple[Ints, Ints, Ints]] = []
     offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
@@ -407,7 +407,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 theta, stale = theta / 2, 0
         if schedules is not None and done in OFFERS and best_picks is not offered_picks:
             _offer(schedules, relax.schedules(best_picks))
-            offered, offered_picks = done, best_picks
+            offered_picks = best_picks
         if best >= upper - 1e-6:
             break  # the plan in hand is optimal: nothing left to offer
         if theta < 1e-4:
@@ -426,7 +426,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         mu = np.maximum(0.0, mu + step * g_mu)
     else:
         settled = done >= iterations
-    if schedules is not None and settled and offered != done and best_picks is not offered_picks:
+    if schedules is not None and settled and best_picks is not offered_picks:
         _offer(schedules, relax.schedules(best_picks))
     return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began)
 
