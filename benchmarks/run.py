@@ -244,6 +244,8 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         "neighbourhoods": result.stats.get("neighbourhoods"),
         "bound_steps": result.stats.get("bound_steps"),
         "first_plan_objective": result.stats.get("first_plan_objective"),
+        "combined_objective": result.stats.get("best_combined_plan_objective"),
+        "stats": result.stats,
         "solve_s": result.wall_time,
         "first_plan_s": first[0][0] if first else None,
         "first_objective": first[0][1] if first else None,
@@ -667,6 +669,8 @@ def print_table(records: list[dict[str, Any]], cli: list[dict[str, Any]], meta: 
             label += f" LNS, {r.get('neighbourhoods')} steps"
             if r.get("bound_steps") is not None:
                 label += f", bound {r['bound_steps']} steps"
+            if r.get("combined_objective") is not None:
+                label += f", combined plan {_fmt(r['combined_objective'])}"
         if r["solver"] == "cpsat" and r.get("workers"):
             label += f" ({r['workers']}w)"
         table.add_row(

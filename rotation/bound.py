@@ -42,7 +42,7 @@ from constraints.skill_mix import requirements as mix_requirements
 from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, requirements
 
-__all__ = ["OFFERS", "Bound", "Schedules", "lower_bound"]
+__all__ = ["OFFERS", "Bound", "Columns", "Schedules", "lower_bound"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -74,6 +74,83 @@ class Bound:
     value: int | None
     iterations: int
     seconds: float
+
+
+Schedule = tuple[tuple[int, int], ...]
+"""One officer's deployments as (posting index, start month) pairs, in start order."""
+
+
+class Columns:
+    """Every officer's schedules the relaxation chose at any multipliers so far, and a price
+    for each: the pool from which :mod:`rotation.combine` picks one schedule per officer.
+
+    Each step chooses every officer's best schedule at that step's prices; as the prices move,
+    an officer's choices trace the schedules worth weighing for them (about 22 per officer at
+    500 officers after 200 steps). A schedule is kept as one integer, so adding a step's
+    choices is two array passes and a set update.
+    """
+
+    def __init__(self, relax: _Relaxation) -> None:
+        self._relax = relax
+        n_p, n_s = relax.shape[1], relax.shape[2]
+        self._n_s = n_s
+        self._slot = n_p * n_s + 1  # 0 stands for no deployment
+        self._codes: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def _code(self, officer: Ints, first: Ints, second: Ints) -> Ints:
+        code: Ints = (officer * self._slot + first) * self._slot + second
+        return code
+
+    def add(self, picks: list[tuple[Ints, Ints, Ints]]) -> None:
+        """Keep the schedules of one evaluation's per-officer solutions."""
+        (one, p1, s1), (two, p2a, s2a), (_, p2b, s2b) = picks
+        n_s = self._n_s
+        self._codes.update(self._code(one, p1 * n_s + s1 + 1, np.zeros_like(one)).tolist())
+        self._codes.update(
+            self._code(two, p2a * n_s + s2a + 1, p2b * n_s + s2b + 1).tolist())
+
+    def add_plan(self, schedules: dict[int, Schedule]) -> None:
+        """Keep whole plans' schedules too (officer index -> schedule), where the relaxation
+        allows each start and an officer has at most two deployments."""
+        n_s = self._n_s
+        for officer, schedule in schedules.items():
+            if len(schedule) > 2 or self.price(officer, schedule) is None:
+                continue
+            slots = [p * n_s + s + 1 for p, s in schedule] + [0, 0]
+            self._codes.add((officer * self._slot + slots[0]) * self._slot + slots[1])
+
+    def priced(self) -> list[tuple[int, Schedule, int]]:
+        """(officer index, schedule, price) for every schedule kept, with the empty schedule
+        of every officer, in a fixed order."""
+        n_o = self._relax.shape[0]
+        slot, n_s = self._slot, self._n_s
+        codes = sorted(self._codes.union(o * slot * slot for o in range(n_o)))
+        out: list[tuple[int, Schedule, int]] = []
+        for code in codes:
+            officer, rest = divmod(code, slot * slot)
+            schedule = tuple(divmod(x - 1, n_s) for x in divmod(rest, slot) if x)
+            price = self.price(officer, schedule)
+            if price is not None:
+                out.append((officer, schedule, price))
+        return out
+
+    def price(self, officer: int, schedule: Schedule) -> int | None:
+        """What the schedule costs the officer: fairness and preferences exactly, and for
+        training each deployment's least price in the relaxation (two deployments may share a
+        session, so this may be more than they need). None if a start is not open to them."""
+        relax = self._relax
+        load = relax.past[officer]
+        cost = 0.0
+        for p, s in schedule:
+            if not relax.eligible[officer, p, s]:
+                return None
+            load += relax.length * relax.hard_values[relax.hard_class[p]]
+            cost += relax.miss[officer, p] + relax.cost_values[relax.cost_class[officer, p, s]]
+        cost += relax.w_fair * max(0.0, float(load) - relax.target)
+        return round(float(cost))
 
 
 class _OutOfTime(Exception):
@@ -365,7 +442,7 @@ def _course_groups(inst: Instance) -> dict[Requirement, int]:
 def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,
                 iterations: int = ITERATIONS, stop: Callable[[], bool] | None = None,
                 better: Callable[[int], None] | None = None,
-                schedules: Callable[[Schedules], None] | None = None) -> Bound:
+                schedules: Callable[[Schedules, Columns], None] | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed at
     ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a ``time.perf_counter()``
     value) or when ``stop`` says so. Every step's value is itself proven, so ``better`` hears
@@ -374,8 +451,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     ``schedules`` is handed the relaxed solution at the best multipliers so far after each
     step count in ``OFFERS``, and when the steps settle, unless it is the one handed last:
     each officer's best schedule under those prices, which can lead a greedy to a plan (see
-    :func:`rotation.construct.first_plan`). What it is handed depends only on the step count,
-    like the bound.
+    :func:`rotation.construct.first_plan`). With it comes every schedule chosen at any step so
+    far (:class:`Columns`), from which :func:`rotation.combine.combine` makes a plan. What is
+    handed on depends only on the step count, like the bound.
     """
     began = time.perf_counter()
     try:
@@ -393,9 +471,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     best_picks: list[tuple[Ints, Ints, Ints]] = []
     offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
+    columns = Columns(relax) if schedules is not None else None
     while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
         value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
+        if columns is not None:
+            columns.add(relax.picks)
         if value > best + 1e-9:
             if better is not None and (best == -INF or _proven(value) != _proven(best)):
                 better(_proven(value))
@@ -405,8 +486,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             stale += 1
             if stale >= STALE:
                 theta, stale = theta / 2, 0
-        if schedules is not None and done in OFFERS and best_picks is not offered_picks:
-            _offer(schedules, relax.schedules(best_picks))
+        if columns is not None and done in OFFERS and best_picks is not offered_picks:
+            _offer(schedules, relax.schedules(best_picks), columns)
             offered_picks = best_picks
         if best >= upper - 1e-6:
             break  # the plan in hand is optimal: nothing left to offer
@@ -426,15 +507,16 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         mu = np.maximum(0.0, mu + step * g_mu)
     else:
         settled = done >= iterations
-    if schedules is not None and settled and best_picks is not offered_picks:
-        _offer(schedules, relax.schedules(best_picks))
+    if columns is not None and settled and best_picks is not offered_picks:
+        _offer(schedules, relax.schedules(best_picks), columns)
     return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began)
 
 
-def _offer(schedules: Callable[[Schedules], None], relaxed: Schedules) -> None:
+def _offer(schedules: Callable[[Schedules, Columns], None] | None, relaxed: Schedules,
+           columns: Columns) -> None:
     """Hand on a relaxed solution unless it deploys nobody (multipliers still at zero)."""
-    if relaxed:
-        schedules(relaxed)
+    if relaxed and schedules is not None:
+        schedules(relaxed, columns)
 
 
 def _proven(value: float) -> int:

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from absl import logging as absl_logging  # OR-Tools' MathOpt (rotation.combine) logs through it
+
+# absl's log handler keeps whatever sys.stderr was when it was imported, here pytest's capture,
+# and closes that stream when logging is reconfigured (as `rotation serve` does through
+# uvicorn), which broke the capture of every test after. The real stderr it never closes.
+absl_logging.get_absl_handler().python_handler.stream = sys.__stderr__
 
 TINY_RULES = """\
 name = "Tiny test case"

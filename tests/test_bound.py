@@ -258,7 +258,7 @@ def test_relaxed_schedules_are_offered_at_the_step_counts_and_once_settled() -> 
         # rise) and stay below the plan's cost: offers after the 100th (one of OFFERS) and
         # after the last.
         lower_bound(inst, candidates, upper, time.perf_counter() + 120, iterations=150,
-                    schedules=offered.append)
+                    schedules=lambda relaxed, _, kept=offered: kept.append(relaxed))
     assert OFFERS[0] == 100 < 150 < OFFERS[1]
     assert len(runs[0]) == 2 and runs[0] == runs[1]
     spacing = inst.rules.deployment_months + inst.rules.min_rest_months

@@ -1,0 +1,111 @@
+"""Plans combined from the bound's schedules keep every hard rule and take the cheaper schedules."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rotation.solver as solver_module
+from rotation.bound import Columns, _Relaxation
+from rotation.combine import combine
+from rotation.construct import first_plan
+from rotation.domain import Instance
+from rotation.io import load_case
+from rotation.solver import _candidates
+from rotation.validate import validate
+from tests.builders import demand, instance, officer, posting, rules
+from tests.test_properties import instances, solving
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
+
+
+def _columns(inst: Instance, prices: list[tuple[float, float]]) -> Columns:
+    """The pool after one evaluation per (headcount price, mix price), each the same in every
+    posting and month."""
+    relax = _Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    columns = Columns(relax)
+    for lam, mu in prices:
+        relax.evaluate(np.full(relax.need.shape, lam), np.full(relax.mix_need.shape, mu))
+        columns.add(relax.picks)
+    return columns
+
+
+def _two_at_most(inst: Instance) -> Instance:
+    """The relaxation covers cases where an officer fits at most two deployments."""
+    return replace(inst, rules=replace(inst.rules, max_deployments=2))
+
+
+@solving(60)
+@given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
+def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random) -> None:
+    inst = _two_at_most(inst)
+    candidates = _candidates(inst)
+    prices = [(rng.uniform(0, 1500), rng.uniform(0, 300)) for _ in range(rng.randint(1, 6))]
+    columns = _columns(inst, prices)
+    plan = combine(inst, candidates, columns, [first_plan(inst, candidates)],
+                   time.perf_counter() + 60)
+    if plan is None:
+        return  # the chosen schedules could not meet a mix minimum: nothing is offered
+    verdict = validate(inst, plan)
+    assert verdict.ok, verdict.violations
+
+
+def test_the_cheaper_schedule_is_chosen_and_staffed() -> None:
+    # One place for one officer over two months; A did not list P, so sending A costs 5.
+    # Priced at 100 a month, both officers' best schedules go to P; only one fits.
+    inst = instance(
+        [officer("A", preferences=["Q"]), officer("B")],
+        [posting("P"), posting("Q")],
+        [demand("P", 0, 1, 1, 1)],
+        rules(2, deployment=2, rest=0),
+    )
+    columns = _columns(inst, [(100.0, 0.0)])
+    assert {officer for officer, schedule, _ in columns.priced() if schedule} == {0, 1}
+    plan = combine(inst, _candidates(inst), columns, [], time.perf_counter() + 60)
+    assert plan is not None
+    assert [(d.officer, d.posting) for d in plan.deployments] == [("B", "P")]
+    assert validate(inst, plan).objective == 0
+
+
+def test_the_example_combines_to_a_valid_plan_no_dearer_than_the_greedy() -> None:
+    inst = load_case(EXAMPLE)
+    candidates = _candidates(inst)
+    first = first_plan(inst, candidates)
+    columns = _columns(inst, [(lam, lam / 5) for lam in (50.0, 100.0, 200.0, 400.0, 800.0)])
+    plan = combine(inst, candidates, columns, [first], time.perf_counter() + 120)
+    assert plan is not None
+    verdict = validate(inst, plan)
+    assert verdict.ok, verdict.violations
+    assert verdict.objective <= validate(inst, first).objective
+
+
+def test_the_solver_offers_combined_plans_and_counts_them(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    inst = load_case(EXAMPLE)
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert result.stats["combined_plans"] == 1
+    assert result.stats["best_combined_plan_objective"] >= result.objective
+
+
+def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+
+    def broken(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("combination broke")
+
+    monkeypatch.setattr(solver_module, "combine", broken)
+    inst = load_case(EXAMPLE)
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert "bound_failed" not in result.stats and "combined_plans" not in result.stats
+    assert result.stats["combined_plans_failed"] == 1
+    assert result.bound is not None and result.bound > 400
