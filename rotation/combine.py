@@ -2,12 +2,12 @@
 
 Why: each step of the bound (:mod:`rotation.bound`) solves every officer's own problem at that
 step's prices, so over its steps each officer's choices trace the handful of schedules worth
-weighing for them, every one already paying fairness, preferences and training in full. Which
+weighing for them, each already priced for its fairness, preferences and training. Which
 schedule each officer should take, so that together they meet the headcount and mix minima
-within the maxima, is then a small set-partitioning problem whose linear relaxation is as strong
-as the bound itself; HiGHS solves it to optimality in seconds (at 500 officers: 11,000 schedules,
-about 6 s, at the root). On the 500-officer benchmark case that gave plans of about 2,600 where
-60 s of neighbourhood search from the greedy's plan reached 3,200.
+within the maxima, is then a small set-partitioning problem whose linear relaxation is at least
+as strong as the bound itself; HiGHS solves it to optimality in seconds (at 500 officers:
+11,000 schedules, about 6 s, at the root). On the 500-officer benchmark case that gave plans of
+about 2,600 where 60 s of neighbourhood search from the greedy's plan reached 3,200.
 
 Two steps:
 
