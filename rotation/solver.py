@@ -243,8 +243,8 @@ case: the pool after 200 steps gave 2,596, after 870 steps 2,593-2,597, so once 
 
 COMBINE_UP_TO = 50_000
 """Schedules in the pool above which no plan is combined. HiGHS chooses among 12,000 (500
-officers) in about 6 s; among 140,000 (5,000 officers, after 100 steps)
-its root LP had not finished after 5 minutes, all the while holding up the bound's steps."""
+officers) in about 6 s; among 140,000 (5,000 officers, after 100 steps) its root LP had not
+finished after 5 minutes, all the while holding up the bound's steps."""
 
 
 class _BoundBeside:
@@ -263,8 +263,11 @@ class _BoundBeside:
         self.failed = False
         # Plans made from the bound's offers, led greedy and combined, in the order made.
         self.made: list[tuple[Plan, Verdict]] = []
-        # What was made of each kind: "led" and "combined" plans, and failures of either.
-        self.stats: dict[str, int] = {}
+        # What was made of each kind: "led" and "combined" plans, and failures of either. The
+        # thread may still be finishing a combination when the solve reads them (HiGHS cannot
+        # be interrupted), hence the lock.
+        self._stats: dict[str, int] = {}
+        self._stats_lock = threading.Lock()
         self._taken = 0
         self._every = replay_every
         self._deadline = deadline
@@ -285,7 +288,9 @@ class _BoundBeside:
             self._count(f"{kind}_plans")
             if verdict.ok:
                 best = f"best_{kind}_plan_objective"
-                self.stats[best] = min(self.stats.get(best, verdict.objective), verdict.objective)
+                with self._stats_lock:
+                    self._stats[best] = min(self._stats.get(best, verdict.objective),
+                                            verdict.objective)
 
         def lead(schedules: Schedules, columns: Columns) -> None:
             nonlocal offered
@@ -310,15 +315,21 @@ class _BoundBeside:
         self.value = value
 
     def _count(self, key: str) -> None:
-        self.stats[key] = self.stats.get(key, 0) + 1
+        with self._stats_lock:
+            self._stats[key] = self._stats.get(key, 0) + 1
+
+    def stats(self) -> dict[str, int]:
+        """What was made from the bound's offers so far (see ``_stats``)."""
+        with self._stats_lock:
+            return dict(self._stats)
 
     def start(self) -> None:
         self._thread.start()
 
     def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
-        """Led plans not yet handed to the search: with a work limit, those due by ``steps``
-        (one every ``replay_every`` steps; waiting for them while the bound runs, within the time
-        limit), otherwise whatever is ready."""
+        """Plans made from the bound's offers (led or combined) not yet handed to the search:
+        with a work limit, those due by ``steps`` (one every ``replay_every`` steps; waiting for
+        them while the bound runs, within the time limit), otherwise whatever is ready."""
         due = len(self.made)
         if self._every is not None:
             due = steps // self._every
@@ -400,7 +411,7 @@ def _solve_by_neighbourhoods(
     if beside.failed:
         stats["bound_failed"] = 1
     stats["led_plans"] = 0
-    stats.update(beside.stats)
+    stats.update(beside.stats())
     if first_verdict.ok:
         stats["first_plan_objective"] = first_verdict.objective
     objective = outcome.verdict.objective
