@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import rotation.solver as solver_module
+from constraints.fairness import past_load
 from rotation.bound import Columns, _Relaxation
 from rotation.combine import combine
 from rotation.construct import first_plan
 from rotation.domain import Instance
 from rotation.io import load_case
+from rotation.plan import Deployment, Plan
 from rotation.solver import _candidates
 from rotation.validate import validate
 from tests.builders import demand, instance, officer, posting, rules
@@ -56,6 +59,34 @@ def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random)
         return  # the chosen schedules could not meet a mix minimum: nothing is offered
     verdict = validate(inst, plan)
     assert verdict.ok, verdict.violations
+
+
+def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
+    # With training weighed at 0 (the one term the pool only estimates), a schedule's price is
+    # what the validator charges for fairness and preferences when the officer serves it and
+    # nobody else is planned, less what everyone else's past costs anyway.
+    inst = load_case(EXAMPLE)
+    rules_ = inst.rules
+    inst = replace(inst, rules=replace(rules_, weights=replace(rules_.weights, training=0)))
+    candidates = _candidates(inst)
+    columns = _columns(inst, [(lam, lam / 5) for lam in (100.0, 400.0, 800.0)])
+    spacing = rules_.deployment_months + rules_.min_rest_months
+    priced = columns.priced()
+    assert {officer for officer, _, _ in priced} == set(range(len(inst.officers)))
+    assert any(len(schedule) == 2 for _, schedule, _ in priced)
+    nobody = validate(inst, Plan(())).cost_by_rule["fairness"]
+    for row, schedule, price in priced[::5]:
+        o = inst.officers[row]
+        starts = [s for _, s in schedule]
+        assert starts == sorted(starts) and all(b - a >= spacing for a, b in pairwise(starts))
+        deployments = []
+        for p, s in schedule:
+            assert o.id in candidates(inst.postings[p].id, s)
+            deployments.append(Deployment(o.id, inst.postings[p].id,
+                                          *rules_.deployment_span(s)))
+        alone = validate(inst, Plan(tuple(deployments))).cost_by_rule
+        own_past = rules_.weights.fairness * max(0, past_load(inst, o.id) - rules_.fairness_target)
+        assert price == alone["fairness"] - nobody + own_past + alone["preferences"]
 
 
 def test_the_cheaper_schedule_is_chosen_and_staffed() -> None:
