@@ -183,7 +183,7 @@ def _choose(inst: Instance, pool: list[tuple[int, Schedule, int]], deadline: flo
 def _staff(inst: Instance, candidates: Candidates, keys: set[tuple[str, str, int]],
            deadline: float, seed: int, stop: Stop) -> Plan | None:
     """The chosen deployments made a plan by the full model; None if it finds none in time."""
-    # Imported here: rotation.solver hands its search to this module's callers.
+    # Imported here: rotation.solver imports this module.
     from rotation.solver import build, configure, extract
 
     allowed = allows_from(candidates)
