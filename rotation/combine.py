@@ -12,8 +12,8 @@ about 2,600 where 60 s of neighbourhood search from the greedy's plan reached 3,
 Two steps:
 
 1. **Choose.** A binary per (officer, schedule), exactly one per officer (the empty schedule is
-   always there); headcount per posting and month within the maximum, and any shortfall below
-   the minimum paid at ``weights.unmet_demand``; mix minima the same way. Starts are counted per
+   always there); headcount per posting and month within the maximum, any shortfall below the
+   minimum paid at ``weights.unmet_demand``, and the mix minima met. Starts are counted per
    posting and start month (and per mix requirement), and months from those counts, so that a
    schedule touches a few rows, not one per month it covers. The schedules' prices are the
    relaxation's: exact but for training, where each deployment pays its least session
@@ -44,7 +44,11 @@ from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.plan import Plan
 
-__all__ = ["STAFF_WORK", "Stop", "combine"]
+__all__ = ["CHOOSE_SECONDS", "STAFF_WORK", "Stop", "combine"]
+
+CHOOSE_SECONDS = 60.0
+"""Most seconds HiGHS may take to choose, ten times what 500 officers need. HiGHS cannot be
+interrupted, so this is also how long it may run on after a solve that stopped early."""
 
 STAFF_WORK = 20.0
 """Deterministic work (CP-SAT's count, about seconds) for staffing the chosen deployments, so
@@ -158,17 +162,17 @@ def _choose(inst: Instance, pool: list[tuple[int, Schedule, int]], deadline: flo
                 mix_need = needed - sum(1 for o in here if counts(inst.officer_by_id[o]))
                 if mix_need <= 0:
                     continue
-                members_here = mathopt.fast_sum(
+                # Hard, as in the model: staffing keeps only chosen starts, so it could not
+                # make up a short mix, whatever the shortfall would have cost.
+                model.add_linear_constraint(mathopt.fast_sum(
                     mix_started[s] for s in range(t - length + 1, t + 1) if s in mix_started)
-                short = model.add_variable(lb=0.0, ub=float(mix_need))
-                model.add_linear_constraint(members_here + short >= mix_need)
-                objective.append(mathopt.LinearTerm(short, weight))
+                    >= mix_need)
     model.minimize(mathopt.fast_sum(objective))
 
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
         return None
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=seconds),
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
                                      relative_gap_tolerance=0.0, absolute_gap_tolerance=0.0)
     # HiGHS under MathOpt heeds neither an interrupter nor a callback (tried: a stop asked
     # 2 s into a 6 s choice came back after 6 s), so a stop takes effect when it returns.

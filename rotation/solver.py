@@ -278,12 +278,12 @@ class _BoundBeside:
         def keep(kind: str, make: Callable[[], Plan | None]) -> None:
             try:
                 plan = make()
+                verdict = validate(inst, plan) if plan is not None else None
             except Exception:  # a plan from the bound is a bonus: the bound goes on without it
-                plan = None
-            if plan is None:
+                plan = verdict = None
+            if plan is None or verdict is None:
                 self._count(f"{kind}_plans_failed")
                 return
-            verdict = validate(inst, plan)
             self.made.append((plan, verdict))
             self._count(f"{kind}_plans")
             if verdict.ok:

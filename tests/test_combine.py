@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 import rotation.solver as solver_module
 from constraints.fairness import past_load
 from rotation.bound import Columns, _Relaxation
-from rotation.combine import combine
+from rotation.combine import Stop, _choose, combine
 from rotation.construct import first_plan
 from rotation.domain import Instance
 from rotation.io import load_case
@@ -87,6 +87,41 @@ def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_
         alone = validate(inst, Plan(tuple(deployments))).cost_by_rule
         own_past = rules_.weights.fairness * max(0, past_load(inst, o.id) - rules_.fairness_target)
         assert price == alone["fairness"] - nobody + own_past + alone["preferences"]
+
+
+def test_the_choice_keeps_within_the_maximum() -> None:
+    # Three officers priced into P, where only two fit; staffing would drop the third on its own,
+    # so the choice itself is checked.
+    inst = instance(
+        [officer("A"), officer("B"), officer("C")],
+        [posting("P")],
+        [demand("P", 0, 1, 1, 2)],
+        rules(2, deployment=2, rest=0),
+    )
+    columns = _columns(inst, [(100.0, 0.0)])
+    pool = columns.priced()
+    assert sum(1 for _, schedule, _ in pool if schedule) == 3
+    chosen = _choose(inst, pool, time.perf_counter() + 60, Stop())
+    assert chosen is not None
+    assert sum(1 for _, schedule in chosen if schedule) <= 2
+
+
+def test_a_mix_minimum_is_met_whatever_the_shortfall_would_cost() -> None:
+    # The only supervisor listed Q, so sending them to P costs 5 while leaving P's one month
+    # short cost only 1 as headcount: the mix must still be met, as it is in the model.
+    inst = instance(
+        [officer("S", "inspector", preferences=["Q"])],
+        [posting("P", supervisors=1), posting("Q")],
+        [demand("P", 0, 1, 0, 1)],
+        rules(2, deployment=2, rest=0, unmet=1),
+    )
+    candidates = _candidates(inst)
+    columns = _columns(inst, [(0.0, 100.0)])
+    plan = combine(inst, candidates, columns, [first_plan(inst, candidates)],
+                   time.perf_counter() + 60)
+    assert plan is not None
+    assert [(d.officer, d.posting) for d in plan.deployments] == [("S", "P")]
+    assert validate(inst, plan).ok
 
 
 def test_the_cheaper_schedule_is_chosen_and_staffed() -> None:
