@@ -61,6 +61,24 @@ def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random)
     assert verdict.ok, verdict.violations
 
 
+@solving(60)
+@given(instances(sessions=(0, 4), training=True))
+def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance) -> None:
+    # Its schedules meet every hard rule together, so the choice has a solution, and any part of
+    # them can be staffed with the first plan's own sessions: "no plan" would be a fault here.
+    inst = _two_at_most(inst)
+    candidates = _candidates(inst)
+    first = first_plan(inst, candidates)
+    if not validate(inst, first).ok:
+        return  # a first plan may miss a mix minimum
+    columns = _columns(inst, [])
+    plan = combine(inst, candidates, columns, [first], time.perf_counter() + 60)
+    assert plan is not None
+    assert set(plan.deployments) <= set(first.deployments)
+    verdict = validate(inst, plan)
+    assert verdict.ok, verdict.violations
+
+
 def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
     # With training weighed at 0 (the one term the pool only estimates), a schedule's price is
     # what the validator charges for fairness and preferences when the officer serves it and
