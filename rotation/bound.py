@@ -41,6 +41,7 @@ from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, requirements
+from rotation.plan import Plan
 
 __all__ = ["OFFERS", "Bound", "Columns", "Schedules", "lower_bound"]
 
@@ -112,15 +113,24 @@ class Columns:
         self._codes.update(
             self._code(two, p2a * n_s + s2a + 1, p2b * n_s + s2b + 1).tolist())
 
-    def add_plan(self, schedules: dict[int, Schedule]) -> None:
-        """Keep whole plans' schedules too (officer index -> schedule), where the relaxation
-        allows each start and an officer has at most two deployments."""
-        n_s = self._n_s
-        for officer, schedule in schedules.items():
-            if len(schedule) > 2 or self.price(officer, schedule) is None:
-                continue
-            slots = [p * n_s + s + 1 for p, s in schedule] + [0, 0]
-            self._codes.add((officer * self._slot + slots[0]) * self._slot + slots[1])
+    def add_plan(self, plan: Plan) -> None:
+        """Keep a whole plan's schedules too, where the relaxation allows each start and an
+        officer has at most two deployments."""
+        inst = self._relax.inst
+        officer_index = {o.id: i for i, o in enumerate(inst.officers)}
+        posting_index = {p.id: i for i, p in enumerate(inst.postings)}
+        mine: dict[int, list[tuple[int, int]]] = {}
+        for d in sorted(plan.deployments, key=lambda d: d.start):
+            mine.setdefault(officer_index[d.officer], []).append(
+                (posting_index[d.posting], inst.rules.month_of(d.start)))
+        rows: list[tuple[int, int, int]] = []  # officer, first slot, second slot (0: none)
+        for o, schedule in mine.items():
+            if len(schedule) <= 2 and self.price(o, tuple(schedule)) is not None:
+                slots = [p * self._n_s + s + 1 for p, s in schedule] + [0, 0]
+                rows.append((o, slots[0], slots[1]))
+        if rows:
+            officer, first, second = np.array(rows, dtype=np.int64).T
+            self._codes.update(self._code(officer, first, second).tolist())
 
     def priced(self) -> list[tuple[int, Schedule, int]]:
         """(officer index, schedule, price) for every schedule kept, with the empty schedule

@@ -58,7 +58,7 @@ staffing optimal after 0.3 s."""
 
 class Stop:
     """Asks a combination under way to stop: the staffing search at once, the choice when HiGHS
-    returns (it cannot be interrupted; it is held to the time limit). Also a plain flag
+    returns (it cannot be interrupted; it is held to ``CHOOSE_SECONDS``). Also a plain flag
     (``is_set``) for whatever else runs on the same thread."""
 
     def __init__(self) -> None:
@@ -88,13 +88,8 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     choice or the staffing finds none by ``deadline`` (a ``time.perf_counter()`` value) or
     ``stop`` is set."""
     stop = stop or Stop()
-    index = {o.id: i for i, o in enumerate(inst.officers)}
-    p_index = {p.id: i for i, p in enumerate(inst.postings)}
     for plan in plans:
-        mine: dict[int, list[tuple[int, int]]] = defaultdict(list)
-        for d in plan.deployments:
-            mine[index[d.officer]].append((p_index[d.posting], inst.rules.month_of(d.start)))
-        columns.add_plan({o: tuple(sorted(ds, key=lambda d: d[1])) for o, ds in mine.items()})
+        columns.add_plan(plan)
     chosen = _choose(inst, columns.priced(), deadline, stop)
     if chosen is None or stop.is_set():
         return None

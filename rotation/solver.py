@@ -253,9 +253,8 @@ class _BoundBeside:
     otherwise idle. Its relaxed schedules also lead the greedy to whole plans, and the pool of
     every schedule its steps chose is combined into one (``offers``); the search takes them up
     when they beat its own: at 500 officers the combined plan costs 2,600 where 60 s of search
-    from the plain greedy's plan reached 3,200. Both threads only read
-    the instance and its remembered answers; CP-SAT and numpy release the interpreter while
-    they work."""
+    from the plain greedy's plan reached 3,200. Both threads only read the instance and its
+    remembered answers; CP-SAT, HiGHS and numpy release the interpreter while they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], first: Plan,
                  upper: int, deadline: float, replay_every: int | None, seed: int) -> None:

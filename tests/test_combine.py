@@ -25,6 +25,7 @@ from rotation.plan import Deployment, Plan
 from rotation.solver import _candidates
 from rotation.validate import validate
 from tests.builders import demand, instance, officer, posting, rules
+from tests.test_bound import _at_most_two
 from tests.test_properties import instances, solving
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
@@ -41,15 +42,10 @@ def _columns(inst: Instance, prices: list[tuple[float, float]]) -> Columns:
     return columns
 
 
-def _two_at_most(inst: Instance) -> Instance:
-    """The relaxation covers cases where an officer fits at most two deployments."""
-    return replace(inst, rules=replace(inst.rules, max_deployments=2))
-
-
 @solving(60)
 @given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
 def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random) -> None:
-    inst = _two_at_most(inst)
+    inst = _at_most_two(inst)
     candidates = _candidates(inst)
     prices = [(rng.uniform(0, 1500), rng.uniform(0, 300)) for _ in range(rng.randint(1, 6))]
     columns = _columns(inst, prices)
@@ -66,7 +62,7 @@ def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random)
 def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance) -> None:
     # Its schedules meet every hard rule together, so the choice has a solution, and any part of
     # them can be staffed with the first plan's own sessions: "no plan" would be a fault here.
-    inst = _two_at_most(inst)
+    inst = _at_most_two(inst)
     candidates = _candidates(inst)
     first = first_plan(inst, candidates)
     if not validate(inst, first).ok:
