@@ -73,6 +73,10 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
     assert set(plan.deployments) <= set(first.deployments)
     verdict = validate(inst, plan)
     assert verdict.ok, verdict.violations
+    if inst.rules.weights.unmet_demand >= 1000:
+        # Above anything a schedule costs: a deployment the first plan needs is kept.
+        short = sum(s.missing for s in verdict.unmet)
+        assert short <= sum(s.missing for s in validate(inst, first).unmet)
 
 
 def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
