@@ -132,6 +132,14 @@ class Columns:
             officer, first, second = np.array(rows, dtype=np.int64).T
             self._codes.update(self._code(officer, first, second).tolist())
 
+    @property
+    def rows(self) -> _Relaxation:
+        """What each posting and month still needs and has room for once officers carried
+        over are counted (``need``, ``room``), and each mix requirement's row (``mix_posting``,
+        ``mix_members``, ``mix_need``, ``mix_open``): the rows the pool's schedules must meet
+        together, as the relaxation prices them."""
+        return self._relax
+
     def priced(self) -> list[tuple[int, Schedule, int]]:
         """(officer index, schedule, price) for every schedule kept, with the empty schedule
         of every officer, in a fixed order."""
@@ -228,11 +236,13 @@ class _Relaxation:
 
         carried = np.zeros((n_p, n_m))
         minimum = np.zeros((n_p, n_m))
+        maximum = np.zeros((n_p, n_m))
         for p_i, p in enumerate(postings):
             for t in range(n_m):
                 carried[p_i, t] = len(inst.carried_over.get((p.id, t), ()))
-                minimum[p_i, t] = inst.demand(p.id, t)[0]
+                minimum[p_i, t], maximum[p_i, t] = inst.demand(p.id, t)
         self.need = minimum - carried
+        self.room = maximum - carried  # for planned officers; the bound itself leaves it out
 
         # One row per mix requirement of a posting: who counts, and how many more are needed in
         # each open month (closed months need none, so their multiplier stays at 0).

@@ -38,7 +38,6 @@ from datetime import timedelta
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from constraints.skill_mix import requirements as mix_requirements
 from rotation.bound import Columns, Schedule
 from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
@@ -90,7 +89,7 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     stop = stop or Stop()
     for plan in plans:
         columns.add_plan(plan)
-    chosen = _choose(inst, columns.priced(), deadline, stop)
+    chosen = _choose(inst, columns, columns.priced(), deadline, stop)
     if chosen is None or stop.is_set():
         return None
     keys = {(inst.officers[o].id, inst.postings[p].id, s)
@@ -98,8 +97,8 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     return _staff(inst, candidates, keys, deadline, seed, stop)
 
 
-def _choose(inst: Instance, pool: list[tuple[int, Schedule, int]], deadline: float, stop: Stop
-            ) -> list[tuple[int, Schedule]] | None:
+def _choose(inst: Instance, columns: Columns, pool: list[tuple[int, Schedule, int]],
+            deadline: float, stop: Stop) -> list[tuple[int, Schedule]] | None:
     """One schedule per officer, by HiGHS; None if it finds no solution in time."""
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
@@ -120,8 +119,8 @@ def _choose(inst: Instance, pool: list[tuple[int, Schedule, int]], deadline: flo
     for vars_ in per_officer.values():
         model.add_linear_constraint(mathopt.fast_sum(vars_) == 1)
 
-    officers = inst.officers
     weight = float(rules.weights.unmet_demand)
+    rows = columns.rows
 
     def count(positions: list[int]) -> mathopt.Variable:
         """A variable equal to how many of these columns are taken: rows per month then sum a
@@ -131,37 +130,36 @@ def _choose(inst: Instance, pool: list[tuple[int, Schedule, int]], deadline: flo
         model.add_linear_constraint(mathopt.fast_sum(take[k] for k in positions) == counted)
         return counted
 
-    for p_i, p in enumerate(inst.postings):
-        # Starts per start month, then per mix requirement among its members.
-        here_starts = {s: ks for (q, s), ks in starting.items() if q == p_i}
-        started = {s: count(ks) for s, ks in here_starts.items()}
-        mixes = []
-        for _, needed, counts in mix_requirements(p):
-            members = {s: [k for k in ks if counts(officers[pool[k][0]])]
-                       for s, ks in here_starts.items()}
-            mixes.append((needed, counts, {s: count(ks) for s, ks in members.items() if ks}))
-        for t in inst.months:
-            minimum, maximum = inst.demand(p.id, t)
-            here = inst.carried_over.get((p.id, t), ())
-            present = mathopt.fast_sum(
-                started[s] for s in range(t - length + 1, t + 1) if s in started)
-            model.add_linear_constraint(present <= maximum - len(here))
-            need = minimum - len(here)
+    def window(counts: dict[int, mathopt.Variable], t: int) -> mathopt.LinearSum:
+        """How many of the counted starts cover month ``t``."""
+        return mathopt.fast_sum(counts[s] for s in range(t - length + 1, t + 1) if s in counts)
+
+    by_posting: dict[int, dict[int, list[int]]] = defaultdict(dict)
+    for (p_i, s), ks in starting.items():
+        by_posting[p_i][s] = ks
+    n_p, n_m = rows.need.shape
+    for p_i in range(n_p):
+        started = {s: count(ks) for s, ks in by_posting[p_i].items()}
+        for t in range(n_m):
+            present = window(started, t)
+            model.add_linear_constraint(present <= rows.room[p_i, t])
+            need = rows.need[p_i, t]
             if need > 0:
                 short = model.add_variable(lb=0.0, ub=float(need))
                 model.add_linear_constraint(present + short >= need)
                 objective.append(mathopt.LinearTerm(short, weight))
-            if maximum == 0:
-                continue
-            for needed, counts, mix_started in mixes:
-                mix_need = needed - sum(1 for o in here if counts(inst.officer_by_id[o]))
-                if mix_need <= 0:
-                    continue
-                # Hard, as in the model: staffing keeps only chosen starts, so it could not
-                # make up a short mix, whatever the shortfall would have cost.
-                model.add_linear_constraint(mathopt.fast_sum(
-                    mix_started[s] for s in range(t - length + 1, t + 1) if s in mix_started)
-                    >= mix_need)
+    # Mix minima are hard, as in the model: staffing keeps only chosen starts, so it could not
+    # make up a short mix, whatever the shortfall would have cost.
+    for j, p_i in enumerate(rows.mix_posting):
+        members = rows.mix_members[j]
+        started = {}
+        for s, ks in by_posting[p_i].items():
+            mine = [k for k in ks if members[pool[k][0]]]
+            if mine:
+                started[s] = count(mine)
+        for t in range(n_m):
+            if rows.mix_open[j, t] and rows.mix_need[j, t] > 0:
+                model.add_linear_constraint(window(started, t) >= rows.mix_need[j, t])
     model.minimize(mathopt.fast_sum(objective))
 
     seconds = deadline - time.perf_counter()

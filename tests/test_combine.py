@@ -119,7 +119,7 @@ def test_the_choice_keeps_within_the_maximum() -> None:
     columns = _columns(inst, [(100.0, 0.0)])
     pool = columns.priced()
     assert sum(1 for _, schedule, _ in pool if schedule) == 3
-    chosen = _choose(inst, pool, time.perf_counter() + 60, Stop())
+    chosen = _choose(inst, columns, pool, time.perf_counter() + 60, Stop())
     assert chosen is not None
     assert sum(1 for _, schedule in chosen if schedule) <= 2
 
