@@ -43,7 +43,7 @@ from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, requirements
 from rotation.plan import Plan
 
-__all__ = ["OFFERS", "Bound", "Columns", "Schedules", "lower_bound"]
+__all__ = ["OFFERS", "Bound", "Columns", "Relaxation", "Schedules", "lower_bound"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -91,7 +91,7 @@ class Columns:
     choices is two array passes and a set update.
     """
 
-    def __init__(self, relax: _Relaxation) -> None:
+    def __init__(self, relax: Relaxation) -> None:
         self._relax = relax
         n_p, n_s = relax.shape[1], relax.shape[2]
         self._n_s = n_s
@@ -114,8 +114,17 @@ class Columns:
             self._code(two, p2a * n_s + s2a + 1, p2b * n_s + s2b + 1).tolist())
 
     def add_plan(self, plan: Plan) -> None:
-        """Keep a whole plan's schedules too, where the relaxation allows each start and an
-        officer has at most two deployments."""
+        """Keep a whole plan's schedules too, where the pool can hold them (``schedules_of``)."""
+        rows = [(o, *([p * self._n_s + s + 1 for p, s in schedule] + [0, 0])[:2])
+                for o, schedule in self.schedules_of(plan).items()]
+        if rows:
+            officer, first, second = np.array(rows, dtype=np.int64).T
+            self._codes.update(self._code(officer, first, second).tolist())
+
+    def schedules_of(self, plan: Plan) -> dict[int, Schedule]:
+        """Each officer's schedule in ``plan``, by officer index, where the relaxation allows
+        each start and the officer has at most two deployments: the schedules of the plan the
+        pool can hold."""
         inst = self._relax.inst
         officer_index = {o.id: i for i, o in enumerate(inst.officers)}
         posting_index = {p.id: i for i, p in enumerate(inst.postings)}
@@ -123,17 +132,17 @@ class Columns:
         for d in sorted(plan.deployments, key=lambda d: d.start):
             mine.setdefault(officer_index[d.officer], []).append(
                 (posting_index[d.posting], inst.rules.month_of(d.start)))
-        rows: list[tuple[int, int, int]] = []  # officer, first slot, second slot (0: none)
-        for o, schedule in mine.items():
-            if len(schedule) <= 2 and self.price(o, tuple(schedule)) is not None:
-                slots = [p * self._n_s + s + 1 for p, s in schedule] + [0, 0]
-                rows.append((o, slots[0], slots[1]))
-        if rows:
-            officer, first, second = np.array(rows, dtype=np.int64).T
-            self._codes.update(self._code(officer, first, second).tolist())
+        return {o: tuple(schedule) for o, schedule in mine.items()
+                if len(schedule) <= 2 and self.price(o, tuple(schedule)) is not None}
+
+    def copy(self) -> Columns:
+        """The pool as it stands, for another thread to read while steps add to this one."""
+        other = Columns(self._relax)
+        other._codes = set(self._codes)  # one C call: the GIL makes it a consistent snapshot
+        return other
 
     @property
-    def rows(self) -> _Relaxation:
+    def rows(self) -> Relaxation:
         """What each posting and month still needs and has room for once officers carried
         over are counted (``need``, ``room``), and each mix requirement's row (``mix_posting``,
         ``mix_members``, ``mix_need``, ``mix_open``): the rows the pool's schedules must meet
@@ -175,7 +184,7 @@ class _OutOfTime(Exception):
     """The time given ran out while the relaxation was being set up."""
 
 
-class _Relaxation:
+class Relaxation:
     """The per-officer problems of the relaxation, set up once; ``evaluate`` prices them."""
 
     def __init__(self, inst: Instance, candidates: Candidates, deadline: float,
@@ -477,7 +486,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     """
     began = time.perf_counter()
     try:
-        relax = _Relaxation(inst, candidates, deadline, stop)
+        relax = Relaxation(inst, candidates, deadline, stop)
     except _OutOfTime:
         return Bound(None, 0, time.perf_counter() - began)
     if relax.most > 2:

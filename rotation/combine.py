@@ -29,21 +29,23 @@ fall back on them.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import timedelta
 
+import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from rotation.bound import Columns, Schedule
+from rotation.bound import Columns, Relaxation, Schedule
 from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.plan import Plan
 
-__all__ = ["CHOOSE_SECONDS", "STAFF_WORK", "Stop", "combine"]
+__all__ = ["BLOCK", "CHOOSE_SECONDS", "STAFF_SECONDS", "STAFF_WORK", "Stop", "combine"]
 
 CHOOSE_SECONDS = 60.0
 """Most seconds HiGHS may take to choose, ten times what 500 officers need. HiGHS cannot be
@@ -53,6 +55,15 @@ STAFF_WORK = 20.0
 """Deterministic work (CP-SAT's count, about seconds) for staffing the chosen deployments, so
 that the same pool gives the same plan on any machine. Measured: at 500 officers it proves the
 staffing optimal after 0.3 s."""
+
+STAFF_SECONDS = 3.0
+"""Seconds per 1,000 officers the choice leaves for staffing before the deadline. Measured:
+0.3-0.5 s at 500 officers, 11 s at 5,000."""
+
+BLOCK = 600
+"""Officers chosen for at a time, the rest held. All 500 of the 500-officer case fit in one
+block; at 5,000 officers one choice among 140,000 schedules had not solved its root LP after
+five minutes, while nine blocks of about 16,000 schedules each took 6-18 s."""
 
 
 class Stop:
@@ -85,26 +96,84 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
             deadline: float, seed: int = 0, stop: Stop | None = None) -> Plan | None:
     """The best plan made of the pool's schedules (and those of ``plans``), or None if the
     choice or the staffing finds none by ``deadline`` (a ``time.perf_counter()`` value) or
-    ``stop`` is set."""
+    ``stop`` is set. Officers are chosen for ``BLOCK`` at a time, the rest holding the schedule
+    they have in the first of ``plans`` (none without plans) or that an earlier block chose."""
     stop = stop or Stop()
     for plan in plans:
         columns.add_plan(plan)
-    chosen = _choose(inst, columns, columns.priced(), deadline, stop)
+    held = columns.schedules_of(plans[0]) if plans else {}
+    staffing = STAFF_SECONDS * len(inst.officers) / 1000
+    chosen = _choose_in_blocks(inst, columns.rows, columns.priced(), held,
+                               deadline - staffing, stop)
     if chosen is None or stop.is_set():
         return None
     keys = {(inst.officers[o].id, inst.postings[p].id, s)
-            for o, schedule in chosen for p, s in schedule}
+            for o, schedule in chosen.items() for p, s in schedule}
     return _staff(inst, candidates, keys, deadline, seed, stop)
 
 
-def _choose(inst: Instance, columns: Columns, pool: list[tuple[int, Schedule, int]],
-            deadline: float, stop: Stop) -> list[tuple[int, Schedule]] | None:
-    """One schedule per officer, by HiGHS; None if it finds no solution in time."""
+def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+                      held: dict[int, Schedule], deadline: float, stop: Stop
+                      ) -> dict[int, Schedule] | None:
+    """Every officer's schedule, chosen ``BLOCK`` officers at a time in posting order, each
+    block against what the others hold; None if no block was chosen by ``deadline``.
+
+    Officers are taken in the order of the posting their held schedule starts at, so that a
+    block holds most of a posting's officers and can trade places among them; officers with
+    nothing held are spread over the blocks, one per block in turn, so that every block can
+    bring someone in. A block that finds no solution keeps what it held."""
+    by_officer: dict[int, list[tuple[int, Schedule, int]]] = defaultdict(list)
+    for entry in pool:
+        by_officer[entry[0]].append(entry)
+    current = {o: held.get(o, ()) for o in by_officer}
+    busy = sorted((o for o in by_officer if current[o]), key=lambda o: (current[o][0][0], o))
+    idle = sorted(o for o in by_officer if not current[o])
+    n_blocks = max(1, math.ceil(len(by_officer) / BLOCK))
+    per_block = math.ceil(len(busy) / n_blocks)
+    blocks = [busy[k * per_block:(k + 1) * per_block] + idle[k::n_blocks]
+              for k in range(n_blocks)]
+    chose_any = False
+    slowest = 0.0
+    for block in blocks:
+        began = time.perf_counter()
+        if stop.is_set() or began + slowest > deadline:
+            break
+        inside = set(block)
+        others = [(o, schedule) for o, schedule in current.items()
+                  if schedule and o not in inside]
+        chosen = _choose(inst, rows, [e for o in block for e in by_officer[o]], deadline, stop,
+                         others)
+        if chosen is not None:
+            current.update(chosen)
+            chose_any = True
+        slowest = max(slowest, time.perf_counter() - began)
+    return current if chose_any else None
+
+
+def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+            deadline: float, stop: Stop, held: Sequence[tuple[int, Schedule]] = ()
+            ) -> dict[int, Schedule] | None:
+    """One schedule per officer of ``pool``, by HiGHS, the ``held`` schedules of other
+    officers counted as they are; None if it finds no solution in time."""
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
         return None
     rules = inst.rules
     length = rules.deployment_months
+    n_p, n_m = rows.need.shape
+    # What the held schedules already put in each posting and month, and in each mix row.
+    held_present = np.zeros((n_p, n_m))
+    held_mix = np.zeros(rows.mix_need.shape)
+    mixes_of: dict[int, list[int]] = defaultdict(list)
+    for j, p_i in enumerate(rows.mix_posting):
+        mixes_of[p_i].append(j)
+    for o, schedule in held:
+        for p_i, s in schedule:
+            held_present[p_i, s:s + length] += 1
+            for j in mixes_of[p_i]:
+                if rows.mix_members[j][o]:
+                    held_mix[j, s:s + length] += 1
+
     model = mathopt.Model(name="combine")
     take = [model.add_binary_variable() for _ in pool]
     per_officer: dict[int, list[mathopt.Variable]] = defaultdict(list)
@@ -120,7 +189,6 @@ def _choose(inst: Instance, columns: Columns, pool: list[tuple[int, Schedule, in
         model.add_linear_constraint(mathopt.fast_sum(vars_) == 1)
 
     weight = float(rules.weights.unmet_demand)
-    rows = columns.rows
 
     def count(positions: list[int]) -> mathopt.Variable:
         """A variable equal to how many of these columns are taken: rows per month then sum a
@@ -130,23 +198,25 @@ def _choose(inst: Instance, columns: Columns, pool: list[tuple[int, Schedule, in
         model.add_linear_constraint(mathopt.fast_sum(take[k] for k in positions) == counted)
         return counted
 
-    def window(counts: dict[int, mathopt.Variable], t: int) -> mathopt.LinearSum:
-        """How many of the counted starts cover month ``t``."""
-        return mathopt.fast_sum(counts[s] for s in range(t - length + 1, t + 1) if s in counts)
+    def window(counts: dict[int, mathopt.Variable], t: int) -> list[mathopt.Variable]:
+        """The counted starts that cover month ``t``."""
+        return [counts[s] for s in range(t - length + 1, t + 1) if s in counts]
 
     by_posting: dict[int, dict[int, list[int]]] = defaultdict(dict)
     for (p_i, s), ks in starting.items():
         by_posting[p_i][s] = ks
-    n_p, n_m = rows.need.shape
     for p_i in range(n_p):
         started = {s: count(ks) for s, ks in by_posting[p_i].items()}
         for t in range(n_m):
             present = window(started, t)
-            model.add_linear_constraint(present <= rows.room[p_i, t])
-            need = rows.need[p_i, t]
+            room = rows.room[p_i, t] - held_present[p_i, t]
+            need = rows.need[p_i, t] - held_present[p_i, t]
+            if not present:
+                continue  # nothing the choice can change: the held schedules keep the room
+            model.add_linear_constraint(mathopt.fast_sum(present) <= max(room, 0.0))
             if need > 0:
                 short = model.add_variable(lb=0.0, ub=float(need))
-                model.add_linear_constraint(present + short >= need)
+                model.add_linear_constraint(mathopt.fast_sum(present) + short >= need)
                 objective.append(mathopt.LinearTerm(short, weight))
     # Mix minima are hard, as in the model: staffing keeps only chosen starts, so it could not
     # make up a short mix, whatever the shortfall would have cost.
@@ -158,8 +228,12 @@ def _choose(inst: Instance, columns: Columns, pool: list[tuple[int, Schedule, in
             if mine:
                 started[s] = count(mine)
         for t in range(n_m):
-            if rows.mix_open[j, t] and rows.mix_need[j, t] > 0:
-                model.add_linear_constraint(window(started, t) >= rows.mix_need[j, t])
+            need = rows.mix_need[j, t] - held_mix[j, t]
+            if rows.mix_open[j, t] and need > 0:
+                present = window(started, t)
+                if not present:
+                    return None  # nobody in this block can make up the mix
+                model.add_linear_constraint(mathopt.fast_sum(present) >= need)
     model.minimize(mathopt.fast_sum(objective))
 
     seconds = deadline - time.perf_counter()
@@ -173,8 +247,8 @@ def _choose(inst: Instance, columns: Columns, pool: list[tuple[int, Schedule, in
     if stop.is_set() or not result.has_primal_feasible_solution():
         return None
     values = result.variable_values(take)
-    return [(officer, schedule) for value, (officer, schedule, _) in zip(values, pool, strict=True)
-            if value > 0.5]
+    return {officer: schedule for value, (officer, schedule, _) in zip(values, pool, strict=True)
+            if value > 0.5}
 
 
 def _staff(inst: Instance, candidates: Candidates, keys: set[tuple[str, str, int]],

@@ -236,15 +236,21 @@ has taken four steps; at 5,000 officers (7.75 M) the first came after 130 s, and
 fourth step had the search idle for most of its time. Without a work limit a led plan is
 weighed as soon as it is ready."""
 
-COMBINE_AT = (2,)
-"""Which of the bound's offers (counted from 1) are also combined into a plan
+COMBINE_AT = (1,)
+"""Which of the bound's offers (counted from 1) also have their pool combined into a plan
 (:mod:`rotation.combine`), besides leading the greedy. Measured on the 500-officer benchmark
-case: the pool after 200 steps gave 2,596, after 870 steps 2,593-2,597, so once is enough."""
+case: the pool after 100 steps gave 2,579-2,605 over variants, after 870 steps 2,593-2,597, so
+once and early is enough; at 5,000 officers the first offer comes at about 130-165 s and the
+combination takes about two minutes."""
 
-COMBINE_UP_TO = 50_000
-"""Schedules in the pool above which no plan is combined. HiGHS chooses among 12,000 (500
-officers) in about 6 s; among 140,000 (5,000 officers, after 100 steps) its root LP had not
-finished after 5 minutes, all the while holding up the bound's steps."""
+
+class _Slot:
+    """A plan to be made from one of the bound's offers, in the order the offers came: with a
+    work limit the search takes them up at fixed steps, whichever thread finishes first."""
+
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.made: tuple[Plan, Verdict] | None = None  # None once ready: none was made
 
 
 class _BoundBeside:
@@ -253,18 +259,25 @@ class _BoundBeside:
     otherwise idle. Its relaxed schedules also lead the greedy to whole plans, and the pool of
     every schedule its steps chose is combined into one (``offers``); the search takes them up
     when they beat its own: at 500 officers the combined plan costs 2,600 where 60 s of search
-    from the plain greedy's plan reached 3,200. Both threads only read the instance and its
-    remembered answers; CP-SAT, HiGHS and numpy release the interpreter while they work."""
+    from the plain greedy's plan reached 3,200.
+
+    The combination runs on a thread of its own, and the search waits while it does: the bound
+    goes on with its steps on one core, HiGHS and the staffing take the other. Measured at 5,000
+    officers, the combination on the bound's own thread held the bound at 100 steps until the
+    time limit, and beside the search it did not finish in time; with the search paused it did
+    (33.8 % from the bound where the search alone reached 38.3 %). All threads only read the
+    instance and its remembered answers; CP-SAT, HiGHS and numpy release the interpreter while
+    they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], first: Plan,
                  upper: int, deadline: float, replay_every: int | None, seed: int) -> None:
         self.value: int | None = None
         self.failed = False
-        # Plans made from the bound's offers, led greedy and combined, in the order made.
-        self.made: list[tuple[Plan, Verdict]] = []
-        # What was made of each kind: "led" and "combined" plans, and failures of either. The
-        # thread may still be finishing a combination when the solve reads them (HiGHS cannot
-        # be interrupted), hence the lock.
+        # Plans made from the bound's offers, led greedy and combined, in the order offered.
+        self._slots: list[_Slot] = []
+        # What was made of each kind: "led" and "combined" plans, and failures of either. A
+        # combination may still be finishing when the solve reads them (HiGHS cannot be
+        # interrupted), hence the lock.
         self._stats: dict[str, int] = {}
         self._stats_lock = threading.Lock()
         self._taken = 0
@@ -272,32 +285,42 @@ class _BoundBeside:
         self._deadline = deadline
         self._stop = Stop()  # ends the bound's steps and a combination under way
         self._result: Bound | None = None
+        self._combining: threading.Thread | None = None
         offered = 0
 
-        def keep(kind: str, make: Callable[[], Plan | None]) -> None:
+        def keep(kind: str, make: Callable[[], Plan | None], slot: _Slot) -> None:
             try:
-                plan = make()
-                verdict = validate(inst, plan) if plan is not None else None
-            except Exception:  # a plan from the bound is a bonus: the bound goes on without it
-                plan = verdict = None
-            if plan is None or verdict is None:
-                self._count(f"{kind}_plans_failed")
-                return
-            self.made.append((plan, verdict))
-            self._count(f"{kind}_plans")
-            if verdict.ok:
-                best = f"best_{kind}_plan_objective"
-                with self._stats_lock:
-                    self._stats[best] = min(self._stats.get(best, verdict.objective),
-                                            verdict.objective)
+                try:
+                    plan = make()
+                    verdict = validate(inst, plan) if plan is not None else None
+                except Exception:  # a plan from the bound is a bonus: the bound goes on
+                    plan = verdict = None
+                if plan is None or verdict is None:
+                    self._count(f"{kind}_plans_failed")
+                    return
+                slot.made = (plan, verdict)
+                self._count(f"{kind}_plans")
+                if verdict.ok:
+                    best = f"best_{kind}_plan_objective"
+                    with self._stats_lock:
+                        self._stats[best] = min(self._stats.get(best, verdict.objective),
+                                                verdict.objective)
+            finally:
+                slot.ready.set()  # an answer either way, so nobody waits for it in vain
 
         def lead(schedules: Schedules, columns: Columns) -> None:
             nonlocal offered
             offered += 1
-            keep("led", lambda: first_plan(inst, candidates, schedules))
-            if offered in COMBINE_AT and len(columns) <= COMBINE_UP_TO:
-                keep("combined", lambda: combine(inst, candidates, columns, [first], deadline,
-                                                 seed, self._stop))
+            led = self._slot()
+            if offered in COMBINE_AT:
+                pool = columns.copy()
+                combined = self._slot()
+                self._combining = threading.Thread(
+                    target=keep, name="rotation-combine", daemon=True,
+                    args=("combined", lambda: combine(inst, candidates, pool, [first], deadline,
+                                                      seed, self._stop), combined))
+                self._combining.start()
+            keep("led", lambda: first_plan(inst, candidates, schedules), led)
 
         def run() -> None:
             try:
@@ -309,6 +332,11 @@ class _BoundBeside:
                 raise
 
         self._thread = threading.Thread(target=run, name="rotation-bound", daemon=True)
+
+    def _slot(self) -> _Slot:
+        slot = _Slot()
+        self._slots.append(slot)
+        return slot
 
     def _better(self, value: int) -> None:
         self.value = value
@@ -325,18 +353,36 @@ class _BoundBeside:
     def start(self) -> None:
         self._thread.start()
 
+    def _busy(self) -> bool:
+        """Whether the bound's thread or a combination may still add a plan."""
+        combining = self._combining
+        return self._thread.is_alive() or (combining is not None and combining.is_alive())
+
     def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
-        """Plans made from the bound's offers (led or combined) not yet handed to the search:
-        with a work limit, those due by ``steps`` (one every ``replay_every`` steps; waiting for
-        them while the bound runs, within the time limit), otherwise whatever is ready."""
-        due = len(self.made)
+        """Plans made from the bound's offers (led or combined) not yet handed to the search,
+        after waiting for a combination under way: with a work limit, those due by ``steps``
+        (one every ``replay_every`` steps; waiting for them while the bound runs, within the
+        time limit), otherwise whatever is ready, in the order offered."""
+
+        def waiting() -> bool:
+            return (not interrupted() and time.perf_counter() < self._deadline
+                    and self._busy())
+
+        while waiting() and self._combining is not None and self._combining.is_alive():
+            self._combining.join(0.05)
+        slots = self._slots
+        due = len(slots)
         if self._every is not None:
             due = steps // self._every
-            while (len(self.made) < due and self._thread.is_alive() and not interrupted()
-                   and time.perf_counter() < self._deadline):
-                self._thread.join(0.05)
-        fresh = self.made[self._taken:due]
-        self._taken += len(fresh)
+            while waiting() and (len(slots) < due or not all(
+                    slot.ready.is_set() for slot in slots[self._taken:due])):
+                time.sleep(0.05)
+        fresh: list[tuple[Plan, Verdict]] = []
+        while self._taken < min(due, len(slots)) and slots[self._taken].ready.is_set():
+            made = slots[self._taken].made
+            if made is not None:
+                fresh.append(made)
+            self._taken += 1
         return fresh
 
     def finish(self, wait_until: float | None) -> Bound:
@@ -352,12 +398,12 @@ class _BoundBeside:
             pass  # Ctrl-C while waiting: the bound stops here, the plan is kept
         self._stop.set()
         # A step under way ends at its next check; the solve does not wait long for it: what
-        # the thread has published so far is proven already.
+        # the thread has published so far is proven already. A combination under way is not
+        # waited for either: it ends when HiGHS returns, and its plan would come too late.
         self._thread.join(STOP_GRACE)
         if self._result is not None:
             return self._result
         return Bound(self.value, 0, 0.0)
-
 
 def _solve_by_neighbourhoods(
     inst: Instance,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import rotation.solver as solver_module
 from constraints.fairness import past_load
-from rotation.bound import Columns, _Relaxation
+from rotation.bound import Columns, Relaxation
 from rotation.combine import Stop, _choose, combine
 from rotation.construct import first_plan
 from rotation.domain import Instance
@@ -34,7 +34,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 def _columns(inst: Instance, prices: list[tuple[float, float]]) -> Columns:
     """The pool after one evaluation per (headcount price, mix price), each the same in every
     posting and month."""
-    relax = _Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
     columns = Columns(relax)
     for lam, mu in prices:
         relax.evaluate(np.full(relax.need.shape, lam), np.full(relax.mix_need.shape, mu))
@@ -119,9 +119,9 @@ def test_the_choice_keeps_within_the_maximum() -> None:
     columns = _columns(inst, [(100.0, 0.0)])
     pool = columns.priced()
     assert sum(1 for _, schedule, _ in pool if schedule) == 3
-    chosen = _choose(inst, columns, pool, time.perf_counter() + 60, Stop())
+    chosen = _choose(inst, columns.rows, pool, time.perf_counter() + 60, Stop())
     assert chosen is not None
-    assert sum(1 for _, schedule in chosen if schedule) <= 2
+    assert sum(1 for schedule in chosen.values() if schedule) <= 2
 
 
 def test_a_mix_minimum_is_met_whatever_the_shortfall_would_cost() -> None:
