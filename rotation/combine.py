@@ -93,19 +93,26 @@ class Stop:
 
 
 def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Sequence[Plan],
-            deadline: float, seed: int = 0, stop: Stop | None = None) -> Plan | None:
+            deadline: float, seed: int = 0, stop: Stop | None = None,
+            tally: dict[str, int] | None = None) -> Plan | None:
     """The best plan made of the pool's schedules (and those of ``plans``), or None if the
     choice or the staffing finds none by ``deadline`` (a ``time.perf_counter()`` value) or
     ``stop`` is set. Officers are chosen for ``BLOCK`` at a time, the rest holding the schedule
-    they have in the first of ``plans`` (none without plans) or that an earlier block chose."""
+    they have in the first of ``plans`` (none without plans) or that an earlier block chose.
+    ``tally`` hears how many blocks there were (``combine_blocks``), how many were chosen
+    (``combine_blocks_chosen``) and how long the choice took (``combine_choice_ms``)."""
     stop = stop or Stop()
+    began = time.perf_counter()
     for plan in plans:
         columns.add_plan(plan)
     held = columns.schedules_of(plans[0]) if plans else {}
     staffing = STAFF_SECONDS * len(inst.officers) / 1000
-    chosen = _choose_in_blocks(inst, columns.rows, columns.priced(), held,
-                               deadline - staffing, stop)
-    if chosen is None or stop.is_set():
+    chosen, blocks, done = _choose_in_blocks(inst, columns.rows, columns.priced(), held,
+                                             deadline - staffing, stop)
+    if tally is not None:
+        tally.update(combine_blocks=blocks, combine_blocks_chosen=done,
+                     combine_choice_ms=round(1000 * (time.perf_counter() - began)))
+    if not done or stop.is_set():
         return None
     keys = {(inst.officers[o].id, inst.postings[p].id, s)
             for o, schedule in chosen.items() for p, s in schedule}
@@ -114,14 +121,15 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
 
 def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                       held: dict[int, Schedule], deadline: float, stop: Stop
-                      ) -> dict[int, Schedule] | None:
+                      ) -> tuple[dict[int, Schedule], int, int]:
     """Every officer's schedule, chosen ``BLOCK`` officers at a time in posting order, each
-    block against what the others hold; None if no block was chosen by ``deadline``.
+    block against what the others hold; with the number of blocks and of those chosen by
+    ``deadline`` (the rest keep what they hold).
 
     Officers are taken in the order of the posting their held schedule starts at, so that a
     block holds most of a posting's officers and can trade places among them; officers with
-    nothing held are spread over the blocks, one per block in turn, so that every block can
-    bring someone in. A block that finds no solution keeps what it held."""
+    nothing held fill up the blocks, to the least full first, so that every block can bring
+    someone in. A block that finds no solution keeps what it held."""
     by_officer: dict[int, list[tuple[int, Schedule, int]]] = defaultdict(list)
     for entry in pool:
         by_officer[entry[0]].append(entry)
@@ -130,14 +138,17 @@ def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sc
     idle = sorted(o for o in by_officer if not current[o])
     n_blocks = max(1, math.ceil(len(by_officer) / BLOCK))
     per_block = math.ceil(len(busy) / n_blocks)
-    blocks = [busy[k * per_block:(k + 1) * per_block] + idle[k::n_blocks]
-              for k in range(n_blocks)]
-    chose_any = False
+    blocks = [busy[k * per_block:(k + 1) * per_block] for k in range(n_blocks)]
+    for o in idle:
+        min(blocks, key=len).append(o)  # none grows past ceil(officers / blocks) <= BLOCK
+    chosen_blocks = 0
     slowest = 0.0
     for block in blocks:
         began = time.perf_counter()
         if stop.is_set() or began + slowest > deadline:
-            break
+            break  # what is chosen so far is staffed; the rest keep what they hold
+        if not block:
+            continue
         inside = set(block)
         others = [(o, schedule) for o, schedule in current.items()
                   if schedule and o not in inside]
@@ -145,9 +156,9 @@ def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sc
                          others)
         if chosen is not None:
             current.update(chosen)
-            chose_any = True
+            chosen_blocks += 1
         slowest = max(slowest, time.perf_counter() - began)
-    return current if chose_any else None
+    return current, sum(1 for block in blocks if block), chosen_blocks
 
 
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],

@@ -317,8 +317,8 @@ class _BoundBeside:
                 combined = self._slot()
                 self._combining = threading.Thread(
                     target=keep, name="rotation-combine", daemon=True,
-                    args=("combined", lambda: combine(inst, candidates, pool, [first], deadline,
-                                                      seed, self._stop), combined))
+                    args=("combined", lambda: self._combine(inst, candidates, pool, first, seed),
+                          combined))
                 self._combining.start()
             keep("led", lambda: first_plan(inst, candidates, schedules), led)
 
@@ -332,6 +332,16 @@ class _BoundBeside:
                 raise
 
         self._thread = threading.Thread(target=run, name="rotation-bound", daemon=True)
+
+    def _combine(self, inst: Instance, candidates: Callable[[str, int], list[str]],
+                 pool: Columns, first: Plan, seed: int) -> Plan | None:
+        tally: dict[str, int] = {}
+        try:
+            return combine(inst, candidates, pool, [first], self._deadline, seed, self._stop,
+                           tally)
+        finally:
+            with self._stats_lock:
+                self._stats.update(tally)
 
     def _slot(self) -> _Slot:
         slot = _Slot()

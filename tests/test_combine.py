@@ -14,10 +14,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import rotation.combine as combine_module
+import rotation.lns as lns_module
 import rotation.solver as solver_module
 from constraints.fairness import past_load
 from rotation.bound import Columns, Relaxation
-from rotation.combine import Stop, _choose, combine
+from rotation.combine import Stop, _choose, _choose_in_blocks, combine
 from rotation.construct import first_plan
 from rotation.domain import Instance
 from rotation.io import load_case
@@ -67,16 +69,19 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
     first = first_plan(inst, candidates)
     if not validate(inst, first).ok:
         return  # a first plan may miss a mix minimum
-    columns = _columns(inst, [])
-    plan = combine(inst, candidates, columns, [first], time.perf_counter() + 60)
-    assert plan is not None
-    assert set(plan.deployments) <= set(first.deployments)
-    verdict = validate(inst, plan)
-    assert verdict.ok, verdict.violations
-    if inst.rules.weights.unmet_demand >= 1000:
-        # Above anything a schedule costs: a deployment the first plan needs is kept.
-        short = sum(s.missing for s in verdict.unmet)
-        assert short <= sum(s.missing for s in validate(inst, first).unmet)
+    for block in (combine_module.BLOCK, 2):  # one choice for all, and two officers at a time
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(combine_module, "BLOCK", block)
+            plan = combine(inst, candidates, _columns(inst, []), [first],
+                           time.perf_counter() + 60)
+        assert plan is not None
+        assert set(plan.deployments) <= set(first.deployments)
+        verdict = validate(inst, plan)
+        assert verdict.ok, verdict.violations
+        if inst.rules.weights.unmet_demand >= 1000:
+            # Above anything a schedule costs: a deployment the first plan needs is kept.
+            short = sum(s.missing for s in verdict.unmet)
+            assert short <= sum(s.missing for s in validate(inst, first).unmet)
 
 
 def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
@@ -122,6 +127,66 @@ def test_the_choice_keeps_within_the_maximum() -> None:
     chosen = _choose(inst, columns.rows, pool, time.perf_counter() + 60, Stop())
     assert chosen is not None
     assert sum(1 for schedule in chosen.values() if schedule) <= 2
+
+
+def test_a_block_counts_what_the_blocks_before_it_chose(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    # One place in P; priced at 100 a month both officers would take it. Chosen one at a time,
+    # the second must see the first's choice: staffing would drop a second officer on its own,
+    # so the choice itself is checked.
+    monkeypatch.setattr(combine_module, "BLOCK", 1)
+    inst = instance(
+        [officer("A"), officer("B")],
+        [posting("P")],
+        [demand("P", 0, 1, 1, 1)],
+        rules(2, deployment=2, rest=0),
+    )
+    columns = _columns(inst, [(100.0, 0.0)])
+    chosen, blocks, done = _choose_in_blocks(inst, columns.rows, columns.priced(), {},
+                                             time.perf_counter() + 60, Stop())
+    assert blocks == done == len(chosen) == 2
+    assert sorted(len(schedule) for schedule in chosen.values()) == [0, 1]
+
+
+def test_a_block_counts_the_mix_the_others_hold(monkeypatch: pytest.MonkeyPatch) -> None:
+    # P needs two officers, one of them a supervisor. S, the supervisor, holds P; X's block
+    # can only add X, who is no supervisor, so it fills P only if S's place in the mix counts.
+    monkeypatch.setattr(combine_module, "BLOCK", 1)
+    inst = instance(
+        [officer("S", "inspector"), officer("X")],
+        [posting("P", supervisors=1)],
+        [demand("P", 0, 1, 2, 2)],
+        rules(2, deployment=2, rest=0),
+    )
+    columns = _columns(inst, [(100.0, 0.0)])
+    chosen, blocks, done = _choose_in_blocks(inst, columns.rows, columns.priced(), {0: ((0, 0),)},
+                                             time.perf_counter() + 60, Stop())
+    assert blocks == done == 2
+    assert chosen == {0: ((0, 0),), 1: ((0, 0),)}
+
+
+def test_blocks_start_from_the_held_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A holds P, which B listed and A did not. Chosen together, B takes P over. One at a time,
+    # A's block comes first (it holds a posting) and keeps P, as nobody else is there; B's block
+    # then finds P full: the held plan comes back as it was. Were the held plan ignored, B
+    # (first in the case) would be chosen first and take P.
+    inst = instance(
+        [officer("B", preferences=["P"]), officer("A", preferences=["Q"])],
+        [posting("P"), posting("Q")],
+        [demand("P", 0, 1, 1, 1)],
+        rules(2, deployment=2, rest=0),
+    )
+    candidates = _candidates(inst)
+    held = Plan((Deployment("A", "P", *inst.rules.deployment_span(0)),))
+    assert validate(inst, held).ok
+    found = {}
+    for block in (2, 1):
+        monkeypatch.setattr(combine_module, "BLOCK", block)
+        plan = combine(inst, candidates, _columns(inst, [(100.0, 0.0)]), [held],
+                       time.perf_counter() + 60)
+        assert plan is not None
+        found[block] = [(d.officer, d.posting) for d in plan.deployments]
+    assert found == {2: [("B", "P")], 1: [("A", "P")]}
 
 
 def test_a_mix_minimum_is_met_whatever_the_shortfall_would_cost() -> None:
@@ -193,3 +258,32 @@ def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.
     assert "bound_failed" not in result.stats and "combined_plans" not in result.stats
     assert result.stats["combined_plans_failed"] == 1
     assert result.bound is not None and result.bound > 400
+
+
+def test_the_search_waits_while_a_combination_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The combination gets the search's core: no neighbourhood step starts while it runs.
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    windows: list[tuple[float, float]] = []
+    steps: list[float] = []
+    real_combine, real_step = combine, lns_module._Search.step
+
+    def slow_combine(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        time.sleep(1.0)
+        plan = real_combine(*args, **kwargs)
+        windows.append((began, time.perf_counter()))
+        return plan
+
+    def step(self: Any, *args: Any, **kwargs: Any) -> Any:
+        steps.append(time.perf_counter())
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "combine", slow_combine)
+    monkeypatch.setattr(lns_module._Search, "step", step)
+    inst = load_case(EXAMPLE)
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert result.stats["combined_plans"] == 1 and len(windows) == 1
+    began, ended = windows[0]
+    # A step may have passed its check just before the combination began.
+    assert not [t for t in steps if began + 0.2 < t < ended]
+    assert any(t > ended for t in steps)
