@@ -45,7 +45,8 @@ from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.plan import Plan
 
-__all__ = ["BLOCK", "CHOOSE_SECONDS", "STAFF_SECONDS", "STAFF_WORK", "Stop", "combine"]
+__all__ = ["BLOCK", "CHOOSE_SECONDS", "STAFF_SECONDS", "STAFF_WORK", "Stop", "combine",
+           "staffing_seconds"]
 
 CHOOSE_SECONDS = 60.0
 """Most seconds HiGHS may take to choose, ten times what 500 officers need. HiGHS cannot be
@@ -56,9 +57,9 @@ STAFF_WORK = 20.0
 that the same pool gives the same plan on any machine. Measured: at 500 officers it proves the
 staffing optimal after 0.3 s."""
 
-STAFF_SECONDS = 3.0
-"""Seconds per 1,000 officers the choice leaves for staffing before the deadline. Measured:
-0.3-0.5 s at 500 officers, 11 s at 5,000."""
+STAFF_SECONDS = 6.0
+"""Seconds per 1,000 officers the choice leaves for staffing and the validator before the
+deadline. Measured on 2 cores: 0.3-0.5 s at 500 officers; 18.6 s and 1.8 s at 5,000."""
 
 BLOCK = 600
 """Officers chosen for at a time, the rest held. All 500 of the 500-officer case fit in one
@@ -92,6 +93,11 @@ class Stop:
             return not self._event.is_set()
 
 
+def staffing_seconds(inst: Instance) -> float:
+    """What the choice leaves before the deadline for staffing (``STAFF_SECONDS``)."""
+    return STAFF_SECONDS * len(inst.officers) / 1000
+
+
 def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Sequence[Plan],
             deadline: float, seed: int = 0, stop: Stop | None = None,
             tally: dict[str, int] | None = None) -> Plan | None:
@@ -106,17 +112,23 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     for plan in plans:
         columns.add_plan(plan)
     held = columns.schedules_of(plans[0]) if plans else {}
-    staffing = STAFF_SECONDS * len(inst.officers) / 1000
     chosen, blocks, done = _choose_in_blocks(inst, columns.rows, columns.priced(), held,
-                                             deadline - staffing, stop)
+                                             deadline - staffing_seconds(inst), stop)
     if tally is not None:
         tally.update(combine_blocks=blocks, combine_blocks_chosen=done,
                      combine_choice_ms=round(1000 * (time.perf_counter() - began)))
     if not done or stop.is_set():
         return None
-    keys = {(inst.officers[o].id, inst.postings[p].id, s)
-            for o, schedule in chosen.items() for p, s in schedule}
-    return _staff(inst, candidates, keys, deadline, seed, stop)
+    # Officers whose choice is what they hold keep the first plan's deployments and sessions;
+    # the rest are staffed anew. At 5,000 officers that halves the staffing model.
+    base = plans[0] if plans else Plan(())
+    planned = {d.officer for d in base.deployments}
+    ids = [o.id for o in inst.officers]
+    free = frozenset(ids[o] for o, schedule in chosen.items()
+                     if schedule != held.get(o, ()) or (ids[o] in planned and o not in held))
+    keys = {(ids[o], inst.postings[p].id, s)
+            for o, schedule in chosen.items() if ids[o] in free for p, s in schedule}
+    return _staff(inst, candidates, base, free, keys, deadline, seed, stop)
 
 
 def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -262,9 +274,11 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
             if value > 0.5}
 
 
-def _staff(inst: Instance, candidates: Candidates, keys: set[tuple[str, str, int]],
-           deadline: float, seed: int, stop: Stop) -> Plan | None:
-    """The chosen deployments made a plan by the full model; None if it finds none in time."""
+def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[str],
+           keys: set[tuple[str, str, int]], deadline: float, seed: int, stop: Stop
+           ) -> Plan | None:
+    """The chosen deployments (``keys``) of the ``free`` officers made a plan by the full
+    model, everyone else held as in ``base``; None if it finds none in time."""
     # Imported here: rotation.solver imports this module.
     from rotation.solver import build, configure, extract
 
@@ -273,8 +287,7 @@ def _staff(inst: Instance, candidates: Candidates, keys: set[tuple[str, str, int
     def allows(officer: Officer, posting: Posting, start: int) -> bool:
         return (officer.id, posting.id, start) in keys and allowed(officer, posting, start)
 
-    free = frozenset(officer for officer, _, _ in keys)
-    model = build(inst, Plan(()), free, allows)
+    model = build(inst, base, free, allows)
     solver = cp_model.CpSolver()
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
@@ -290,4 +303,4 @@ def _staff(inst: Instance, candidates: Candidates, keys: set[tuple[str, str, int
         stop.running(None)
     if stop.is_set() or code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    return extract(inst, model, solver)
+    return base.replanned(free, extract(inst, model, solver))

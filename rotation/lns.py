@@ -243,11 +243,7 @@ class _Search:
         work = solver.deterministic_time
         if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None, work, False
-        part = extract(self.inst, model, solver)
-        deployments = [d for d in plan.deployments if d.officer not in free]
-        enrolments = [e for e in plan.enrolments if e.officer not in free]
-        merged = Plan(tuple(sorted(deployments + list(part.deployments))),
-                      tuple(sorted(enrolments + list(part.enrolments))))
+        merged = plan.replanned(free, extract(self.inst, model, solver))
         return merged, work, code == cp_model.OPTIMAL
 
 

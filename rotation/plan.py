@@ -55,6 +55,14 @@ class Plan:
         object.__setattr__(self, "deployments", tuple(sorted(self.deployments)))
         object.__setattr__(self, "enrolments", tuple(sorted(self.enrolments)))
 
+    def replanned(self, free: frozenset[str], part: Plan) -> Plan:
+        """This plan with the ``free`` officers' deployments and enrolments those of ``part``:
+        how a re-plan of some officers, everyone else held, becomes a whole plan again."""
+        return Plan(
+            tuple(d for d in self.deployments if d.officer not in free) + part.deployments,
+            tuple(e for e in self.enrolments if e.officer not in free) + part.enrolments,
+        )
+
     def for_officer(self, officer: str) -> tuple[Deployment, ...]:
         return self._deployments_by_officer.get(officer, ())
 

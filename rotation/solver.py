@@ -22,7 +22,7 @@ from constraints.base import ignores_posting
 from constraints.coverage import unmet
 from constraints.variables import Variables
 from rotation.bound import Bound, Columns, Schedules, lower_bound
-from rotation.combine import Stop, combine
+from rotation.combine import Stop, combine, staffing_seconds
 from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.lns import Outcome, improve
@@ -312,7 +312,10 @@ class _BoundBeside:
             nonlocal offered
             offered += 1
             led = self._slot()
-            if offered in COMBINE_AT:
+            # Too close to the deadline a combination would only hold the search up: it needs
+            # time for a block or two and the staffing.
+            left = deadline - time.perf_counter()
+            if offered in COMBINE_AT and left > 2 * staffing_seconds(inst):
                 pool = columns.copy()
                 combined = self._slot()
                 self._combining = threading.Thread(
