@@ -9,6 +9,7 @@ give the same plan whenever the search proves optimality or stops at its work li
 from __future__ import annotations
 
 import math
+import queue
 import threading
 import time
 from collections.abc import Callable, Hashable
@@ -245,8 +246,8 @@ combination takes about two minutes."""
 
 
 class _Slot:
-    """A plan to be made from one of the bound's offers, in the order the offers came: with a
-    work limit the search takes them up at fixed steps, whichever thread finishes first."""
+    """A plan to be made from one of the bound's offers, in the order the offers came (with a
+    work limit the search takes them up at fixed steps)."""
 
     def __init__(self) -> None:
         self.ready = threading.Event()
@@ -261,18 +262,19 @@ class _BoundBeside:
     when they beat its own: at 500 officers the combined plan costs 2,600 where 60 s of search
     from the plain greedy's plan reached 3,200.
 
-    The combination runs on a thread of its own, and the search waits while it does: the bound
-    goes on with its steps on one core, HiGHS and the staffing take the other. Measured at 5,000
-    officers, the combination on the bound's own thread held the bound at 100 steps until the
-    time limit, and beside the search it did not finish in time; with the search paused it did
-    (33.8 % from the bound where the search alone reached 38.3 %). All threads only read the
-    instance and its remembered answers; CP-SAT, HiGHS and numpy release the interpreter while
-    they work."""
+    Plans are made on a third thread, one after another in the order offered, so that the
+    bound's steps never wait for them: at 5,000 officers a led greedy takes about a minute and
+    the combination two. While a combination runs the search waits, so HiGHS and the staffing
+    have its core. Measured at 5,000 officers, a combination on the bound's own thread held the
+    bound at 100 steps until the time limit, and beside a running search it did not finish in
+    time. All threads only read the instance and its remembered answers; CP-SAT, HiGHS and
+    numpy release the interpreter while they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], first: Plan,
                  upper: int, deadline: float, replay_every: int | None, seed: int) -> None:
         self.value: int | None = None
         self.failed = False
+        self._inst = inst
         # Plans made from the bound's offers, led greedy and combined, in the order offered.
         self._slots: list[_Slot] = []
         # What was made of each kind: "led" and "combined" plans, and failures of either. A
@@ -283,47 +285,23 @@ class _BoundBeside:
         self._taken = 0
         self._every = replay_every
         self._deadline = deadline
-        self._stop = Stop()  # ends the bound's steps and a combination under way
+        self._stop = Stop()  # ends the bound's steps, a combination under way and the rest
         self._result: Bound | None = None
-        self._combining: threading.Thread | None = None
+        self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
+            queue.Queue())
+        self._combining = threading.Event()
         offered = 0
-
-        def keep(kind: str, make: Callable[[], Plan | None], slot: _Slot) -> None:
-            try:
-                try:
-                    plan = make()
-                    verdict = validate(inst, plan) if plan is not None else None
-                except Exception:  # a plan from the bound is a bonus: the bound goes on
-                    plan = verdict = None
-                if plan is None or verdict is None:
-                    self._count(f"{kind}_plans_failed")
-                    return
-                slot.made = (plan, verdict)
-                self._count(f"{kind}_plans")
-                if verdict.ok:
-                    best = f"best_{kind}_plan_objective"
-                    with self._stats_lock:
-                        self._stats[best] = min(self._stats.get(best, verdict.objective),
-                                                verdict.objective)
-            finally:
-                slot.ready.set()  # an answer either way, so nobody waits for it in vain
 
         def lead(schedules: Schedules, columns: Columns) -> None:
             nonlocal offered
             offered += 1
-            led = self._slot()
             # Too close to the deadline a combination would only hold the search up: it needs
             # time for a block or two and the staffing.
             left = deadline - time.perf_counter()
             if offered in COMBINE_AT and left > 2 * staffing_seconds(inst):
                 pool = columns.copy()
-                combined = self._slot()
-                self._combining = threading.Thread(
-                    target=keep, name="rotation-combine", daemon=True,
-                    args=("combined", lambda: self._combine(inst, candidates, pool, first, seed),
-                          combined))
-                self._combining.start()
-            keep("led", lambda: first_plan(inst, candidates, schedules), led)
+                self._task("combined", lambda: self._combine(candidates, pool, first, seed))
+            self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         def run() -> None:
             try:
@@ -335,21 +313,53 @@ class _BoundBeside:
                 raise
 
         self._thread = threading.Thread(target=run, name="rotation-bound", daemon=True)
+        self._maker = threading.Thread(target=self._make, name="rotation-plans", daemon=True)
 
-    def _combine(self, inst: Instance, candidates: Callable[[str, int], list[str]],
-                 pool: Columns, first: Plan, seed: int) -> Plan | None:
+    def _task(self, kind: str, make: Callable[[], Plan | None]) -> None:
+        slot = _Slot()
+        self._slots.append(slot)
+        self._tasks.put((kind, make, slot))
+
+    def _make(self) -> None:
+        """Make the offered plans in turn until the solve is over."""
+        while (task := self._tasks.get()) is not None:
+            kind, make, slot = task
+            try:
+                if not self._stop.is_set():
+                    if kind == "combined":
+                        self._combining.set()
+                    self._keep(kind, make, slot)
+            finally:
+                self._combining.clear()
+                slot.ready.set()  # an answer either way, so nobody waits for it in vain
+                self._tasks.task_done()
+
+    def _keep(self, kind: str, make: Callable[[], Plan | None], slot: _Slot) -> None:
+        try:
+            plan = make()
+            verdict = validate(self._inst, plan) if plan is not None else None
+        except Exception:  # a plan from the bound is a bonus: the bound goes on without it
+            plan = verdict = None
+        if plan is None or verdict is None:
+            self._count(f"{kind}_plans_failed")
+            return
+        slot.made = (plan, verdict)
+        self._count(f"{kind}_plans")
+        if verdict.ok:
+            best = f"best_{kind}_plan_objective"
+            with self._stats_lock:
+                self._stats[best] = min(self._stats.get(best, verdict.objective),
+                                        verdict.objective)
+
+    def _combine(self, candidates: Callable[[str, int], list[str]], pool: Columns, first: Plan,
+                 seed: int) -> Plan | None:
         tally: dict[str, int] = {}
         try:
-            return combine(inst, candidates, pool, [first], self._deadline, seed, self._stop,
-                           tally)
+            return combine(self._inst, candidates, pool, [first], self._deadline, seed,
+                           self._stop, tally)
         finally:
             with self._stats_lock:
                 self._stats.update(tally)
-
-    def _slot(self) -> _Slot:
-        slot = _Slot()
-        self._slots.append(slot)
-        return slot
 
     def _better(self, value: int) -> None:
         self.value = value
@@ -365,11 +375,11 @@ class _BoundBeside:
 
     def start(self) -> None:
         self._thread.start()
+        self._maker.start()
 
     def _busy(self) -> bool:
-        """Whether the bound's thread or a combination may still add a plan."""
-        combining = self._combining
-        return self._thread.is_alive() or (combining is not None and combining.is_alive())
+        """Whether the bound's thread or the plan maker may still add a plan."""
+        return self._thread.is_alive() or self._tasks.unfinished_tasks > 0
 
     def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
         """Plans made from the bound's offers (led or combined) not yet handed to the search,
@@ -381,8 +391,8 @@ class _BoundBeside:
             return (not interrupted() and time.perf_counter() < self._deadline
                     and self._busy())
 
-        while waiting() and self._combining is not None and self._combining.is_alive():
-            self._combining.join(0.05)
+        while waiting() and self._combining.is_set():
+            time.sleep(0.05)
         slots = self._slots
         due = len(slots)
         if self._every is not None:
@@ -410,6 +420,7 @@ class _BoundBeside:
         except KeyboardInterrupt:
             pass  # Ctrl-C while waiting: the bound stops here, the plan is kept
         self._stop.set()
+        self._tasks.put(None)  # the plan maker ends after the plan under way, if any
         # A step under way ends at its next check; the solve does not wait long for it: what
         # the thread has published so far is proven already. A combination under way is not
         # waited for either: it ends when HiGHS returns, and its plan would come too late.
