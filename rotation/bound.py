@@ -307,13 +307,12 @@ class Relaxation:
             for need in needs:
                 if need.met_by(o, first, last):
                     continue
-                weeks = [q.weeks for q in inst.qualifying_sessions(o, need, first, last)
-                         if q.seats > 0 and q.end < first]
-                if not weeks:
+                weeks = inst.least_weeks(o, need, first, last)
+                if weeks is None:
                     classes[k] = -1
                     break
                 group = self.groups[need]
-                dearest[group] = max(dearest.get(group, 0.0), float(weight * min(weeks)))
+                dearest[group] = max(dearest.get(group, 0.0), float(weight * weeks))
             else:
                 total = sum(dearest.values())
                 classes[k] = self._classes.setdefault(total, len(self._classes))

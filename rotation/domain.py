@@ -761,6 +761,21 @@ class Instance:
         officers, where stopping at the first session counts."""
         return any(self._attends(officer, q) for q in self._granting_for(need, start, end))
 
+    def least_weeks(self, officer: Officer, need: Requirement, start: date, end: date
+                    ) -> int | None:
+        """The fewest weeks of a session with a seat, over before ``start``, that the officer
+        could attend to meet ``need`` for ``start``..``end`` (None if there is none): what the
+        Lagrangian bound charges for training at the least. Asked 2.4 M times at 5,000
+        officers, so the sessions are kept shortest first and the first the officer can attend
+        answers (this was 40 % of the bound's set-up, scanning every qualifying session)."""
+        key = (need, start, end)
+        ordered = self._shortest.get(key)
+        if ordered is None:
+            ordered = self._shortest[key] = tuple(sorted(
+                ((q.weeks, q) for q in self._granting_for(need, start, end)
+                 if q.seats > 0 and q.end < start), key=lambda pair: pair[0]))
+        return next((weeks for weeks, q in ordered if self._attends(officer, q)), None)
+
     def _granting_for(self, need: Requirement, start: date, end: date) -> tuple[Session, ...]:
         key = (need, start, end)
         granting = self._granting.get(key)
@@ -813,6 +828,10 @@ class Instance:
 
     @cached_property
     def _attendance(self) -> dict[tuple[str, str], bool]:
+        return {}
+
+    @cached_property
+    def _shortest(self) -> dict[tuple[Requirement, date, date], tuple[tuple[int, Session], ...]]:
         return {}
 
     @cached_property
