@@ -17,7 +17,7 @@ import rotation.lns as lns_module
 import rotation.solver as solver_module
 from rotation.bound import OFFERS, Bound, Schedules, lower_bound
 from rotation.construct import first_plan
-from rotation.domain import CourseDef, Instance, Session
+from rotation.domain import CourseDef, Instance, Session, requirements
 from rotation.io import load_case
 from rotation.lns import improve
 from rotation.plan import SolveStatus
@@ -87,6 +87,22 @@ def _bound_and_optimum(inst: Instance) -> tuple[int | None, int | None]:
 
 # Small cases where the relaxation is exact, so a bound that drops a rule it must keep falls
 # short of the optimum and one that adds a cost it must not overshoots it.
+
+
+@solving(60)
+@given(instances(sessions=(1, 4), training=True))
+def test_the_least_training_is_the_shortest_session_the_officer_could_attend(inst: Instance
+                                                                            ) -> None:
+    # The bound's training price asks only for the shortest session; checked against every
+    # qualifying session with a seat that is over before the first day.
+    for where in inst.postings:
+        for need in requirements(where):
+            for start in inst.rules.start_months:
+                first, last = inst.rules.deployment_span(start)
+                for o in inst.officers:
+                    weeks = [q.weeks for q in inst.qualifying_sessions(o, need, first, last)
+                             if q.seats > 0 and q.end < first]
+                    assert inst.least_weeks(o, need, first, last) == min(weeks, default=None)
 
 
 def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
