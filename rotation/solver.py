@@ -241,8 +241,8 @@ COMBINE_AT = (1,)
 """Which of the bound's offers (counted from 1) also have their pool combined into a plan
 (:mod:`rotation.combine`), besides leading the greedy. Measured on the 500-officer benchmark
 case: the pool after 100 steps gave 2,579-2,605 over variants, after 870 steps 2,593-2,597, so
-once and early is enough; at 5,000 officers the first offer comes at about 130-165 s and the
-combination takes about two minutes."""
+once and early is enough (the first offer is after 50 steps, see ``rotation.bound.OFFERS``); at
+5,000 officers the combination takes about two minutes."""
 
 
 class _Slot:
@@ -428,6 +428,7 @@ class _BoundBeside:
         if self._result is not None:
             return self._result
         return Bound(self.value, 0, 0.0)
+
 
 def _solve_by_neighbourhoods(
     inst: Instance,
