@@ -260,8 +260,9 @@ def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.
     assert result.bound is not None and result.bound > 400
 
 
-def test_the_search_waits_while_a_combination_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The combination gets the search's core: no neighbourhood step starts while it runs.
+def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The bound and the combination get the search's core: no neighbourhood step starts before
+    # the combined plan is made.
     monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
     windows: list[tuple[float, float]] = []
     steps: list[float] = []
@@ -283,7 +284,5 @@ def test_the_search_waits_while_a_combination_runs(monkeypatch: pytest.MonkeyPat
     inst = load_case(EXAMPLE)
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
     assert result.stats["combined_plans"] == 1 and len(windows) == 1
-    began, ended = windows[0]
-    # A step may have passed its check just before the combination began.
-    assert not [t for t in steps if began + 0.2 < t < ended]
-    assert any(t > ended for t in steps)
+    _, ended = windows[0]
+    assert steps and min(steps) > ended
