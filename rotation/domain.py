@@ -767,7 +767,7 @@ class Instance:
         could attend to meet ``need`` for ``start``..``end`` (None if there is none): what the
         Lagrangian bound charges for training at the least. Asked 2.4 M times at 5,000
         officers, so the sessions are kept shortest first and the first the officer can attend
-        answers (this was 40 % of the bound's set-up, scanning every qualifying session)."""
+        answers: scanning every qualifying session instead took the set-up from 18 s to 60 s."""
         key = (need, start, end)
         ordered = self._shortest.get(key)
         if ordered is None:
