@@ -292,6 +292,8 @@ class _BoundBeside:
         self._combining = threading.Event()
         # Until the offer whose pool is combined, the search waits for it (see ``offers``).
         self._combination_ahead = True
+        # Called on the search's thread while it waits for plans (progress displays).
+        self.on_wait: Callable[[], None] = lambda: None
         offered = 0
 
         def lead(schedules: Schedules, columns: Columns) -> None:
@@ -400,6 +402,7 @@ class _BoundBeside:
 
         while waiting() and (self._combining.is_set() or (
                 self._combination_ahead and self._thread.is_alive())):
+            self.on_wait()
             time.sleep(0.05)
         slots = self._slots
         due = len(slots)
@@ -407,6 +410,7 @@ class _BoundBeside:
             due = steps // self._every
             while waiting() and (len(slots) < due or not all(
                     slot.ready.is_set() for slot in slots[self._taken:due])):
+                self.on_wait()
                 time.sleep(0.05)
         fresh: list[tuple[Plan, Verdict]] = []
         while self._taken < min(due, len(slots)) and slots[self._taken].ready.is_set():
@@ -456,12 +460,21 @@ def _solve_by_neighbourhoods(
     beside = _BoundBeside(inst, candidates, first, first_verdict.objective, deadline,
                           every if settings.work_limit is not None else None, settings.seed)
 
+    shown: list[tuple[int, int | None]] = []  # the last objective and bound reported
+
     def report(objective: int) -> None:
         if progress is not None:
+            shown[:] = [(objective, beside.value)]
             progress(Progress(time.perf_counter() - began, objective, beside.value))
+
+    def bound_rose() -> None:
+        """While the search waits for the combined plan, the bound still rises: say so."""
+        if shown and shown[0][1] != beside.value:
+            report(shown[0][0])
 
     if first_verdict.ok:
         report(first_verdict.objective)
+    beside.on_wait = bound_rose
     beside.start()
     outcome: Outcome | None = None
     try:

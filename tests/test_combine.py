@@ -262,7 +262,7 @@ def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.
 
 def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -> None:
     # The bound and the combination get the search's core: no neighbourhood step starts before
-    # the combined plan is made.
+    # the combined plan is made. Meanwhile the bound's rises are still shown.
     monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
     windows: list[tuple[float, float]] = []
     steps: list[float] = []
@@ -282,7 +282,11 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(solver_module, "combine", slow_combine)
     monkeypatch.setattr(lns_module._Search, "step", step)
     inst = load_case(EXAMPLE)
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    shown: list[tuple[float, int | None]] = []
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12),
+                                 lambda p: shown.append((time.perf_counter(), p.bound)))
     assert result.stats["combined_plans"] == 1 and len(windows) == 1
-    _, ended = windows[0]
+    began, ended = windows[0]
     assert steps and min(steps) > ended
+    bounds = [bound for t, bound in shown if began < t < ended]
+    assert len(set(bounds)) >= 2
