@@ -473,11 +473,13 @@ def _course_groups(inst: Instance) -> dict[Requirement, int]:
 def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,
                 iterations: int = ITERATIONS, stop: Callable[[], bool] | None = None,
                 better: Callable[[int], None] | None = None,
-                schedules: Callable[[Schedules, Columns], None] | None = None) -> Bound:
+                schedules: Callable[[Schedules, Columns], None] | None = None,
+                stepped: Callable[[int], None] | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed at
     ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a ``time.perf_counter()``
     value) or when ``stop`` says so. Every step's value is itself proven, so ``better`` hears
-    of each rise as it happens. Within the step count, the same case gives the same bound.
+    of each rise as it happens; ``stepped`` hears the count of steps taken after each. Within
+    the step count, the same case gives the same bound.
 
     ``schedules`` is handed the relaxed solution at the best multipliers so far after each
     step count in ``OFFERS``, and when the steps settle, unless it is the one handed last:
@@ -506,6 +508,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
         value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
+        if stepped is not None:
+            stepped(done)
         if columns is not None:
             columns.add(relax.picks)
         if value > best + 1e-9:

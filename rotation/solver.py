@@ -287,6 +287,8 @@ class _BoundBeside:
         self._deadline = deadline
         self._stop = Stop()  # ends the bound's steps, a combination under way and the rest
         self._result: Bound | None = None
+        self._steps = 0  # steps taken so far, for a bound whose last step is still under way
+        self._began = time.perf_counter()
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
         self._combining = threading.Event()
@@ -312,7 +314,7 @@ class _BoundBeside:
             try:
                 self._result = lower_bound(inst, candidates, upper, deadline,
                                            stop=self._stop.is_set, better=self._better,
-                                           schedules=lead)
+                                           schedules=lead, stepped=self._stepped)
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
@@ -370,6 +372,9 @@ class _BoundBeside:
     def _better(self, value: int) -> None:
         self.value = value
 
+    def _stepped(self, done: int) -> None:
+        self._steps = done
+
     def _count(self, key: str) -> None:
         with self._stats_lock:
             self._stats[key] = self._stats.get(key, 0) + 1
@@ -380,6 +385,7 @@ class _BoundBeside:
             return dict(self._stats)
 
     def start(self) -> None:
+        self._began = time.perf_counter()
         self._thread.start()
         self._maker.start()
 
@@ -439,7 +445,9 @@ class _BoundBeside:
         self._thread.join(STOP_GRACE)
         if self._result is not None:
             return self._result
-        return Bound(self.value, 0, 0.0)
+        # The thread is still in a step (at 5,000 officers one may take longer than the grace
+        # beside the other threads): what it proved and how far it got stand.
+        return Bound(self.value, self._steps, time.perf_counter() - self._began)
 
 
 def _solve_by_neighbourhoods(
