@@ -52,8 +52,9 @@ __all__ = ["BLOCK", "CHOOSE_SECONDS", "STAFF_SECONDS", "STAFF_WORK", "Stop", "co
            "staffing_seconds"]
 
 CHOOSE_SECONDS = 60.0
-"""Most seconds HiGHS may take to choose, ten times what 500 officers need. HiGHS cannot be
-interrupted, so this is also how long it may run on after a solve that stopped early."""
+"""Most seconds HiGHS may take for one block's choice: ten times what 500 officers need, twice
+the slowest block measured at 5,000. HiGHS cannot be interrupted, so this is also how long it
+may run on after a solve that stopped early."""
 
 STAFF_WORK = 20.0
 """Deterministic work (CP-SAT's count, about seconds) for staffing the chosen deployments, so

@@ -267,8 +267,8 @@ class _BoundBeside:
     the combination two. The search waits for the combination, so the bound, HiGHS and the
     staffing have its core. Measured at 5,000 officers, a combination on the bound's own thread
     held the bound at 100 steps until the time limit, and beside a running search it did not
-    finish in time. All threads only read the instance and its remembered answers; CP-SAT, HiGHS and
-    numpy release the interpreter while they work."""
+    finish in time. All threads only read the instance and its remembered answers; CP-SAT,
+    HiGHS and numpy release the interpreter while they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], first: Plan,
                  upper: int, deadline: float, replay_every: int | None, seed: int) -> None:
@@ -288,7 +288,7 @@ class _BoundBeside:
         self._stop = Stop()  # ends the bound's steps, a combination under way and the rest
         self._result: Bound | None = None
         self._steps = 0  # steps taken so far, for a bound whose last step is still under way
-        self._began = time.perf_counter()
+        self._began = 0.0  # when the bound's thread started (``start``)
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
         self._combining = threading.Event()
