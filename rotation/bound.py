@@ -241,8 +241,6 @@ class Relaxation:
         self.hard_values = np.array(hardships, dtype=float)
         self.hard_class = np.array([hardships.index(p.hardship) for p in postings], dtype=int)
         self.cost_values = np.array(sorted(self._classes, key=self._classes.__getitem__))
-        # Two deployments may share a session, so a pair pays at least the dearer of the two.
-        self.cost_pairs = np.maximum(self.cost_values[:, None], self.cost_values[None, :])
         self.cost_class = cost_class
         self.past = np.array([past_load(inst, o.id) for o in officers], dtype=float)
 
@@ -282,6 +280,7 @@ class Relaxation:
         fit = 1 + (n_s - 1) // self.spacing if n_s else 0
         cap = rules.max_deployments
         self.most = min(fit, cap) if cap is not None else fit
+        self._prepare()
 
     @staticmethod
     def _room(inst: Instance, posting: str, start: int) -> bool:
@@ -330,6 +329,61 @@ class Relaxation:
         out: Floats = cum[:, self.length:self.length + n_s] - cum[:, :n_s]
         return out
 
+    def _prepare(self) -> None:
+        """Index arrays that depend only on the case, so each evaluation is a few array passes.
+
+        Starts are grouped by (officer, hardship, training class, start month), postings in
+        order within each group: one ``minimum.reduceat`` then gives every group's cheapest
+        start. Measured at 5,000 officers: masking the starts class by class took 0.2 s of a
+        0.55 s evaluation, this a third of that; with pairs priced by their dearer class (see
+        ``evaluate``) an evaluation takes 0.25 s, with the same value at every step.
+        """
+        _, n_p, n_s, _ = self.shape
+        n_h, n_c = len(self.hard_values), len(self.cost_values)
+        o, p, s = np.nonzero(self.eligible)
+        kind = self.hard_class[p] * n_c + self.cost_class[o, p, s]
+        target = (o * (n_h * n_c) + kind) * n_s + s  # where in ``best`` the start counts
+        order = np.lexsort((p, target))
+        target = target[order]
+        self._gather = ((o * n_p + p) * n_s + s)[order]
+        first = np.ones(len(target), dtype=bool)
+        first[1:] = target[1:] != target[:-1]
+        self._segments = np.flatnonzero(first)
+        self._targets = target[first]
+        self._groups = [np.flatnonzero(self.hard_class == h) for h in range(n_h)]
+        # The fairness excess of one deployment and of a pair, per officer: it depends on the
+        # hardships only, never on the multipliers.
+        loads = self.past[None, :] + self.length * self.hard_values[:, None]
+        self._single_fair = self.fair(loads)  # [hardship, officer]
+        self._pair_fair = [self.fair(self.past[:, None] + self.length * (
+            self.hard_values[h1] + self.hard_values[None, :])) for h1 in range(n_h)]
+        self._by_price = np.argsort(self.cost_values, kind="stable")
+
+    def _class_upto(self, best: Floats, rows: Ints, h: Ints, rank: Ints, s: Ints) -> Ints:
+        """The cheapest training class, among the ``rank + 1`` cheapest, of each officer's best
+        start in hardship ``h`` at month ``s`` (the cheaper class on ties)."""
+        at = best[rows[:, None], h[:, None], self._by_price[None, :], s[:, None]]
+        at = np.where(np.arange(len(self._by_price))[None, :] <= rank[:, None], at, INF)
+        out: Ints = self._by_price[np.argmin(at, axis=1)]
+        return out
+
+    def _postings(self, value_flat: Floats, rows: Ints, h: Ints, c: Ints, s: Ints) -> Ints:
+        """The posting behind each chosen (officer, hardship, class, start): the cheapest of
+        the hardship's postings of that class, the first on ties."""
+        n_o, n_p, n_s, _ = self.shape
+        value = value_flat.reshape(n_o, n_p, n_s)
+        out = np.full(len(rows), -1, dtype=np.int64)
+        for h_k, group in enumerate(self._groups):
+            mine = np.flatnonzero(h == h_k)
+            if not len(mine):
+                continue
+            o, t = rows[mine][:, None], s[mine][:, None]
+            fits = self.eligible[o, group[None, :], t] & (
+                self.cost_class[o, group[None, :], t] == c[mine][:, None])
+            masked = np.where(fits, value[o, group[None, :], t], INF)
+            out[mine] = group[np.argmin(masked, axis=1)]
+        return out
+
     def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
         """The relaxation's value at ``lam``, ``mu``, and its subgradients."""
         n_o, n_p, n_s, _ = self.shape
@@ -338,22 +392,13 @@ class Relaxation:
             mix_earn = self._window_sums(mu)
             for j, p_i in enumerate(self.mix_posting):
                 earn[self.mix_members[j], p_i, :] += mix_earn[j]
-        value = np.where(self.eligible, self.miss[:, :, None] - earn, INF)
+        value = (self.miss[:, :, None] - earn).reshape(-1)
 
         n_h, n_c = len(self.hard_values), len(self.cost_values)
-        best = np.full((n_o, n_h, n_c, n_s), INF)
-        where = np.full((n_o, n_h, n_c, n_s), -1, dtype=np.int64)
-        for h in range(n_h):
-            group = np.flatnonzero(self.hard_class == h)
-            if not len(group):
-                continue
-            here = value[:, group, :]
-            classes = self.cost_class[:, group, :]
-            for c in range(n_c):
-                masked = np.where(classes == c, here, INF)
-                at = np.argmin(masked, axis=1)  # the first posting of the group on ties
-                best[:, h, c, :] = np.take_along_axis(masked, at[:, None, :], axis=1)[:, 0, :]
-                where[:, h, c, :] = np.where(np.isfinite(best[:, h, c, :]), group[at], -1)
+        best_flat = np.full(n_o * n_h * n_c * n_s, INF)
+        if len(self._segments):
+            best_flat[self._targets] = np.minimum.reduceat(value[self._gather], self._segments)
+        best = best_flat.reshape(n_o, n_h, n_c, n_s)
 
         # Nothing, one deployment, or two spaced ones: the cheapest for each officer.
         total = self.fair(self.past)
@@ -367,7 +412,7 @@ class Relaxation:
                 for c in range(n_c):
                     s_best = np.argmin(best[:, h, c, :], axis=1)
                     cost = (best[rows, h, c, s_best] + self.cost_values[c]
-                            + self.fair(self.past + self.length * self.hard_values[h]))
+                            + self._single_fair[h])
                     better = cost < total
                     total = np.where(better, cost, total)
                     choice[better] = 1
@@ -377,49 +422,56 @@ class Relaxation:
         pair = [np.zeros(n_o, dtype=np.int64) for _ in range(6)]
         if self.most >= 2 and n_s > self.spacing:
             later = n_s - self.spacing
-            # The cheapest start from each month on, and which start that is.
-            suffix = best.copy()
-            suffix_at = np.broadcast_to(np.arange(n_s), best.shape).copy()
-            for s in range(n_s - 2, -1, -1):
-                take = suffix[..., s + 1] < suffix[..., s]
-                suffix[..., s] = np.where(take, suffix[..., s + 1], suffix[..., s])
-                suffix_at[..., s] = np.where(take, suffix_at[..., s + 1], suffix_at[..., s])
-            # Every second deployment class at once: [officers, class, first start].
-            second = suffix[:, :, :, self.spacing:].reshape(n_o, n_h * n_c, later)
-            h2s = np.repeat(np.arange(n_h), n_c)
-            c2s = np.tile(np.arange(n_c), n_h)
-            for h1 in range(n_h):
-                for c1 in range(n_c):
-                    sums = best[:, h1, c1, :later][:, None, :] + second
-                    s1 = np.argmin(sums, axis=2)
-                    both = np.take_along_axis(sums, s1[:, :, None], axis=2)[:, :, 0]
-                    load = self.past[:, None] + self.length * (
-                        self.hard_values[h1] + self.hard_values[h2s][None, :])
-                    cost = both + self.fair(load) + self.cost_pairs[c1, c2s][None, :]
-                    k = np.argmin(cost, axis=1)  # the first class on ties, as before
-                    cheapest = cost[rows, k]
+            # A pair pays for the dearer of its two training classes. So price every pair at
+            # each class ``j`` in turn (cheapest first) and let both deployments take any class
+            # up to it: the least over ``j`` is the pair's exact least price, and it needs
+            # n_h x n_h x n_c start sums instead of (n_h x n_c)^2.
+            upto = np.empty_like(best)
+            upto[:, :, 0] = best[:, :, self._by_price[0]]
+            for j in range(1, n_c):
+                np.minimum(upto[:, :, j - 1], best[:, :, self._by_price[j]], out=upto[:, :, j])
+            # The cheapest start from each month on: [officers, hardship, class, month].
+            suffix = np.minimum.accumulate(upto[..., ::-1], axis=-1)[..., ::-1]
+            second = np.ascontiguousarray(suffix[..., self.spacing:])
+            dearest = np.zeros(n_o, dtype=np.int64)  # rank of the pair's dearer class
+            for j in range(n_c):
+                price = self.cost_values[self._by_price[j]]
+                for h1 in range(n_h):
+                    sums = upto[:, h1, j, :later][:, None, :] + second[:, :, j, :]
+                    cost = np.min(sums, axis=2) + self._pair_fair[h1] + price
+                    h2 = np.argmin(cost, axis=1)  # the first hardship on ties
+                    cheapest = cost[rows, h2]
                     better = cheapest < total
                     if not better.any():
                         continue
                     total = np.where(better, cheapest, total)
                     choice[better] = 2
-                    h2, c2, first = h2s[k], c2s[k], s1[rows, k]
-                    s2 = suffix_at[rows, h2, c2, first + self.spacing]
                     pair[0][better] = h1
-                    pair[1][better] = c1
-                    pair[2][better] = first[better]
+                    dearest[better] = j
                     pair[3][better] = h2[better]
-                    pair[4][better] = c2[better]
-                    pair[5][better] = s2[better]
+            two = np.flatnonzero(choice == 2)
+            if len(two):
+                first_h, rank, second_h = pair[0][two], dearest[two], pair[3][two]
+                # The first start of the cheapest pair, then the second's earliest cheapest
+                # start from the end of the rest on; each takes its cheapest class up to
+                # ``rank`` (the cheaper on ties).
+                s1 = np.argmin(upto[two, first_h, rank, :later]
+                               + second[two, second_h, rank, :], axis=1)
+                after = np.where(np.arange(n_s)[None, :] >= (s1 + self.spacing)[:, None],
+                                 upto[two, second_h, rank, :], INF)
+                s2 = np.argmin(after, axis=1)
+                pair[2][two], pair[5][two] = s1, s2
+                pair[1][two] = self._class_upto(best, two, first_h, rank, s1)
+                pair[4][two] = self._class_upto(best, two, second_h, rank, s2)
         # Which deployments each officer took, for the subgradient (and ``schedules``).
-        one = choice == 1
-        picks.append((rows[one], where[rows[one], single[0][one], single[1][one],
-                                      single[2][one]], single[2][one]))
-        two = choice == 2
+        one = rows[choice == 1]
+        picks.append((one, self._postings(value, one, single[0][one], single[1][one],
+                                          single[2][one]), single[2][one]))
+        two_rows = rows[choice == 2]
         for h_k, c_k, s_k in ((0, 1, 2), (3, 4, 5)):
-            s_two = pair[s_k][two]
-            picks.append((rows[two], where[rows[two], pair[h_k][two], pair[c_k][two], s_two],
-                          s_two))
+            s_two = pair[s_k][two_rows]
+            picks.append((two_rows, self._postings(value, two_rows, pair[h_k][two_rows],
+                                                   pair[c_k][two_rows], s_two), s_two))
 
         self.picks = picks
         starts = np.zeros((n_p, n_s))

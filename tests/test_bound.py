@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from dataclasses import replace
@@ -11,11 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import rotation.lns as lns_module
 import rotation.solver as solver_module
-from rotation.bound import OFFERS, Bound, Schedules, lower_bound
+from rotation.bound import OFFERS, Bound, Relaxation, Schedules, lower_bound
 from rotation.construct import first_plan
 from rotation.domain import CourseDef, Instance, Session, requirements
 from rotation.io import load_case
@@ -75,6 +78,78 @@ def test_bound_is_at_most_the_optimum(inst: Instance) -> None:
 @given(instances(sessions=(1, 4), training=True))
 def test_bound_is_at_most_the_optimum_with_training(inst: Instance) -> None:
     _check(inst)
+
+
+def _relaxed_earnings(relax: Relaxation, lam: Any, mu: Any) -> Any:
+    """What each officer earns for each start, month by month: [officer, posting, start]."""
+    n_o, n_p, n_s, n_m = relax.shape
+    earn = np.zeros((n_o, n_p, n_s))
+    for o, p, s in itertools.product(range(n_o), range(n_p), range(n_s)):
+        for t in range(s, min(s + relax.length, n_m)):
+            earn[o, p, s] += lam[p, t] + sum(
+                mu[j, t] for j, p_j in enumerate(relax.mix_posting)
+                if p_j == p and relax.mix_members[j][o])
+    return earn
+
+
+def _relaxed_price(relax: Relaxation, earn: Any, o: int,
+                   schedule: tuple[tuple[int, int], ...]) -> float:
+    """One schedule's relaxed cost, as docs/rules.md prices it: preferences less earnings,
+    the dearest training class of its deployments, and the fairness excess."""
+    load = float(relax.past[o]) + relax.length * sum(
+        relax.hard_values[relax.hard_class[p]] for p, _ in schedule)
+    training = max((relax.cost_values[relax.cost_class[o, p, s]] for p, s in schedule),
+                   default=0.0)
+    return (sum(relax.miss[o, p] - earn[o, p, s] for p, s in schedule) + training
+            + relax.w_fair * max(0.0, load - relax.target))
+
+
+def _cheapest_schedules(relax: Relaxation, earn: Any) -> list[float]:
+    """Each officer's least relaxed cost, by trying every schedule the relaxation allows them
+    one by one: nothing, one start, or two starts spaced by a deployment and the rest."""
+    n_o, n_p, n_s, _ = relax.shape
+    out = []
+    for o in range(n_o):
+        # In start order, so each combination lists its deployments as they come.
+        starts = [(p, s) for s in range(n_s) for p in range(n_p) if relax.eligible[o, p, s]]
+        out.append(min(
+            _relaxed_price(relax, earn, o, schedule)
+            for k in range(relax.most + 1) for schedule in itertools.combinations(starts, k)
+            if all(b[1] >= a[1] + relax.spacing for a, b in pairwise(schedule))))
+    return out
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(instances(postings=(1, 4), sessions=(1, 4), training=True), st.integers(0, 2**32 - 1),
+       st.sampled_from((1, 20, 1000)))
+def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
+        inst: Instance, seed: int, scale: int) -> None:
+    # The relaxation finds each officer's cheapest schedule by array passes (cheapest start per
+    # hardship and training class, pairs priced by their dearer class); here every schedule is
+    # priced on its own. Whole multipliers make ties likely, so both kinds are drawn.
+    inst = _at_most_two(inst)
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    rng = np.random.default_rng(seed)
+    lam = np.minimum(rng.uniform(0, scale, relax.need.shape), relax.cap_unmet)
+    mu = rng.uniform(0, scale, relax.mix_need.shape)
+    if seed % 2:
+        lam, mu = np.round(lam), np.round(mu)
+    value, _, _ = relax.evaluate(lam, mu)
+    earn = _relaxed_earnings(relax, lam, mu)
+    cheapest = _cheapest_schedules(relax, earn)
+    constant = float(np.sum(lam * relax.need) + np.sum(mu * relax.mix_need))
+    assert value == pytest.approx(sum(cheapest) + constant, abs=1e-6)
+    # ...and the schedules it reports are ones of that price.
+    chosen: dict[int, list[tuple[int, int]]] = {o: [] for o in range(relax.shape[0])}
+    for rows, where, when in relax.picks:
+        for o, p, s in zip(rows.tolist(), where.tolist(), when.tolist(), strict=True):
+            assert relax.eligible[o, p, s]
+            chosen[o].append((p, s))
+    for o, schedule in chosen.items():
+        ordered = tuple(sorted(schedule, key=lambda start: start[1]))
+        assert all(b[1] >= a[1] + relax.spacing for a, b in pairwise(ordered))
+        assert _relaxed_price(relax, earn, o, ordered) == pytest.approx(cheapest[o], abs=1e-6)
 
 
 def _bound_and_optimum(inst: Instance) -> tuple[int | None, int | None]:
