@@ -59,13 +59,14 @@ ITERATIONS = 1500
 
 OFFERS = (50, 100, 200, 300, 400, 600, 800, 1000, 1500)
 """Steps after which the relaxed schedules at the best multipliers so far are handed on (see
-``lower_bound``'s ``schedules``), and once more when the steps settle. Measured on the
+``lower_bound``'s ``schedules``), and once more when the steps settle. The solver combines the
+pools of the first two into plans (:mod:`rotation.combine`) and lets the first lead the greedy
+(``rotation.solver.COMBINE_AT``); the rest are for callers that weigh more. Measured on the
 500-officer benchmark case, a greedy led by them gave plans of 3,424-9,619: from 300 steps on
-mostly better than the plain greedy's 3,661, but one in two left an officer-month or more unmet,
-so several are offered and the search keeps what beats its plan. The first comes early because
-its pool is combined into a plan (:mod:`rotation.combine`): at 5,000 officers the pool after 50
-steps combined to 26,926 and after 100 to 26,688, but the 100th step came about a minute later
-and the combination takes two."""
+mostly better than the plain greedy's 3,661, but one in two left an officer-month or more
+unmet. The first comes early because its pool is combined: at 5,000 officers the pool after 50
+steps combined to 26,926 and after 100 to 26,688 (alone, from the first plan), and the
+combination takes one to two minutes."""
 
 Schedules = list[tuple[str, str, int]]
 """(officer, posting, start month) of every deployment in a relaxed solution."""

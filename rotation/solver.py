@@ -237,12 +237,16 @@ has taken four steps; at 5,000 officers (7.75 M) the first came after 130 s, and
 fourth step had the search idle for most of its time. Without a work limit a led plan is
 weighed as soon as it is ready."""
 
-COMBINE_AT = (1,)
-"""Which of the bound's offers (counted from 1) also have their pool combined into a plan
-(:mod:`rotation.combine`), besides leading the greedy. Measured on the 500-officer benchmark
-case: the pool after 100 steps gave 2,579-2,605 over variants, after 870 steps 2,593-2,597, so
-once and early is enough (the first offer is after 50 steps, see ``rotation.bound.OFFERS``); at
-5,000 officers the combination takes about two minutes."""
+COMBINE_AT = (1, 2)
+"""Which of the bound's offers (counted from 1) have their pool combined into a plan
+(:mod:`rotation.combine`): the first (after 50 steps, see ``rotation.bound.OFFERS``) from the
+first plan, the second from the best combined plan so far. Measured at 5,000 officers, the
+50-step pool gave 27,104 and a later pool, holding that plan, 25,695 (from the 400-step pool;
+its choice took 157 s alone, too long for a 300 s limit, hence the 100-step one); at 500
+officers the pool after 100 steps gave 2,579-2,605 over variants, after 870 steps 2,593-2,597.
+Only the first offer also leads the greedy: beside a combined plan the led ones came to
+nothing at 500 and 5,000 officers (3,424 and 29,471 at best against 2,603 and 27,104) and each
+held the plan thread for a minute at 5,000."""
 
 
 class _Slot:
@@ -285,13 +289,15 @@ class _BoundBeside:
         self._taken = 0
         self._every = replay_every
         self._deadline = deadline
+        self._upper = upper  # the first plan's cost
         self._stop = Stop()  # ends the bound's steps, a combination under way and the rest
         self._result: Bound | None = None
         self._steps = 0  # steps taken so far, for a bound whose last step is still under way
         self._began = 0.0  # when the bound's thread started (``start``)
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
-        self._combining = threading.Event()
+        self._combinations = 0  # queued or under way: the search waits while there are any
+        self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the offer whose pool is combined, the search waits for it (see ``offers``).
         self._combination_ahead = True
         # Called on the search's thread while it waits for plans (progress displays).
@@ -308,7 +314,8 @@ class _BoundBeside:
                 pool = columns.copy()
                 self._task("combined", lambda: self._combine(candidates, pool, first, seed))
             self._combination_ahead = offered < max(COMBINE_AT)
-            self._task("led", lambda: first_plan(inst, candidates, schedules))
+            if offered <= COMBINE_AT[0]:
+                self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         def run() -> None:
             try:
@@ -326,7 +333,8 @@ class _BoundBeside:
         slot = _Slot()
         self._slots.append(slot)
         if kind == "combined":
-            self._combining.set()  # from now until it is made: the search waits for it
+            with self._stats_lock:
+                self._combinations += 1  # from now until it is made: the search waits for it
         self._tasks.put((kind, make, slot))
 
     def _make(self) -> None:
@@ -339,7 +347,8 @@ class _BoundBeside:
             finally:
                 slot.ready.set()  # an answer either way, so nobody waits for it in vain
                 if kind == "combined":
-                    self._combining.clear()
+                    with self._stats_lock:
+                        self._combinations -= 1
                 self._tasks.task_done()
 
     def _keep(self, kind: str, make: Callable[[], Plan | None], slot: _Slot) -> None:
@@ -358,16 +367,23 @@ class _BoundBeside:
             with self._stats_lock:
                 self._stats[best] = min(self._stats.get(best, verdict.objective),
                                         verdict.objective)
+            if kind == "combined" and verdict.objective < (
+                    self._held[1] if self._held is not None else self._upper):
+                self._held = (plan, verdict.objective)
 
     def _combine(self, candidates: Callable[[str, int], list[str]], pool: Columns, first: Plan,
                  seed: int) -> Plan | None:
+        # A later pool starts from the best combined plan so far (made before it: plans are
+        # made one at a time), so its blocks can only trade up from there.
+        plans = [first] if self._held is None else [self._held[0], first]
         tally: dict[str, int] = {}
         try:
-            return combine(self._inst, candidates, pool, [first], self._deadline, seed,
+            return combine(self._inst, candidates, pool, plans, self._deadline, seed,
                            self._stop, tally)
         finally:
             with self._stats_lock:
-                self._stats.update(tally)
+                for key, value in tally.items():  # summed over the combinations
+                    self._stats[key] = self._stats.get(key, 0) + value
 
     def _better(self, value: int) -> None:
         self.value = value
@@ -406,7 +422,7 @@ class _BoundBeside:
             return (not interrupted() and time.perf_counter() < self._deadline
                     and self._busy())
 
-        while waiting() and (self._combining.is_set() or (
+        while waiting() and (self._combinations > 0 or (
                 self._combination_ahead and self._thread.is_alive())):
             self.on_wait()
             time.sleep(0.05)

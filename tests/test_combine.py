@@ -241,8 +241,33 @@ def test_the_solver_offers_combined_plans_and_counts_them(monkeypatch: pytest.Mo
     monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
     inst = load_case(EXAMPLE)
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
-    assert result.stats["combined_plans"] == 1
+    assert result.stats["combined_plans"] == len(solver_module.COMBINE_AT) == 2
     assert result.stats["best_combined_plan_objective"] >= result.objective
+    # Only the first offer also leads the greedy.
+    assert result.stats.get("led_plans", 0) + result.stats.get("led_plans_failed", 0) == 1
+
+
+def test_a_later_combination_starts_from_the_best_combined_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    calls: list[tuple[list[Plan], Plan | None]] = []
+
+    def recording(inst: Instance, candidates: Any, columns: Columns, plans: list[Plan],
+                  *args: Any, **kwargs: Any) -> Plan | None:
+        plan = combine(inst, candidates, columns, plans, *args, **kwargs)
+        calls.append((list(plans), plan))
+        return plan
+
+    monkeypatch.setattr(solver_module, "combine", recording)
+    inst = load_case(EXAMPLE)
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert len(calls) == 2
+    (first_plans, first_made), (second_plans, _) = calls
+    assert first_made is not None
+    first_cost = validate(inst, first_plans[0]).objective
+    assert validate(inst, first_made).objective < first_cost  # so the second holds it
+    assert second_plans[0] == first_made and first_plans[0] in second_plans
+    assert result.stats["combined_plans"] == 2
 
 
 def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.MonkeyPatch
@@ -256,7 +281,7 @@ def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.
     inst = load_case(EXAMPLE)
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
     assert "bound_failed" not in result.stats and "combined_plans" not in result.stats
-    assert result.stats["combined_plans_failed"] == 1
+    assert result.stats["combined_plans_failed"] == 2
     assert result.bound is not None and result.bound > 400
 
 
@@ -285,8 +310,8 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
     shown: list[tuple[float, int | None]] = []
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12),
                                  lambda p: shown.append((time.perf_counter(), p.bound)))
-    assert result.stats["combined_plans"] == 1 and len(windows) == 1
+    assert result.stats["combined_plans"] == 2 and len(windows) == 2
     began, ended = windows[0]
-    assert steps and min(steps) > ended
+    assert steps and min(steps) > max(end for _, end in windows)
     bounds = [bound for t, bound in shown if began < t < ended]
     assert len(set(bounds)) >= 2
