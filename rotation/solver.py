@@ -244,9 +244,10 @@ first plan, the second from the best combined plan so far. Measured at 5,000 off
 50-step pool gave 27,104 and a later pool, holding that plan, 25,695 (from the 400-step pool;
 its choice took 157 s alone, too long for a 300 s limit, hence the 100-step one); at 500
 officers the pool after 100 steps gave 2,579-2,605 over variants, after 870 steps 2,593-2,597.
-Only the first offer also leads the greedy: beside a combined plan the led ones came to
-nothing at 500 and 5,000 officers (3,424 and 29,471 at best against 2,603 and 27,104) and each
-held the plan thread for a minute at 5,000."""
+Only the last of them also leads the greedy, after its combination, as a fallback: beside a
+combined plan the led ones came to nothing at 500 and 5,000 officers (3,424 and 29,471 at best
+against 2,603 and 27,104), and each held the plan thread for a minute at 5,000: made between
+the two combinations, it left the second 7 of its 9 blocks in a 300 s run."""
 
 
 class _Slot:
@@ -268,7 +269,7 @@ class _BoundBeside:
 
     Plans are made on a third thread, one after another in the order offered, so that the
     bound's steps never wait for them: at 5,000 officers a led greedy takes about a minute and
-    the combination two. The search waits for the combination, so the bound, HiGHS and the
+    the combination one to two. The search waits for the combinations, so the bound, HiGHS and the
     staffing have its core. Measured at 5,000 officers, a combination on the bound's own thread
     held the bound at 100 steps until the time limit, and beside a running search it did not
     finish in time. All threads only read the instance and its remembered answers; CP-SAT,
@@ -314,7 +315,7 @@ class _BoundBeside:
                 pool = columns.copy()
                 self._task("combined", lambda: self._combine(candidates, pool, first, seed))
             self._combination_ahead = offered < max(COMBINE_AT)
-            if offered <= COMBINE_AT[0]:
+            if offered == max(COMBINE_AT):  # after the combinations, a fallback
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         def run() -> None:
@@ -411,7 +412,7 @@ class _BoundBeside:
 
     def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
         """Plans made from the bound's offers (led or combined) not yet handed to the search,
-        once the combination is made (the search waits for it: meanwhile it took the greedy's
+        once the combinations are made (the search waits for them: meanwhile it took the greedy's
         plan from 3,661 to about 3,300 at 500 officers and from 33,429 to 33,415 at 5,000, far
         short of the combined plans, 2,600 and 27,077, while slowing the bound and the
         combination beside it): with a work limit, those due by
@@ -492,7 +493,7 @@ def _solve_by_neighbourhoods(
             progress(Progress(time.perf_counter() - began, objective, beside.value))
 
     def bound_rose() -> None:
-        """While the search waits for the combined plan, the bound still rises: say so."""
+        """While the search waits for the combined plans, the bound still rises: say so."""
         if shown and shown[0][1] != beside.value:
             report(shown[0][0])
 

@@ -243,7 +243,7 @@ def test_the_solver_offers_combined_plans_and_counts_them(monkeypatch: pytest.Mo
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
     assert result.stats["combined_plans"] == len(solver_module.COMBINE_AT) == 2
     assert result.stats["best_combined_plan_objective"] >= result.objective
-    # Only the first offer also leads the greedy.
+    # Only the second offer also leads the greedy, after its combination.
     assert result.stats.get("led_plans", 0) + result.stats.get("led_plans_failed", 0) == 1
 
 
