@@ -299,7 +299,7 @@ class _BoundBeside:
             queue.Queue())
         self._combinations = 0  # queued or under way: the search waits while there are any
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
-        # Until the offer whose pool is combined, the search waits for it (see ``offers``).
+        # Until the last offer whose pool is combined, the search waits for it (``offers``).
         self._combination_ahead = True
         # Called on the search's thread while it waits for plans (progress displays).
         self.on_wait: Callable[[], None] = lambda: None
