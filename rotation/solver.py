@@ -310,11 +310,12 @@ class _BoundBeside:
             offered += 1
             # Too close to the deadline a combination would only hold the search up: it needs
             # time for a block or two and the staffing.
-            left = deadline - time.perf_counter()
-            if offered in COMBINE_AT and left > 2 * staffing_seconds(inst):
+            room = deadline - time.perf_counter() > 2 * staffing_seconds(inst)
+            if offered in COMBINE_AT and room:
                 pool = columns.copy()
                 self._task("combined", lambda: self._combine(candidates, pool, first, seed))
-            self._combination_ahead = offered < max(COMBINE_AT)
+            # With no time for this one, there is none for a later one: the search goes on.
+            self._combination_ahead = offered < max(COMBINE_AT) and room
             if offered == max(COMBINE_AT):  # after the combinations, a fallback
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 

@@ -285,6 +285,36 @@ def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.
     assert result.bound is not None and result.bound > 400
 
 
+def test_the_search_waits_for_no_combination_there_is_no_time_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # No combination starts without time for its staffing; then none later will either, so
+    # the search goes on at once instead of waiting for the next offer.
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(solver_module, "staffing_seconds", lambda inst: 1e6)
+    offered: list[float] = []
+    steps: list[float] = []
+    real_bound, real_step = solver_module.lower_bound, lns_module._Search.step
+
+    def slow_offers(*args: Any, schedules: Any = None, **kwargs: Any) -> Any:
+        def offer(*made: Any) -> None:
+            schedules(*made)
+            offered.append(time.perf_counter())
+            time.sleep(1.0)  # the next offer comes a second later at least
+        return real_bound(*args, schedules=offer, **kwargs)
+
+    def step(self: Any, *args: Any, **kwargs: Any) -> Any:
+        steps.append(time.perf_counter())
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(solver_module, "lower_bound", slow_offers)
+    monkeypatch.setattr(lns_module._Search, "step", step)
+    inst = load_case(EXAMPLE)
+    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert "combined_plans" not in result.stats and "combined_plans_failed" not in result.stats
+    assert len(offered) >= 2 and steps
+    assert offered[0] < min(steps) < offered[1]
+
+
 def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -> None:
     # The bound and the combination get the search's core: no neighbourhood step starts before
     # the combined plan is made. Meanwhile the bound's rises are still shown.
