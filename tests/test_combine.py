@@ -285,6 +285,19 @@ def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.
     assert result.bound is not None and result.bound > 400
 
 
+def _step_times(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """When each neighbourhood step of the search starts, from now on."""
+    steps: list[float] = []
+    real_step = lns_module._Search.step
+
+    def step(self: Any, *args: Any, **kwargs: Any) -> Any:
+        steps.append(time.perf_counter())
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(lns_module._Search, "step", step)
+    return steps
+
+
 def test_the_search_waits_for_no_combination_there_is_no_time_for(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # No combination starts without time for its staffing; then none later will either, so
@@ -292,8 +305,7 @@ def test_the_search_waits_for_no_combination_there_is_no_time_for(
     monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
     monkeypatch.setattr(solver_module, "staffing_seconds", lambda inst: 1e6)
     offered: list[float] = []
-    steps: list[float] = []
-    real_bound, real_step = solver_module.lower_bound, lns_module._Search.step
+    real_bound = solver_module.lower_bound
 
     def slow_offers(*args: Any, schedules: Any = None, **kwargs: Any) -> Any:
         def offer(*made: Any) -> None:
@@ -302,12 +314,8 @@ def test_the_search_waits_for_no_combination_there_is_no_time_for(
             time.sleep(1.0)  # the next offer comes a second later at least
         return real_bound(*args, schedules=offer, **kwargs)
 
-    def step(self: Any, *args: Any, **kwargs: Any) -> Any:
-        steps.append(time.perf_counter())
-        return real_step(self, *args, **kwargs)
-
     monkeypatch.setattr(solver_module, "lower_bound", slow_offers)
-    monkeypatch.setattr(lns_module._Search, "step", step)
+    steps = _step_times(monkeypatch)
     inst = load_case(EXAMPLE)
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
     assert "combined_plans" not in result.stats and "combined_plans_failed" not in result.stats
@@ -320,8 +328,7 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
     # the combined plan is made. Meanwhile the bound's rises are still shown.
     monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
     windows: list[tuple[float, float]] = []
-    steps: list[float] = []
-    real_combine, real_step = combine, lns_module._Search.step
+    real_combine = combine
 
     def slow_combine(*args: Any, **kwargs: Any) -> Any:
         began = time.perf_counter()
@@ -330,12 +337,8 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
         windows.append((began, time.perf_counter()))
         return plan
 
-    def step(self: Any, *args: Any, **kwargs: Any) -> Any:
-        steps.append(time.perf_counter())
-        return real_step(self, *args, **kwargs)
-
     monkeypatch.setattr(solver_module, "combine", slow_combine)
-    monkeypatch.setattr(lns_module._Search, "step", step)
+    steps = _step_times(monkeypatch)
     inst = load_case(EXAMPLE)
     shown: list[tuple[float, int | None]] = []
     result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12),
