@@ -20,14 +20,14 @@ Two steps:
    regardless of seats. At most ``BLOCK`` officers are chosen for at once, everyone else
    holding a schedule: at 5,000 officers one choice among 140,000 schedules never got past its
    root LP, while blocks of 600 take seconds each.
-2. **Staff.** Officers whose choice is what they held in the first plan keep its deployments
-   and sessions; the others' chosen deployments are re-planned exactly by the CP-SAT model of
+2. **Staff.** Officers whose choice is what they held keep that plan's deployments and
+   sessions; the others' chosen deployments are re-planned exactly by the CP-SAT model of
    every rule (:func:`rotation.solver.build`), each officer allowed only the starts chosen for
    them: it picks the sessions within their seats, and drops a deployment only if it must. The
    result is an ordinary plan, which the caller validates.
 
-The plans handed in (the greedy's first plan, say) join the pool and are what the blocks start
-from, so each block can always fall back on them.
+The plans handed in (the greedy's first plan, say) join the pool, and the first of them is
+what the blocks start from, so each block can always fall back on it.
 """
 
 from __future__ import annotations
@@ -124,7 +124,7 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
                      combine_choice_ms=round(1000 * (time.perf_counter() - began)))
     if not done or stop.is_set():
         return None
-    # Officers whose choice is what they hold keep the first plan's deployments and sessions;
+    # Officers whose choice is what they hold keep the held plan's deployments and sessions;
     # the rest are staffed anew. At 5,000 officers that halves the staffing model.
     base = plans[0] if plans else Plan(())
     planned = {d.officer for d in base.deployments}

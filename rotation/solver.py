@@ -284,9 +284,9 @@ class _BoundBeside:
         self._slots: list[_Slot] = []
         # What was made of each kind: "led" and "combined" plans, and failures of either. A
         # combination may still be finishing when the solve reads them (HiGHS cannot be
-        # interrupted), hence the lock.
+        # interrupted), hence the lock, which also guards the count of combinations ahead.
         self._stats: dict[str, int] = {}
-        self._stats_lock = threading.Lock()
+        self._lock = threading.Lock()
         self._taken = 0
         self._every = replay_every
         self._deadline = deadline
@@ -335,7 +335,7 @@ class _BoundBeside:
         slot = _Slot()
         self._slots.append(slot)
         if kind == "combined":
-            with self._stats_lock:
+            with self._lock:
                 self._combinations += 1  # from now until it is made: the search waits for it
         self._tasks.put((kind, make, slot))
 
@@ -349,7 +349,7 @@ class _BoundBeside:
             finally:
                 slot.ready.set()  # an answer either way, so nobody waits for it in vain
                 if kind == "combined":
-                    with self._stats_lock:
+                    with self._lock:
                         self._combinations -= 1
                 self._tasks.task_done()
 
@@ -366,7 +366,7 @@ class _BoundBeside:
         self._count(f"{kind}_plans")
         if verdict.ok:
             best = f"best_{kind}_plan_objective"
-            with self._stats_lock:
+            with self._lock:
                 self._stats[best] = min(self._stats.get(best, verdict.objective),
                                         verdict.objective)
             if kind == "combined" and verdict.objective < (
@@ -383,7 +383,7 @@ class _BoundBeside:
             return combine(self._inst, candidates, pool, plans, self._deadline, seed,
                            self._stop, tally)
         finally:
-            with self._stats_lock:
+            with self._lock:
                 for key, value in tally.items():  # summed over the combinations
                     self._stats[key] = self._stats.get(key, 0) + value
 
@@ -394,12 +394,12 @@ class _BoundBeside:
         self._steps = done
 
     def _count(self, key: str) -> None:
-        with self._stats_lock:
+        with self._lock:
             self._stats[key] = self._stats.get(key, 0) + 1
 
     def stats(self) -> dict[str, int]:
         """What was made from the bound's offers so far (see ``_stats``)."""
-        with self._stats_lock:
+        with self._lock:
             return dict(self._stats)
 
     def start(self) -> None:

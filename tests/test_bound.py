@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
-from itertools import pairwise
+from itertools import combinations, pairwise, product
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +83,7 @@ def _relaxed_earnings(relax: Relaxation, lam: Any, mu: Any) -> Any:
     """What each officer earns for each start, month by month: [officer, posting, start]."""
     n_o, n_p, n_s, n_m = relax.shape
     earn = np.zeros((n_o, n_p, n_s))
-    for o, p, s in itertools.product(range(n_o), range(n_p), range(n_s)):
+    for o, p, s in product(range(n_o), range(n_p), range(n_s)):
         for t in range(s, min(s + relax.length, n_m)):
             earn[o, p, s] += lam[p, t] + sum(
                 mu[j, t] for j, p_j in enumerate(relax.mix_posting)
@@ -114,7 +113,7 @@ def _cheapest_schedules(relax: Relaxation, earn: Any) -> list[float]:
         starts = [(p, s) for s in range(n_s) for p in range(n_p) if relax.eligible[o, p, s]]
         out.append(min(
             _relaxed_price(relax, earn, o, schedule)
-            for k in range(relax.most + 1) for schedule in itertools.combinations(starts, k)
+            for k in range(relax.most + 1) for schedule in combinations(starts, k)
             if all(b[1] >= a[1] + relax.spacing for a, b in pairwise(schedule))))
     return out
 
