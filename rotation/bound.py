@@ -329,8 +329,8 @@ class Relaxation:
         return rows, classes
 
     def training(self, officer: int, schedule: Schedule) -> float | None:
-        """What a schedule's training costs at the least, as the combination weighs it (None if
-        no session can prepare a deployment): per deployment and course group, the least
+        """What a schedule's training is taken to cost when the combination weighs it (None
+        if no session can prepare a deployment): per deployment and course group, the least
         session for the group's dearest requirement the officer lacks (as ``_price``); but
         where both of two deployments lack requirements of one group, that group costs at most
         the least session that meets them all before the first deployment and still counts on
@@ -339,7 +339,10 @@ class Relaxation:
         sessions (two countries' briefings, or one that lapsed between the deployments), and
         pricing both in full passed over pairs that one session serves: measured at 500
         officers, plans of 2,600-2,603 with both paid in full, 2,580 with this.
-        Seats and clashes are left out, as in the bound."""
+        Seats and clashes are left out, as in the bound. It is never below the bound's price of
+        the pair (each group costs at least what either deployment needs of it alone), but it
+        is an estimate, not a bound: where one group holds several requirements, sessions
+        shared in part can cost less."""
         inst = self.inst
         rules = inst.rules
         o = inst.officers[officer]

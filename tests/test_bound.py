@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import rotation.lns as lns_module
 import rotation.solver as solver_module
-from rotation.bound import OFFERS, Bound, Relaxation, Schedules, lower_bound
+from rotation.bound import OFFERS, Bound, Columns, Relaxation, Schedules, lower_bound
 from rotation.construct import first_plan
 from rotation.domain import CourseDef, Instance, Session, requirements
 from rotation.io import load_case
@@ -336,6 +336,75 @@ def test_bound_charges_one_session_that_serves_two_deployments_once() -> None:
         sessions=[session("k1", "k", first_day(0), first_day(0) + timedelta(days=4))],
     )
     assert _bound_and_optimum(inst) == (2, 2)
+
+
+def _two_tours(courses: list[CourseDef], needs: tuple[str, str], *runs: Session) -> Relaxation:
+    """Officer A, who holds no course, and postings P and Q needing ``needs``; deployments of
+    two months from month 2 and from month 6, the rest between free for a session."""
+    inst = instance(
+        [officer("A")],
+        [posting("P", courses=[needs[0]]), posting("Q", courses=[needs[1]])],
+        [demand("P", 0, 11, 0, 1), demand("Q", 0, 11, 0, 1)],
+        rules(12, deployment=2, rest=1, fairness=0, preference=0, lead=0),
+        courses=courses,
+        sessions=runs,
+    )
+    return Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+
+
+WEEK_BEFORE_2 = (first_day(1), first_day(1) + timedelta(days=4))  # one week, in month 1
+WEEK_BEFORE_6 = (first_day(5), first_day(5) + timedelta(days=4))  # one week, in month 5
+
+
+@pytest.mark.parametrize(("validity", "needs", "expected"), [
+    (None, ("b", "b"), 2),  # the session before the first still counts for the second
+    (3, ("b", "b"), 4),  # it lapses in month 4: the second needs a session of its own
+    (None, ("b", "v"), 4),  # two courses, two sessions
+])
+def test_the_combination_prices_a_pairs_training_once_where_one_session_serves_both(
+        validity: int | None, needs: tuple[str, str], expected: int) -> None:
+    relax = _two_tours(
+        [course_def("b", validity=validity), course_def("v")], needs,
+        session("b1", "b", *WEEK_BEFORE_2), session("b2", "b", *WEEK_BEFORE_6),
+        session("v2", "v", *WEEK_BEFORE_6))
+    q = 0 if needs == ("b", "b") else 1
+    assert relax.training(0, ((0, 2),)) == relax.training(0, ((q, 6),)) == 2  # a week at 2
+    assert relax.training(0, ((0, 2), (q, 6))) == expected
+    # The pool prices the pair so (fairness and preferences weigh nothing here).
+    assert Columns(relax).price(0, ((0, 2), (q, 6))) == expected
+
+
+def test_a_pair_whose_second_has_no_session_is_not_priced() -> None:
+    # b lapses before the second deployment and no session runs between the two.
+    relax = _two_tours([course_def("b", validity=3)], ("b", "b"),
+                       session("b1", "b", *WEEK_BEFORE_2))
+    assert relax.training(0, ((0, 2),)) == 2
+    assert relax.training(0, ((0, 2), (0, 6))) is None
+    assert Columns(relax).price(0, ((0, 2), (0, 6))) is None
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(instances(postings=(1, 4), sessions=(1, 4), training=True))
+def test_a_pairs_training_costs_between_its_dearer_and_both_its_deployments(
+        inst: Instance) -> None:
+    # A single deployment is priced as the bound prices it; a pair never below what the bound
+    # charges it (the dearer of the two) nor above both paid in full.
+    inst = _at_most_two(inst)
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    n_o, n_p, n_s, _ = relax.shape
+    for o in range(n_o):
+        starts = [(p, s) for s in range(n_s) for p in range(n_p) if relax.eligible[o, p, s]]
+        alone = {start: relax.cost_values[relax.cost_class[o, start[0], start[1]]]
+                 for start in starts}
+        for start in starts:
+            assert relax.training(o, (start,)) == alone[start]
+        for a, b in combinations(starts, 2):
+            if b[1] < a[1] + relax.spacing:
+                continue
+            both = relax.training(o, (a, b))
+            if both is not None:
+                assert max(alone[a], alone[b]) <= both <= alone[a] + alone[b]
 
 
 def test_relaxed_schedules_are_offered_at_the_step_counts_and_once_settled() -> None:
