@@ -15,9 +15,9 @@ Two steps:
    always there); headcount per posting and month within the maximum, any shortfall below the
    minimum paid at ``weights.unmet_demand``, and the mix minima met. Starts are counted per
    posting and start month (and per mix requirement), and months from those counts, so that a
-   schedule touches a few rows, not one per month it covers. The schedules' prices are the
-   relaxation's: exact but for training, where each deployment pays its least session
-   regardless of seats. At most ``BLOCK`` officers are chosen for at once, everyone else
+   schedule touches a few rows, not one per month it covers. The schedules' prices are exact
+   but for training, which is estimated regardless of seats, one session paid once where it
+   can prepare both of two deployments (:meth:`rotation.bound.Relaxation.training`). At most ``BLOCK`` officers are chosen for at once, everyone else
    holding a schedule: at 5,000 officers one choice among 140,000 schedules never got past its
    root LP, while blocks of 600 take seconds each.
 2. **Staff.** Officers whose choice is what they held keep that plan's deployments and
