@@ -24,6 +24,7 @@ from rotation.domain import (
     InvalidObject,
     Officer,
     Posting,
+    Requirement,
     Session,
     requirements,
 )
@@ -67,20 +68,52 @@ def reasons(officer: Officer, posting: Posting, start: date, end: date) -> list[
 
 
 def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bool:
-    # Postings of one country usually share their requirements, so the answer is remembered
-    # per officer, requirements and start rather than per posting.
-    needs = requirements(posting)
-    memo = inst.memo(NAME)
-    key = (officer.id, needs, start)
-    answer = memo.get(key)
-    if answer is None:
+    # Asked for every officer at every start (1.5 M times at 5,000 officers), so each
+    # requirement's answer for a start is worked out once for the whole pool (``_able``).
+    needs = inst.memo(NAME + ":needs")
+    mine = needs.get(posting.id)
+    if mine is None:
+        mine = needs[posting.id] = requirements(posting)
+    for need in mine:
+        met, unable = _able(inst, need, start)
+        if officer.id not in met and officer.id in unable:
+            return False
+    return True
+
+
+def meeting(inst: Instance, need: Requirement, start: int) -> frozenset[str]:
+    """Ids of the officers whose own records meet ``need`` for a deployment starting in month
+    ``start`` (``Requirement.met_by``), for asking about many officers at once."""
+    return _able(inst, need, start)[0]
+
+
+def _able(inst: Instance, need: Requirement, start: int) -> tuple[frozenset[str], frozenset[str]]:
+    """For a deployment starting in month ``start``: the ids of the officers whose own records
+    meet ``need``, and of those no session could qualify (``Instance.unable_to_qualify``).
+    Only officers holding a record of the course or language can meet it on their own, and
+    few hold one, so the first set is found by asking them alone. Measured at 5,000 officers:
+    asking each officer in turn took about half of the first plan's 30-60 s."""
+    memo = inst.memo(NAME + ":able")
+    found = memo.get((need, start))
+    if found is None:
         first, last = inst.rules.deployment_span(start)
-        answer = memo[key] = all(
-            need.met_by(officer, first, last)
-            or inst.can_qualify(officer, need, first, last)
-            for need in needs
-        )
-    return bool(answer)
+        met = frozenset(o.id for o in _holders(inst, need) if need.met_by(o, first, last))
+        found = memo[need, start] = (met, inst.unable_to_qualify(need, first, last))
+    return found
+
+
+def _holders(inst: Instance, need: Requirement) -> list[Officer]:
+    """Officers with any record of the course or language ``need`` asks for."""
+    memo = inst.memo(NAME + ":holders")
+    found = memo.get(need)
+    if found is None:
+        if need.course:
+            found = [o for o in inst.officers if any(c.course == need.course for c in o.courses)]
+        else:
+            found = [o for o in inst.officers
+                     if any(c.language == need.language for c in o.certificates)]
+        memo[need] = found
+    return found
 
 
 def trained(inst: Instance, officer: Officer, plan: Plan, start: date) -> Officer:

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from constraints.eligibility import meeting
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.domain import Instance, Officer, Posting, Requirement, Session, requirements
@@ -105,7 +106,7 @@ class _Greedy:
         months = range(start, start + self.length)
         picked: list[Session] = []
         for need in requirements(p):
-            if need.met_by(s.officer, first, last):
+            if s.officer.id in meeting(inst, need, start):
                 continue
             options = inst.qualifying_sessions(s.officer, need, first, last)
             ids = {q.id for q in options}
@@ -209,13 +210,10 @@ class _Greedy:
         return ranked
 
     def _group_by_lacking(self, p: Posting, pool: Sequence[str], start: int) -> list[list[str]]:
-        first, last = self.inst.rules.deployment_span(start)
-        needs = requirements(p)
-        groups: list[list[str]] = [[] for _ in range(len(needs) + 1)]
-        by_id = self.inst.officer_by_id
+        met = [meeting(self.inst, need, start) for need in requirements(p)]
+        groups: list[list[str]] = [[] for _ in range(len(met) + 1)]
         for officer_id in pool:
-            o = by_id[officer_id]
-            groups[sum(1 for n in needs if not n.met_by(o, first, last))].append(officer_id)
+            groups[sum(1 for ids in met if officer_id not in ids)].append(officer_id)
         return groups
 
     # -- committing --------------------------------------------------------------------------

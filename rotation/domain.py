@@ -20,6 +20,9 @@ from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import numpy as np
+import numpy.typing as npt
+
 from rotation.errors import InputError, Problem
 
 __all__ = [
@@ -743,6 +746,26 @@ class Instance:
             past.start <= session.end and session.start <= past.end for past in officer.history
         )
 
+    def unable_to_attend(self, session: Session) -> frozenset[str]:
+        """Ids of the officers who cannot attend ``session`` (:meth:`can_attend` is False), found
+        at once for the whole pool: candidate lists ask about every officer for every start, and
+        only a few are away or deployed in any one session's days."""
+        found = self._unable.get(session.id)
+        if found is None:
+            ids, firsts, lasts = self._busy
+            hit = (firsts <= session.end.toordinal()) & (lasts >= session.start.toordinal())
+            found = self._unable[session.id] = frozenset(ids[i] for i in np.flatnonzero(hit))
+        return found
+
+    def unable_to_qualify(self, need: Requirement, start: date, end: date) -> frozenset[str]:
+        """Ids of the officers for whom :meth:`can_qualify` is False: those who can attend none
+        of the sessions that would meet ``need`` for ``start``..``end`` (everyone when there
+        are none)."""
+        granting = self._granting_for(need, start, end)
+        if not granting:
+            return self._everyone
+        return frozenset.intersection(*(self.unable_to_attend(q) for q in granting))
+
     def qualifying_sessions(
         self, officer: Officer, need: Requirement, start: date, end: date
     ) -> list[Session]:
@@ -825,6 +848,24 @@ class Instance:
     @cached_property
     def _granting(self) -> dict[tuple[Requirement, date, date], tuple[Session, ...]]:
         return {}
+
+    @cached_property
+    def _busy(self) -> tuple[list[str], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Every absence and past deployment as (officer id, first day, last day), days as
+        ordinals: what :meth:`can_attend` checks, laid out to check a session against all."""
+        rows = [(o.id, a.toordinal(), b.toordinal()) for o in self.officers
+                for a, b in [*((u.start, u.end) for u in o.unavailability),
+                             *((h.start, h.end) for h in o.history)]]
+        return ([r[0] for r in rows], np.array([r[1] for r in rows], dtype=np.int64),
+                np.array([r[2] for r in rows], dtype=np.int64))
+
+    @cached_property
+    def _unable(self) -> dict[str, frozenset[str]]:
+        return {}
+
+    @cached_property
+    def _everyone(self) -> frozenset[str]:
+        return frozenset(o.id for o in self.officers)
 
     @cached_property
     def _attendance(self) -> dict[tuple[str, str], bool]:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from constraints import eligibility
-from rotation.domain import LanguageCertificate
+from rotation.domain import Instance, LanguageCertificate, requirements
 from rotation.plan import Deployment
 from rotation.validate import validate
 from tests.builders import (
@@ -25,6 +26,7 @@ from tests.builders import (
     rules,
     solve_sound,
 )
+from tests.test_properties import instances
 
 START, END = date(2026, 1, 1), date(2026, 2, 28)  # a two-month deployment from month 0
 EARLY = date(2024, 1, 1)
@@ -203,3 +205,25 @@ def test_validator_flags_the_ineligible_plan_and_accepts_the_eligible_one() -> N
     good = _case(level=2, certificates=[khmer(2, START)])
     assert [v.rule for v in validate(bad, plan(dep("A", "P", 0))).violations] == ["eligibility"]
     assert validate(good, plan(dep("A", "P", 0))).ok
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(officers=(2, 8), postings=(1, 4), sessions=(0, 5), training=True))
+def test_pool_wide_answers_are_the_officer_by_officer_ones(inst: Instance) -> None:
+    # ``allows`` reads sets worked out once per requirement and start for the whole pool; each
+    # must say what asking the officer's records and sessions one by one says.
+    for q in inst.sessions:
+        assert inst.unable_to_attend(q) == {o.id for o in inst.officers
+                                            if not inst.can_attend(o, q)}
+    for p in inst.postings:
+        for start in inst.rules.start_months:
+            first, last = inst.rules.deployment_span(start)
+            for need in requirements(p):
+                assert eligibility.meeting(inst, need, start) == {
+                    o.id for o in inst.officers if need.met_by(o, first, last)}
+                assert inst.unable_to_qualify(need, first, last) == {
+                    o.id for o in inst.officers if not inst.can_qualify(o, need, first, last)}
+            for o in inst.officers:
+                assert eligibility.allows(inst, o, p, start) == all(
+                    need.met_by(o, first, last) or inst.can_qualify(o, need, first, last)
+                    for need in requirements(p))
