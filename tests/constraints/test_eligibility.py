@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from constraints import eligibility
-from rotation.domain import Instance, LanguageCertificate, requirements
+from rotation.domain import Instance, LanguageCertificate, PastDeployment, requirements
 from rotation.plan import Deployment
 from rotation.validate import validate
 from tests.builders import (
     assert_infeasible,
+    away,
     course,
     day_after,
     day_before,
@@ -24,6 +25,7 @@ from tests.builders import (
     plan,
     posting,
     rules,
+    session,
     solve_sound,
 )
 from tests.test_properties import instances
@@ -227,3 +229,20 @@ def test_pool_wide_answers_are_the_officer_by_officer_ones(inst: Instance) -> No
                 assert eligibility.allows(inst, o, p, start) == all(
                     need.met_by(o, first, last) or inst.can_qualify(o, need, first, last)
                     for need in requirements(p))
+
+
+def test_an_absence_or_past_tour_touching_a_session_by_one_day_keeps_the_officer_out() -> None:
+    first, last = date(2026, 3, 2), date(2026, 3, 6)  # the session, both days included
+    inst = instance(
+        [officer("ends-on-first", unavailability=[away(date(2026, 2, 1), first)]),
+         officer("starts-on-last", unavailability=[away(last, date(2026, 4, 1))]),
+         officer("home-on-first", history=[PastDeployment("P", date(2025, 9, 1), first)]),
+         officer("ends-before", unavailability=[away(date(2026, 2, 1), day_before(first))]),
+         officer("starts-after", history=[PastDeployment("P", day_after(last),
+                                                         date(2026, 9, 1))])],
+        [posting("P", courses=["c"])],
+        course_ids=["c"],
+        sessions=[session("s", "c", first, last)],
+    )
+    assert inst.unable_to_attend(inst.sessions[0]) == {
+        "ends-on-first", "starts-on-last", "home-on-first"}
