@@ -14,6 +14,7 @@ start for which the officer is neither qualified nor trainable in time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 
@@ -79,6 +80,15 @@ def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bo
         if officer.id not in met and officer.id in unable:
             return False
     return True
+
+
+def allows_among(inst: Instance, officers: Sequence[Officer], posting: Posting, start: int
+                 ) -> list[Officer]:
+    keep = list(officers)
+    for need in requirements(posting):
+        met, unable = _able(inst, need, start)
+        keep = [o for o in keep if o.id in met or o.id not in unable]
+    return keep
 
 
 def meeting(inst: Instance, need: Requirement, start: int) -> frozenset[str]:
@@ -159,4 +169,5 @@ RULE = Rule(
     check=check,
     allows=allows,
     allows_depends_on=requirements,
+    allows_among=allows_among,
 )

@@ -205,9 +205,11 @@ def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
             if found is None:
                 allows = rule.allows
                 assert allows is not None
-                found = memo[start, facets] = [
-                    o for o in pool if allows(inst, o, where, start)
-                ]
+                if rule.allows_among is not None:
+                    found = rule.allows_among(inst, pool, where, start)
+                else:
+                    found = [o for o in pool if allows(inst, o, where, start)]
+                memo[start, facets] = found
             pool = found
         return pool
 

@@ -229,6 +229,9 @@ def test_pool_wide_answers_are_the_officer_by_officer_ones(inst: Instance) -> No
                 assert eligibility.allows(inst, o, p, start) == all(
                     need.met_by(o, first, last) or inst.can_qualify(o, need, first, last)
                     for need in requirements(p))
+            pool = list(inst.officers)[::-1]  # any order, kept
+            assert eligibility.allows_among(inst, pool, p, start) == [
+                o for o in pool if eligibility.allows(inst, o, p, start)]
 
 
 def test_an_absence_or_past_tour_touching_a_session_by_one_day_keeps_the_officer_out() -> None:
