@@ -37,6 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from constraints.eligibility import meeting
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.construct import Candidates
@@ -311,11 +312,12 @@ class Relaxation:
         weight = inst.rules.weights.training
         rows = np.array([index[o] for o in pool], dtype=np.int64)
         classes = np.zeros(len(pool), dtype=np.int64)
+        met = [meeting(inst, need, start) for need in needs]
         for k, officer_id in enumerate(pool):
             o = inst.officer_by_id[officer_id]
             dearest: dict[int, float] = {}
-            for need in needs:
-                if need.met_by(o, first, last):
+            for need, holding in zip(needs, met, strict=True):
+                if officer_id in holding:
                     continue
                 weeks = inst.least_weeks(o, need, first, last)
                 if weeks is None:
