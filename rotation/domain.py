@@ -791,13 +791,35 @@ class Instance:
         Lagrangian bound charges for training at the least. Asked 2.4 M times at 5,000
         officers, so the sessions are kept shortest first and the first the officer can attend
         answers: scanning every qualifying session instead took the set-up from 18 s to 60 s."""
+        ordered = self._shortest_for(need, start, end)
+        return next((weeks for weeks, q in ordered if self._attends(officer, q)), None)
+
+    def least_weeks_among(self, officers: Iterable[str], need: Requirement, start: date,
+                          end: date) -> dict[str, int]:
+        """:meth:`least_weeks` for many officers (by id) at once, leaving out those with none:
+        each session, shortest first, settles everyone who can attend it and is not settled yet,
+        so a start's whole pool costs a few set operations instead of a look-up per officer."""
+        out: dict[str, int] = {}
+        left = set(officers)
+        for weeks, q in self._shortest_for(need, start, end):
+            if not left:
+                break
+            unable = self.unable_to_attend(q)
+            out.update(dict.fromkeys(left - unable, weeks))
+            left &= unable
+        return out
+
+    def _shortest_for(self, need: Requirement, start: date, end: date
+                      ) -> tuple[tuple[int, Session], ...]:
+        """Sessions with a seat, over before ``start``, that meet ``need`` for
+        ``start``..``end``, shortest first, with their weeks."""
         key = (need, start, end)
         ordered = self._shortest.get(key)
         if ordered is None:
             ordered = self._shortest[key] = tuple(sorted(
                 ((q.weeks, q) for q in self._granting_for(need, start, end)
                  if q.seats > 0 and q.end < start), key=lambda pair: pair[0]))
-        return next((weeks for weeks, q in ordered if self._attends(officer, q)), None)
+        return ordered
 
     def _granting_for(self, need: Requirement, start: date, end: date) -> tuple[Session, ...]:
         key = (need, start, end)

@@ -177,6 +177,11 @@ def test_the_least_training_is_the_shortest_session_the_officer_could_attend(ins
                     weeks = [q.weeks for q in inst.qualifying_sessions(o, need, first, last)
                              if q.seats > 0 and q.end < first]
                     assert inst.least_weeks(o, need, first, last) == min(weeks, default=None)
+                # ...and asked for the whole pool at once, the same (those with none left out).
+                everyone = [o.id for o in inst.officers]
+                assert inst.least_weeks_among(everyone, need, first, last) == {
+                    o.id: weeks for o in inst.officers
+                    if (weeks := inst.least_weeks(o, need, first, last)) is not None}
 
 
 def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
