@@ -136,11 +136,6 @@ class _Greedy:
             return None
         if any(abs(start - other) < self.spacing for other in s.starts):
             return None
-        for t in range(start, start + self.length):
-            if len(self.present[p.id, t]) >= self.inst.demand(p.id, t)[1]:
-                return None
-        if not self._leaves_room_for_the_end(p, start):
-            return None
         held = [(rules.month_of(q.start), rules.month_of(q.end)) for q in s.sessions]
         if any(a < start + self.length and start <= b for a, b in held):
             return None
@@ -160,6 +155,14 @@ class _Greedy:
         if roles is None:
             roles = self.roles[officer_id] = sum(1 for c in self.mix_roles if c(s.officer))
         return (cost, roles, len(s.starts), officer_id), sessions
+
+    def _has_room(self, p: Posting, start: int) -> bool:
+        """Whether a deployment starting then fits under the maximum in every month it covers
+        and leaves room for the months after it."""
+        for t in range(start, start + self.length):
+            if len(self.present[p.id, t]) >= self.inst.demand(p.id, t)[1]:
+                return False
+        return self._leaves_room_for_the_end(p, start)
 
     def _leaves_room_for_the_end(self, p: Posting, start: int) -> bool:
         """Whether a deployment starting then leaves room, under the maximum, for the officers
@@ -263,6 +266,8 @@ class _Greedy:
                   ) -> tuple[int, tuple[tuple[int, int, int, str], list[Session]]] | None:
         """The cheapest of the first ``shortlist`` of ``officers`` who can go, with the
         sessions they need."""
+        if not self._has_room(p, start):
+            return None  # nobody can start there then (asked once, not for every officer)
         best = None
         found = 0
         for officer_id in officers:
