@@ -84,6 +84,8 @@ def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bo
 
 def allows_among(inst: Instance, officers: Sequence[Officer], posting: Posting, start: int
                  ) -> list[Officer]:
+    """``allows`` for a whole pool, as candidate lists ask: a set look-up per officer and
+    requirement, with no call per officer."""
     keep = list(officers)
     for need in requirements(posting):
         met, unable = _able(inst, need, start)
