@@ -71,11 +71,7 @@ def reasons(officer: Officer, posting: Posting, start: date, end: date) -> list[
 def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bool:
     # Asked for every officer at every start (1.5 M times at 5,000 officers), so each
     # requirement's answer for a start is worked out once for the whole pool (``_able``).
-    needs = inst.memo(NAME + ":needs")
-    mine = needs.get(posting.id)
-    if mine is None:
-        mine = needs[posting.id] = requirements(posting)
-    for need in mine:
+    for need in _needs(inst, posting):
         met, unable = _able(inst, need, start)
         if officer.id not in met and officer.id in unable:
             return False
@@ -87,10 +83,19 @@ def allows_among(inst: Instance, officers: Sequence[Officer], posting: Posting, 
     """``allows`` for a whole pool, as candidate lists ask: a set look-up per officer and
     requirement, with no call per officer."""
     keep = list(officers)
-    for need in requirements(posting):
+    for need in _needs(inst, posting):
         met, unable = _able(inst, need, start)
         keep = [o for o in keep if o.id in met or o.id not in unable]
     return keep
+
+
+def _needs(inst: Instance, posting: Posting) -> tuple[Requirement, ...]:
+    """The posting's requirements, built once: ``allows`` asks for them at every call."""
+    memo = inst.memo(NAME + ":needs")
+    found = memo.get(posting.id)
+    if found is None:
+        found = memo[posting.id] = requirements(posting)
+    return found
 
 
 def meeting(inst: Instance, need: Requirement, start: int) -> frozenset[str]:

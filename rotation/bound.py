@@ -349,10 +349,10 @@ class Relaxation:
         weight = float(rules.weights.training)
         spans = [rules.deployment_span(s) for _, s in schedule]
         lacking: list[dict[Requirement, float]] = []
-        for (p, _), (first, last) in zip(schedule, spans, strict=True):
+        for (p, s), (first, last) in zip(schedule, spans, strict=True):
             mine: dict[Requirement, float] = {}
             for need in requirements(inst.postings[p]):
-                if need.met_by(o, first, last):
+                if o.id in meeting(inst, need, s):
                     continue
                 weeks = inst.least_weeks(o, need, first, last)
                 if weeks is None:
