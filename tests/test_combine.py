@@ -167,9 +167,9 @@ def test_a_block_counts_the_mix_the_others_hold(monkeypatch: pytest.MonkeyPatch)
 
 def test_blocks_start_from_the_held_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     # A holds P, which B listed and A did not. Chosen together, B takes P over. One at a time,
-    # A's block comes first (it holds a posting) and keeps P, as nobody else is there; B's block
-    # then finds P full: the held plan comes back as it was. Were the held plan ignored, B
-    # (first in the case) would be chosen first and take P.
+    # each block counts what the other holds: B's finds P full (A holds it) and A's keeps P, as
+    # nobody else is there, so the held plan comes back as it was. Were the held plan ignored,
+    # B's block would take P.
     inst = instance(
         [officer("B", preferences=["P"]), officer("A", preferences=["Q"])],
         [posting("P"), posting("Q")],
@@ -187,6 +187,29 @@ def test_blocks_start_from_the_held_plan(monkeypatch: pytest.MonkeyPatch) -> Non
         assert plan is not None
         found[block] = [(d.officer, d.posting) for d in plan.deployments]
     assert found == {2: [("B", "P")], 1: [("A", "P")]}
+
+
+def test_officers_who_could_trade_places_share_a_block(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A holds P but listed Q; C holds Q but listed P; B and D hold nothing and listed P and Q.
+    # Two officers at a time: if A shares a block with B (or C), B takes P over (or A and C swap)
+    # and likewise for Q, so nobody serves a posting they did not list. Blocks made by what each
+    # holds, with those holding none spread over them, would pair A with D and C with B, who
+    # can only keep things as they are (each posting is full): 10 instead of 0.
+    monkeypatch.setattr(combine_module, "BLOCK", 2)
+    inst = instance(
+        [officer("A", preferences=["Q"]), officer("D", preferences=["Q"]),
+         officer("C", preferences=["P"]), officer("B", preferences=["P"])],
+        [posting("P"), posting("Q")],
+        [demand("P", 0, 1, 1, 1), demand("Q", 0, 1, 1, 1)],
+        rules(2, deployment=2, rest=0),
+    )
+    start, end = inst.rules.deployment_span(0)
+    held = Plan((Deployment("A", "P", start, end), Deployment("C", "Q", start, end)))
+    assert validate(inst, held).cost_by_rule["preferences"] == 10
+    plan = combine(inst, _candidates(inst), _columns(inst, [(100.0, 0.0)]), [held],
+                   time.perf_counter() + 60)
+    assert plan is not None
+    assert validate(inst, plan).objective == 0
 
 
 def test_a_mix_minimum_is_met_whatever_the_shortfall_would_cost() -> None:
