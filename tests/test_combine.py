@@ -84,59 +84,6 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
             assert short <= sum(s.missing for s in validate(inst, first).unmet)
 
 
-@solving(40)
-@given(instances(sessions=(0, 4), training=True))
-def test_what_a_block_holds_is_handed_to_highs_as_a_solution_of_its_choice(inst: Instance
-                                                                           ) -> None:
-    # The hint speeds the choice only if HiGHS can take it as it is: every variable within its
-    # bounds and every row met, its counts and shortfalls included, at the held plan's price.
-    inst = _at_most_two(inst)
-    candidates = _candidates(inst)
-    first = first_plan(inst, candidates)
-    if not validate(inst, first).ok:
-        return  # a first plan may miss a mix minimum: its schedules are no solution then
-    columns = _columns(inst, [(400.0, 80.0)])
-    columns.add_plan(first)
-    held = columns.schedules_of(first)
-    pool = columns.priced()
-    seen: list[tuple[Any, dict[Any, float]]] = []
-    solve = combine_module.mathopt.solve
-
-    def keep(model: Any, solver: Any, **kwargs: Any) -> Any:
-        seen.append((model, kwargs["model_params"].solution_hints[0].variable_values))
-        return solve(model, solver, **kwargs)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(combine_module.mathopt, "solve", keep)
-        chosen = _choose(inst, columns.rows, pool, time.perf_counter() + 60, Stop(),
-                         hold={o: held.get(o, ()) for o, _, _ in pool})
-    assert chosen is not None
-    model, hint = seen[0]
-    assert set(hint) == set(model.variables())
-    for var, value in hint.items():
-        assert var.lower_bound - 1e-9 <= value <= var.upper_bound + 1e-9
-    for row in model.linear_constraints():
-        total = sum(term.coefficient * hint[term.variable] for term in row.terms())
-        assert row.lower_bound - 1e-9 <= total <= row.upper_bound + 1e-9, row
-    # Its objective: the held schedules' prices, and the officer-months they leave short where
-    # some schedule of the pool could serve (elsewhere the choice changes nothing).
-    rows, length = columns.rows, inst.rules.deployment_months
-    price = {(o, schedule): cost for o, schedule, cost in pool}
-    present = np.zeros(rows.need.shape)
-    for schedule in held.values():
-        for p, s in schedule:
-            present[p, s:s + length] += 1
-    open_ = np.zeros(rows.need.shape, dtype=bool)
-    for _, schedule, _ in pool:
-        for p, s in schedule:
-            open_[p, s:s + length] = True
-    short = float(np.maximum(rows.need - present, 0)[open_].sum())
-    expected = (sum(price[o, held.get(o, ())] for o in {o for o, _, _ in pool})
-                + inst.rules.weights.unmet_demand * short)
-    assert sum(term.coefficient * hint[term.variable]
-               for term in model.objective.linear_terms()) == pytest.approx(expected)
-
-
 def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
     # With training weighed at 0 (the one term the pool only estimates), a schedule's price is
     # what the validator charges for fairness and preferences when the officer serves it and
