@@ -243,6 +243,7 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         "path": "neighbourhoods" if "neighbourhoods" in result.stats else "whole model",
         "neighbourhoods": result.stats.get("neighbourhoods"),
         "bound_steps": result.stats.get("bound_steps"),
+        "bound_rounds": result.stats.get("bound_rounds"),
         "first_plan_objective": result.stats.get("first_plan_objective"),
         "combined_objective": result.stats.get("best_combined_plan_objective"),
         "stats": result.stats,
@@ -669,6 +670,8 @@ def print_table(records: list[dict[str, Any]], cli: list[dict[str, Any]], meta: 
             label += f" LNS, {r.get('neighbourhoods')} steps"
             if r.get("bound_steps") is not None:
                 label += f", bound {r['bound_steps']} steps"
+                if r.get("bound_rounds"):
+                    label += f" + {r['bound_rounds']} LP rounds"
             if r.get("combined_objective") is not None:
                 label += f", combined plan {_fmt(r['combined_objective'])}"
         if r["solver"] == "cpsat" and r.get("workers"):

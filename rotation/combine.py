@@ -38,19 +38,20 @@ import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from rotation.bound import Columns, Relaxation, Schedule
+from rotation.bound import Columns, Floats, Relaxation, Schedule
 from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.plan import Plan
 
 __all__ = ["BLOCK", "CHOOSE_SECONDS", "STAFF_SECONDS", "STAFF_WORK", "Stop", "combine",
-           "staffing_seconds"]
+           "master_prices", "staffing_seconds"]
 
 CHOOSE_SECONDS = 60.0
 """Most seconds HiGHS may take for one block's choice: ten times what 500 officers need, twice
@@ -187,14 +188,22 @@ def _home(entries: list[tuple[int, Schedule, int]], n_postings: int) -> int:
     return min(visits, key=lambda p: (-visits[p], p)) if visits else n_postings
 
 
-def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-            deadline: float, stop: Stop, held: Sequence[tuple[int, Schedule]] = ()
-            ) -> dict[int, Schedule] | None:
-    """One schedule per officer of ``pool``, by HiGHS, the ``held`` schedules of other
-    officers counted as they are; None if it finds no solution in time."""
-    seconds = deadline - time.perf_counter()
-    if seconds <= 0:
-        return None
+@dataclass
+class _Choice:
+    """The choice of one schedule per officer as a HiGHS model, with the rows whose prices
+    the Lagrangian bound can use: headcount minima per (posting, month), mix minima per (mix
+    requirement, month)."""
+
+    model: mathopt.Model
+    take: list[mathopt.Variable]
+    headcount: dict[tuple[int, int], mathopt.LinearConstraint]
+    mix: dict[tuple[int, int], mathopt.LinearConstraint]
+
+
+def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+               held: Sequence[tuple[int, Schedule]], binary: bool) -> _Choice | None:
+    """The choice among ``pool``, the ``held`` schedules of other officers counted as they
+    are; None if a mix minimum is left that no schedule of the pool can help meet."""
     rules = inst.rules
     length = rules.deployment_months
     n_p, n_m = rows.need.shape
@@ -212,7 +221,9 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
                     held_mix[j, s:s + length] += 1
 
     model = mathopt.Model(name="combine")
-    take = [model.add_binary_variable() for _ in pool]
+    take = [model.add_binary_variable() if binary else model.add_variable(lb=0.0, ub=1.0)
+            for _ in pool]
+    choice = _Choice(model, take, {}, {})
     per_officer: dict[int, list[mathopt.Variable]] = defaultdict(list)
     starting: dict[tuple[int, int], list[int]] = defaultdict(list)  # positions in the pool
     objective: list[mathopt.LinearTerm] = []
@@ -253,7 +264,8 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
             model.add_linear_constraint(mathopt.fast_sum(present) <= max(room, 0.0))
             if need > 0:
                 short = model.add_variable(lb=0.0, ub=float(need))
-                model.add_linear_constraint(mathopt.fast_sum(present) + short >= need)
+                choice.headcount[p_i, t] = model.add_linear_constraint(
+                    mathopt.fast_sum(present) + short >= need)
                 objective.append(mathopt.LinearTerm(short, weight))
     # Mix minima are hard, as in the model: staffing keeps only chosen starts, so it could not
     # make up a short mix, whatever the shortfall would have cost.
@@ -270,22 +282,63 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
                 present = window(started, t)
                 if not present:
                     return None  # nobody in this block can make up the mix
-                model.add_linear_constraint(mathopt.fast_sum(present) >= need)
+                choice.mix[j, t] = model.add_linear_constraint(mathopt.fast_sum(present) >= need)
     model.minimize(mathopt.fast_sum(objective))
+    return choice
 
+
+def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+            deadline: float, stop: Stop, held: Sequence[tuple[int, Schedule]] = ()
+            ) -> dict[int, Schedule] | None:
+    """One schedule per officer of ``pool``, by HiGHS, the ``held`` schedules of other
+    officers counted as they are; None if it finds no solution in time."""
+    if deadline - time.perf_counter() <= 0:
+        return None
+    choice = _formulate(inst, rows, pool, held, binary=True)
     seconds = deadline - time.perf_counter()
-    if seconds <= 0:
+    if choice is None or seconds <= 0:
         return None
     params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
                                      relative_gap_tolerance=0.0, absolute_gap_tolerance=0.0)
     # HiGHS under MathOpt heeds neither an interrupter nor a callback (tried: a stop asked
     # 2 s into a 6 s choice came back after 6 s), so a stop takes effect when it returns.
-    result = mathopt.solve(model, mathopt.SolverType.HIGHS, params=params)
+    result = mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
     if stop.is_set() or not result.has_primal_feasible_solution():
         return None
-    values = result.variable_values(take)
+    values = result.variable_values(choice.take)
     return {officer: schedule for value, (officer, schedule, _) in zip(values, pool, strict=True)
             if value > 0.5}
+
+
+def master_prices(inst: Instance, columns: Columns, deadline: float
+                  ) -> tuple[Floats, Floats] | None:
+    """Prices of the headcount and mix minima (``need`` and ``mix_need`` shaped, within the
+    bound's ranges) from the linear relaxation of choosing among the whole pool at once; None
+    if it has no solution by ``deadline`` (a ``time.perf_counter()`` value).
+
+    Why: at these prices every schedule of the pool that the relaxation would take costs its
+    officer the same, so pricing every officer's schedules anew at them (the Lagrangian bound's
+    own step) either finds schedules the pool lacks, or proves the relaxation's value. At 500
+    officers, where 787 subgradient steps levelled off at a bound of 2,448, a handful of these
+    rounds took it past 2,500."""
+    rows = columns.rows
+    if deadline - time.perf_counter() <= 0:
+        return None
+    choice = _formulate(inst, rows, columns.priced(), (), binary=False)
+    seconds = deadline - time.perf_counter()
+    if choice is None or seconds <= 0:
+        return None
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)))
+    result = mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
+    if not result.has_dual_feasible_solution():
+        return None
+    lam: Floats = np.zeros(rows.need.shape)
+    mu: Floats = np.zeros(rows.mix_need.shape)
+    for (p_i, t), row in choice.headcount.items():
+        lam[p_i, t] = result.dual_values(row)
+    for (j, t), row in choice.mix.items():
+        mu[j, t] = result.dual_values(row)
+    return np.clip(lam, 0.0, rows.cap_unmet), np.maximum(mu, 0.0)
 
 
 def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[str],

@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from ortools.sat.python import cp_model
@@ -23,7 +24,7 @@ from constraints.base import ignores_posting
 from constraints.coverage import unmet
 from constraints.variables import Variables
 from rotation.bound import Bound, Columns, Schedules, lower_bound
-from rotation.combine import Stop, combine, staffing_seconds
+from rotation.combine import BLOCK, Stop, combine, master_prices, staffing_seconds
 from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.lns import Outcome, improve
@@ -321,11 +322,15 @@ class _BoundBeside:
             if offered == max(COMBINE_AT):  # after the combinations, a fallback
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
+        # The pool's linear relaxation prices the minima once the steps settle, where the whole
+        # pool is chosen in one block: at 5,000 officers it took longer than the time left.
+        master = partial(master_prices, inst) if len(inst.officers) <= BLOCK else None
+
         def run() -> None:
             try:
                 self._result = lower_bound(inst, candidates, upper, deadline,
                                            stop=self._stop.is_set, better=self._better,
-                                           schedules=lead, stepped=self._stepped)
+                                           schedules=lead, stepped=self._stepped, master=master)
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
@@ -525,6 +530,7 @@ def _solve_by_neighbourhoods(
         "neighbourhoods": outcome.steps,
         "improvements": outcome.improvements,
         "bound_steps": bound.iterations,
+        "bound_rounds": bound.rounds,
         "bound_ms": round(1000 * bound.seconds),
     }
     if beside.failed:

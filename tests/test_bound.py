@@ -6,6 +6,7 @@ import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from itertools import combinations, pairwise, product
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 import rotation.lns as lns_module
 import rotation.solver as solver_module
 from rotation.bound import OFFERS, Bound, Columns, Relaxation, Schedules, lower_bound
+from rotation.combine import master_prices
 from rotation.construct import first_plan
 from rotation.domain import CourseDef, Instance, Session, requirements
 from rotation.io import load_case
@@ -62,9 +64,11 @@ def _check(inst: Instance) -> None:
     if result.status != SolveStatus.OPTIMAL:
         return  # nothing proven to compare against (infeasible, or stopped by the limit)
     assert result.objective is not None
-    found = lower_bound(inst, _candidates(inst), _aim(result.objective), time.perf_counter() + 60)
-    assert found.value is not None
-    assert found.value <= result.objective, (found, result.objective, result.cost_by_rule)
+    for master in (None, partial(master_prices, inst)):
+        found = lower_bound(inst, _candidates(inst), _aim(result.objective),
+                            time.perf_counter() + 60, master=master)
+        assert found.value is not None
+        assert found.value <= result.objective, (found, result.objective, result.cost_by_rule)
 
 
 @solving(120)
@@ -182,6 +186,26 @@ def test_the_least_training_is_the_shortest_session_the_officer_could_attend(ins
                 assert inst.least_weeks_among(everyone, need, first, last) == {
                     o.id: weeks for o in inst.officers
                     if (weeks := inst.least_weeks(o, need, first, last)) is not None}
+
+
+def test_the_pools_linear_relaxation_lifts_badly_aimed_steps() -> None:
+    # Aimed far above any plan, the steps settle at once, proving little; the rounds priced by
+    # the pool's linear relaxation still reach what well-aimed steps reach, and the pool grows.
+    inst = load_case(EXAMPLE)
+    candidates = _candidates(inst)
+    aimed = lower_bound(inst, candidates, 600, time.perf_counter() + 60)
+    wild = lower_bound(inst, candidates, 10**6, time.perf_counter() + 60)
+    sizes: list[int] = []
+
+    def master(columns: Columns, deadline: float) -> Any:
+        sizes.append(len(columns))
+        return master_prices(inst, columns, deadline)
+
+    lifted = lower_bound(inst, candidates, 10**6, time.perf_counter() + 60, master=master)
+    assert aimed.value is not None and wild.value is not None and lifted.value is not None
+    assert wild.value < aimed.value <= lifted.value
+    assert lifted.iterations == wild.iterations and lifted.rounds == len(sizes)
+    assert sizes[-1] > sizes[0]  # each round's schedules joined the pool
 
 
 def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
