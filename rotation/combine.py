@@ -119,12 +119,20 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     for plan in plans:
         columns.add_plan(plan)
     held = columns.schedules_of(plans[0]) if plans else {}
-    chosen, blocks, done = _choose_in_blocks(inst, columns.rows, columns.priced(), held,
-                                             deadline - staffing_seconds(inst), stop)
+    pool = columns.priced()
+    until = deadline - staffing_seconds(inst)
+    relaxed = _choose_relaxed(inst, columns.rows, pool, until, stop)
+    if relaxed is not None:
+        chosen, fractional = relaxed
+        blocks = done = 0
+    else:  # no solution in time: block by block, each able to keep what it holds
+        chosen, blocks, done = _choose_in_blocks(inst, columns.rows, pool, held, until, stop)
     if tally is not None:
         tally.update(combine_blocks=blocks, combine_blocks_chosen=done,
                      combine_choice_ms=round(1000 * (time.perf_counter() - began)))
-    if not done or stop.is_set():
+        if relaxed is not None:
+            tally.update(combine_relaxed=1, combine_fractional_officers=fractional)
+    if (relaxed is None and not done) or stop.is_set():
         return None
     # Officers whose choice is what they hold keep the held plan's deployments and sessions;
     # the rest are staffed anew. At 5,000 officers that halves the staffing model.
@@ -136,6 +144,42 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     keys = {(ids[o], inst.postings[p].id, s)
             for o, schedule in chosen.items() if ids[o] in free for p, s in schedule}
     return _staff(inst, candidates, base, free, keys, deadline, seed, stop)
+
+
+def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+                    deadline: float, stop: Stop) -> tuple[dict[int, Schedule], int] | None:
+    """Every officer's schedule by way of the choice's linear relaxation over the whole pool:
+    officers it gives one schedule whole keep it, and the others' choice is then made exactly
+    with those held; with how many officers that was. None if either finds no solution by
+    ``deadline``.
+
+    Why: in the relaxation of these choices most officers take one schedule whole (at 5,000
+    officers, 4,300 of 5,000 after 50 steps, 4,700 after 100), and what is left is a choice
+    among a few hundred. Measured on the 5,000-officer case: 21,367 in 61 s from the 50-step
+    pool (relaxation 27 s, the rest 34 s), where blocks of 600 chose 26,051 in 113 s from the
+    100-step pool, and 24,400 after three passes; at 500 officers the relaxation is whole
+    already. Barrier rather than simplex: 35 s against 58 s at 5,000 officers."""
+    if deadline - time.perf_counter() <= 0:
+        return None
+    choice = _formulate(inst, rows, pool, (), binary=False)
+    seconds = deadline - time.perf_counter()
+    if choice is None or seconds <= 0:
+        return None
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
+                                     lp_algorithm=mathopt.LPAlgorithm.BARRIER)
+    result = mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
+    if stop.is_set() or not result.has_primal_feasible_solution():
+        return None
+    whole = {officer: schedule for value, (officer, schedule, _) in
+             zip(result.variable_values(choice.take), pool, strict=True) if value > 1 - 1e-6}
+    rest = [entry for entry in pool if entry[0] not in whole]
+    if not rest:
+        return whole, 0
+    chosen = _choose(inst, rows, rest, deadline, stop,
+                     [(o, schedule) for o, schedule in whole.items() if schedule])
+    if chosen is None:
+        return None
+    return whole | chosen, len(chosen)
 
 
 def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],

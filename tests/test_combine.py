@@ -44,6 +44,13 @@ def _columns(inst: Instance, prices: list[tuple[float, float]]) -> Columns:
     return columns
 
 
+def _in_blocks(patch: pytest.MonkeyPatch, block: int) -> None:
+    """Choose block by block, ``block`` officers at a time, as when the relaxation finds no
+    solution in time."""
+    patch.setattr(combine_module, "BLOCK", block)
+    patch.setattr(combine_module, "_choose_relaxed", lambda *args: None)
+
+
 @solving(60)
 @given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
 def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random) -> None:
@@ -69,9 +76,11 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
     first = first_plan(inst, candidates)
     if not validate(inst, first).ok:
         return  # a first plan may miss a mix minimum
-    for block in (combine_module.BLOCK, 2):  # one choice for all, and two officers at a time
+    # By the relaxation, then in blocks: one choice for all, and two officers at a time.
+    for block in (None, combine_module.BLOCK, 2):
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(combine_module, "BLOCK", block)
+            if block is not None:
+                _in_blocks(patch, block)
             plan = combine(inst, candidates, _columns(inst, []), [first],
                            time.perf_counter() + 60)
         assert plan is not None
@@ -82,6 +91,76 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
             # Above anything a schedule costs: a deployment the first plan needs is kept.
             short = sum(s.missing for s in verdict.unmet)
             assert short <= sum(s.missing for s in validate(inst, first).unmet)
+
+
+@solving(60)
+@given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
+def test_the_choice_by_the_relaxation_is_a_choice_and_costs_no_less_than_the_best(
+        inst: Instance, rng: random.Random) -> None:
+    # Officers the relaxation gives one schedule whole keep it, the rest are chosen with those
+    # held: together one schedule each from their own, within every maximum, every mix minimum
+    # met, and never cheaper than the exact choice among the whole pool.
+    inst = _at_most_two(inst)
+    prices = [(rng.uniform(0, 1500), rng.uniform(0, 300)) for _ in range(rng.randint(1, 6))]
+    columns = _columns(inst, prices)
+    rows, length = columns.rows, inst.rules.deployment_months
+    pool = columns.priced()
+    exact = _choose(inst, rows, pool, time.perf_counter() + 60, Stop())
+    relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop())
+    assert (exact is None) == (relaxed is None)
+    if exact is None or relaxed is None:
+        return  # no schedule of the pool can meet a mix minimum
+    chosen, _ = relaxed
+    price = {(o, schedule): cost for o, schedule, cost in pool}
+    assert set(chosen) == {o for o, _, _ in pool}
+    present = np.zeros(rows.need.shape)
+    mix = np.zeros(rows.mix_need.shape)
+    for o, schedule in chosen.items():
+        assert (o, schedule) in price
+        for p, s in schedule:
+            present[p, s:s + length] += 1
+            for j, p_j in enumerate(rows.mix_posting):
+                if p_j == p and rows.mix_members[j][o]:
+                    mix[j, s:s + length] += 1
+    assert np.all(present <= np.maximum(rows.room, 0) + 1e-9)
+    assert np.all((mix >= rows.mix_need - 1e-9) | ~rows.mix_open)
+
+    def cost(choice: dict[int, Any]) -> float:
+        present = np.zeros(rows.need.shape)
+        for schedule in choice.values():
+            for p, s in schedule:
+                present[p, s:s + length] += 1
+        short = np.maximum(rows.need - present, 0).sum()
+        return sum(price[o, s] for o, s in choice.items()) + (
+            inst.rules.weights.unmet_demand * float(short))
+
+    assert cost(chosen) >= cost(exact) - 1e-6
+
+
+def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() -> None:
+    # P needs one officer in each of three months, Q one in the first. A, B and E can each
+    # serve two of P's months: the relaxation takes half of each pair and covers P in full,
+    # while a choice can take only one pair (any two share a month). D alone serves Q and is
+    # whole in the relaxation; E could serve Q too, at 5. So A, B and E are chosen for with D
+    # held: one pair, a month short, and E not sent to Q, where D already is.
+    inst = instance(
+        [officer("A"), officer("B"), officer("E"), officer("D")],
+        [posting("P"), posting("Q")],
+        [demand("P", 0, 2, 1, 1), demand("Q", 0, 0, 1, 1)],
+        rules(3, deployment=1, rest=0),
+    )
+    rows = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    p, q = 0, 1
+    pool = [(0, (), 0), (0, ((p, 0), (p, 1)), 0),
+            (1, (), 0), (1, ((p, 1), (p, 2)), 0),
+            (2, (), 0), (2, ((p, 0), (p, 2)), 0), (2, ((q, 0),), 5),
+            (3, (), 0), (3, ((q, 0),), 0)]
+    relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop())
+    assert relaxed is not None
+    chosen, fractional = relaxed
+    assert fractional == 3
+    assert chosen[3] == ((q, 0),) and chosen[2] != ((q, 0),)
+    assert sum(1 for o in (0, 1, 2) if chosen[o]) == 1
 
 
 def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
@@ -181,7 +260,7 @@ def test_blocks_start_from_the_held_plan(monkeypatch: pytest.MonkeyPatch) -> Non
     assert validate(inst, held).ok
     found = {}
     for block in (2, 1):
-        monkeypatch.setattr(combine_module, "BLOCK", block)
+        _in_blocks(monkeypatch, block)
         plan = combine(inst, candidates, _columns(inst, [(100.0, 0.0)]), [held],
                        time.perf_counter() + 60)
         assert plan is not None
@@ -195,7 +274,7 @@ def test_officers_who_could_trade_places_share_a_block(monkeypatch: pytest.Monke
     # and likewise for Q, so nobody serves a posting they did not list. Blocks made by what each
     # holds, with those holding none spread over them, would pair A with D and C with B, who
     # can only keep things as they are (each posting is full): 10 instead of 0.
-    monkeypatch.setattr(combine_module, "BLOCK", 2)
+    _in_blocks(monkeypatch, 2)
     inst = instance(
         [officer("A", preferences=["Q"]), officer("D", preferences=["Q"]),
          officer("C", preferences=["P"]), officer("B", preferences=["P"])],
