@@ -17,10 +17,12 @@ Two steps:
    posting and start month (and per mix requirement), and months from those counts, so that a
    schedule touches a few rows, not one per month it covers. The schedules' prices are exact
    but for training, which is estimated regardless of seats, one session paid once where it
-   can prepare both of two deployments (:meth:`rotation.bound.Relaxation.training`). At most
-   ``BLOCK`` officers are chosen for at once, everyone else holding a schedule: at 5,000
-   officers one choice among 140,000 schedules never got past its root LP, while blocks of 600
-   take seconds each.
+   can prepare both of two deployments (:meth:`rotation.bound.Relaxation.training`). The
+   choice's linear relaxation comes first: officers it gives one schedule whole keep it, and
+   only the rest (a few hundred of 5,000) are chosen for exactly. Should that find nothing in
+   time, at most ``BLOCK`` officers are chosen for at once, everyone else holding a schedule:
+   at 5,000 officers one choice among 140,000 schedules never got past its root LP, while
+   blocks of 600 take seconds each.
 2. **Staff.** Officers whose choice is what they held keep that plan's deployments and
    sessions; the others' chosen deployments are re-planned exactly by the CP-SAT model of
    every rule (:func:`rotation.solver.build`), each officer allowed only the starts chosen for
