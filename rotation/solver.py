@@ -230,6 +230,12 @@ def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
 STOP_GRACE = 2.0
 """Seconds a solve waits, once it is over, for the bound's step under way."""
 
+PRICED_UP_TO = BLOCK
+"""Officers up to which the bound, once its steps settle, goes on in rounds priced by its pool's
+linear relaxation (:func:`rotation.combine.master_prices`): where blocks would choose for the
+whole pool at once. At 500 officers a round takes 1-3 s and lifted the bound from 2,448 to
+2,509; at 5,000 each took about 30 s and three were still far below the steps' value."""
+
 OFFER_EVERY = 4
 """Neighbourhood steps per plan led by the bound's schedules, for every 200,000 candidate
 starts, when a work limit makes the search replay: the k-th such plan is weighed before that
@@ -322,9 +328,7 @@ class _BoundBeside:
             if offered == max(COMBINE_AT):  # after the combinations, a fallback
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
-        # The pool's linear relaxation prices the minima once the steps settle, where the whole
-        # pool is chosen in one block: at 5,000 officers it took longer than the time left.
-        master = partial(master_prices, inst) if len(inst.officers) <= BLOCK else None
+        master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
 
         def run() -> None:
             try:
