@@ -159,19 +159,13 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
     officers, 4,300 of 5,000 after 50 steps, 4,700 after 100), and what is left is a choice
     among a few hundred. Measured on the 5,000-officer case: 21,367 in 61 s from the 50-step
     pool (relaxation 27 s, the rest 34 s), where blocks of 600 chose 26,051 in 113 s from the
-    100-step pool, and 24,400 after three passes; at 500 officers the relaxation is whole
-    already. Barrier rather than simplex: 35 s against 58 s at 5,000 officers."""
-    if deadline - time.perf_counter() <= 0:
+    100-step pool, and 24,400 after three passes; at 500 officers about a hundred are split
+    each time, and both combinations take 4-5 s in all (blocks: 20 s)."""
+    # Barrier (with crossover): at 5,000 officers 35 s against 58 s by dual simplex.
+    relaxed = _relaxation(inst, rows, pool, deadline, mathopt.LPAlgorithm.BARRIER)
+    if relaxed is None or stop.is_set() or not relaxed[1].has_primal_feasible_solution():
         return None
-    choice = _formulate(inst, rows, pool, (), binary=False)
-    seconds = deadline - time.perf_counter()
-    if choice is None or seconds <= 0:
-        return None
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
-                                     lp_algorithm=mathopt.LPAlgorithm.BARRIER)
-    result = mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
-    if stop.is_set() or not result.has_primal_feasible_solution():
-        return None
+    choice, result = relaxed
     whole = {officer: schedule for value, (officer, schedule, _) in
              zip(result.variable_values(choice.take), pool, strict=True) if value > 1 - 1e-6}
     rest = [entry for entry in pool if entry[0] not in whole]
@@ -333,6 +327,23 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
     return choice
 
 
+def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+                deadline: float, algorithm: mathopt.LPAlgorithm | None = None
+                ) -> tuple[_Choice, mathopt.SolveResult] | None:
+    """The choice among the whole pool with fractions allowed, solved by HiGHS (``algorithm``,
+    or its own choice); None if it cannot be posed (a mix minimum no schedule can help meet)
+    or there is no time left."""
+    if deadline - time.perf_counter() <= 0:
+        return None
+    choice = _formulate(inst, rows, pool, (), binary=False)
+    seconds = deadline - time.perf_counter()
+    if choice is None or seconds <= 0:
+        return None
+    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
+                                     lp_algorithm=algorithm)
+    return choice, mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
+
+
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
             deadline: float, stop: Stop, held: Sequence[tuple[int, Schedule]] = ()
             ) -> dict[int, Schedule] | None:
@@ -368,16 +379,10 @@ def master_prices(inst: Instance, columns: Columns, deadline: float
     officers, where 787 subgradient steps levelled off at a bound of 2,448, a handful of these
     rounds took it past 2,500."""
     rows = columns.rows
-    if deadline - time.perf_counter() <= 0:
+    relaxed = _relaxation(inst, rows, columns.priced(), deadline)
+    if relaxed is None or not relaxed[1].has_dual_feasible_solution():
         return None
-    choice = _formulate(inst, rows, columns.priced(), (), binary=False)
-    seconds = deadline - time.perf_counter()
-    if choice is None or seconds <= 0:
-        return None
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)))
-    result = mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
-    if not result.has_dual_feasible_solution():
-        return None
+    choice, result = relaxed
     lam: Floats = np.zeros(rows.need.shape)
     mu: Floats = np.zeros(rows.mix_need.shape)
     for (p_i, t), row in choice.headcount.items():
