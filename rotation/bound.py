@@ -79,11 +79,6 @@ MASTER_ROUNDS = 40
 after the steps settle. Measured at 500 officers: the pool stopped growing after 24-28 rounds,
 the bound's value after about 7."""
 
-Master = Callable[["Columns", float], "tuple[Floats, Floats] | None"]
-"""Prices of the headcount and mix minima from a pool (``need`` and ``mix_need`` shaped), by a
-deadline: :func:`rotation.combine.master_prices`."""
-
-
 @dataclass(frozen=True)
 class Bound:
     """The best proven lower bound found, and how it was reached: ``iterations`` subgradient
@@ -206,6 +201,11 @@ class Columns:
                 price = round(float(cost))
         self._prices[key] = price
         return price
+
+
+Master = Callable[[Columns, float], tuple[Floats, Floats] | None]
+"""Prices of the headcount and mix minima from a pool (``need`` and ``mix_need`` shaped), by a
+deadline: :func:`rotation.combine.master_prices`."""
 
 
 class _OutOfTime(Exception):
