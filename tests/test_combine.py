@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -93,21 +94,30 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
             assert short <= sum(s.missing for s in validate(inst, first).unmet)
 
 
+@pytest.mark.parametrize("exact_up_to", [combine_module.EXACT_UP_TO, 0])
 @solving(60)
 @given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
 def test_the_choice_by_the_relaxation_is_a_choice_and_costs_no_less_than_the_best(
-        inst: Instance, rng: random.Random) -> None:
+        exact_up_to: int, inst: Instance, rng: random.Random) -> None:
     # Officers the relaxation gives one schedule whole keep it, the rest are chosen with those
     # held: together one schedule each from their own, within every maximum, every mix minimum
-    # met, and never cheaper than the exact choice among the whole pool.
+    # met, and never cheaper than the exact choice among the whole pool. With ``exact_up_to``
+    # 0 every split officer goes through the rounds of fixing first (at 5,000 officers, those
+    # beyond ``EXACT_UP_TO``); a round may then leave a mix minimum that cannot be met.
     inst = _at_most_two(inst)
     prices = [(rng.uniform(0, 1500), rng.uniform(0, 300)) for _ in range(rng.randint(1, 6))]
     columns = _columns(inst, prices)
     rows, length = columns.rows, inst.rules.deployment_months
     pool = columns.priced()
     exact = _choose(inst, rows, pool, time.perf_counter() + 60, Stop())
-    relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop())
-    assert (exact is None) == (relaxed is None)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(combine_module, "EXACT_UP_TO", exact_up_to)
+        relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60,
+                                                 Stop())
+    if exact_up_to:
+        assert (exact is None) == (relaxed is None)
+    else:
+        assert exact is not None or relaxed is None
     if exact is None or relaxed is None:
         return  # no schedule of the pool can meet a mix minimum
     chosen, _ = relaxed
@@ -161,6 +171,57 @@ def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() ->
     assert fractional == 3
     assert chosen[3] == ((q, 0),) and chosen[2] != ((q, 0),)
     assert sum(1 for o in (0, 1, 2) if chosen[o]) == 1
+
+
+def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The case above, with its relaxation's values set by hand (HiGHS gives such shares on
+    # large pools only): A takes its pair at 0.8 and D goes to Q whole, while B and E stay
+    # split. With more split than EXACT_UP_TO, A keeps its pair as D keeps Q; the relaxation
+    # is solved again for B and E with both held, and the exact choice counts them too: B's
+    # and E's pairs each share a month of P with A's, and Q has room for D alone.
+    inst = instance(
+        [officer("A"), officer("B"), officer("E"), officer("D")],
+        [posting("P"), posting("Q")],
+        [demand("P", 0, 2, 1, 1), demand("Q", 0, 0, 1, 1)],
+        rules(3, deployment=1, rest=0),
+    )
+    rows = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    p, q = 0, 1
+    pool = [(0, (), 0), (0, ((p, 0), (p, 1)), 0),
+            (1, (), 0), (1, ((p, 1), (p, 2)), 0),
+            (2, (), 0), (2, ((p, 0), (p, 2)), 0), (2, ((q, 0),), 5),
+            (3, (), 0), (3, ((q, 0),), 0)]
+    share = {(0, ()): 0.2, (0, ((p, 0), (p, 1))): 0.8, (1, ()): 0.5, (1, ((p, 1), (p, 2))): 0.5,
+             (2, ()): 0.5, (2, ((p, 0), (p, 2))): 0.5, (3, ((q, 0),)): 1.0}
+    held_by_round: list[dict[int, Any]] = []
+
+    class Solved:
+        def __init__(self, entries: list[tuple[int, Any, int]]) -> None:
+            self.values = [share.get((o, schedule), 0.0) for o, schedule, _ in entries]
+
+        def has_primal_feasible_solution(self) -> bool:
+            return True
+
+        def variable_values(self, take: list[int]) -> list[float]:
+            return self.values
+
+    def relaxation(inst: Instance, rows: Relaxation, entries: list[tuple[int, Any, int]],
+                   deadline: float, algorithm: Any, held: list[tuple[int, Any]]) -> Any:
+        held_by_round.append(dict(held))
+        return SimpleNamespace(take=list(range(len(entries)))), Solved(entries)
+
+    monkeypatch.setattr(combine_module, "_relaxation", relaxation)
+    monkeypatch.setattr(combine_module, "EXACT_UP_TO", 0)
+    tally: dict[str, int] = {}
+    relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop(),
+                                             tally)
+    assert relaxed is not None
+    chosen, fractional = relaxed
+    assert fractional == 3  # split by the first relaxation: A, B and E
+    assert held_by_round == [{}, {0: ((p, 0), (p, 1)), 3: ((q, 0),)}]
+    assert tally["combine_relaxations"] == 2
+    assert chosen == {0: ((p, 0), (p, 1)), 1: (), 2: (), 3: ((q, 0),)}
 
 
 def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_them() -> None:
