@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import replace
+from datetime import timedelta
 from itertools import pairwise
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,7 +28,18 @@ from rotation.io import load_case
 from rotation.plan import Deployment, Plan
 from rotation.solver import _candidates
 from rotation.validate import validate
-from tests.builders import demand, instance, officer, posting, rules
+from tests.builders import (
+    demand,
+    dep,
+    enrol,
+    first_day,
+    instance,
+    officer,
+    plan,
+    posting,
+    rules,
+    session,
+)
 from tests.test_bound import _at_most_two
 from tests.test_properties import instances, solving
 
@@ -350,6 +362,35 @@ def test_officers_who_could_trade_places_share_a_block(monkeypatch: pytest.Monke
                    time.perf_counter() + 60)
     assert plan is not None
     assert validate(inst, plan).objective == 0
+
+
+def test_an_officer_who_keeps_a_deployment_may_give_up_a_seat_another_needs() -> None:
+    # P (months 2-3) and Q (months 4-5) each need one officer with course c. The early session
+    # is the only one that prepares for P; the later one prepares for Q only. U holds Q and
+    # the early seat; M, who listed P, is chosen for P, U keeps Q. With U's seat held, M could
+    # not be trained and P would go unstaffed (2,000); U takes the later session instead.
+    early = session("early", "c", first_day(0), first_day(0) + timedelta(days=4))
+    later = session("later", "c", first_day(2), first_day(2) + timedelta(days=4))
+    inst = instance(
+        [officer("U", preferences=["Q"]), officer("M", preferences=["P"])],
+        [posting("P", courses=["c"]), posting("Q", courses=["c"])],
+        [demand("P", 2, 3, 1, 1), demand("Q", 4, 5, 1, 1)],
+        rules(6, deployment=2, rest=0, max_deployments=1),
+        ["c"],
+        sessions=[early, later],
+    )
+    held = plan(dep("U", "Q", 4), enrolments=[enrol("U", early)])
+    assert validate(inst, held).ok
+    combined = combine(inst, _candidates(inst), _columns(inst, [(500.0, 0.0)]), [held],
+                       time.perf_counter() + 60)
+    assert combined is not None
+    verdict = validate(inst, combined)
+    assert verdict.ok, verdict.violations
+    assert sorted((d.officer, d.posting) for d in combined.deployments) == [("M", "P"),
+                                                                            ("U", "Q")]
+    assert sorted((e.officer, e.session) for e in combined.enrolments) == [("M", "early"),
+                                                                           ("U", "later")]
+    assert not verdict.unmet
 
 
 def test_a_mix_minimum_is_met_whatever_the_shortfall_would_cost() -> None:
