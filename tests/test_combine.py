@@ -159,12 +159,9 @@ def test_the_choice_by_the_relaxation_is_a_choice_and_costs_no_less_than_the_bes
     assert cost(chosen) >= cost(exact) - 1e-6
 
 
-def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() -> None:
-    # P needs one officer in each of three months, Q one in the first. A, B and E can each
-    # serve two of P's months: the relaxation takes half of each pair and covers P in full,
-    # while a choice can take only one pair (any two share a month). D alone serves Q and is
-    # whole in the relaxation; E could serve Q too, at 5. So A, B and E are chosen for with D
-    # held: one pair, a month short, and E not sent to Q, where D already is.
+def _odd_cycle() -> tuple[Instance, Relaxation, list[tuple[int, Any, int]]]:
+    """P needs one officer in each of three months, Q one in the first; A, B and E (officers
+    0-2) can each serve two of P's months, and E Q at 5; D (3) alone serves Q, at 0."""
     inst = instance(
         [officer("A"), officer("B"), officer("E"), officer("D")],
         [posting("P"), posting("Q")],
@@ -177,6 +174,17 @@ def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() ->
             (1, (), 0), (1, ((p, 1), (p, 2)), 0),
             (2, (), 0), (2, ((p, 0), (p, 2)), 0), (2, ((q, 0),), 5),
             (3, (), 0), (3, ((q, 0),), 0)]
+    return inst, rows, pool
+
+
+def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() -> None:
+    # P needs one officer in each of three months, Q one in the first. A, B and E can each
+    # serve two of P's months: the relaxation takes half of each pair and covers P in full,
+    # while a choice can take only one pair (any two share a month). D alone serves Q and is
+    # whole in the relaxation; E could serve Q too, at 5. So A, B and E are chosen for with D
+    # held: one pair, a month short, and E not sent to Q, where D already is.
+    inst, rows, pool = _odd_cycle()
+    q = 1
     relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop())
     assert relaxed is not None
     chosen, fractional = relaxed
@@ -192,18 +200,8 @@ def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
     # split. With more split than EXACT_UP_TO, A keeps its pair as D keeps Q; the relaxation
     # is solved again for B and E with both held, and the exact choice counts them too: B's
     # and E's pairs each share a month of P with A's, and Q has room for D alone.
-    inst = instance(
-        [officer("A"), officer("B"), officer("E"), officer("D")],
-        [posting("P"), posting("Q")],
-        [demand("P", 0, 2, 1, 1), demand("Q", 0, 0, 1, 1)],
-        rules(3, deployment=1, rest=0),
-    )
-    rows = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    inst, rows, pool = _odd_cycle()
     p, q = 0, 1
-    pool = [(0, (), 0), (0, ((p, 0), (p, 1)), 0),
-            (1, (), 0), (1, ((p, 1), (p, 2)), 0),
-            (2, (), 0), (2, ((p, 0), (p, 2)), 0), (2, ((q, 0),), 5),
-            (3, (), 0), (3, ((q, 0),), 0)]
     share = {(0, ()): 0.2, (0, ((p, 0), (p, 1))): 0.8, (1, ()): 0.5, (1, ((p, 1), (p, 2))): 0.5,
              (2, ()): 0.5, (2, ((p, 0), (p, 2))): 0.5, (3, ((q, 0),)): 1.0}
     held_by_round: list[dict[int, Any]] = []
