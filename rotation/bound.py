@@ -62,7 +62,7 @@ ITERATIONS = 1500
 OFFERS = (50, 100, 200, 300, 400, 600, 800, 1000, 1500)
 """Steps after which the relaxed schedules at the best multipliers so far are handed on (see
 ``lower_bound``'s ``schedules``), and once more when the steps settle. The solver combines the
-pools of the first two into plans (:mod:`rotation.combine`) and lets the second lead the
+pools of the first three into plans (:mod:`rotation.combine`) and lets the third lead the
 greedy (``rotation.solver.COMBINE_AT``); it passes over the later ones. Measured on the
 500-officer benchmark case, a greedy led by them gave plans of 3,424-9,619: from 300 steps on
 mostly better than the plain greedy's 3,661, but one in two left an officer-month or more
