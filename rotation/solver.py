@@ -251,9 +251,10 @@ COMBINE_AT = (1, 2, 3)
 (:mod:`rotation.combine`): the first (after 50 steps, see ``rotation.bound.OFFERS``) from the
 first plan, the later ones (after 100 and 200 steps) from the best combined plan so far.
 Measured at 5,000 officers, the pool's relaxation after 50, 100, 200, 300 and 400 steps:
-21,365, 20,865, 20,830, 20,828, 20,826, and in a 300 s run the three combinations (from the
-50-, 100- and 300-step pools) ended at 74 s, 151 s and 226 s with 21,632, 21,127 and 21,088;
-at 500 officers all three take 12 s and the third gave 2,576 against the second's 2,578.
+21,365, 20,865, 20,830, 20,828, 20,826; in a 300 s run with the third from the 300-step pool
+the three ended at 74 s, 151 s and 226 s with 21,632, 21,127 and 21,088, and with it from the
+200-step pool the run's plan was 21,087. At 500 officers all three take 12 s and the third
+gave 2,576 against the second's 2,578.
 Only the last of them also leads the greedy, after its combination, as a fallback: beside a
 combined plan the led ones came to nothing at 500 and 5,000 officers (3,424 and 29,471 at best
 against 2,603 and 27,104), and each held the plan thread for a minute at 5,000: made between
