@@ -43,6 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 from ortools.math_opt.python import mathopt
@@ -203,7 +204,7 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
     while True:
         # Barrier (with crossover): at 5,000 officers 35 s against 58 s by dual simplex.
         relaxed = _relaxation(inst, rows, rest, deadline, mathopt.LPAlgorithm.BARRIER,
-                              [(o, schedule) for o, schedule in held.items() if schedule])
+                              list(held.items()))
         relaxations += 1
         if tally is not None:
             tally["combine_relaxations"] = relaxations
@@ -226,8 +227,7 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
             break
     if not rest:
         return held, split
-    chosen = _choose(inst, rows, rest, deadline, stop,
-                     [(o, schedule) for o, schedule in held.items() if schedule])
+    chosen = _choose(inst, rows, rest, deadline, stop, list(held.items()))
     if chosen is None:
         return None
     return held | chosen, split
@@ -389,15 +389,7 @@ def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule
     """The choice among ``pool`` with fractions allowed, the ``held`` schedules of other
     officers counted as they are, solved by HiGHS (``algorithm``, or its own choice); None if
     it cannot be posed (a mix minimum no schedule can help meet) or there is no time left."""
-    if deadline - time.perf_counter() <= 0:
-        return None
-    choice = _formulate(inst, rows, pool, held, binary=False)
-    seconds = deadline - time.perf_counter()
-    if choice is None or seconds <= 0:
-        return None
-    params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
-                                     lp_algorithm=algorithm)
-    return choice, mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
+    return _solved(inst, rows, pool, held, deadline, binary=False, lp_algorithm=algorithm)
 
 
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -405,22 +397,32 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
             ) -> dict[int, Schedule] | None:
     """One schedule per officer of ``pool``, by HiGHS, the ``held`` schedules of other
     officers counted as they are; None if it finds no solution in time."""
+    # HiGHS under MathOpt heeds neither an interrupter nor a callback (tried: a stop asked
+    # 2 s into a 6 s choice came back after 6 s), so a stop takes effect when it returns.
+    solved = _solved(inst, rows, pool, held, deadline, binary=True,
+                     relative_gap_tolerance=0.0, absolute_gap_tolerance=0.0)
+    if solved is None or stop.is_set() or not solved[1].has_primal_feasible_solution():
+        return None
+    choice, result = solved
+    values = result.variable_values(choice.take)
+    return {officer: schedule for value, (officer, schedule, _) in zip(values, pool, strict=True)
+            if value > 0.5}
+
+
+def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
+            held: Sequence[tuple[int, Schedule]], deadline: float, binary: bool,
+            **parameters: Any) -> tuple[_Choice, mathopt.SolveResult] | None:
+    """The choice posed (:func:`_formulate`) and solved by HiGHS with ``parameters``, within
+    ``CHOOSE_SECONDS`` and the ``deadline``; None if it cannot be posed or no time is left."""
     if deadline - time.perf_counter() <= 0:
         return None
-    choice = _formulate(inst, rows, pool, held, binary=True)
+    choice = _formulate(inst, rows, pool, held, binary)
     seconds = deadline - time.perf_counter()
     if choice is None or seconds <= 0:
         return None
     params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
-                                     relative_gap_tolerance=0.0, absolute_gap_tolerance=0.0)
-    # HiGHS under MathOpt heeds neither an interrupter nor a callback (tried: a stop asked
-    # 2 s into a 6 s choice came back after 6 s), so a stop takes effect when it returns.
-    result = mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
-    if stop.is_set() or not result.has_primal_feasible_solution():
-        return None
-    values = result.variable_values(choice.take)
-    return {officer: schedule for value, (officer, schedule, _) in zip(values, pool, strict=True)
-            if value > 0.5}
+                                     **parameters)
+    return choice, mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
 
 
 def master_prices(inst: Instance, columns: Columns, deadline: float
