@@ -33,6 +33,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -41,11 +42,11 @@ from constraints.eligibility import meeting
 from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.construct import Candidates
-from rotation.domain import Instance, Requirement, requirements
+from rotation.domain import Instance, Requirement, Session, requirements
 from rotation.plan import Plan
 
 __all__ = ["MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Master", "Relaxation", "Schedules",
-           "lower_bound"]
+           "Seat", "lower_bound"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -93,6 +94,10 @@ class Bound:
 Schedule = tuple[tuple[int, int], ...]
 """One officer's deployments as (posting index, start month) pairs, in start order."""
 
+Seat = frozenset[tuple[Requirement, date, date]]
+"""One seat a schedule's training takes: the requirements one session must meet, each with the
+first and last day of the deployment it must still count for."""
+
 
 class Columns:
     """Every officer's schedules the relaxation chose at any multipliers so far, and a price
@@ -110,9 +115,6 @@ class Columns:
         self._n_s = n_s
         self._slot = n_p * n_s + 1  # 0 stands for no deployment
         self._codes: set[int] = set()
-        # Prices depend on the officer and the schedule alone; copies share them, so the
-        # second combination prices only what the steps since the first have added.
-        self._prices: dict[tuple[int, Schedule], int | None] = {}
 
     def __len__(self) -> int:
         return len(self._codes)
@@ -155,7 +157,6 @@ class Columns:
         """The pool as it stands, for another thread to read while steps add to this one."""
         other = Columns(self._relax)
         other._codes = set(self._codes)  # one C call: the GIL makes it a consistent snapshot
-        other._prices = self._prices
         return other
 
     @property
@@ -166,9 +167,11 @@ class Columns:
         together, as the relaxation prices them."""
         return self._relax
 
-    def priced(self) -> list[tuple[int, Schedule, int]]:
+    def priced(self, dearer: bool = True) -> list[tuple[int, Schedule, int]]:
         """(officer index, schedule, price) for every schedule kept, with the empty schedule
-        of every officer, in a fixed order."""
+        of every officer, in a fixed order; with ``dearer``, a schedule whose cheapest
+        training relies on one session for both deployments is there once more, priced with
+        a session for each (:meth:`Relaxation.options`)."""
         n_o = self._relax.shape[0]
         slot, n_s = self._slot, self._n_s
         codes = sorted(self._codes.union(o * slot * slot for o in range(n_o)))
@@ -176,31 +179,15 @@ class Columns:
         for code in codes:
             officer, rest = divmod(code, slot * slot)
             schedule = tuple(divmod(x - 1, n_s) for x in divmod(rest, slot) if x)
-            price = self.price(officer, schedule)
-            if price is not None:
-                out.append((officer, schedule, price))
+            options = self._relax.options(officer, schedule)
+            out.extend((officer, schedule, price) for price, _ in options[:None if dearer else 1])
         return out
 
     def price(self, officer: int, schedule: Schedule) -> int | None:
-        """What the schedule costs the officer: fairness and preferences exactly, and training
-        as :meth:`Relaxation.training` estimates it. None if a start is not open to them."""
-        key = (officer, schedule)
-        if key in self._prices:
-            return self._prices[key]
-        relax = self._relax
-        load = relax.past[officer]
-        cost = 0.0
-        price: int | None = None
-        if all(relax.eligible[officer, p, s] for p, s in schedule):
-            for p, _ in schedule:
-                load += relax.length * relax.hard_values[relax.hard_class[p]]
-                cost += relax.miss[officer, p]
-            training = relax.training(officer, schedule)
-            if training is not None:
-                cost += training + relax.w_fair * max(0.0, float(load) - relax.target)
-                price = round(float(cost))
-        self._prices[key] = price
-        return price
+        """What the schedule costs the officer at the least (:meth:`Relaxation.options`);
+        None if a start is not open to them."""
+        options = self._relax.options(officer, schedule)
+        return options[0][0] if options else None
 
 
 Master = Callable[[Columns, float], tuple[Floats, Floats] | None]
@@ -305,6 +292,11 @@ class Relaxation:
         fit = 1 + (n_s - 1) // self.spacing if n_s else 0
         cap = rules.max_deployments
         self.most = min(fit, cap) if cap is not None else fit
+        # Prices depend on the officer and the schedule alone; every pool of this relaxation
+        # shares them, so the second combination prices only what the steps since the first
+        # have added.
+        self._options: dict[tuple[int, Schedule], tuple[tuple[int, tuple[Seat, ...]], ...]] = {}
+        self._sessions: dict[Seat, tuple[Session, ...]] = {}
         self._prepare()
 
     @staticmethod
@@ -341,21 +333,73 @@ class Relaxation:
             classes[total == value] = self._classes.setdefault(value, len(self._classes))
         return rows, classes
 
+    def options(self, officer: int, schedule: Schedule
+                ) -> tuple[tuple[int, tuple[Seat, ...]], ...]:
+        """What the schedule may cost the officer, cheapest first, each with the seats its
+        training takes: fairness and preferences exactly, training as :meth:`training_options`
+        has it. Empty if a start is not open to them or no session can prepare a deployment."""
+        key = (officer, schedule)
+        found = self._options.get(key)
+        if found is not None:
+            return found
+        found = ()
+        if all(self.eligible[officer, p, s] for p, s in schedule):
+            load = self.past[officer]
+            cost = 0.0
+            for p, _ in schedule:
+                load += self.length * self.hard_values[self.hard_class[p]]
+                cost += self.miss[officer, p]
+            training = self.training_options(officer, schedule)
+            if training is not None:
+                fair = self.w_fair * max(0.0, float(load) - self.target)
+                priced: dict[int, tuple[Seat, ...]] = {}
+                for spent, seats in training:
+                    priced.setdefault(round(float(cost + (spent + fair))), seats)
+                found = tuple(priced.items())
+        self._options[key] = found
+        return found
+
+    def seats_taken(self, officer: int, schedule: Schedule, price: int) -> tuple[Seat, ...]:
+        """The seats the schedule's option at ``price`` takes (none for a price it has not)."""
+        return dict(self.options(officer, schedule)).get(price, ())
+
+    def sessions_of(self, seat: Seat) -> tuple[Session, ...]:
+        """The sessions that can fill a seat, whoever sits it: with a seat, over before each
+        first day, meeting every requirement until each last day; in the instance's order."""
+        found = self._sessions.get(seat)
+        if found is None:
+            ids: set[str] | None = None
+            for need, first, last in seat:
+                meets = {q.id for q in self.inst.sessions_for(need, first, last)}
+                ids = meets if ids is None else ids & meets
+            found = self._sessions[seat] = tuple(
+                q for q in self.inst.sessions if ids is not None and q.id in ids)
+        return found
+
     def training(self, officer: int, schedule: Schedule) -> float | None:
-        """What a schedule's training is taken to cost when the combination weighs it (None
-        if no session can prepare a deployment): per deployment and course group, the least
-        session for the group's dearest requirement the officer lacks (as ``_price``); but
-        where both of two deployments lack requirements of one group, that group costs at most
-        the least session that meets them all before the first deployment and still counts on
-        the last day of each deployment that lacks them. Pricing a pair at the dearer of its
-        two deployments, as the bound may, made the choice take pairs that then needed two
-        sessions (two countries' briefings, or one that lapsed between the deployments), and
-        pricing both in full passed over pairs that one session serves: measured at 500
-        officers, plans of 2,600-2,603 with both paid in full, 2,580 with this.
-        Seats and clashes are left out, as in the bound. It is never below the bound's price of
-        the pair (each group costs at least what either deployment needs of it alone), but it
-        is an estimate, not a bound: where one group holds several requirements, sessions
-        shared in part can cost less."""
+        """What a schedule's training is taken to cost at the least (None if no session can
+        prepare a deployment): the first of :meth:`training_options`."""
+        options = self.training_options(officer, schedule)
+        return None if options is None else options[0][0]
+
+    def training_options(self, officer: int, schedule: Schedule
+                         ) -> list[tuple[float, tuple[Seat, ...]]] | None:
+        """What a schedule's training is taken to cost when the combination weighs it, with the
+        seats it takes (None if no session can prepare a deployment): per deployment and course
+        group, the least session for the group's dearest requirement the officer lacks (as
+        ``_price``); but where both of two deployments lack requirements of one group, that
+        group costs at most the least session that meets them all before the first deployment
+        and still counts on the last day of each deployment that lacks them. Pricing a pair at
+        the dearer of its two deployments, as the bound may, made the choice take pairs that
+        then needed two sessions (two countries' briefings, or one that lapsed between the
+        deployments), and pricing both in full passed over pairs that one session serves:
+        measured at 500 officers, plans of 2,600-2,603 with both paid in full, 2,580 with this.
+        Where that one session is cheaper, a second option follows with a session for each
+        deployment, so that the choice, which counts seats, can take the pair when the joint
+        sessions are full. Seats and clashes are left out of the prices, as in the bound. The
+        first is never below the bound's price of the pair (each group costs at least what
+        either deployment needs of it alone), but it is an estimate, not a bound: where one
+        group holds several requirements, sessions shared in part can cost less."""
         inst = self.inst
         rules = inst.rules
         o = inst.officers[officer]
@@ -372,11 +416,18 @@ class Relaxation:
                     return None
                 mine[need] = weight * weeks
             lacking.append(mine)
-        total = 0.0
-        for group in {self.groups[need] for mine in lacking for need in mine}:
+        cheapest = apart = 0.0
+        cheapest_seats: list[Seat] = []
+        apart_seats: list[Seat] = []
+        joined = False
+        for group in sorted({self.groups[need] for mine in lacking for need in mine}):
             mine_in = [[need for need in mine if self.groups[need] == group] for mine in lacking]
             cost = sum(max((lacking[k][need] for need in needs), default=0.0)
                        for k, needs in enumerate(mine_in))
+            alone = [frozenset((need, *spans[k]) for need in needs)
+                     for k, needs in enumerate(mine_in) if needs]
+            apart += cost
+            apart_seats += alone
             if len(mine_in) == 2 and all(mine_in):
                 # One session before the first deployment, still valid on each one's last day.
                 joint = 0.0
@@ -384,9 +435,19 @@ class Relaxation:
                     for need in needs:
                         weeks = inst.least_weeks(o, need, spans[0][0], spans[k][1])
                         joint = max(joint, INF if weeks is None else weight * weeks)
-                cost = min(cost, joint)
-            total += cost
-        return total
+                if joint < cost:
+                    cheapest += joint
+                    cheapest_seats.append(frozenset((need, spans[0][0], spans[k][1])
+                                                    for k, needs in enumerate(mine_in)
+                                                    for need in needs))
+                    joined = True
+                    continue
+            cheapest += cost
+            cheapest_seats += alone
+        options = [(cheapest, tuple(cheapest_seats))]
+        if joined:
+            options.append((apart, tuple(apart_seats)))
+        return options
 
     def fair(self, load: Floats) -> Floats:
         return self.w_fair * np.maximum(0.0, load - self.target)

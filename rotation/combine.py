@@ -16,8 +16,9 @@ Two steps:
    minimum paid at ``weights.unmet_demand``, and the mix minima met. Starts are counted per
    posting and start month (and per mix requirement), and months from those counts, so that a
    schedule touches a few rows, not one per month it covers. The schedules' prices are exact
-   but for training, which is estimated regardless of seats, one session paid once where it
-   can prepare both of two deployments (:meth:`rotation.bound.Relaxation.training`). The
+   but for training, which is estimated, one session paid once where it can prepare both of two
+   deployments (:meth:`rotation.bound.Relaxation.training_options`); such a pair comes once
+   more with a session each, and sessions' seats are counted (:func:`_seat_rows`). The
    choice's linear relaxation comes first: officers it gives one schedule whole keep it, and
    only the rest (a few hundred of 5,000, after rounds of fixing where there are more) are
    chosen for exactly. Should that find nothing in time, at most ``BLOCK`` officers are chosen
@@ -49,13 +50,16 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from rotation.bound import Columns, Floats, Relaxation, Schedule
+from rotation.bound import Columns, Floats, Relaxation, Schedule, Seat
 from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.plan import Plan
 
 __all__ = ["BLOCK", "CHOOSE_SECONDS", "STAFF_SECONDS", "STAFF_WORK", "Stop", "combine",
            "master_prices", "staffing_seconds"]
+
+Entry = tuple[int, Schedule, int]
+"""(officer index, schedule, price): one column of the choice (``Columns.priced``)."""
 
 CHOOSE_SECONDS = 60.0
 """Most seconds HiGHS may take for one call: the whole pool's relaxation, the exact choice of
@@ -197,40 +201,40 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
     heuristics met the mix minima), while two such rounds left 284 officers, chosen in 16 s, to
     a choice 0.8 above the relaxation's own value (23 s in all); on the 50-step pool, 2,621
     against the exact 2,616 for the split officers' share, in 22 s instead of 38 s."""
-    held: dict[int, Schedule] = {}
+    held: dict[int, Entry] = {}
     rest = pool
     split: int | None = None  # officers the first relaxation split
     relaxations = 0
     while True:
         # Barrier (with crossover): at 5,000 officers 35 s against 58 s by dual simplex.
         relaxed = _relaxation(inst, rows, rest, deadline, mathopt.LPAlgorithm.BARRIER,
-                              list(held.items()))
+                              list(held.values()))
         relaxations += 1
         if tally is not None:
             tally["combine_relaxations"] = relaxations
         if relaxed is None or stop.is_set() or not relaxed[1].has_primal_feasible_solution():
             return None
         choice, result = relaxed
-        top: dict[int, tuple[float, Schedule]] = {}
-        for value, (officer, schedule, _) in zip(result.variable_values(choice.take), rest,
-                                                 strict=True):
-            if officer not in top or value > top[officer][0]:
-                top[officer] = (value, schedule)
+        top: dict[int, tuple[float, Entry]] = {}
+        for value, entry in zip(result.variable_values(choice.take), rest, strict=True):
+            if entry[0] not in top or value > top[entry[0]][0]:
+                top[entry[0]] = (value, entry)
         fractional = sum(1 for value, _ in top.values() if value <= 1 - 1e-6)
         split = fractional if split is None else split
         few = fractional <= EXACT_UP_TO
         cut = 1 - 1e-6 if few else FIX_AT
-        kept = {o: schedule for o, (value, schedule) in top.items() if value >= cut}
+        kept = {o: entry for o, (value, entry) in top.items() if value >= cut}
         held |= kept
         rest = [entry for entry in rest if entry[0] not in kept]
         if few or not kept:
             break
+    kept_schedules = {o: schedule for o, schedule, _ in held.values()}
     if not rest:
-        return held, split
-    chosen = _choose(inst, rows, rest, deadline, stop, list(held.items()))
+        return kept_schedules, split
+    chosen = _choose(inst, rows, rest, deadline, stop, list(held.values()))
     if chosen is None:
         return None
-    return held | chosen, split
+    return kept_schedules | chosen, split
 
 
 def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -265,7 +269,7 @@ def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sc
         if not block:
             continue
         inside = set(block)
-        others = [(o, schedule) for o, schedule in current.items()
+        others = [_cheapest(rows, o, schedule) for o, schedule in current.items()
                   if schedule and o not in inside]
         chosen = _choose(inst, rows, [e for o in block for e in by_officer[o]], deadline, stop,
                          others)
@@ -274,6 +278,13 @@ def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sc
             chosen_blocks += 1
         slowest = max(slowest, time.perf_counter() - began)
     return current, sum(1 for block in blocks if block), chosen_blocks
+
+
+def _cheapest(rows: Relaxation, officer: int, schedule: Schedule) -> Entry:
+    """The officer's schedule at its least price, as a column of the choice: what a schedule
+    held from a plan is taken to cost and the seats it is taken to need."""
+    options = rows.options(officer, schedule)
+    return officer, schedule, options[0][0] if options else 0
 
 
 def _home(entries: list[tuple[int, Schedule, int]], n_postings: int) -> int:
@@ -296,9 +307,10 @@ class _Choice:
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-               held: Sequence[tuple[int, Schedule]], binary: bool) -> _Choice | None:
+               held: Sequence[Entry], binary: bool, seats: bool = True) -> _Choice | None:
     """The choice among ``pool``, the ``held`` schedules of other officers counted as they
-    are; None if a mix minimum is left that no schedule of the pool can help meet."""
+    are, and with ``seats`` the sessions' seats (:func:`_seat_rows`); None if a mix minimum is
+    left that no schedule of the pool can help meet."""
     rules = inst.rules
     length = rules.deployment_months
     n_p, n_m = rows.need.shape
@@ -308,7 +320,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
     mixes_of: dict[int, list[int]] = defaultdict(list)
     for j, p_i in enumerate(rows.mix_posting):
         mixes_of[p_i].append(j)
-    for o, schedule in held:
+    for o, schedule, _ in held:
         for p_i, s in schedule:
             held_present[p_i, s:s + length] += 1
             for j in mixes_of[p_i]:
@@ -378,22 +390,74 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                 if not present:
                     return None  # nobody in this block can make up the mix
                 choice.mix[j, t] = model.add_linear_constraint(mathopt.fast_sum(present) >= need)
+    if seats:
+        objective += _seat_rows(inst, rows, model, take, pool, held)
     model.minimize(mathopt.fast_sum(objective))
     return choice
 
 
+def _seat_rows(inst: Instance, rows: Relaxation, model: mathopt.Model,
+               take: list[mathopt.Variable], pool: Sequence[Entry], held: Sequence[Entry]
+               ) -> list[mathopt.LinearTerm]:
+    """Seats in the choice, with the terms they add to its objective: each seat the taken
+    schedules need (:meth:`Relaxation.options`) flows to one of the sessions that can fill it,
+    no session takes more than it has, and a seat more than a session has costs as much as an
+    officer-month unmet (the staffing would have to leave one out).
+
+    Why: the schedules are priced with one session for two deployments where one can serve
+    both, and those sessions are few (before the first deployment, still valid at the end of
+    the second). Without seats, at 500 officers the choice gave 28 officers such pairs whose
+    joint sessions were full, and the staffing had to train them twice: the plan came out 56
+    above the choice. Sessions are counted whoever sits them, so an officer away for one can
+    still be counted on it; the staffing, which knows, settles that."""
+    weight = float(inst.rules.weights.training)
+    unmet = float(inst.rules.weights.unmet_demand)
+    needing: dict[Seat, list[mathopt.Variable]] = defaultdict(list)
+    fixed: Counter[Seat] = Counter()
+    for var, (officer, schedule, price) in zip(take, pool, strict=True):
+        for seat in rows.seats_taken(officer, schedule, price):
+            needing[seat].append(var)
+    for officer, schedule, price in held:
+        for seat in rows.seats_taken(officer, schedule, price):
+            fixed[seat] += 1
+    objective: list[mathopt.LinearTerm] = []
+    filling: dict[str, list[mathopt.Variable]] = defaultdict(list)
+    for seat in list(needing) + [seat for seat in fixed if seat not in needing]:
+        sessions = rows.sessions_of(seat)
+        if not sessions:  # one session for both deployments met each need, but none meets all
+            if seat in needing:
+                model.add_linear_constraint(mathopt.fast_sum(needing[seat]) == 0)
+            continue
+        flows = [model.add_variable(lb=0.0) for _ in sessions]
+        model.add_linear_constraint(
+            mathopt.fast_sum(flows) == mathopt.fast_sum(needing.get(seat, [])) + fixed[seat])
+        least = min((q.weeks for q in sessions), default=0)
+        for q, flow in zip(sessions, flows, strict=True):
+            filling[q.id].append(flow)
+            if q.weeks > least:
+                objective.append(mathopt.LinearTerm(flow, weight * (q.weeks - least)))
+    for q in inst.sessions:
+        if filling.get(q.id):
+            over = model.add_variable(lb=0.0)
+            model.add_linear_constraint(mathopt.fast_sum(filling[q.id]) - over <= q.seats)
+            objective.append(mathopt.LinearTerm(over, unmet))
+    return objective
+
+
 def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                 deadline: float, algorithm: mathopt.LPAlgorithm | None = None,
-                held: Sequence[tuple[int, Schedule]] = ()
+                held: Sequence[Entry] = (), seats: bool = True
                 ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice among ``pool`` with fractions allowed, the ``held`` schedules of other
-    officers counted as they are, solved by HiGHS (``algorithm``, or its own choice); None if
-    it cannot be posed (a mix minimum no schedule can help meet) or there is no time left."""
-    return _solved(inst, rows, pool, held, deadline, binary=False, lp_algorithm=algorithm)
+    officers counted as they are, with or without ``seats``, solved by HiGHS (``algorithm``,
+    or its own choice); None if it cannot be posed (a mix minimum no schedule can help meet)
+    or there is no time left."""
+    return _solved(inst, rows, pool, held, deadline, binary=False, seats=seats,
+                   lp_algorithm=algorithm)
 
 
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-            deadline: float, stop: Stop, held: Sequence[tuple[int, Schedule]] = ()
+            deadline: float, stop: Stop, held: Sequence[Entry] = ()
             ) -> dict[int, Schedule] | None:
     """One schedule per officer of ``pool``, by HiGHS, the ``held`` schedules of other
     officers counted as they are; None if it finds no solution in time."""
@@ -410,13 +474,13 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
 
 
 def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-            held: Sequence[tuple[int, Schedule]], deadline: float, binary: bool,
+            held: Sequence[Entry], deadline: float, binary: bool, seats: bool = True,
             **parameters: Any) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice posed (:func:`_formulate`) and solved by HiGHS with ``parameters``, within
     ``CHOOSE_SECONDS`` and the ``deadline``; None if it cannot be posed or no time is left."""
     if deadline - time.perf_counter() <= 0:
         return None
-    choice = _formulate(inst, rows, pool, held, binary)
+    choice = _formulate(inst, rows, pool, held, binary, seats)
     seconds = deadline - time.perf_counter()
     if choice is None or seconds <= 0:
         return None
@@ -437,7 +501,8 @@ def master_prices(inst: Instance, columns: Columns, deadline: float
     officers, where 787 subgradient steps levelled off at a bound of 2,448, a handful of these
     rounds took it past 2,500."""
     rows = columns.rows
-    relaxed = _relaxation(inst, rows, columns.priced(), deadline)
+    # Without seats, which the bound leaves out: prices for its rows alone.
+    relaxed = _relaxation(inst, rows, columns.priced(dearer=False), deadline, seats=False)
     if relaxed is None or not relaxed[1].has_dual_feasible_solution():
         return None
     choice, result = relaxed

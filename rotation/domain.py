@@ -810,6 +810,11 @@ class Instance:
             left &= unable
         return out
 
+    def sessions_for(self, need: Requirement, start: date, end: date) -> tuple[Session, ...]:
+        """Sessions with a seat, over before ``start``, that meet ``need`` for ``start``..``end``,
+        whoever attends: those :meth:`least_weeks` chooses among, shortest first."""
+        return tuple(q for _, q in self._shortest_for(need, start, end))
+
     def _shortest_for(self, need: Requirement, start: date, end: date
                       ) -> tuple[tuple[int, Session], ...]:
         """Sessions with a seat, over before ``start``, that meet ``need`` for

@@ -29,6 +29,9 @@ from rotation.plan import Deployment, Plan
 from rotation.solver import _candidates
 from rotation.validate import validate
 from tests.builders import (
+    away,
+    course,
+    course_def,
     demand,
     dep,
     enrol,
@@ -217,8 +220,8 @@ def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
             return self.values
 
     def relaxation(inst: Instance, rows: Relaxation, entries: list[tuple[int, Any, int]],
-                   deadline: float, algorithm: Any, held: list[tuple[int, Any]]) -> Any:
-        held_by_round.append(dict(held))
+                   deadline: float, algorithm: Any, held: list[tuple[int, Any, int]]) -> Any:
+        held_by_round.append({o: schedule for o, schedule, _ in held})
         return SimpleNamespace(take=list(range(len(entries)))), Solved(entries)
 
     monkeypatch.setattr(combine_module, "_relaxation", relaxation)
@@ -260,6 +263,38 @@ def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_
         alone = validate(inst, Plan(tuple(deployments))).cost_by_rule
         own_past = rules_.weights.fairness * max(0, past_load(inst, o.id) - rules_.fairness_target)
         assert price == alone["fairness"] - nobody + own_past + alone["preferences"]
+
+
+def test_the_choice_counts_the_seats_of_the_one_session_that_serves_two_deployments() -> None:
+    # P needs the course b and two officers in months 2-3 and 6-7. A and B lack b; b granted
+    # in month 0 lapses before month 7 ends, in month 1 it lasts, so only s1 serves both of a
+    # pair (2, 6), and it has one seat. C holds b but is away until month 4 and would rather
+    # be elsewhere (1). Priced one session each, A's and B's pairs look cheapest (4); but one
+    # of them would need two sessions (6), so the choice sends A on the pair, B to months 2-3
+    # and C to 6-7 (5).
+    inst = instance(
+        [officer("A"), officer("B"),
+         officer("C", courses=[course("b", first_day(0))], preferences=["Q"],
+                 unavailability=[away(first_day(0), first_day(4) - timedelta(days=1))])],
+        [posting("P", courses=["b"]), posting("Q")],
+        [demand("P", 2, 3, 2, 2), demand("P", 6, 7, 2, 2)],
+        rules(12, deployment=2, rest=1, fairness=0, preference=1, lead=0),
+        courses=[course_def("b", validity=7)],
+        sessions=[session(f"s{t}", "b", first_day(t), first_day(t) + timedelta(days=4))
+                  for t in (0, 1, 5)],
+    )
+    pairs = plan(dep("A", "P", 2), dep("A", "P", 6), dep("B", "P", 2), dep("B", "P", 6))
+    other = plan(dep("A", "P", 2), dep("A", "P", 6), dep("B", "P", 2), dep("C", "P", 6))
+    candidates = _candidates(inst)
+    columns = Columns(Relaxation(inst, candidates, time.perf_counter() + 60))
+    combined = combine(inst, candidates, columns, [Plan(()), pairs, other],
+                       time.perf_counter() + 60)
+    assert combined is not None
+    verdict = validate(inst, combined)
+    assert verdict.ok and not verdict.unmet, verdict.violations
+    assert verdict.objective == 5
+    assert {(d.officer, inst.rules.month_of(d.start)) for d in combined.deployments} == {
+        ("A", 2), ("A", 6), ("B", 2), ("C", 6)}
 
 
 def test_the_choice_keeps_within_the_maximum() -> None:
