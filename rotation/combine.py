@@ -319,6 +319,7 @@ class _Choice:
     take: list[mathopt.Variable]
     headcount: dict[tuple[int, int], mathopt.LinearConstraint]
     mix: dict[tuple[int, int], mathopt.LinearConstraint]
+    seats: dict[str, mathopt.LinearConstraint]
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -346,7 +347,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
     model = mathopt.Model(name="combine")
     take = [model.add_binary_variable() if binary else model.add_variable(lb=0.0, ub=1.0)
             for _ in pool]
-    choice = _Choice(model, take, {}, {})
+    choice = _Choice(model, take, {}, {}, {})
     per_officer: dict[int, list[mathopt.Variable]] = defaultdict(list)
     starting: dict[tuple[int, int], list[int]] = defaultdict(list)  # positions in the pool
     objective: list[mathopt.LinearTerm] = []
@@ -407,14 +408,13 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                     return None  # nobody in this block can make up the mix
                 choice.mix[j, t] = model.add_linear_constraint(mathopt.fast_sum(present) >= need)
     if seats and _counts_seats(inst):
-        objective += _seat_rows(inst, rows, model, take, pool, held)
+        objective += _seat_rows(inst, rows, choice, pool, held)
     model.minimize(mathopt.fast_sum(objective))
     return choice
 
 
-def _seat_rows(inst: Instance, rows: Relaxation, model: mathopt.Model,
-               take: list[mathopt.Variable], pool: Sequence[Entry], held: Sequence[Entry]
-               ) -> list[mathopt.LinearTerm]:
+def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence[Entry],
+               held: Sequence[Entry]) -> list[mathopt.LinearTerm]:
     """Seats in the choice, with the terms they add to its objective: each seat the taken
     schedules need (:meth:`Relaxation.options`) flows to one of the sessions that can fill it,
     no session takes more than it has, and a seat more than a session has costs as much as an
@@ -426,11 +426,12 @@ def _seat_rows(inst: Instance, rows: Relaxation, model: mathopt.Model,
     joint sessions were full, and the staffing had to train them twice: the plan came out 56
     above the choice. Sessions are counted whoever sits them, so an officer away for one can
     still be counted on it; the staffing, which knows, settles that."""
+    model = choice.model
     weight = float(inst.rules.weights.training)
     unmet = float(inst.rules.weights.unmet_demand)
     needing: dict[Seat, list[mathopt.Variable]] = defaultdict(list)
     fixed: Counter[Seat] = Counter()
-    for var, (officer, schedule, price) in zip(take, pool, strict=True):
+    for var, (officer, schedule, price) in zip(choice.take, pool, strict=True):
         for seat in rows.seats_taken(officer, schedule, price):
             needing[seat].append(var)
     for officer, schedule, price in held:
@@ -455,7 +456,8 @@ def _seat_rows(inst: Instance, rows: Relaxation, model: mathopt.Model,
     for q in inst.sessions:
         if filling.get(q.id):
             over = model.add_variable(lb=0.0)
-            model.add_linear_constraint(mathopt.fast_sum(filling[q.id]) - over <= q.seats)
+            choice.seats[q.id] = model.add_linear_constraint(
+                mathopt.fast_sum(filling[q.id]) - over <= q.seats)
             objective.append(mathopt.LinearTerm(over, unmet))
     return objective
 
@@ -506,19 +508,20 @@ def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
 
 
 def master_prices(inst: Instance, columns: Columns, deadline: float
-                  ) -> tuple[Floats, Floats] | None:
+                  ) -> tuple[Floats, Floats, dict[str, float]] | None:
     """Prices of the headcount and mix minima (``need`` and ``mix_need`` shaped, within the
-    bound's ranges) from the linear relaxation of choosing among the whole pool at once; None
-    if it has no solution by ``deadline`` (a ``time.perf_counter()`` value).
+    bound's ranges) and of a seat in each session that has one (at least 0), from the linear
+    relaxation of choosing among the whole pool at once (seats counted where the choice
+    counts them); None if it has no solution by ``deadline`` (a ``time.perf_counter()``
+    value).
 
     Why: at these prices every schedule of the pool that the relaxation would take costs its
     officer the same, so pricing every officer's schedules anew at them (the Lagrangian bound's
-    own step) either finds schedules the pool lacks, or proves the relaxation's value. At 500
-    officers, where 787 subgradient steps levelled off at a bound of 2,448, a handful of these
-    rounds took it past 2,500."""
+    own step, :meth:`rotation.bound.Relaxation.evaluate_exactly`) either finds schedules the
+    pool lacks, or proves the relaxation's value. At 500 officers, where 787 subgradient steps
+    levelled off at a bound of 2,448, a handful of these rounds took it past 2,500."""
     rows = columns.rows
-    # Without seats, which the bound leaves out: prices for its rows alone.
-    relaxed = _relaxation(inst, rows, columns.priced(dearer=False), deadline, seats=False)
+    relaxed = _relaxation(inst, rows, columns.priced(dearer=_counts_seats(inst)), deadline)
     if relaxed is None or not relaxed[1].has_dual_feasible_solution():
         return None
     choice, result = relaxed
@@ -528,7 +531,10 @@ def master_prices(inst: Instance, columns: Columns, deadline: float
         lam[p_i, t] = result.dual_values(row)
     for (j, t), row in choice.mix.items():
         mu[j, t] = result.dual_values(row)
-    return np.clip(lam, 0.0, rows.cap_unmet), np.maximum(mu, 0.0)
+    # A seat limit is a row of at most, so its price comes out at or below 0 when minimising.
+    seat_prices = {q: -price for q, row in choice.seats.items()
+                   if (price := result.dual_values(row)) < -1e-9}
+    return np.clip(lam, 0.0, rows.cap_unmet), np.maximum(mu, 0.0), seat_prices
 
 
 def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[str],

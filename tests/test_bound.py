@@ -29,6 +29,7 @@ from rotation.solver import _candidates, solve
 from rotation.validate import validate
 from tests.builders import (
     away,
+    course,
     course_def,
     demand,
     first_day,
@@ -153,6 +154,85 @@ def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
         ordered = tuple(sorted(schedule, key=lambda start: start[1]))
         assert all(b[1] >= a[1] + relax.spacing for a, b in pairwise(ordered))
         assert _relaxed_price(relax, earn, o, ordered) == pytest.approx(cheapest[o], abs=1e-6)
+
+
+@solving(80)
+@given(instances(sessions=(1, 4), training=True), st.integers(0, 2**32 - 1))
+def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
+        inst: Instance, seed: int) -> None:
+    # Any multipliers, and any prices of at least 0 on seats, give a lower bound; and pricing
+    # each pair by what its training can cost is never below the steps' pricing of it (the
+    # dearer deployment's). Multipliers up to 200 make deploying worth its training.
+    inst = _at_most_two(inst)
+    result = solve(inst)
+    if result.status != SolveStatus.OPTIMAL:
+        return
+    assert result.objective is not None
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    rng = np.random.default_rng(seed)
+    lam = np.minimum(rng.uniform(0, 200, relax.need.shape), relax.cap_unmet)
+    mu = rng.uniform(0, 200, relax.mix_need.shape)
+    plain, _, _ = relax.evaluate(lam, mu)
+    assert relax.evaluate_exactly(lam, mu, {}) >= plain - 1e-6
+    seats = {q.id: float(rng.uniform(0, 30)) for q in inst.sessions if rng.random() < 0.6}
+    assert relax.evaluate_exactly(lam, mu, seats) <= result.objective + 1e-6
+    for rows, where, when in relax.picks:  # the schedules it reports are open to them
+        assert all(relax.eligible[o, p, t] for o, p, t in zip(rows, where, when, strict=True))
+
+
+def test_the_rounds_price_the_seat_of_the_one_session_that_serves_two_deployments() -> None:
+    # As in the choice's own case (tests/test_combine.py): s1 alone can prepare a pair (2, 6)
+    # and has one seat, so A and B cannot both take pairs on one session each (4); the best
+    # plan costs 5. The steps, pricing a pair at its dearer deployment without seats, cannot
+    # prove more than 4; the rounds price s1's seat and every pair's training as it can be met.
+    inst = _at_most_two(_one_joint_seat())
+    result = solve(inst)
+    assert result.status == SolveStatus.OPTIMAL and result.objective == 5
+    candidates = _candidates(inst)
+    steps = lower_bound(inst, candidates, _aim(5), time.perf_counter() + 60)
+    rounds = lower_bound(inst, candidates, _aim(5), time.perf_counter() + 60,
+                         master=partial(master_prices, inst))
+    assert steps.value is not None and steps.value <= 4
+    assert rounds.value == 5
+
+
+def test_a_pair_lacking_two_requirements_one_course_grants_is_priced_at_one_session() -> None:
+    # P asks for the course b, Q for Khmer at level 1, which b grants too: one session of b
+    # in month 1 prepares A for both (2). Pricing every pair exactly must still see that one
+    # session serves both, though they lack different requirements of the one course group.
+    inst = instance(
+        [officer("A")],
+        [posting("P", courses=["b"]), posting("Q", khmer=1)],
+        [demand("P", 2, 3, 1, 1), demand("Q", 6, 7, 1, 1)],
+        rules(8, deployment=2, rest=1, fairness=0, preference=0, lead=0),
+        courses=[course_def("b", language="khmer", level=1)],
+        sessions=[session("s1", "b", first_day(1), first_day(1) + timedelta(days=4))],
+    )
+    result = solve(inst)
+    assert result.status == SolveStatus.OPTIMAL and result.objective == 2
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    lam = np.full(relax.need.shape, relax.cap_unmet)
+    mu = np.zeros(relax.mix_need.shape)
+    assert relax.evaluate_exactly(lam, mu, {}) == pytest.approx(2.0)
+
+
+def _one_joint_seat() -> Instance:
+    """P needs the course b and two officers (room for three) in months 2-3 and 6-7: with room
+    to spare, the relaxation's prices fall on the minima alone. A and B lack b; b granted
+    in month 0 lapses before month 7 ends, in month 1 it lasts, so only s1 (one seat) serves
+    both of a pair (2, 6); s0 and s5 have a seat each. C holds b but is away until month 4 and
+    would rather be elsewhere (1)."""
+    return instance(
+        [officer("A"), officer("B"),
+         officer("C", courses=[course("b", first_day(0))], preferences=["Q"],
+                 unavailability=[away(first_day(0), first_day(4) - timedelta(days=1))])],
+        [posting("P", courses=["b"]), posting("Q")],
+        [demand("P", 2, 3, 2, 3), demand("P", 6, 7, 2, 3)],
+        rules(12, deployment=2, rest=1, fairness=0, preference=1, lead=0),
+        courses=[course_def("b", validity=7)],
+        sessions=[session(f"s{t}", "b", first_day(t), first_day(t) + timedelta(days=4))
+                  for t in (0, 1, 5)],
+    )
 
 
 def _bound_and_optimum(inst: Instance) -> tuple[int | None, int | None]:
