@@ -20,7 +20,9 @@ the best one. This module bounds the optimum from below by Lagrangian relaxation
   one session may prepare both. Dropping rules and costs only lowers the bound.
 
 Any multipliers give a valid bound; subgradient steps (Polyak's rule, aimed at the plan in hand)
-raise it. The bound is the best value seen, rounded up since every cost is an integer. Officers
+raise it. On small cases, rounds priced by the combination's linear relaxation follow the steps
+(``lower_bound``'s ``master``); those also price each session's seats and every pair's training
+as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array passes cannot. The bound is the best value seen, rounded up since every cost is an integer. Officers
 are handled together as numpy arrays: at 5,000 officers one evaluation is a few array passes.
 
 Only cases where an officer can fit at most two deployments in the horizon are covered (the

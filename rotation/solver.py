@@ -233,8 +233,10 @@ STOP_GRACE = 2.0
 PRICED_UP_TO = BLOCK
 """Officers up to which the bound, once its steps settle, goes on in rounds priced by its pool's
 linear relaxation (:func:`rotation.combine.master_prices`): where blocks would choose for the
-whole pool at once. At 500 officers a round takes 1-3 s and lifted the bound from 2,448 to
-2,509; at 5,000 each took about 30 s and three were still far below the steps' value."""
+whole pool at once. At 500 officers a round takes 1-3 s for the relaxation and 2.5-3 s to price
+every officer's schedules one by one, and lifted the bound from 2,448 to 2,569 (to 2,509 when
+pairs were priced at their dearer deployment and seats left out); at 5,000 each took about 30 s
+and three were still far below the steps' value."""
 
 OFFER_EVERY = 4
 """Neighbourhood steps per plan led by the bound's schedules, for every 200,000 candidate
