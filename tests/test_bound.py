@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import rotation.bound as bound_module
 import rotation.lns as lns_module
 import rotation.solver as solver_module
 from rotation.bound import OFFERS, Bound, Columns, Relaxation, Schedules, lower_bound
@@ -194,6 +195,12 @@ def test_the_rounds_price_the_seat_of_the_one_session_that_serves_two_deployment
                          master=partial(master_prices, inst))
     assert steps.value is not None and steps.value <= 4
     assert rounds.value == 5
+    # Too many pairs to price one by one: the rounds price as the steps do, seats left out.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bound_module, "EXACT_PAIRS", 0)
+        plain = lower_bound(inst, candidates, _aim(5), time.perf_counter() + 60,
+                            master=partial(master_prices, inst))
+    assert plain.value is not None and plain.value <= 4 and plain.rounds >= 1
 
 
 def test_a_pair_lacking_two_requirements_one_course_grants_is_priced_at_one_session() -> None:
