@@ -48,8 +48,8 @@ from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, Session, requirements
 from rotation.plan import Plan
 
-__all__ = ["EXACT_PAIRS", "MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Master", "Relaxation",
-           "Schedules", "Seat", "lower_bound"]
+__all__ = ["EXACT_PAIRS", "MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Master", "Prices",
+           "Relaxation", "Schedules", "Seat", "lower_bound"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -190,19 +190,31 @@ class Columns:
             officer, rest = divmod(code, slot * slot)
             schedule = tuple(divmod(x - 1, n_s) for x in divmod(rest, slot) if x)
             options = self._relax.options(officer, schedule)
-            out.extend((officer, schedule, price) for price, _ in options[:None if dearer else 1])
+            out.extend((officer, schedule, price) for price in options[:None if dearer else 1])
         return out
 
     def price(self, officer: int, schedule: Schedule) -> int | None:
         """What the schedule costs the officer at the least (:meth:`Relaxation.options`);
         None if a start is not open to them."""
         options = self._relax.options(officer, schedule)
-        return options[0][0] if options else None
+        return options[0] if options else None
 
 
-Master = Callable[[Columns, float], tuple[Floats, Floats, dict[str, float]] | None]
-"""Prices of the headcount and mix minima from a pool (``need`` and ``mix_need`` shaped), and
-of a seat in each session named, by a deadline: :func:`rotation.combine.master_prices`."""
+@dataclass(frozen=True)
+class Prices:
+    """What the rounds after the steps price (``lower_bound``'s ``master``): the headcount
+    minima (``need`` shaped, 0 to ``weights.unmet_demand``), the mix minima (``mix_need``
+    shaped, at least 0), the headcount maxima (``room`` shaped, at least 0) and a seat in each
+    session named (at least 0)."""
+
+    headcount: Floats
+    mix: Floats
+    room: Floats
+    seats: dict[str, float]
+
+
+Master = Callable[[Columns, float], Prices | None]
+"""Prices from a pool by a deadline: :func:`rotation.combine.master_prices`."""
 
 
 class _OutOfTime(Exception):
@@ -305,7 +317,8 @@ class Relaxation:
         # Prices depend on the officer and the schedule alone; every pool of this relaxation
         # shares them, so the second combination prices only what the steps since the first
         # have added.
-        self._options: dict[tuple[int, Schedule], tuple[tuple[int, tuple[Seat, ...]], ...]] = {}
+        self._options: dict[tuple[int, Schedule], tuple[int, ...]] = {}
+        self._seats_taken: dict[tuple[int, Schedule], dict[int, tuple[Seat, ...]]] = {}
         self._sessions: dict[Seat, tuple[Session, ...]] = {}
         self._prepare()
 
@@ -343,35 +356,44 @@ class Relaxation:
             classes[total == value] = self._classes.setdefault(value, len(self._classes))
         return rows, classes
 
-    def options(self, officer: int, schedule: Schedule
-                ) -> tuple[tuple[int, tuple[Seat, ...]], ...]:
-        """What the schedule may cost the officer, cheapest first, each with the seats its
-        training takes: fairness and preferences exactly, training as :meth:`training_options`
-        has it. Empty if a start is not open to them or no session can prepare a deployment."""
-        key = (officer, schedule)
-        found = self._options.get(key)
-        if found is not None:
-            return found
-        found = ()
-        if all(self.eligible[officer, p, s] for p, s in schedule):
-            load = self.past[officer]
-            cost = 0.0
-            for p, _ in schedule:
-                load += self.length * self.hard_values[self.hard_class[p]]
-                cost += self.miss[officer, p]
-            training = self.training_options(officer, schedule)
-            if training is not None:
-                fair = self.w_fair * max(0.0, float(load) - self.target)
-                priced: dict[int, tuple[Seat, ...]] = {}
-                for spent, seats in training:
-                    priced.setdefault(round(float(cost + (spent + fair))), seats)
-                found = tuple(priced.items())
-        self._options[key] = found
+    def options(self, officer: int, schedule: Schedule) -> tuple[int, ...]:
+        """What the schedule may cost the officer, cheapest first: fairness and preferences
+        exactly, training as :meth:`training_options` has it. Empty if a start is not open to
+        them or no session can prepare a deployment."""
+        found = self._options.get((officer, schedule))
+        if found is None:
+            found = self._options[officer, schedule] = tuple(
+                price for price, _ in self._priced(officer, schedule, seats=False))
         return found
 
     def seats_taken(self, officer: int, schedule: Schedule, price: int) -> tuple[Seat, ...]:
-        """The seats the schedule's option at ``price`` takes (none for a price it has not)."""
-        return dict(self.options(officer, schedule)).get(price, ())
+        """The seats the schedule's option at ``price`` takes (none for a price it has not).
+        Kept apart from the prices, which cases too large for the choice to count seats in
+        ask for by the hundred thousand."""
+        found = self._seats_taken.get((officer, schedule))
+        if found is None:
+            found = self._seats_taken[officer, schedule] = dict(
+                self._priced(officer, schedule, seats=True))
+        return found.get(price, ())
+
+    def _priced(self, officer: int, schedule: Schedule, seats: bool
+                ) -> tuple[tuple[int, tuple[Seat, ...]], ...]:
+        """:meth:`options`, each with the seats its training takes if ``seats``."""
+        if not all(self.eligible[officer, p, s] for p, s in schedule):
+            return ()
+        load = self.past[officer]
+        cost = 0.0
+        for p, _ in schedule:
+            load += self.length * self.hard_values[self.hard_class[p]]
+            cost += self.miss[officer, p]
+        training = self.training_options(officer, schedule, seats)
+        if training is None:
+            return ()
+        fair = self.w_fair * max(0.0, float(load) - self.target)
+        priced: dict[int, tuple[Seat, ...]] = {}
+        for spent, taken in training:
+            priced.setdefault(round(float(cost + (spent + fair))), taken)
+        return tuple(priced.items())
 
     def sessions_of(self, seat: Seat) -> tuple[Session, ...]:
         """The sessions that can fill a seat, whoever sits it: with a seat, over before each
@@ -392,7 +414,7 @@ class Relaxation:
         options = self.training_options(officer, schedule)
         return None if options is None else options[0][0]
 
-    def training_options(self, officer: int, schedule: Schedule
+    def training_options(self, officer: int, schedule: Schedule, seats: bool = True
                          ) -> list[tuple[float, tuple[Seat, ...]]] | None:
         """What a schedule's training is taken to cost when the combination weighs it, with the
         seats it takes (None if no session can prepare a deployment): per deployment and course
@@ -406,10 +428,11 @@ class Relaxation:
         measured at 500 officers, plans of 2,600-2,603 with both paid in full, 2,580 with this.
         Where that one session is cheaper, a second option follows with a session for each
         deployment, so that the choice, which counts seats, can take the pair when the joint
-        sessions are full. Seats and clashes are left out of the prices, as in the bound. The
-        first is never below the bound's price of the pair (each group costs at least what
-        either deployment needs of it alone), but it is an estimate, not a bound: where one
-        group holds several requirements, sessions shared in part can cost less."""
+        sessions are full (the seats are left empty unless ``seats``). Seats and clashes are
+        left out of the prices, as in the bound. The first is never below the bound's price of
+        the pair (each group costs at least what either deployment needs of it alone), but it
+        is an estimate, not a bound: where one group holds several requirements, sessions
+        shared in part can cost less."""
         inst = self.inst
         rules = inst.rules
         o = inst.officers[officer]
@@ -435,7 +458,7 @@ class Relaxation:
             cost = sum(max((lacking[k][need] for need in needs), default=0.0)
                        for k, needs in enumerate(mine_in))
             alone = [frozenset((need, *spans[k]) for need in needs)
-                     for k, needs in enumerate(mine_in) if needs]
+                     for k, needs in enumerate(mine_in) if needs] if seats else []
             apart += cost
             apart_seats += alone
             if len(mine_in) == 2 and all(mine_in):
@@ -447,9 +470,10 @@ class Relaxation:
                         joint = max(joint, INF if weeks is None else weight * weeks)
                 if joint < cost:
                     cheapest += joint
-                    cheapest_seats.append(frozenset((need, spans[0][0], spans[k][1])
-                                                    for k, needs in enumerate(mine_in)
-                                                    for need in needs))
+                    if seats:
+                        cheapest_seats.append(frozenset((need, spans[0][0], spans[k][1])
+                                                        for k, needs in enumerate(mine_in)
+                                                        for need in needs))
                     joined = True
                     continue
             cheapest += cost
@@ -628,15 +652,14 @@ class Relaxation:
         grad_mu = np.where(self.mix_open, self.mix_need - self._present(mix_starts), 0.0)
         return value_total, grad_lam, grad_mu
 
-    def evaluate_exactly(self, lam: Floats, mu: Floats, seat_prices: Mapping[str, float]
-                         ) -> float:
-        """The relaxation's value at ``lam``, ``mu`` with a price on a seat of each session
-        named (at least 0), every officer's schedules priced one by one (``picks`` holds each
-        officer's best). A pair's training is priced course group by course group: where
-        both deployments lack the one same requirement of a group, the cheaper of one session
-        that meets it for both and a session each; otherwise the dearer of the two, as in
-        ``evaluate``. Each seat costs its price on top of its weeks, and the value gives back
-        every session's seats at their price.
+    def evaluate_exactly(self, prices: Prices) -> float:
+        """The relaxation's value at ``prices``, every officer's schedules priced one by one
+        (``picks`` holds each officer's best). A pair's training is priced course group by
+        course group: where both deployments lack the one same requirement of a group, the
+        cheaper of one session that meets it for both and a session each; otherwise the
+        dearer of the two, as in ``evaluate``. Each seat costs its price on top of its weeks,
+        a month at a posting earns its minimum's price less its maximum's, and the value gives
+        back every session's seats and every maximum's room at their price.
 
         Why: ``evaluate`` prices any pair at its dearer deployment's training, since one
         session may prepare both, and leaves seats out; the choice prices the pair with one
@@ -645,10 +668,14 @@ class Relaxation:
         officers 2,509 against 2,522 without seats and 2,569 with them. Pricing every pair
         takes seconds at 500 officers, too slow for the steps, so only those rounds do it.
         Moving the seat limits into the objective with prices of at least 0 keeps the value a
-        lower bound, as it does for the headcount and mix minima."""
+        lower bound, as it does for the headcount and mix minima; so does moving the maxima,
+        whose prices the relaxation may put where a minimum equals its maximum (at 1,000 on
+        every month of such a small case, the minima's prices alone valued it at -1,994)."""
         inst = self.inst
+        lam, mu, seat_prices = prices.headcount, prices.mix, prices.seats
         n_o, n_p, n_s, _ = self.shape
-        earn = np.broadcast_to(self._window_sums(lam)[None, :, :], (n_o, n_p, n_s)).copy()
+        earn = np.broadcast_to(self._window_sums(lam - prices.room)[None, :, :],
+                               (n_o, n_p, n_s)).copy()
         if len(self.mix_posting):
             mix_earn = self._window_sums(mu)
             for j, p_i in enumerate(self.mix_posting):
@@ -754,6 +781,7 @@ class Relaxation:
                       (two_rows[0], two_rows[3], two_rows[4])]
         sessions = inst.session_by_id
         charge = sum(price * sessions[q].seats for q, price in seat_prices.items())
+        charge += float(np.sum(prices.room * np.maximum(self.room, 0.0)))
         return float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
                       - charge)
 
@@ -909,9 +937,11 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             if prices is None:
                 break
             if relax.pairs() <= EXACT_PAIRS:
-                value = relax.evaluate_exactly(*prices)
-            else:
-                value, _, _ = relax.evaluate(prices[0], prices[1])
+                value = relax.evaluate_exactly(prices)
+            else:  # the maxima's prices as a rebate on the minima's; seats left out
+                net = prices.headcount - prices.room
+                value, _, _ = relax.evaluate(net, prices.mix)
+                value -= float(np.sum(prices.room * (np.maximum(relax.room, 0.0) - relax.need)))
             rounds += 1
             if value > best + 1e-9:
                 if better is not None and _proven(value) != _proven(best):

@@ -51,7 +51,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from rotation.bound import Columns, Floats, Relaxation, Schedule, Seat
+from rotation.bound import Columns, Floats, Prices, Relaxation, Schedule, Seat
 from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.plan import Plan
@@ -299,7 +299,7 @@ def _cheapest(rows: Relaxation, officer: int, schedule: Schedule) -> Entry:
     """The officer's schedule at its least price, as a column of the choice: what a schedule
     held from a plan is taken to cost and the seats it is taken to need."""
     options = rows.options(officer, schedule)
-    return officer, schedule, options[0][0] if options else 0
+    return officer, schedule, options[0] if options else 0
 
 
 def _home(entries: list[tuple[int, Schedule, int]], n_postings: int) -> int:
@@ -320,6 +320,7 @@ class _Choice:
     headcount: dict[tuple[int, int], mathopt.LinearConstraint]
     mix: dict[tuple[int, int], mathopt.LinearConstraint]
     seats: dict[str, mathopt.LinearConstraint]
+    room: dict[tuple[int, int], mathopt.LinearConstraint]
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -347,7 +348,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
     model = mathopt.Model(name="combine")
     take = [model.add_binary_variable() if binary else model.add_variable(lb=0.0, ub=1.0)
             for _ in pool]
-    choice = _Choice(model, take, {}, {}, {})
+    choice = _Choice(model, take, {}, {}, {}, {})
     per_officer: dict[int, list[mathopt.Variable]] = defaultdict(list)
     starting: dict[tuple[int, int], list[int]] = defaultdict(list)  # positions in the pool
     objective: list[mathopt.LinearTerm] = []
@@ -385,7 +386,8 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
             need = rows.need[p_i, t] - held_present[p_i, t]
             if not present:
                 continue  # nothing the choice can change: the held schedules keep the room
-            model.add_linear_constraint(mathopt.fast_sum(present) <= max(room, 0.0))
+            choice.room[p_i, t] = model.add_linear_constraint(
+                mathopt.fast_sum(present) <= max(room, 0.0))
             if need > 0:
                 short = model.add_variable(lb=0.0, ub=float(need))
                 choice.headcount[p_i, t] = model.add_linear_constraint(
@@ -507,13 +509,11 @@ def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
     return choice, mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
 
 
-def master_prices(inst: Instance, columns: Columns, deadline: float
-                  ) -> tuple[Floats, Floats, dict[str, float]] | None:
-    """Prices of the headcount and mix minima (``need`` and ``mix_need`` shaped, within the
-    bound's ranges) and of a seat in each session that has one (at least 0), from the linear
-    relaxation of choosing among the whole pool at once (seats counted where the choice
-    counts them); None if it has no solution by ``deadline`` (a ``time.perf_counter()``
-    value).
+def master_prices(inst: Instance, columns: Columns, deadline: float) -> Prices | None:
+    """Prices of the headcount minima and maxima, the mix minima and a seat in each session
+    that has one, within the bound's ranges, from the linear relaxation of choosing among the
+    whole pool at once (seats counted where the choice counts them); None if it has no
+    solution by ``deadline`` (a ``time.perf_counter()`` value).
 
     Why: at these prices every schedule of the pool that the relaxation would take costs its
     officer the same, so pricing every officer's schedules anew at them (the Lagrangian bound's
@@ -531,10 +531,15 @@ def master_prices(inst: Instance, columns: Columns, deadline: float
         lam[p_i, t] = result.dual_values(row)
     for (j, t), row in choice.mix.items():
         mu[j, t] = result.dual_values(row)
-    # A seat limit is a row of at most, so its price comes out at or below 0 when minimising.
+    # Maxima and seat limits are rows of at most, so their prices come out at or below 0 when
+    # minimising.
+    nu: Floats = np.zeros(rows.room.shape)
+    for (p_i, t), row in choice.room.items():
+        nu[p_i, t] = -result.dual_values(row)
     seat_prices = {q: -price for q, row in choice.seats.items()
                    if (price := result.dual_values(row)) < -1e-9}
-    return np.clip(lam, 0.0, rows.cap_unmet), np.maximum(mu, 0.0), seat_prices
+    return Prices(np.clip(lam, 0.0, rows.cap_unmet), np.maximum(mu, 0.0), np.maximum(nu, 0.0),
+                  seat_prices)
 
 
 def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[str],

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import rotation.bound as bound_module
 import rotation.lns as lns_module
 import rotation.solver as solver_module
-from rotation.bound import OFFERS, Bound, Columns, Relaxation, Schedules, lower_bound
+from rotation.bound import OFFERS, Bound, Columns, Prices, Relaxation, Schedules, lower_bound
 from rotation.combine import master_prices
 from rotation.construct import first_plan
 from rotation.domain import CourseDef, Instance, Session, requirements
@@ -161,9 +161,9 @@ def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
 @given(instances(sessions=(1, 4), training=True), st.integers(0, 2**32 - 1))
 def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
         inst: Instance, seed: int) -> None:
-    # Any multipliers, and any prices of at least 0 on seats, give a lower bound; and pricing
-    # each pair by what its training can cost is never below the steps' pricing of it (the
-    # dearer deployment's). Multipliers up to 200 make deploying worth its training.
+    # Any multipliers, and any prices of at least 0 on maxima and seats, give a lower bound; and
+    # pricing each pair by what its training can cost is never below the steps' pricing of it
+    # (the dearer deployment's). Multipliers up to 200 make deploying worth its training.
     inst = _at_most_two(inst)
     result = solve(inst)
     if result.status != SolveStatus.OPTIMAL:
@@ -174,9 +174,11 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
     lam = np.minimum(rng.uniform(0, 200, relax.need.shape), relax.cap_unmet)
     mu = rng.uniform(0, 200, relax.mix_need.shape)
     plain, _, _ = relax.evaluate(lam, mu)
-    assert relax.evaluate_exactly(lam, mu, {}) >= plain - 1e-6
+    no_room = np.zeros(relax.room.shape)
+    assert relax.evaluate_exactly(Prices(lam, mu, no_room, {})) >= plain - 1e-6
     seats = {q.id: float(rng.uniform(0, 30)) for q in inst.sessions if rng.random() < 0.6}
-    assert relax.evaluate_exactly(lam, mu, seats) <= result.objective + 1e-6
+    room = rng.uniform(0, 200, relax.room.shape) * (rng.random(relax.room.shape) < 0.5)
+    assert relax.evaluate_exactly(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
     for rows, where, when in relax.picks:  # the schedules it reports are open to them
         assert all(relax.eligible[o, p, t] for o, p, t in zip(rows, where, when, strict=True))
 
@@ -185,7 +187,8 @@ def test_the_rounds_price_the_seat_of_the_one_session_that_serves_two_deployment
     # As in the choice's own case (tests/test_combine.py): s1 alone can prepare a pair (2, 6)
     # and has one seat, so A and B cannot both take pairs on one session each (4); the best
     # plan costs 5. The steps, pricing a pair at its dearer deployment without seats, cannot
-    # prove more than 4; the rounds price s1's seat and every pair's training as it can be met.
+    # prove more than 4; the rounds price s1's seat and every pair's training as it can be met,
+    # and the maxima too, on which the relaxation puts prices where they equal the minima.
     inst = _at_most_two(_one_joint_seat())
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL and result.objective == 5
@@ -220,21 +223,21 @@ def test_a_pair_lacking_two_requirements_one_course_grants_is_priced_at_one_sess
     relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
     lam = np.full(relax.need.shape, relax.cap_unmet)
     mu = np.zeros(relax.mix_need.shape)
-    assert relax.evaluate_exactly(lam, mu, {}) == pytest.approx(2.0)
+    assert relax.evaluate_exactly(Prices(lam, mu, np.zeros(relax.room.shape), {})) == (
+        pytest.approx(2.0))
 
 
 def _one_joint_seat() -> Instance:
-    """P needs the course b and two officers (room for three) in months 2-3 and 6-7: with room
-    to spare, the relaxation's prices fall on the minima alone. A and B lack b; b granted
-    in month 0 lapses before month 7 ends, in month 1 it lasts, so only s1 (one seat) serves
-    both of a pair (2, 6); s0 and s5 have a seat each. C holds b but is away until month 4 and
-    would rather be elsewhere (1)."""
+    """P needs exactly two officers in months 2-3 and 6-7, and the course b. A and B lack b; b
+    granted in month 0 lapses before month 7 ends, in month 1 it lasts, so only s1 (one seat)
+    serves both of a pair (2, 6); s0 and s5 have a seat each. C holds b but is away until month
+    4 and would rather be elsewhere (1)."""
     return instance(
         [officer("A"), officer("B"),
          officer("C", courses=[course("b", first_day(0))], preferences=["Q"],
                  unavailability=[away(first_day(0), first_day(4) - timedelta(days=1))])],
         [posting("P", courses=["b"]), posting("Q")],
-        [demand("P", 2, 3, 2, 3), demand("P", 6, 7, 2, 3)],
+        [demand("P", 2, 3, 2, 2), demand("P", 6, 7, 2, 2)],
         rules(12, deployment=2, rest=1, fairness=0, preference=1, lead=0),
         courses=[course_def("b", validity=7)],
         sessions=[session(f"s{t}", "b", first_day(t), first_day(t) + timedelta(days=4))
