@@ -19,12 +19,12 @@ Two steps:
    but for training, which is estimated, one session paid once where it can prepare both of two
    deployments (:meth:`rotation.bound.Relaxation.training_options`); up to ``SEATS_UP_TO``
    officers, such a pair comes once more with a session each, and sessions' seats are counted
-   (:func:`_seat_rows`). The
-   choice's linear relaxation comes first: officers it gives one schedule whole keep it, and
-   only the rest (a few hundred of 5,000, after rounds of fixing where there are more) are
-   chosen for exactly. Should that find nothing in time, at most ``BLOCK`` officers are chosen
-   for at once, everyone else holding a schedule: at 5,000 officers one choice among 140,000
-   schedules never got past its root LP, while blocks of 600 take seconds each.
+   (:func:`_seat_rows`). The choice's linear relaxation comes first: officers it gives one
+   schedule whole keep it, and only the rest (a few hundred of 5,000, after rounds of fixing
+   where there are more) are chosen for exactly. Should that find nothing in time, at most
+   ``BLOCK`` officers are chosen for at once, everyone else holding a schedule: at 5,000
+   officers one choice among 140,000 schedules never got past its root LP, while blocks of 600
+   take seconds each.
 2. **Staff.** Officers whose choice is what they held keep that plan's deployments; the
    others' chosen deployments are re-planned exactly by the CP-SAT model of every rule
    (:func:`rotation.solver.build`), each officer allowed only the starts chosen for them, and
