@@ -29,9 +29,6 @@ from rotation.plan import Deployment, Plan
 from rotation.solver import _candidates
 from rotation.validate import validate
 from tests.builders import (
-    away,
-    course,
-    course_def,
     demand,
     dep,
     enrol,
@@ -43,7 +40,7 @@ from tests.builders import (
     rules,
     session,
 )
-from tests.test_bound import _at_most_two
+from tests.test_bound import _at_most_two, _one_joint_seat
 from tests.test_properties import instances, solving
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
@@ -266,23 +263,12 @@ def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_
 
 
 def test_the_choice_counts_the_seats_of_the_one_session_that_serves_two_deployments() -> None:
-    # P needs the course b and two officers in months 2-3 and 6-7. A and B lack b; b granted
-    # in month 0 lapses before month 7 ends, in month 1 it lasts, so only s1 serves both of a
-    # pair (2, 6), and it has one seat. C holds b but is away until month 4 and would rather
-    # be elsewhere (1). Priced one session each, A's and B's pairs look cheapest (4); but one
-    # of them would need two sessions (6), so the choice sends A on the pair, B to months 2-3
-    # and C to 6-7 (5).
-    inst = instance(
-        [officer("A"), officer("B"),
-         officer("C", courses=[course("b", first_day(0))], preferences=["Q"],
-                 unavailability=[away(first_day(0), first_day(4) - timedelta(days=1))])],
-        [posting("P", courses=["b"]), posting("Q")],
-        [demand("P", 2, 3, 2, 2), demand("P", 6, 7, 2, 2)],
-        rules(12, deployment=2, rest=1, fairness=0, preference=1, lead=0),
-        courses=[course_def("b", validity=7)],
-        sessions=[session(f"s{t}", "b", first_day(t), first_day(t) + timedelta(days=4))
-                  for t in (0, 1, 5)],
-    )
+    # P needs the course b and two officers in months 2-3 and 6-7. A and B lack b; only s1,
+    # with one seat, can prepare both of a pair (2, 6). C holds b but is away until month 4 and
+    # would rather be elsewhere (1). Priced one session each, A's and B's pairs look cheapest
+    # (4); but one of them would need two sessions (6), so the choice sends A on the pair, B to
+    # months 2-3 and C to 6-7 (5).
+    inst = _one_joint_seat()
     pairs = plan(dep("A", "P", 2), dep("A", "P", 6), dep("B", "P", 2), dep("B", "P", 6))
     other = plan(dep("A", "P", 2), dep("A", "P", 6), dep("B", "P", 2), dep("C", "P", 6))
     candidates = _candidates(inst)
