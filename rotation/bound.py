@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -486,6 +486,19 @@ class Relaxation:
     def fair(self, load: Floats) -> Floats:
         return self.w_fair * np.maximum(0.0, load - self.target)
 
+    def _reduced(self, lam: Floats, mu: Floats) -> Floats:
+        """What each start costs each officer before training and fairness, [officer, posting,
+        start]: its preference miss less what its months earn at ``lam`` and, for the mix
+        requirements the officer counts for, at ``mu``."""
+        n_o, n_p, n_s, _ = self.shape
+        earn = np.broadcast_to(self._window_sums(lam)[None, :, :], (n_o, n_p, n_s)).copy()
+        if len(self.mix_posting):
+            mix_earn = self._window_sums(mu)
+            for j, p_i in enumerate(self.mix_posting):
+                earn[self.mix_members[j], p_i, :] += mix_earn[j]
+        reduced: Floats = self.miss[:, :, None] - earn
+        return reduced
+
     def _window_sums(self, per_month: Floats) -> Floats:
         """For each row and start month, the sum over the deployment's months."""
         n_s = self.shape[2]
@@ -553,12 +566,7 @@ class Relaxation:
     def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
         """The relaxation's value at ``lam``, ``mu``, and its subgradients."""
         n_o, n_p, n_s, _ = self.shape
-        earn = np.broadcast_to(self._window_sums(lam)[None, :, :], (n_o, n_p, n_s)).copy()
-        if len(self.mix_posting):
-            mix_earn = self._window_sums(mu)
-            for j, p_i in enumerate(self.mix_posting):
-                earn[self.mix_members[j], p_i, :] += mix_earn[j]
-        value = (self.miss[:, :, None] - earn).reshape(-1)
+        value = self._reduced(lam, mu).reshape(-1)
 
         n_h, n_c = len(self.hard_values), len(self.cost_values)
         best_flat = np.full(n_o * n_h * n_c * n_s, INF)
@@ -672,15 +680,10 @@ class Relaxation:
         whose prices the relaxation may put where a minimum equals its maximum (at 1,000 on
         every month of such a small case, the minima's prices alone valued it at -1,994)."""
         inst = self.inst
+        weight = float(inst.rules.weights.training)
         lam, mu, seat_prices = prices.headcount, prices.mix, prices.seats
         n_o, n_p, n_s, _ = self.shape
-        earn = np.broadcast_to(self._window_sums(lam - prices.room)[None, :, :],
-                               (n_o, n_p, n_s)).copy()
-        if len(self.mix_posting):
-            mix_earn = self._window_sums(mu)
-            for j, p_i in enumerate(self.mix_posting):
-                earn[self.mix_members[j], p_i, :] += mix_earn[j]
-        reduced = self.miss[:, :, None] - earn
+        reduced = self._reduced(lam - prices.room, mu)
         needs = sorted(self.groups, key=str)
         n_g = max(self.groups.values(), default=-1) + 1
         ids = [o.id for o in inst.officers]
@@ -692,8 +695,8 @@ class Relaxation:
                   ) -> Floats:
             """Each officer's least cost of meeting ``need`` over the span, INF if none."""
             out: Floats = np.full(n_o, INF)
-            found = self._least_among((ids[o] for o in officers), need, first, last,
-                                      seat_prices)
+            found = inst.least_among((ids[o] for o in officers), need, first, last,
+                                     lambda q: weight * q.weeks + seat_prices.get(q.id, 0.0))
             if found:
                 out[[index[o] for o in found]] = list(found.values())
             return out
@@ -790,27 +793,6 @@ class Relaxation:
         :meth:`evaluate_exactly` weighs one by one."""
         open_ = self.eligible.reshape(self.shape[0], -1).sum(axis=1).astype(np.int64)
         return int(np.sum(open_ * open_) // 2)
-
-    def _least_among(self, officers: Iterable[str], need: Requirement, first: date, last: date,
-                     seat_prices: Mapping[str, float]) -> dict[str, float]:
-        """What meeting ``need`` for ``first``..``last`` costs each officer at the least, a
-        session's seat priced by ``seat_prices`` on top of its weeks, leaving out those who
-        can attend none: as :meth:`Instance.least_weeks_among`, cheapest session first."""
-        weight = float(self.inst.rules.weights.training)
-        sessions = self.inst.sessions_for(need, first, last)
-        ordered = sorted(range(len(sessions)), key=lambda k: (
-            weight * sessions[k].weeks + seat_prices.get(sessions[k].id, 0.0), k))
-        out: dict[str, float] = {}
-        left = set(officers)
-        for k in ordered:
-            if not left:
-                break
-            q = sessions[k]
-            unable = self.inst.unable_to_attend(q)
-            out.update(dict.fromkeys(left - unable,
-                                     weight * q.weeks + seat_prices.get(q.id, 0.0)))
-            left &= unable
-        return out
 
     def schedules(self, picks: list[tuple[Ints, Ints, Ints]]) -> Schedules:
         """The deployments of one evaluation's per-officer solutions, by id, in start order."""

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import calendar as _calendar
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -70,6 +70,9 @@ RANKS: tuple[str, ...] = (
 SUPERVISOR_RANKS: frozenset[str] = frozenset(RANKS[RANKS.index("inspector") :])
 MAX_LANGUAGE_LEVEL = 5
 KHMER = "khmer"
+
+Cost = TypeVar("Cost", int, float)
+"""What :meth:`Instance.least_among` weighs a session by: weeks, or a price."""
 # A handover longer than two weeks either side of a changeover is a typo, not a plan.
 MAX_HANDOVER_DAYS = 14
 
@@ -800,13 +803,23 @@ class Instance:
         """:meth:`least_weeks` for many officers (by id) at once, leaving out those with none:
         each session, shortest first, settles everyone who can attend it and is not settled yet,
         so a start's whole pool costs a few set operations instead of a look-up per officer."""
-        out: dict[str, int] = {}
+        return self.least_among(officers, need, start, end, lambda q: q.weeks)
+
+    def least_among(self, officers: Iterable[str], need: Requirement, start: date, end: date,
+                    cost: Callable[[Session], Cost]) -> dict[str, Cost]:
+        """For each officer (by id), the least ``cost`` of a session they could attend that
+        meets ``need`` for ``start``..``end`` and has a seat, leaving out those with none: each
+        session, cheapest first (in :meth:`sessions_for` order among equals), settles everyone
+        who can attend it and is not settled yet."""
+        sessions = self.sessions_for(need, start, end)
+        out: dict[str, Cost] = {}
         left = set(officers)
-        for weeks, q in self._shortest_for(need, start, end):
+        for k in sorted(range(len(sessions)), key=lambda k: (cost(sessions[k]), k)):
             if not left:
                 break
+            q = sessions[k]
             unable = self.unable_to_attend(q)
-            out.update(dict.fromkeys(left - unable, weeks))
+            out.update(dict.fromkeys(left - unable, cost(q)))
             left &= unable
         return out
 
