@@ -324,11 +324,11 @@ class _Choice:
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-               held: Sequence[Entry], binary: bool, seats: bool = True) -> _Choice | None:
+               held: Sequence[Entry], binary: bool) -> _Choice | None:
     """The choice among ``pool``, the ``held`` schedules of other officers counted as they
-    are, and with ``seats`` the sessions' seats (:func:`_seat_rows`) where the case is small
-    enough (``SEATS_UP_TO``); None if a mix minimum is left that no schedule of the pool can
-    help meet."""
+    are, and the sessions' seats (:func:`_seat_rows`) where the case is small enough
+    (``SEATS_UP_TO``); None if a mix minimum is left that no schedule of the pool can help
+    meet."""
     rules = inst.rules
     length = rules.deployment_months
     n_p, n_m = rows.need.shape
@@ -409,7 +409,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                 if not present:
                     return None  # nobody in this block can make up the mix
                 choice.mix[j, t] = model.add_linear_constraint(mathopt.fast_sum(present) >= need)
-    if seats and _counts_seats(inst):
+    if _counts_seats(inst):
         objective += _seat_rows(inst, rows, choice, pool, held)
     model.minimize(mathopt.fast_sum(objective))
     return choice
@@ -418,7 +418,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
 def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence[Entry],
                held: Sequence[Entry]) -> list[mathopt.LinearTerm]:
     """Seats in the choice, with the terms they add to its objective: each seat the taken
-    schedules need (:meth:`Relaxation.options`) flows to one of the sessions that can fill it,
+    schedules need (:meth:`Relaxation.seats_taken`) flows to one of the sessions that can fill it,
     no session takes more than it has, and a seat more than a session has costs as much as an
     officer-month unmet (the staffing would have to leave one out).
 
@@ -450,7 +450,7 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
         flows = [model.add_variable(lb=0.0) for _ in sessions]
         model.add_linear_constraint(
             mathopt.fast_sum(flows) == mathopt.fast_sum(needing.get(seat, [])) + fixed[seat])
-        least = min((q.weeks for q in sessions), default=0)
+        least = min(q.weeks for q in sessions)
         for q, flow in zip(sessions, flows, strict=True):
             filling[q.id].append(flow)
             if q.weeks > least:
@@ -466,14 +466,12 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
 
 def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                 deadline: float, algorithm: mathopt.LPAlgorithm | None = None,
-                held: Sequence[Entry] = (), seats: bool = True
+                held: Sequence[Entry] = ()
                 ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice among ``pool`` with fractions allowed, the ``held`` schedules of other
-    officers counted as they are, with or without ``seats``, solved by HiGHS (``algorithm``,
-    or its own choice); None if it cannot be posed (a mix minimum no schedule can help meet)
-    or there is no time left."""
-    return _solved(inst, rows, pool, held, deadline, binary=False, seats=seats,
-                   lp_algorithm=algorithm)
+    officers counted as they are, solved by HiGHS (``algorithm``, or its own choice); None if
+    it cannot be posed (a mix minimum no schedule can help meet) or there is no time left."""
+    return _solved(inst, rows, pool, held, deadline, binary=False, lp_algorithm=algorithm)
 
 
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -494,13 +492,13 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
 
 
 def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-            held: Sequence[Entry], deadline: float, binary: bool, seats: bool = True,
-            **parameters: Any) -> tuple[_Choice, mathopt.SolveResult] | None:
+            held: Sequence[Entry], deadline: float, binary: bool, **parameters: Any
+            ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice posed (:func:`_formulate`) and solved by HiGHS with ``parameters``, within
     ``CHOOSE_SECONDS`` and the ``deadline``; None if it cannot be posed or no time is left."""
     if deadline - time.perf_counter() <= 0:
         return None
-    choice = _formulate(inst, rows, pool, held, binary, seats)
+    choice = _formulate(inst, rows, pool, held, binary)
     seconds = deadline - time.perf_counter()
     if choice is None or seconds <= 0:
         return None
