@@ -37,6 +37,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -684,8 +685,8 @@ class Relaxation:
         lam, mu, seat_prices = prices.headcount, prices.mix, prices.seats
         n_o, n_p, n_s, _ = self.shape
         reduced = self._reduced(lam - prices.room, mu)
-        needs = sorted(self.groups, key=str)
-        n_g = max(self.groups.values(), default=-1) + 1
+        needs, lacks, sole = self._lacking
+        n_g = sole.shape[3]
         ids = [o.id for o in inst.officers]
         index = {o: i for i, o in enumerate(ids)}
         starts = [s for s in inst.rules.start_months if s < n_s]
@@ -702,28 +703,19 @@ class Relaxation:
             return out
 
         # What each requirement costs each officer lacking it for a deployment from each start
-        # (0 for those who meet it), and which of them lack it.
+        # (0 for those who meet it).
         alone: Floats = np.zeros((len(needs), n_o, n_s))
-        lacks = np.zeros((len(needs), n_o, n_s), dtype=bool)
         for k, need in enumerate(needs):
             for s in starts:
-                holding = meeting(inst, need, s)
-                lacks[k, :, s] = [o not in holding for o in ids]
                 alone[k, :, s] = np.where(lacks[k, :, s],
                                           least(np.flatnonzero(lacks[k, :, s]), need, *spans[s]),
                                           0.0)
-        # Per posting and group: the group's cost (its dearest requirement lacking) and the one
-        # requirement lacking (-1 if none or several).
+        # Per posting and group: the group's cost (its dearest requirement lacking).
         group_cost: Floats = np.zeros((n_o, n_p, n_s, n_g))
-        sole = np.full((n_o, n_p, n_s, n_g), -1, dtype=np.int64)
         for p_i, posting in enumerate(inst.postings):
-            count = np.zeros((n_o, n_s, n_g), dtype=np.int64)
             for need in requirements(posting):
                 k, g = needs.index(need), self.groups[need]
                 group_cost[:, p_i, :, g] = np.maximum(group_cost[:, p_i, :, g], alone[k])
-                count[:, :, g] += lacks[k]
-                sole[:, p_i, :, g] = np.where(lacks[k], k, sole[:, p_i, :, g])
-            sole[:, p_i] = np.where(count == 1, sole[:, p_i], -1)
         # One session for both deployments: before the first, still counting on the second's
         # last day, for officers lacking the requirement for both.
         joint: Floats = np.full((len(needs), n_o, n_s, n_s), INF)
@@ -788,11 +780,48 @@ class Relaxation:
         return float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
                       - charge)
 
-    def pairs(self) -> int:
+    def evaluate_priced(self, prices: Prices) -> float:
+        """The relaxation's value at ``prices`` (``picks`` holds each officer's best): by
+        :meth:`evaluate_exactly` up to ``EXACT_PAIRS`` pairs, otherwise as a step prices,
+        seats left out and the maxima's prices a rebate on the minima's."""
+        if self._pairs <= EXACT_PAIRS:
+            return self.evaluate_exactly(prices)
+        value, _, _ = self.evaluate(prices.headcount - prices.room, prices.mix)
+        return value - float(np.sum(prices.room * (np.maximum(self.room, 0.0) - self.need)))
+
+    @cached_property
+    def _pairs(self) -> int:
         """Pairs of starts open to an officer, summed over officers (spacing aside): what
         :meth:`evaluate_exactly` weighs one by one."""
         open_ = self.eligible.reshape(self.shape[0], -1).sum(axis=1).astype(np.int64)
         return int(np.sum(open_ * open_) // 2)
+
+    @cached_property
+    def _lacking(self) -> tuple[list[Requirement], npt.NDArray[np.bool_], Ints]:
+        """What :meth:`evaluate_exactly` needs whatever the prices: the requirements in a fixed
+        order, who lacks each for a deployment from each start ([requirement, officer, start]),
+        and per posting and course group the one requirement lacking ([officer, posting,
+        start, group]; -1 if none or several)."""
+        inst = self.inst
+        n_o, n_p, n_s, _ = self.shape
+        needs = sorted(self.groups, key=str)
+        n_g = max(self.groups.values(), default=-1) + 1
+        ids = [o.id for o in inst.officers]
+        lacks = np.zeros((len(needs), n_o, n_s), dtype=bool)
+        for k, need in enumerate(needs):
+            for s in inst.rules.start_months:
+                if s < n_s:
+                    holding = meeting(inst, need, s)
+                    lacks[k, :, s] = [o not in holding for o in ids]
+        sole = np.full((n_o, n_p, n_s, n_g), -1, dtype=np.int64)
+        for p_i, posting in enumerate(inst.postings):
+            count = np.zeros((n_o, n_s, n_g), dtype=np.int64)
+            for need in requirements(posting):
+                k, g = needs.index(need), self.groups[need]
+                count[:, :, g] += lacks[k]
+                sole[:, p_i, :, g] = np.where(lacks[k], k, sole[:, p_i, :, g])
+            sole[:, p_i] = np.where(count == 1, sole[:, p_i], -1)
+        return needs, lacks, sole
 
     def schedules(self, picks: list[tuple[Ints, Ints, Ints]]) -> Schedules:
         """The deployments of one evaluation's per-officer solutions, by id, in start order."""
@@ -918,12 +947,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             prices = master(columns, deadline)
             if prices is None:
                 break
-            if relax.pairs() <= EXACT_PAIRS:
-                value = relax.evaluate_exactly(prices)
-            else:  # the maxima's prices as a rebate on the minima's; seats left out
-                net = prices.headcount - prices.room
-                value, _, _ = relax.evaluate(net, prices.mix)
-                value -= float(np.sum(prices.room * (np.maximum(relax.room, 0.0) - relax.need)))
+            value = relax.evaluate_priced(prices)
             rounds += 1
             if value > best + 1e-9:
                 if better is not None and _proven(value) != _proven(best):
