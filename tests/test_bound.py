@@ -161,9 +161,10 @@ def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
 @given(instances(sessions=(1, 4), training=True), st.integers(0, 2**32 - 1))
 def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
         inst: Instance, seed: int) -> None:
-    # Any multipliers, and any prices of at least 0 on maxima and seats, give a lower bound; and
-    # pricing each pair by what its training can cost is never below the steps' pricing of it
-    # (the dearer deployment's). Multipliers up to 200 make deploying worth its training.
+    # Any multipliers, and any prices of at least 0 on maxima and seats, give a lower bound, by
+    # either pricing; and pricing each pair by what its training can cost is never below the
+    # steps' pricing of it (the dearer deployment's). Multipliers up to 200 make deploying worth
+    # its training.
     inst = _at_most_two(inst)
     result = solve(inst)
     if result.status != SolveStatus.OPTIMAL:
@@ -179,8 +180,29 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
     seats = {q.id: float(rng.uniform(0, 30)) for q in inst.sessions if rng.random() < 0.6}
     room = rng.uniform(0, 200, relax.room.shape) * (rng.random(relax.room.shape) < 0.5)
     assert relax.evaluate_exactly(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
+    with pytest.MonkeyPatch.context() as patch:  # too many pairs: priced as a step prices
+        patch.setattr(bound_module, "EXACT_PAIRS", -1)
+        assert relax.evaluate_priced(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
     for rows, where, when in relax.picks:  # the schedules it reports are open to them
         assert all(relax.eligible[o, p, t] for o, p, t in zip(rows, where, when, strict=True))
+
+
+def test_a_maximum_priced_gives_back_its_room_by_either_pricing() -> None:
+    # A's one deployment covers month 0, which needs one officer, and month 1, which needs none
+    # but has room for one: the best plan costs 0. At 1,000 on month 0's minimum and 100 on
+    # month 1's maximum, A earns 900 by going, and the value must give back month 1's room at
+    # its price; priced as a step prices (too many pairs), the maximum's price is a rebate on
+    # the minimum's and the same room must be given back.
+    inst = instance([officer("A")], [posting("P")],
+                    [demand("P", 0, 0, 1, 1), demand("P", 1, 1, 0, 1)],
+                    rules(2, deployment=2, fairness=0, preference=0))
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    prices = Prices(np.array([[1000.0, 0.0]]), np.zeros(relax.mix_need.shape),
+                    np.array([[0.0, 100.0]]), {})
+    assert relax.evaluate_exactly(prices) == pytest.approx(0.0)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bound_module, "EXACT_PAIRS", -1)
+        assert relax.evaluate_priced(prices) == pytest.approx(0.0)
 
 
 def test_the_rounds_price_the_seat_of_the_one_session_that_serves_two_deployments() -> None:
