@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
@@ -49,8 +49,8 @@ from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, Session, requirements
 from rotation.plan import Plan
 
-__all__ = ["EXACT_PAIRS", "MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Master", "Prices",
-           "Relaxation", "Schedules", "Seat", "lower_bound"]
+__all__ = ["EXACT_PAIRS", "MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Margins", "Master",
+           "Prices", "Relaxation", "Schedules", "Seat", "lower_bound"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -84,6 +84,13 @@ MASTER_ROUNDS = 40
 after the steps settle. Measured at 500 officers: the pool stopped growing after 24-28 rounds,
 the bound's value after about 7."""
 
+MASTER_STALL = 3
+"""Rounds in a row that do not raise the value after which the rounds end, the pool's growth
+aside. Measured, the value by round: 452, 451, 452, 439, 445, ... 452 (13 rounds) on the
+50-officer case; -65, 476, 476, 474, -1,394, 476, 476 on the Cambodia example (476 optimal);
+1,247, 2,554, 2,569, 2,535, 2,569, 2,569, 2,567, 2,568 at 500 officers. Rounds past the best
+value only delay what follows them (the proof, :mod:`rotation.proof`)."""
+
 EXACT_PAIRS = 50_000_000
 """Pairs of starts open to an officer, summed over officers, up to which the rounds after the
 steps price every officer's schedules one by one (:meth:`Relaxation.evaluate_exactly`); above
@@ -94,12 +101,17 @@ it they price as the steps do, seats left out. Measured at 500 officers: 15.7 mi
 @dataclass(frozen=True)
 class Bound:
     """The best proven lower bound found, and how it was reached: ``iterations`` subgradient
-    steps, then ``rounds`` priced by the pool's linear relaxation."""
+    steps, then ``rounds`` priced by the pool's linear relaxation. Where the best value came
+    from a round priced exactly, ``relaxation`` and ``prices`` are kept, from which
+    :meth:`Relaxation.margins` tells which starts a cheaper plan could still use (see
+    :mod:`rotation.proof`)."""
 
     value: int | None
     iterations: int
     seconds: float
     rounds: int = 0
+    relaxation: Relaxation | None = field(default=None, repr=False)
+    prices: Prices | None = field(default=None, repr=False)
 
 
 Schedule = tuple[tuple[int, int], ...]
@@ -212,6 +224,23 @@ class Prices:
     mix: Floats
     room: Floats
     seats: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Margins:
+    """At one set of prices, how much more than their least each officer's schedules cost
+    them in the relaxation (:meth:`Relaxation.margins`).
+
+    Why: the relaxation's value is a sum of every officer's least, so a plan costs at least
+    that value plus what each officer's own schedule in it costs above their least. A plan
+    cheaper than one in hand, which costs at most ``upper - 1``, can therefore only give an
+    officer a schedule whose margin is at most ``upper - 1 - value``; every start whose
+    margin is above that is ruled out for that officer, and an officer whose ``idle`` margin
+    is above it must deploy."""
+
+    value: float
+    starts: Floats  # [officer, posting, start]: least over the schedules with that start
+    idle: Floats  # [officer]: the schedule without deployments
 
 
 Master = Callable[[Columns, float], Prices | None]
@@ -680,6 +709,16 @@ class Relaxation:
         lower bound, as it does for the headcount and mix minima; so does moving the maxima,
         whose prices the relaxation may put where a minimum equals its maximum (at 1,000 on
         every month of such a small case, the minima's prices alone valued it at -1,994)."""
+        return self._exactly(prices, False).value
+
+    def margins(self, prices: Prices) -> Margins:
+        """:meth:`evaluate_exactly`, with every officer's margin at each open start and
+        without deployments (:class:`Margins`)."""
+        return self._exactly(prices, True)
+
+    def _exactly(self, prices: Prices, margins: bool) -> Margins:
+        """:meth:`evaluate_exactly`'s value, and with ``margins`` each start's least reduced
+        cost, the officer's least not yet subtracted (otherwise left at INF)."""
         inst = self.inst
         weight = float(inst.rules.weights.training)
         lam, mu, seat_prices = prices.headcount, prices.mix, prices.seats
@@ -731,6 +770,8 @@ class Relaxation:
                                                            spans[s2][1])[both]
 
         total = self.fair(self.past)
+        idle = total.copy()
+        least_with: Floats = np.full((n_o, n_p * n_s), INF)
         pair_fair = np.stack(self._pair_fair)  # [first hardship, officer, second hardship]
         singles: list[tuple[int, int, int]] = []
         pairs: list[tuple[int, int, int, int, int]] = []
@@ -762,6 +803,12 @@ class Relaxation:
                     best_two = int(np.argmin(two))
                     if two[best_two] < best:
                         best, pick = float(two[best_two]), (int(a[best_two]), int(b[best_two]))
+                    if margins:  # a start's least is its single's or that of a pair with it
+                        grid = np.full((len(open_), len(open_)), INF)
+                        grid[a, b] = two
+                        one = np.minimum(one, np.minimum(grid.min(axis=0), grid.min(axis=1)))
+            if margins:
+                least_with[o, open_] = one
             if best < total[o]:
                 total[o] = best
                 if len(pick) == 1:
@@ -777,17 +824,24 @@ class Relaxation:
         sessions = inst.session_by_id
         charge = sum(price * sessions[q].seats for q, price in seat_prices.items())
         charge += float(np.sum(prices.room * np.maximum(self.room, 0.0)))
-        return float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
+        value = float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
                       - charge)
+        return Margins(value, least_with.reshape(n_o, n_p, n_s) - total[:, None, None],
+                       idle - total)
 
     def evaluate_priced(self, prices: Prices) -> float:
         """The relaxation's value at ``prices`` (``picks`` holds each officer's best): by
         :meth:`evaluate_exactly` up to ``EXACT_PAIRS`` pairs, otherwise as a step prices,
         seats left out and the maxima's prices a rebate on the minima's."""
-        if self._pairs <= EXACT_PAIRS:
+        if self.exact:
             return self.evaluate_exactly(prices)
         value, _, _ = self.evaluate(prices.headcount - prices.room, prices.mix)
         return value - float(np.sum(prices.room * (np.maximum(self.room, 0.0) - self.need)))
+
+    @property
+    def exact(self) -> bool:
+        """Whether :meth:`evaluate_priced` prices exactly (up to ``EXACT_PAIRS`` pairs)."""
+        return self._pairs <= EXACT_PAIRS
 
     @cached_property
     def _pairs(self) -> int:
@@ -882,8 +936,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     rounds follow, while time is left: the linear relaxation of choosing one schedule per
     officer from the pool prices the minima, every officer's schedules are priced anew at
     those prices (a proven value like any step's), and the schedules chosen join the pool;
-    they end when a round adds none. Subgradient steps level off below the relaxation's value
-    (at 500 officers, 2,448 where these rounds reach 2,509).
+    they end when a round adds none, or after ``MASTER_STALL`` rounds in a row that did not
+    raise the value. Subgradient steps level off below the relaxation's value (at 500
+    officers, 2,448 where these rounds reach 2,569). The best round's prices, if it priced
+    exactly, come back with the bound (``Bound.prices``).
     """
     began = time.perf_counter()
     try:
@@ -942,23 +998,28 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     if columns is not None and settled and best_picks is not offered_picks:
         _offer(schedules, relax.schedules(best_picks), columns)
     rounds = 0
+    priced: Prices | None = None  # those of the best value, if a round priced exactly gave it
+    stalled = 0
     if master is not None and columns is not None and settled and best < upper - 1e-6:
-        while rounds < MASTER_ROUNDS and time.perf_counter() < deadline and not (stop and stop()):
+        while (rounds < MASTER_ROUNDS and stalled < MASTER_STALL
+               and time.perf_counter() < deadline and not (stop and stop())):
             prices = master(columns, deadline)
             if prices is None:
                 break
             value = relax.evaluate_priced(prices)
             rounds += 1
+            stalled += 1
             if value > best + 1e-9:
                 if better is not None and _proven(value) != _proven(best):
                     better(_proven(value))
-                best = value
+                best, stalled = value, 0
+                priced = prices if relax.exact else None
             grown = len(columns)
             columns.add(relax.picks)
             if len(columns) == grown or best >= upper - 1e-6:
                 break  # the pool holds every schedule the relaxation wants at these prices
     return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began,
-                 rounds)
+                 rounds, relax if priced is not None else None, priced)
 
 
 def _offer(schedules: Callable[[Schedules, Columns], None] | None, relaxed: Schedules,

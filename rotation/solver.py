@@ -29,6 +29,7 @@ from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.lns import Outcome, improve
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
+from rotation.proof import prove
 from rotation.validate import Verdict, validate
 
 __all__ = [
@@ -311,6 +312,9 @@ class _BoundBeside:
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
         self._combinations = 0  # queued or under way: the search waits while there are any
+        # A proof under way (``_prove``) holds the search too: on two cores its steps would
+        # slow the proof, and a proof that succeeds leaves them nothing to find.
+        self._proving = False
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
         self._combination_ahead = True
@@ -339,6 +343,8 @@ class _BoundBeside:
                 self._result = lower_bound(inst, candidates, upper, deadline,
                                            stop=self._stop.is_set, better=self._better,
                                            schedules=lead, stepped=self._stepped, master=master)
+                if self._result.prices is not None and not self._stop.is_set():
+                    self._prove(candidates, self._result, seed)
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
@@ -402,6 +408,46 @@ class _BoundBeside:
                 for key, value in tally.items():  # summed over the combinations
                     self._stats[key] = self._stats.get(key, 0) + value
 
+    def _prove(self, candidates: Callable[[str, int], list[str]], bound: Bound, seed: int
+               ) -> None:
+        """Prove the best plan made from the offers optimal, or find the optimum, from the
+        bound's last prices (:func:`rotation.proof.prove`). The plans offered so far are made
+        first, and the search's own plan is not asked for, so that the verdict does not
+        depend on how fast the search went."""
+        for slot in list(self._slots):
+            while not slot.ready.wait(0.05):
+                if self._stop.is_set():
+                    return
+        upper = self._held[1] if self._held is not None else self._upper
+        began = time.perf_counter()
+
+        def started() -> None:
+            self._proving = True
+
+        try:
+            proof = prove(bound, candidates, upper, self._deadline, seed, self._stop, started)
+        finally:
+            self._proving = False
+        with self._lock:
+            self._stats["proof_ms"] = round(1000 * (time.perf_counter() - began))
+            if proof is not None:
+                self._stats["proof_starts"] = proof.starts
+        if proof is None or self._stop.is_set():
+            return
+        if proof.plan is not None:
+            verdict = validate(self._inst, proof.plan)
+            if not verdict.ok or verdict.objective != proof.bound:
+                self._count("proof_plans_failed")  # the model and the validator disagree
+                return
+            slot = _Slot()
+            slot.made = (proof.plan, verdict)
+            slot.ready.set()
+            self._slots.append(slot)
+            self._count("proof_plans")
+        if bound.value is None or proof.bound > bound.value:
+            self._result = replace(bound, value=proof.bound)
+            self._better(proof.bound)
+
     def _better(self, value: int) -> None:
         self.value = value
 
@@ -439,7 +485,7 @@ class _BoundBeside:
             return (not interrupted() and time.perf_counter() < self._deadline
                     and self._busy())
 
-        while waiting() and (self._combinations > 0 or (
+        while waiting() and (self._combinations > 0 or self._proving or (
                 self._combination_ahead and self._thread.is_alive())):
             self.on_wait()
             time.sleep(0.05)
