@@ -1,0 +1,158 @@
+"""A proof from the bound's prices never rules out the optimum, and the solver reports it."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rotation.solver as solver_module
+from rotation.bound import Bound, Floats, Prices, Relaxation
+from rotation.domain import Instance, SolverSettings
+from rotation.lns import Offers, Outcome
+from rotation.plan import Plan, SolveStatus
+from rotation.proof import prove
+from rotation.solver import _candidates, solve
+from rotation.validate import Verdict, validate
+from tests.builders import demand, instance, officer, posting, rules
+from tests.test_bound import _at_most_two, _one_joint_seat
+from tests.test_properties import instances, solving
+
+
+def _random_prices(relax: Relaxation, inst: Instance, seed: int, scale: float = 200) -> Prices:
+    """Prices anywhere in the relaxation's ranges: the proof must hold at any of them. Up to
+    200 deploying is worth its cost, so officers' least are mostly below 0; up to 20 mostly
+    not, so margins ruled out by mistake would show either way. Whole numbers, so that margins
+    fall exactly on the slack now and then."""
+    rng = np.random.default_rng(seed)
+
+    def draw(top: float, shape: tuple[int, ...]) -> Floats:
+        return rng.integers(0, int(top) + 1, shape).astype(float)
+
+    lam = np.minimum(draw(scale, relax.need.shape), relax.cap_unmet)
+    mu = draw(scale, relax.mix_need.shape)
+    room = draw(scale, relax.room.shape) * (rng.random(relax.room.shape) < 0.5)
+    seats = {q.id: float(draw(scale / 7, ())) for q in inst.sessions if rng.random() < 0.6}
+    return Prices(lam, mu, room, seats)
+
+
+@solving(120)
+@given(instances(sessions=(0, 4), training=True), st.integers(0, 2**32 - 1),
+       st.sampled_from((200, 20, 0)))
+def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, seed: int,
+                                                               scale: float) -> None:
+    # Asked about a plan one above the optimum, the restricted model must still hold the
+    # optimum (a start ruled out that the optimum needs would "prove" a bound above it); asked
+    # about the optimum, it must show nothing cheaper. Small cases always fit PROOF_STARTS.
+    inst = _at_most_two(inst)
+    result = solve(inst)
+    if result.status != SolveStatus.OPTIMAL:
+        return
+    assert result.objective is not None
+    optimum = result.objective
+    candidates = _candidates(inst)
+    relax = Relaxation(inst, candidates, time.perf_counter() + 60)
+    bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
+    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60)
+    assert above is not None
+    assert above.bound == optimum
+    assert above.plan is not None
+    verdict = validate(inst, above.plan)
+    assert verdict.ok and verdict.objective == optimum
+    at = prove(bound, candidates, optimum, time.perf_counter() + 60)
+    assert at is not None
+    assert (at.bound, at.plan) == (optimum, None)
+
+
+@pytest.mark.parametrize("scale", [200, 20, 0])
+def test_the_margins_sum_to_no_more_than_a_plan_costs_above_the_value(scale: float) -> None:
+    # Every officer's least has margin 0; the optimum's own schedules: each officer's margin
+    # at a start they use is at least 0, and the sum over officers at most what the plan costs
+    # above the value.
+    inst = _one_joint_seat()
+    result = solve(inst)
+    assert result.status == SolveStatus.OPTIMAL and result.plan is not None
+    assert result.objective is not None
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    margins = relax.margins(_random_prices(relax, inst, 7, scale))
+    least = np.minimum(margins.starts.min(axis=(1, 2)), margins.idle)
+    assert least == pytest.approx(np.zeros(len(inst.officers)), abs=1e-9)
+    index = {o.id: i for i, o in enumerate(inst.officers)}
+    where = {p.id: i for i, p in enumerate(inst.postings)}
+    used: dict[int, float] = {}
+    for d in result.plan.deployments:
+        o = index[d.officer]
+        at = margins.starts[o, where[d.posting], inst.rules.month_of(d.start)]
+        used[o] = max(used.get(o, 0.0), float(at))
+    for o in range(len(inst.officers)):
+        used.setdefault(o, float(margins.idle[o]))
+    assert min(used.values()) >= -1e-6
+    assert sum(used.values()) <= result.objective - margins.value + 1e-6
+
+
+def test_the_solver_reports_a_plan_proved_optimal_from_the_bounds_prices(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # A bound that proves nothing by itself (value 0) but keeps prices: the proof alone must
+    # make the plan optimal, and from a first plan dearer than the optimum (nobody deployed)
+    # it finds the optimum and hands it to the search. No combination, so the first plan is
+    # what it is asked about.
+    inst = _one_joint_seat()
+    whole = solve(inst)
+    assert whole.status == SolveStatus.OPTIMAL
+
+    def weak(inst: Instance, candidates: object, *args: object, **kwargs: object) -> Bound:
+        relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+        zero = np.zeros(relax.need.shape)
+        prices = Prices(zero, np.zeros(relax.mix_need.shape), np.zeros(relax.room.shape), {})
+        return Bound(0, 1, 0.0, 1, relax, prices)
+
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(solver_module, "lower_bound", weak)
+    monkeypatch.setattr(solver_module, "COMBINE_AT", ())
+    monkeypatch.setattr(solver_module, "improve", _no_search)
+    monkeypatch.setattr(solver_module, "first_plan", lambda inst, candidates: Plan(()))
+    result = solve(inst, replace(inst.solver, time_limit=60, work_limit=None))
+    assert result.status == SolveStatus.OPTIMAL
+    assert result.objective == result.bound == whole.objective
+    assert result.stats["proof_starts"] > 0
+    assert result.stats["first_plan_objective"] > result.objective
+    assert result.stats["proof_plans"] == 1
+
+
+def _no_search(inst: Instance, plan: Plan, settings: SolverSettings, candidates: object,
+               deadline: float, report: object, verdict: Verdict,
+               floor: Callable[[], int | None], offers: Offers) -> Outcome:
+    """The search takes no steps of its own: it waits for the bound and takes what it offers,
+    so that only the proof can make the plan optimal."""
+    while time.perf_counter() < deadline:
+        for offered, judged in offers(0, lambda: False):
+            if judged.ok and judged.objective < verdict.objective:
+                plan, verdict = offered, judged
+        proven = floor()
+        if proven is not None and verdict.objective <= proven:
+            return Outcome(plan, verdict, 0, 0, 0.0, "bound reached")
+        time.sleep(0.05)
+    return Outcome(plan, verdict, 0, 0, 0.0, "time limit")
+
+
+def test_a_start_whose_margin_is_the_whole_slack_stays_open() -> None:
+    # One officer who would rather serve at Q must serve P's two months: the optimum is the
+    # preference miss, 1, and at zero prices the relaxation's value is 0 (staying home), so
+    # asked about a plan of 2 the slack is 1, exactly the start's margin: ruling it out would
+    # "prove" a bound of 2 above the optimum.
+    inst = instance([officer("A", preferences=["Q"])], [posting("P"), posting("Q")],
+                    [demand("P", 0, 1, 1, 1)],
+                    rules(2, deployment=2, fairness=0, preference=1))
+    candidates = _candidates(inst)
+    relax = Relaxation(inst, candidates, time.perf_counter() + 60)
+    zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
+                  np.zeros(relax.room.shape), {})
+    assert relax.margins(zero).value == 0
+    found = prove(Bound(None, 0, 0.0, 1, relax, zero), candidates, 2, time.perf_counter() + 60)
+    assert found is not None and found.bound == 1 and found.plan is not None
+    assert validate(inst, found.plan).objective == 1
