@@ -50,7 +50,7 @@ from rotation.domain import Instance, Requirement, Session, requirements
 from rotation.plan import Plan
 
 __all__ = ["EXACT_PAIRS", "MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Margins", "Master",
-           "Prices", "Relaxation", "Schedules", "Seat", "lower_bound"]
+           "Prices", "Relaxation", "Schedules", "Seat", "lower_bound", "proven"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -966,8 +966,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         if columns is not None:
             columns.add(relax.picks)
         if value > best + 1e-9:
-            if better is not None and (best == -INF or _proven(value) != _proven(best)):
-                better(_proven(value))
+            if better is not None and (best == -INF or proven(value) != proven(best)):
+                better(proven(value))
             best, stale = value, 0
             best_picks = relax.picks
         else:
@@ -1010,15 +1010,15 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             rounds += 1
             stalled += 1
             if value > best + 1e-9:
-                if better is not None and _proven(value) != _proven(best):
-                    better(_proven(value))
+                if better is not None and proven(value) != proven(best):
+                    better(proven(value))
                 best, stalled = value, 0
                 priced = prices if relax.exact else None
             grown = len(columns)
             columns.add(relax.picks)
             if len(columns) == grown or best >= upper - 1e-6:
                 break  # the pool holds every schedule the relaxation wants at these prices
-    return Bound(_proven(best) if best > -INF else None, done, time.perf_counter() - began,
+    return Bound(proven(best) if best > -INF else None, done, time.perf_counter() - began,
                  rounds, relax if priced is not None else None, priced)
 
 
@@ -1029,7 +1029,7 @@ def _offer(schedules: Callable[[Schedules, Columns], None] | None, relaxed: Sche
         schedules(relaxed, columns)
 
 
-def _proven(value: float) -> int:
+def proven(value: float) -> int:
     """The integer bound a relaxation value proves. Floating point sums carry tiny errors and
     every cost is an integer, so round up only past them."""
     return math.ceil(value - 1e-6 - 1e-9 * abs(value))

@@ -34,6 +34,7 @@ from rotation.validate import Verdict, validate
 
 __all__ = [
     "KEPT_FIRST_PLAN",
+    "LARGE_MODEL",
     "NEIGHBOURHOODS_ABOVE",
     "Model",
     "Progress",
@@ -46,15 +47,24 @@ __all__ = [
 
 KEPT_FIRST_PLAN = "kept the first plan, the search found none better"
 
-NEIGHBOURHOODS_ABOVE = 50_000
+NEIGHBOURHOODS_ABOVE = 2_000
 """Candidate starts (officers x postings x start months) above which a case is solved by
-large-neighbourhood search from a first plan instead of as one model.
+large-neighbourhood search from a first plan, with the Lagrangian bound and its proof beside it,
+instead of as one model.
 
-Measured on the benchmark cases (2 cores, 60 s): at 3,800 candidates (S, 50 officers) the whole
-model with linearization level 2 proves the optimum in 12-20 s; at 155,000 (M, 500 officers) the
-whole model found no plan with level 2, and with level 0 from the first plan as a hint reached
-22,265, while neighbourhood search reached 3,765 with all demand met. The Cambodia example
-(9,120) stays whole. Deterministic: it depends on the case's size only.
+Measured on 2 cores: at 3,800 candidates (the S benchmark case, 50 officers) the whole model
+proves the optimum, 453, in 12-20 s, this path in 8.5-9.5 s (the bound's rounds reach 452.0
+and the proof, :mod:`rotation.proof`, shows nothing below 453); at 9,120 (the Cambodia
+example) 85.6 s against 6.6 s (the rounds reach the optimum, 476); at 155,000 (M, 500
+officers) the whole model found no plan with linearization level 2 and reached 22,265 with
+level 0 from the first plan as a hint, where this path reached 3,765 (now 2,573). The cases of
+the tests, up to a few hundred candidates, stay whole: CP-SAT proves them at once. Deterministic:
+it depends on the case's size only.
+"""
+
+LARGE_MODEL = 50_000
+"""Starts above which the whole model, when neighbourhood search cannot start from the first
+plan, is searched from that plan as a hint and without the LP relaxation (see ``configure``).
 """
 
 
@@ -627,7 +637,7 @@ def _solve_whole(
     watcher = _Watcher(progress) if progress else None
     if first is None:
         first = first_plan(inst, model.variables.officers_starting)
-    large = len(model.variables) > NEIGHBOURHOODS_ABOVE
+    large = len(model.variables) > LARGE_MODEL
     if large:
         # Only reached when neighbourhood search could not start from the first plan. On the
         # Cambodia example the hint led the search away from the optimum it otherwise proves
