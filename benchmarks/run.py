@@ -107,8 +107,11 @@ def _usage() -> dict[str, float]:
 # CP-SAT child
 
 
-def _instrument(phases: _Phases, breakdown: list[dict[str, Any]]) -> Callable[[], None]:
-    """Wrap rotation.solver's Variables and rules to time each step of build(); undo after."""
+def _instrument(phases: _Phases, breakdown: list[dict[str, Any]],
+                whole: Callable[[], bool] = lambda: True) -> Callable[[], None]:
+    """Wrap rotation.solver's Variables and rules to time each step of build(); undo after.
+    ``whole`` says whether the build under way is the whole case's (not a neighbourhood's,
+    the staffing's or a proof's)."""
     from constraints.base import Rule
 
     solver_module = importlib.import_module("rotation.solver")
@@ -123,9 +126,9 @@ def _instrument(phases: _Phases, breakdown: list[dict[str, Any]]) -> Callable[[]
     def variables(model: Any, inst: Any, allows: Callable[..., bool], fixed: Any = None,
                   free: Any = None) -> Any:
         nonlocal partial
-        partial = free is not None
+        partial = free is not None or not whole()
         if partial:
-            # A neighbourhood's model (large cases): not part of the build being measured.
+            # A neighbourhood's, the staffing's or a proof's model: not the build measured.
             return original_variables(model, inst, allows, fixed, free)
         began = time.perf_counter()
         calls = 0
@@ -205,15 +208,18 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
     captured: list[Any] = []
     original_build = solver_module.build
 
+    building_whole = [True]
+
     def build(instance: Any, *args: Any, **kwargs: Any) -> Any:
+        building_whole[0] = not (args or kwargs)
         model = original_build(instance, *args, **kwargs)
         if args or kwargs:
-            return model  # a neighbourhood's model, not the whole case's
+            return model  # a neighbourhood's, the staffing's or a proof's model
         captured.append(model)
         phases("built")
         return model
 
-    undo = _instrument(phases, breakdown)
+    undo = _instrument(phases, breakdown, lambda: building_whole[0])
     vars(solver_module)["build"] = build
     first: list[tuple[float, int]] = []
     last: list[tuple[float, int, int]] = []
