@@ -709,16 +709,16 @@ class Relaxation:
         lower bound, as it does for the headcount and mix minima; so does moving the maxima,
         whose prices the relaxation may put where a minimum equals its maximum (at 1,000 on
         every month of such a small case, the minima's prices alone valued it at -1,994)."""
-        return self._exactly(prices, False).value
+        return self._exactly(prices, with_margins=False).value
 
     def margins(self, prices: Prices) -> Margins:
         """:meth:`evaluate_exactly`, with every officer's margin at each open start and
         without deployments (:class:`Margins`)."""
-        return self._exactly(prices, True)
+        return self._exactly(prices, with_margins=True)
 
-    def _exactly(self, prices: Prices, margins: bool) -> Margins:
-        """:meth:`evaluate_exactly`'s value, and with ``margins`` each start's least reduced
-        cost, the officer's least not yet subtracted (otherwise left at INF)."""
+    def _exactly(self, prices: Prices, with_margins: bool) -> Margins:
+        """:meth:`evaluate_exactly`'s value and :class:`Margins`; without ``with_margins`` the
+        starts' margins are left at INF (the pairs' grid is what costs)."""
         inst = self.inst
         weight = float(inst.rules.weights.training)
         lam, mu, seat_prices = prices.headcount, prices.mix, prices.seats
@@ -803,11 +803,11 @@ class Relaxation:
                     best_two = int(np.argmin(two))
                     if two[best_two] < best:
                         best, pick = float(two[best_two]), (int(a[best_two]), int(b[best_two]))
-                    if margins:  # a start's least is its single's or that of a pair with it
+                    if with_margins:  # a start's least: its single's, or a pair's with it
                         grid = np.full((len(open_), len(open_)), INF)
                         grid[a, b] = two
                         one = np.minimum(one, np.minimum(grid.min(axis=0), grid.min(axis=1)))
-            if margins:
+            if with_margins:
                 least_with[o, open_] = one
             if best < total[o]:
                 total[o] = best

@@ -7,7 +7,7 @@ the relaxation's value at those prices is a sum of every officer's least, so a p
 than the one in hand leaves each officer within ``upper - 1 - value`` of their least
 (:class:`rotation.bound.Margins`). Every other start is ruled out, and the model of every rule
 restricted to what is left is small: on that case 403 of 3,082 starts, which CP-SAT shows have
-no plan below 453 in about 2 s. This is reduced-cost fixing, done once with the best prices.
+no plan below 453 in 2-4 s. This is reduced-cost fixing, done once with the best prices.
 
 The restricted model minimises the real objective with the cost capped at ``upper - 1``: no
 solution proves ``upper`` optimal; an optimal one is the optimum of the whole case, since any
@@ -33,8 +33,8 @@ __all__ = ["PROOF_STARTS", "PROOF_WORK", "Proof", "prove"]
 
 PROOF_STARTS = 5_000
 """Starts left open above which no proof is tried. Measured: 403 on the 50-officer case,
-proved in 1.5-2.4 s; 25,960 on the 500-officer case (plan 2,573, value 2,569.0), where CP-SAT
-decided nothing in 120 s."""
+proved in 1.7-3.3 s alone (seeds 0-3); 25,960 on the 500-officer case (plan 2,573, value
+2,569.0), where CP-SAT decided nothing in 120 s."""
 
 PROOF_WORK = 10.0
 """Deterministic work (CP-SAT's count, about seconds) the proof may take, so that the same
