@@ -129,6 +129,30 @@ class Stop:
             self._running = solver
             return not self._event.is_set()
 
+    def solve(self, cp: cp_model.CpModel, deadline: float, seed: int, work: float
+              ) -> tuple[Any, cp_model.CpSolver] | None:
+        """CP-SAT's status and solver for ``cp`` (one worker, with the LP relaxation), by
+        ``deadline`` (a ``time.perf_counter()`` value) and within ``work`` units of
+        deterministic work, so that the same model gives the same answer on any machine that
+        has the time; None if no time is left or this was set before it began. Setting this
+        stops it; Ctrl-C is the caller's to handle."""
+        from rotation.solver import configure  # rotation.solver imports this module
+
+        seconds = deadline - time.perf_counter()
+        if seconds <= 0:
+            return None
+        solver = cp_model.CpSolver()
+        configure(solver, SolverSettings(time_limit=seconds, seed=seed), seconds, lp=True)
+        solver.parameters.max_deterministic_time = work
+        solver.parameters.catch_sigint_signal = False
+        if not self.running(solver):
+            return None
+        try:
+            code = solver.solve(cp)
+        finally:
+            self.running(None)
+        return code, solver
+
 
 def staffing_seconds(inst: Instance) -> float:
     """What the choice leaves before the deadline for staffing (``STAFF_SECONDS``)."""
@@ -546,7 +570,7 @@ def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[s
     """The chosen deployments (``keys``) of the ``free`` officers made a plan by the full
     model, everyone else held as in ``base``; None if it finds none in time."""
     # Imported here: rotation.solver imports this module.
-    from rotation.solver import build, configure, extract
+    from rotation.solver import build, extract
 
     allowed = allows_from(candidates)
 
@@ -554,19 +578,7 @@ def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[s
         return (officer.id, posting.id, start) in keys and allowed(officer, posting, start)
 
     model = build(inst, base, free, allows)
-    solver = cp_model.CpSolver()
-    seconds = deadline - time.perf_counter()
-    if seconds <= 0:
+    solved = stop.solve(model.cp, deadline, seed, STAFF_WORK)
+    if solved is None or stop.is_set() or solved[0] not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
-    configure(solver, SolverSettings(time_limit=seconds, seed=seed), seconds, lp=True)
-    solver.parameters.max_deterministic_time = STAFF_WORK
-    solver.parameters.catch_sigint_signal = False
-    if not stop.running(solver):
-        return None
-    try:
-        code = solver.solve(model.cp)
-    finally:
-        stop.running(None)
-    if stop.is_set() or code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return base.replanned(free, extract(inst, model, solver))
+    return base.replanned(free, extract(inst, model, solved[1]))

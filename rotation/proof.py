@@ -16,7 +16,6 @@ plan below ``upper`` is inside the restriction.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,7 +25,7 @@ from ortools.sat.python import cp_model
 from rotation.bound import Bound, proven
 from rotation.combine import Stop
 from rotation.construct import Candidates, allows_from
-from rotation.domain import Officer, Posting, SolverSettings
+from rotation.domain import Officer, Posting
 from rotation.plan import Plan
 
 __all__ = ["PROOF_STARTS", "PROOF_WORK", "Proof", "prove"]
@@ -66,7 +65,7 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     ``time.perf_counter()`` value) or ``stop`` is set. ``started`` hears when the restricted
     model is small enough to be tried, before it is built."""
     # Imported here: rotation.solver imports this module.
-    from rotation.solver import build, configure, extract
+    from rotation.solver import build, extract
 
     relax, prices = bound.relaxation, bound.prices
     if relax is None or prices is None:
@@ -105,20 +104,10 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     # example without sessions (its value already the optimum, the plan in hand above it)
     # CP-SAT otherwise spent its whole work limit proving what the bound knew.
     model.cp.add(cost >= proven(margins.value))
-    seconds = deadline - time.perf_counter()
-    if seconds <= 0:
+    solved = (stop or Stop()).solve(model.cp, deadline, seed, PROOF_WORK)
+    if solved is None:
         return None
-    solver = cp_model.CpSolver()
-    configure(solver, SolverSettings(time_limit=seconds, seed=seed), seconds, lp=True)
-    solver.parameters.max_deterministic_time = PROOF_WORK
-    solver.parameters.catch_sigint_signal = False
-    stop = stop or Stop()
-    if not stop.running(solver):
-        return None
-    try:
-        code = solver.solve(model.cp)
-    finally:
-        stop.running(None)
+    code, solver = solved
     if code == cp_model.INFEASIBLE:
         return Proof(upper, None, kept)
     if code == cp_model.OPTIMAL:
