@@ -37,7 +37,7 @@ proved in 1.7-3.3 s alone (seeds 0-3); 25,960 on the 500-officer case (plan 2,57
 
 PROOF_WORK = 10.0
 """Deterministic work (CP-SAT's count, about seconds) the proof may take, so that the same
-case reaches the same verdict on any machine that has the time. The search waits while it
+case reaches the same verdict on any machine that has the time. The search may wait while it
 runs, so a proof that cannot succeed must not take long: on the 50-officer case it needed
 0.4-1.2 (2-4 s)."""
 
