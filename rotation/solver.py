@@ -433,10 +433,11 @@ class _BoundBeside:
 
         def started() -> None:
             # One above the bound, the search can only end by a plan at the bound, which the
-            # proof finds too, so it yields its core: on S the proof took 2.4-3.2 s held, 4.1-5.0
-            # s beside it. Further above, the search may well find a cheaper plan while the
-            # proof works: on the example without sessions (11,495 against 11,489) holding it
-            # for a proof that failed made the solve take 28 s; not held, 16.5-22 s.
+            # proof finds too, so it yields its core: on S the proof took 2.4-4.8 s held and
+            # 4.6-5.1 s beside it, the solve ending at about 10 s instead of 6-10 s. Further
+            # above, the search may well find a cheaper plan while the proof works: on the
+            # example without sessions (11,495 against 11,489) holding it for a proof that
+            # failed made the solve take 28 s; not held, 16.5-22 s.
             self._proving = bound.value is not None and upper - bound.value <= 1
 
         try:
