@@ -19,7 +19,16 @@ from hypothesis import strategies as st
 import rotation.bound as bound_module
 import rotation.lns as lns_module
 import rotation.solver as solver_module
-from rotation.bound import OFFERS, Bound, Columns, Prices, Relaxation, Schedules, lower_bound
+from rotation.bound import (
+    OFFERS,
+    Bound,
+    Columns,
+    Prices,
+    Relaxation,
+    Schedules,
+    lower_bound,
+    proven,
+)
 from rotation.combine import master_prices
 from rotation.construct import first_plan
 from rotation.domain import CourseDef, Instance, Session, requirements
@@ -318,6 +327,30 @@ def test_the_pools_linear_relaxation_lifts_badly_aimed_steps() -> None:
     assert wild.value < aimed.value <= lifted.value
     assert lifted.iterations == wild.iterations and lifted.rounds == len(sizes)
     assert sizes[-1] > sizes[0]  # each round's schedules joined the pool
+    # A round gave the best value, so its prices come back for the proof, and value them.
+    assert lifted.prices is not None and lifted.relaxation is not None
+    assert proven(lifted.relaxation.margins(lifted.prices).value) == lifted.value
+
+
+def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
+    # Prices that move the relaxed schedules (the pool grows every round) but are worth less
+    # than the steps' best: the rounds stop after MASTER_STALL, not at MASTER_ROUNDS, and keep
+    # no prices, since no round gave the best value.
+    inst = load_case(EXAMPLE)
+    rng = np.random.default_rng(0)
+    sizes: list[int] = []
+
+    def master(columns: Columns, deadline: float) -> Prices:
+        sizes.append(len(columns))
+        rows = columns.rows
+        return Prices(rng.uniform(0, 30, rows.need.shape), np.zeros(rows.mix_need.shape),
+                      np.zeros(rows.room.shape), {})
+
+    found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=200,
+                        master=master)
+    assert found.rounds == bound_module.MASTER_STALL < bound_module.MASTER_ROUNDS
+    assert sizes == sorted(set(sizes))  # each round added schedules, so only the stall ended them
+    assert found.prices is None and found.relaxation is None
 
 
 def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
