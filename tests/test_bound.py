@@ -309,23 +309,25 @@ def test_the_least_training_is_the_shortest_session_the_officer_could_attend(ins
                     if (weeks := inst.least_weeks(o, need, first, last)) is not None}
 
 
-def test_the_pools_linear_relaxation_lifts_badly_aimed_steps() -> None:
-    # Aimed far above any plan, the steps settle at once, proving little; the rounds priced by
-    # the pool's linear relaxation still reach what well-aimed steps reach, and the pool grows.
+def test_the_pools_linear_relaxation_lifts_steps_cut_short() -> None:
+    # Cut short at 30 steps, the steps prove little; the rounds priced by the pool's linear
+    # relaxation still reach what the steps reach when they run their course, and the pool
+    # grows.
     inst = load_case(EXAMPLE)
     candidates = _candidates(inst)
-    aimed = lower_bound(inst, candidates, 600, time.perf_counter() + 60)
-    wild = lower_bound(inst, candidates, 10**6, time.perf_counter() + 60)
+    full = lower_bound(inst, candidates, 600, time.perf_counter() + 60)
+    short = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=30)
     sizes: list[int] = []
 
     def master(columns: Columns, deadline: float) -> Any:
         sizes.append(len(columns))
         return master_prices(inst, columns, deadline)
 
-    lifted = lower_bound(inst, candidates, 10**6, time.perf_counter() + 60, master=master)
-    assert aimed.value is not None and wild.value is not None and lifted.value is not None
-    assert wild.value < aimed.value <= lifted.value
-    assert lifted.iterations == wild.iterations and lifted.rounds == len(sizes)
+    lifted = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=30,
+                         master=master)
+    assert full.value is not None and short.value is not None and lifted.value is not None
+    assert short.value < full.value <= lifted.value
+    assert lifted.iterations == short.iterations and lifted.rounds == len(sizes)
     assert sizes[-1] > sizes[0]  # each round's schedules joined the pool
     # A round gave the best value, so its prices come back for the proof, and value them.
     assert lifted.prices is not None and lifted.relaxation is not None
@@ -587,7 +589,7 @@ def test_relaxed_schedules_are_offered_at_the_step_counts_and_once_settled() -> 
     runs: list[list[Schedules]] = [[], []]
     upper = validate(inst, first_plan(inst, candidates)).objective
     for offered in runs:
-        # 150 steps settle nothing on this case (the step size halves only after 20 without a
+        # 150 steps settle nothing on this case (the step shrinks only after 20 without a
         # rise) and stay below the plan's cost: offers after the 50th and 100th (in OFFERS)
         # and after the last.
         lower_bound(inst, candidates, upper, time.perf_counter() + 120, iterations=150,
@@ -681,3 +683,70 @@ def test_a_failing_bound_leaves_the_plan_and_says_so(monkeypatch: pytest.MonkeyP
     assert result.status == SolveStatus.FEASIBLE and result.bound is None
     assert result.stats["bound_failed"] == 1
     assert result.plan is not None and validate(inst, result.plan).ok
+
+
+def _choice_lagrangian(costs: Any, cover: Any, need: Any, cap: float
+                       ) -> tuple[Any, Any]:
+    """A small choice problem (each officer one of a few columns, ``cover[o, k]`` the rows a
+    column covers, rows short of ``need`` at ``cap`` each), as the volume algorithm sees it:
+    its Lagrangian (value and subgradient at any prices), and the optimum of its linear
+    relaxation by GLOP, which the best prices reach."""
+    from ortools.math_opt.python import mathopt
+
+    def at(prices: Any) -> tuple[float, Any]:
+        reduced = costs - cover @ prices  # [officer, column]
+        picks = np.argmin(reduced, axis=1)
+        rows = np.arange(len(costs))
+        covered = cover[rows, picks].sum(axis=0)
+        return float(reduced[rows, picks].sum() + prices @ need), need - covered
+
+    model = mathopt.Model()
+    take = [[model.add_variable(lb=0, ub=1) for _ in range(costs.shape[1])]
+            for _ in range(costs.shape[0])]
+    short = [model.add_variable(lb=0) for _ in range(len(need))]
+    for mine in take:
+        model.add_linear_constraint(sum(mine) == 1)
+    for r in range(len(need)):
+        model.add_linear_constraint(
+            sum(cover[o, k, r] * take[o][k] for o in range(costs.shape[0])
+                for k in range(costs.shape[1]) if cover[o, k, r]) + short[r] >= need[r])
+    model.minimize(sum(float(costs[o, k]) * take[o][k] for o in range(costs.shape[0])
+                       for k in range(costs.shape[1])) + cap * sum(short))
+    solved = mathopt.solve(model, mathopt.SolverType.GLOP)
+    assert solved.termination.reason == mathopt.TerminationReason.OPTIMAL
+    return at, solved.objective_value()
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_the_volume_steps_reach_the_linear_relaxations_optimum(seed: int) -> None:
+    # The Lagrangian over officers is at best the linear relaxation of their choice, and the
+    # volume algorithm's steps come within 0.5 % of it on random choices (30 officers, four
+    # columns each and idleness, 12 rows, the first eight priced as ``lam``, the rest as
+    # ``mu``), from zero prices aimed at twice the optimum, every value a bound and every
+    # price within its range. (Plain subgradient steps reach it too on choices this small;
+    # where they level off below it, on the benchmark cases, is in benchmarks/README.md.)
+    # Fails when a direction that points only out of range is taken as optimality.
+    rng = np.random.default_rng(seed)
+    n_o, n_k, n_r, cap = 30, 5, 12, 50.0
+    cover = rng.random((n_o, n_k, n_r)) < 0.3
+    cover[:, 0, :] = False  # the idle column
+    costs = rng.integers(0, 40, (n_o, n_k)).astype(float)
+    costs[:, 0] = 0.0
+    need = rng.integers(0, 8, n_r).astype(float)
+    at, optimum = _choice_lagrangian(costs, cover, need, cap)
+
+    volume = bound_module._Volume(np.zeros(8), np.zeros(n_r - 8), cap, 2 * optimum + 10)
+    lam, mu = np.zeros(8), np.zeros(n_r - 8)
+    best = -np.inf
+    for _ in range(bound_module.ITERATIONS):
+        value, grad = at(np.concatenate([lam, mu]))
+        assert value <= optimum + 1e-6  # every value is a bound
+        best = max(best, value)
+        volume.heard(lam, mu, value, grad[:8], grad[8:])
+        step = volume.next()
+        if step is None or volume.factor < bound_module.VOLUME_END:
+            break
+        lam, mu = step
+        assert np.all((lam >= 0) & (lam <= cap)) and np.all((mu >= 0) & (mu <= cap))
+    assert best >= optimum - 0.005 * abs(optimum) - 1e-6, (best, optimum)
