@@ -56,30 +56,17 @@ Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
 INF = math.inf
-# Subgradient steps shrink by half after this many without a better bound. Measured: 8 left
-# the bound at 390 on the Cambodia example (optimum 476) and 431 on the S benchmark (453); 20
-# reached 470 and 436 within about 1,000 steps, 50 reached 474 and 441 but needed 2,000-3,000.
-STALE = 20
-# Steps at most: enough for the small cases to settle (M settles in about 800); the same count
-# gives the same bound.
+# Steps at most: enough for the small cases to settle (M settles in about 1,250); the same
+# count gives the same bound.
 ITERATIONS = 1500
-
-PLAIN_STEPS = 0
-"""Steps taken along the subgradient itself before the volume algorithm takes over (see
-:class:`_Volume`). Plain steps climb fastest at first, and the schedules they choose are the
-pools the first three offers hand on (50, 100 and 200 steps), which the solver combines into
-plans; past that they level off well below the relaxation's best. Measured, the value after
-the steps settle: 444.4 (823 steps) against 452.0 (1,486) on the 50-officer case, 2,447.6 (787)
-against 2,460 (1,200) at 500 officers, and at 5,000 officers 19,841.9 (834, settled) against
-20,018.6 after 900 steps and still rising."""
 
 VOLUME_F = 1.0
 """The volume algorithm's first step factor (of the distance to ``upper``)."""
 
 VOLUME_ALPHA = 0.1
 """Most weight a new subgradient gets in the volume algorithm's running direction. Measured
-at 500 officers, from zero multipliers: 0.5 levelled off at 2,463.6, 0.3 at 2,481.3, 0.1 at
-2,499.7, 0.05 at 2,501.8 but later."""
+at 500 officers, from zero multipliers, aimed at the plan in hand: 0.5 levelled off at 2,463.6,
+0.3 at 2,481.3, 0.1 at 2,499.7, 0.05 at 2,501.8 but later."""
 
 VOLUME_AIM = 0.1
 """The volume algorithm aims its steps at most this share above the centre's value, or at
@@ -976,8 +963,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     where these rounds reach 2,569). The best round's prices, if it priced exactly and proves
     as much as the best value, come back with the bound (``Bound.prices``).
 
-    The first ``PLAIN_STEPS`` steps go along the subgradient at the point just evaluated, the
-    rest by the volume algorithm (:class:`_Volume`).
+    The multipliers move by the volume algorithm (:class:`_Volume`).
     """
     began = time.perf_counter()
     try:
@@ -990,10 +976,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     lam = np.zeros((n_p, n_m))
     mu = np.zeros(relax.mix_need.shape)
     best = -INF
-    best_lam, best_mu = lam, mu
-    theta = 1.0
-    stale = done = 0
-    volume = _Volume(lam, mu, relax.cap_unmet, upper) if PLAIN_STEPS == 0 else None
+    done = 0
+    volume = _Volume(lam, mu, relax.cap_unmet, upper)
     best_picks: list[tuple[Ints, Ints, Ints]] = []
     offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
@@ -1008,44 +992,19 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         if value > best + 1e-9:
             if better is not None and (best == -INF or proven(value) != proven(best)):
                 better(proven(value))
-            best, stale = value, 0
+            best = value
             best_picks = relax.picks
-            best_lam, best_mu = lam, mu
-        else:
-            stale += 1
-            if stale >= STALE:
-                theta, stale = theta / 2, 0
         if columns is not None and done in OFFERS and best_picks is not offered_picks:
             _offer(schedules, relax.schedules(best_picks), columns)
             offered_picks = best_picks
         if best >= upper - 1e-6:
             break  # the plan in hand is optimal: nothing left to offer
-        if volume is not None:
-            volume.heard(lam, mu, value, g_lam, g_mu)
-        elif done >= PLAIN_STEPS or theta < 1e-4:
-            # The plain steps have climbed what they climb fast: the volume algorithm goes on
-            # from the best multipliers they found (evaluated again, as its first centre).
-            volume = _Volume(best_lam, best_mu, relax.cap_unmet, upper)
-            lam, mu = best_lam, best_mu
-            continue
-        if volume is not None:
-            if volume.factor < VOLUME_END:
-                settled = True
-                break
-            step_to = volume.next()
-            if step_to is None:
-                settled = True
-                break  # a zero direction: the centre is optimal for the relaxation
-            lam, mu = step_to
-            continue
-        g_lam, g_mu = _inward(lam, g_lam, relax.cap_unmet), _inward(mu, g_mu, relax.cap_unmet)
-        norm = float(np.sum(g_lam * g_lam) + np.sum(g_mu * g_mu))
-        if norm == 0:
-            settled = True
-            break  # a zero subgradient: these multipliers are optimal for the relaxation
-        step = theta * (upper - value) / norm
-        lam = np.clip(lam + step * g_lam, 0.0, relax.cap_unmet)
-        mu = np.clip(mu + step * g_mu, 0.0, relax.cap_unmet)
+        volume.heard(lam, mu, value, g_lam, g_mu)
+        step_to = volume.next() if volume.factor >= VOLUME_END else None
+        if step_to is None:
+            settled = True  # the steps have shrunk to nothing, or the centre is optimal
+            break
+        lam, mu = step_to
     else:
         settled = done >= iterations
     if columns is not None and settled and best_picks is not offered_picks:
@@ -1083,7 +1042,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
 
 
 class _Volume:
-    """Barahona and Anbil's volume algorithm, for the steps after ``PLAIN_STEPS``.
+    """Barahona and Anbil's volume algorithm, which moves the bound's multipliers.
 
     Why: a plain subgradient step moves from wherever the last step landed along that one
     point's subgradient, which over thousands of multipliers zig-zags, so the steps level off
