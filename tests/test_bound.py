@@ -327,7 +327,8 @@ def test_the_pools_linear_relaxation_lifts_steps_cut_short() -> None:
                          master=master)
     assert full.value is not None and short.value is not None and lifted.value is not None
     assert short.value < full.value <= lifted.value
-    assert lifted.iterations == short.iterations and lifted.rounds == len(sizes)
+    # The first round prices at the steps' own best multipliers (the example prices exactly).
+    assert lifted.iterations == short.iterations and lifted.rounds == len(sizes) + 1
     assert sizes[-1] > sizes[0]  # each round's schedules joined the pool
     # A round gave the best value, so its prices come back for the proof, and value them.
     assert lifted.prices is not None and lifted.relaxation is not None
@@ -336,8 +337,9 @@ def test_the_pools_linear_relaxation_lifts_steps_cut_short() -> None:
 
 def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
     # Prices that move the relaxed schedules (the pool grows every round) but are worth less
-    # than the steps' best: the rounds stop after MASTER_STALL, not at MASTER_ROUNDS, and keep
-    # no prices, since no round gave the best value.
+    # than the steps' best: the rounds stop after MASTER_STALL (the first at the steps' own
+    # multipliers, then the pool's), not at MASTER_ROUNDS, and keep only the first's prices,
+    # the only ones that prove as much as the best value.
     inst = load_case(EXAMPLE)
     rng = np.random.default_rng(0)
     sizes: list[int] = []
@@ -351,8 +353,11 @@ def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
     found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=200,
                         master=master)
     assert found.rounds == bound_module.MASTER_STALL < bound_module.MASTER_ROUNDS
+    assert len(sizes) == found.rounds - 1
     assert sizes == sorted(set(sizes))  # each round added schedules, so only the stall ended them
-    assert found.prices is None and found.relaxation is None
+    assert found.prices is not None and found.relaxation is not None
+    assert not found.prices.seats and not found.prices.room.any()  # the steps' own
+    assert proven(found.relaxation.evaluate_priced(found.prices)) == found.value
 
 
 def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
