@@ -940,7 +940,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 better: Callable[[int], None] | None = None,
                 schedules: Callable[[Schedules, Columns], None] | None = None,
                 stepped: Callable[[int], None] | None = None,
-                master: Master | None = None) -> Bound:
+                master: Master | None = None,
+                rounded: Callable[[int], None] | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed at
     ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a ``time.perf_counter()``
     value) or when ``stop`` says so. Every step's value is itself proven, so ``better`` hears
@@ -962,7 +963,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     raise the value. Where the rounds price exactly, the first prices at the steps' own best
     multipliers instead. The steps level off below the relaxation's value (at 500 officers,
     2,491 where these rounds reach 2,569). The best round's prices, if it priced exactly and proves
-    as much as the best value, come back with the bound (``Bound.prices``).
+    as much as the best value, come back with the bound (``Bound.prices``). ``rounded`` hears
+    the count of rounds after each, as ``stepped`` does of steps.
 
     The multipliers move by the volume algorithm (:class:`_Volume`).
     """
@@ -1034,6 +1036,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 break
             value = relax.evaluate_priced(prices)
             rounds += 1
+            if rounded is not None:
+                rounded(rounds)
             stalled += 1
             if value > best + 1e-9:
                 if better is not None and proven(value) != proven(best):

@@ -318,6 +318,7 @@ class _BoundBeside:
         self._stop = Stop()  # ends the bound's steps, a combination under way and the rest
         self._result: Bound | None = None
         self._steps = 0  # steps taken so far, for a bound whose last step is still under way
+        self._rounds = 0  # ...and rounds
         self._began = 0.0  # when the bound's thread started (``start``)
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
@@ -352,7 +353,8 @@ class _BoundBeside:
             try:
                 self._result = lower_bound(inst, candidates, upper, deadline,
                                            stop=self._stop.is_set, better=self._better,
-                                           schedules=lead, stepped=self._stepped, master=master)
+                                           schedules=lead, stepped=self._stepped, master=master,
+                                           rounded=self._rounded)
                 if self._result.prices is not None and not self._stop.is_set():
                     self._prove(candidates, self._result, seed)
             except Exception:  # the plan does not depend on the bound: keep what was proven
@@ -470,6 +472,9 @@ class _BoundBeside:
     def _stepped(self, done: int) -> None:
         self._steps = done
 
+    def _rounded(self, done: int) -> None:
+        self._rounds = done
+
     def _count(self, key: str) -> None:
         with self._lock:
             self._stats[key] = self._stats.get(key, 0) + 1
@@ -541,8 +546,9 @@ class _BoundBeside:
         if self._result is not None:
             return self._result
         # The thread is still in a step (at 5,000 officers one may take longer than the grace
-        # beside the other threads): what it proved and how far it got stand.
-        return Bound(self.value, self._steps, time.perf_counter() - self._began)
+        # beside the other threads) or a round (the pool's relaxation): what it proved and how
+        # far it got stand.
+        return Bound(self.value, self._steps, time.perf_counter() - self._began, self._rounds)
 
 
 def _solve_by_neighbourhoods(

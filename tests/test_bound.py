@@ -632,21 +632,23 @@ def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(
     assert result.stopped == "bound reached"
 
 
-def test_a_bound_still_in_a_step_at_the_end_reports_the_steps_it_took(
+def test_a_bound_still_in_a_round_at_the_end_reports_the_steps_and_rounds_it_took(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Two steps proven, then a third that outlasts the time limit and the grace after it: the
-    # result keeps what was proven and how many steps it took.
+    # Two steps and a round proven, then a second round that outlasts the time limit and the
+    # grace after it: the result keeps what was proven and how many steps and rounds it took.
     monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
     monkeypatch.setattr(solver_module, "STOP_GRACE", 0.1)
     release = threading.Event()
 
-    def slow(*_: Any, better: Any, stepped: Any, **__: Any) -> Bound:
-        for done, value in ((1, 100), (2, 200)):
+    def slow(*_: Any, better: Any, stepped: Any, rounded: Any, **__: Any) -> Bound:
+        for done, value in ((1, 100), (2, 150)):
             better(value)
             stepped(done)
-        release.wait(30)  # the third step
-        return Bound(300, 3, 0.0)
+        better(200)
+        rounded(1)
+        release.wait(30)  # the second round
+        return Bound(300, 2, 0.0, 2)
 
     monkeypatch.setattr(solver_module, "lower_bound", slow)
     inst = _one_period_too_many()
@@ -655,6 +657,7 @@ def test_a_bound_still_in_a_step_at_the_end_reports_the_steps_it_took(
     finally:
         release.set()
     assert result.bound == 200 and result.stats["bound_steps"] == 2
+    assert result.stats["bound_rounds"] == 1
 
 
 def test_a_failing_led_plan_leaves_the_bound_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
