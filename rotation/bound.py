@@ -942,11 +942,11 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 stepped: Callable[[int], None] | None = None,
                 master: Master | None = None,
                 rounded: Callable[[int], None] | None = None) -> Bound:
-    """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed at
-    ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a ``time.perf_counter()``
-    value) or when ``stop`` says so. Every step's value is itself proven, so ``better`` hears
-    of each rise as it happens; ``stepped`` hears the count of steps taken after each. Within
-    the step count, the same case gives the same bound.
+    """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed
+    at most at ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a
+    ``time.perf_counter()`` value) or when ``stop`` says so. Every step's value is itself
+    proven, so ``better`` hears of each rise as it happens; ``stepped`` hears the count of
+    steps taken after each. Within the step count, the same case gives the same bound.
 
     ``schedules`` is handed the relaxed solution at the best multipliers so far after each
     step count in ``OFFERS``, and when the steps settle, unless it is the one handed last:
@@ -1065,8 +1065,9 @@ class _Volume:
     point so far, along a running average of the subgradients seen (the subgradient of an
     average of the relaxed solutions, which tends to a fractional solution of the choice), and
     a trial point becomes the centre only when its value is better. The step is a share
-    (``factor``) of the distance from the centre's value to ``upper``: it grows when a better
-    point also points the same way, and shrinks after ``VOLUME_RED`` worse ones in a row.
+    (``factor``) of the distance from the centre's value to its aim (``VOLUME_AIM`` above it,
+    or ``upper`` if nearer): it grows when a better point also points the same way, and
+    shrinks after ``VOLUME_RED`` worse ones in a row.
     Every value evaluated is still a proven bound, whatever the path.
     """
 
