@@ -53,9 +53,9 @@ large-neighbourhood search from a first plan, with the Lagrangian bound and its 
 instead of as one model.
 
 Measured on 2 cores: at 3,800 candidates (the S benchmark case, 50 officers) the whole model
-proves the optimum, 453, in 12-20 s, this path in 6-10 s (the bound's rounds reach 452.0
+proves the optimum, 453, in 12-20 s, this path in about 3 s (the bound's steps reach 452.0
 and the proof, :mod:`rotation.proof`, shows nothing below 453); at 9,120 (the Cambodia
-example) 85.6 s against 6.6 s (the rounds reach the optimum, 476); at 155,000 (M, 500
+example) 85.6 s against 3.1 s (the steps reach the optimum, 476); at 155,000 (M, 500
 officers) the whole model found no plan with linearization level 2 and reached 22,265 with
 level 0 from the first plan as a hint, where this path reached 3,765 (now 2,573). The cases of
 the tests, up to a few hundred candidates, stay whole: CP-SAT proves them at once. Deterministic:
