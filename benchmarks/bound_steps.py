@@ -25,7 +25,7 @@ from generate import SIZES, generate
 from rich.console import Console
 from rich.table import Table
 
-from rotation.bound import Relaxation, lower_bound
+from rotation.bound import Relaxation, _inward, lower_bound
 from rotation.construct import Candidates, first_plan
 from rotation.domain import Instance
 from rotation.solver import _candidates
@@ -75,8 +75,7 @@ def plain(inst: Instance, candidates: Candidates, upper: int, marks: list[int]) 
             seen[done] = math.ceil(best - 1e-6)
         if theta < 1e-4 or best >= upper:
             break
-        g_lam = np.where(((lam <= 0) & (g_lam < 0)) | ((lam >= cap) & (g_lam > 0)), 0.0, g_lam)
-        g_mu = np.where(((mu <= 0) & (g_mu < 0)) | ((mu >= cap) & (g_mu > 0)), 0.0, g_mu)
+        g_lam, g_mu = _inward(lam, g_lam, cap), _inward(mu, g_mu, cap)
         norm = float(np.sum(g_lam * g_lam) + np.sum(g_mu * g_mu))
         if norm == 0:
             break
