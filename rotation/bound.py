@@ -1014,9 +1014,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     if columns is not None and settled and best_picks is not offered_picks:
         _offer(schedules, relax.schedules(best_picks), columns)
     rounds = 0
-    # The prices of the best round priced exactly, kept while it proves as much as the best
-    # value so far: the steps may reach what the rounds reach (the 50-officer case: 452.0
-    # both), and the proof needs the prices, not a rise.
+    # The prices of the best round priced exactly, kept if it proves as much as the best value:
+    # the steps may reach what the rounds reach (the 50-officer case: 452.0 both), and the
+    # proof needs the prices, not a rise.
     priced: Prices | None = None
     priced_value = -INF
     stalled = 0
@@ -1046,12 +1046,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 best, stalled = value, 0
             if relax.exact and value > priced_value + 1e-9:
                 priced, priced_value = prices, value
-            if priced is not None and proven(priced_value) < proven(best):
-                priced = None  # worth less than the best: the proof would leave too much open
             grown = len(columns)
             columns.add(relax.picks)
             if (pooled and len(columns) == grown) or best >= upper - 1e-6:
                 break  # the pool holds every schedule the relaxation wants at these prices
+    if priced is not None and proven(priced_value) < proven(best):
+        priced = None  # worth less than the best: the proof would leave too much open
     return Bound(proven(best) if best > -INF else None, done, time.perf_counter() - began,
                  rounds, relax if priced is not None else None, priced)
 
