@@ -33,15 +33,16 @@ from rotation.plan import Plan
 __all__ = ["PROOF_STARTS", "PROOF_WORK", "Proof", "prove"]
 
 PROOF_STARTS = 5_000
-"""Starts left open above which no proof is tried. Measured: 403 on the 50-officer case,
-proved in 1.7-3.3 s alone (seeds 0-3); 25,960 on the 500-officer case (plan 2,573, value
-2,569.0), where CP-SAT decided nothing in 120 s."""
+"""Starts left open above which no proof is tried. Measured: on the 50-officer case 216 at the
+steps' own prices (0.35 s in the solve), 403 at the earlier rounds' (1.7-3.3 s alone, seeds
+0-3); 25,960 on the 500-officer case (plan 2,573, value 2,569.0), where CP-SAT decided nothing
+in 120 s."""
 
 PROOF_WORK = 10.0
 """Deterministic work (CP-SAT's count, about seconds) the proof may take, so that the same
 case reaches the same verdict on any machine that has the time. The search may wait while it
 runs, so a proof that cannot succeed must not take long: on the 50-officer case it needed
-0.4-1.2 (2-4 s)."""
+0.4-1.2 (2-4 s) with 403 starts open, less with 216 (0.35 s)."""
 
 MARGIN_TOLERANCE = 1e-6
 """Floating point sums carry tiny errors: a start within this of the slack is kept, since
