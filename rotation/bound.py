@@ -607,9 +607,12 @@ class Relaxation:
             sig_rows += members
         self._sig = sig
         self._sig_posting = np.array(sig_posting, dtype=np.int64)
-        # For each mix row, the signatures that earn it.
+        # For each mix row, the signatures that earn it, as lists and as a 0/1 matrix.
         self._row_sigs = [np.array([k for k, rows in enumerate(sig_rows) if j in rows],
                                    dtype=np.int64) for j in range(len(self.mix_posting))]
+        self._row_incidence = np.zeros((len(self.mix_posting), len(sig_posting)))
+        for j, sigs in enumerate(self._row_sigs):
+            self._row_incidence[j, sigs] = 1.0
 
         flat = np.flatnonzero(self.eligible)
         s, o = flat % n_s, flat // (n_p * n_s)
@@ -649,7 +652,7 @@ class Relaxation:
         self._single_fair = self.fair(loads)  # [hardship, officer]
         self._pair_fair = [self.fair(self.past[:, None] + self.length * (
             self.hard_values[h1] + self.hard_values[None, :])) for h1 in range(n_h)]
-        self._pair_fair_t = [np.ascontiguousarray(f.T) for f in self._pair_fair]
+        self._pair_fair_t = np.stack([f.T for f in self._pair_fair])  # [first, second, officer]
         self._by_price = np.argsort(self.cost_values, kind="stable")
         # Each start's training class, -1 where it is not open: one small look-up per start
         # for ``_postings`` instead of two large ones.
@@ -715,18 +718,21 @@ class Relaxation:
                   np.zeros(n_o, dtype=np.int64))
         rows = np.arange(n_o)
         if self.most >= 1 and n_s:
-            # The cheapest start of each class, per officer and hardship (the first on ties).
-            when = [np.argmin(best[c], axis=0) for c in range(n_c)]
-            least = [np.take_along_axis(best[c], when[c][None], axis=0)[0] for c in range(n_c)]
-            for h in range(n_h):
-                for c in range(n_c):
-                    cost = least[c][h] + self.cost_values[c] + self._single_fair[h]
-                    better = cost < total
-                    total = np.where(better, cost, total)
-                    choice[better] = 1
-                    single[0][better] = h
-                    single[1][better] = c
-                    single[2][better] = when[c][h, better]
+            # The cheapest start of each class, per hardship and officer (the first on ties),
+            # then the cheapest single: the first (hardship, class) on ties.
+            when = np.argmin(best, axis=1)  # [class, hardship, officer]
+            least = np.take_along_axis(best, when[:, None], axis=1)[:, 0]
+            cost = (least.transpose(1, 0, 2) + self.cost_values[None, :, None]
+                    + self._single_fair[:, None, :]).reshape(n_h * n_c, n_o)
+            k = np.argmin(cost, axis=0)
+            cheapest = cost[k, rows]
+            better = cheapest < total
+            total = np.where(better, cheapest, total)
+            choice[better] = 1
+            h_k, c_k = k // n_c, k % n_c
+            single[0][better] = h_k[better]
+            single[1][better] = c_k[better]
+            single[2][better] = when[c_k, h_k, rows][better]
         pair = [np.zeros(n_o, dtype=np.int64) for _ in range(6)]
         if self.most >= 2 and n_s > self.spacing:
             later = n_s - self.spacing
@@ -744,28 +750,25 @@ class Relaxation:
             second[:, -1] = upto[:, -1]
             for t in range(later - 2, -1, -1):
                 np.minimum(second[:, t + 1], upto[:, t + self.spacing], out=second[:, t])
-            dearest = np.zeros(n_o, dtype=np.int64)  # rank of the pair's dearer class
-            # The cheapest pair per first and second hardship: [first, second, officer].
-            least_pair = np.empty((n_h, n_h, n_o))
+            # The cheapest pair per class rank, first and second hardship:
+            # [rank, first, second, officer].
+            least_pair = np.full((n_c, n_h, n_h, n_o), INF)
             both = np.empty_like(least_pair)
-            for j in range(n_c):
-                price = self.cost_values[self._by_price[j]]
-                least_pair.fill(INF)
-                for t in range(later):
-                    np.add(upto[j, t][:, None, :], second[j, t][None, :, :], out=both)
-                    np.minimum(least_pair, both, out=least_pair)
-                for h1 in range(n_h):
-                    cost = least_pair[h1] + self._pair_fair_t[h1] + price
-                    h2 = np.argmin(cost, axis=0)  # the first hardship on ties
-                    cheapest = cost[h2, rows]
-                    better = cheapest < total
-                    if not better.any():
-                        continue
-                    total = np.where(better, cheapest, total)
-                    choice[better] = 2
-                    pair[0][better] = h1
-                    dearest[better] = j
-                    pair[3][better] = h2[better]
+            for t in range(later):
+                np.add(upto[:, t, :, None, :], second[:, t, None, :, :], out=both)
+                np.minimum(least_pair, both, out=least_pair)
+            cost = (least_pair + self._pair_fair_t[None]
+                    + self.cost_values[self._by_price][:, None, None, None]
+                    ).reshape(n_c * n_h * n_h, n_o)
+            # The cheapest pair: the first (rank, first, second hardship) on ties.
+            k = np.argmin(cost, axis=0)
+            cheapest = cost[k, rows]
+            better = cheapest < total
+            total = np.where(better, cheapest, total)
+            choice[better] = 2
+            dearest = k // (n_h * n_h)  # rank of the pair's dearer class
+            pair[0][better] = (k // n_h % n_h)[better]
+            pair[3][better] = (k % n_h)[better]
             two = np.flatnonzero(choice == 2)
             if len(two):
                 first_h, rank, second_h = pair[0][two], dearest[two], pair[3][two]
@@ -791,13 +794,15 @@ class Relaxation:
                                                    pair[c_k][two_rows], s_two), s_two))
 
         self.picks = picks
-        starts = np.zeros((n_p, n_s))
-        mix_starts = np.zeros((len(self.mix_posting), n_s))
-        for o_idx, p_idx, s_idx in picks:
-            np.add.at(starts, (p_idx, s_idx), 1.0)
-            for j, p_i in enumerate(self.mix_posting):
-                mine = (p_idx == p_i) & self.mix_members[j][o_idx]
-                np.add.at(mix_starts[j], s_idx[mine], 1.0)
+        # Deployments started per posting and month, and per mix row and month: counted per
+        # signature, then summed over the signatures that count for each row.
+        o_all, p_all, s_all = (np.concatenate(part) for part in zip(*picks, strict=True))
+        starts = np.bincount(p_all * n_s + s_all, minlength=n_p * n_s).reshape(
+            n_p, n_s).astype(float)
+        n_sig = len(self._sig_posting)
+        by_sig = np.bincount(self._sig[o_all, p_all] * n_s + s_all,
+                             minlength=n_sig * n_s).reshape(n_sig, n_s).astype(float)
+        mix_starts = self._row_incidence @ by_sig
         value_total = float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need))
         grad_lam = self.need - self._present(starts)
         grad_mu = np.where(self.mix_open, self.mix_need - self._present(mix_starts), 0.0)
@@ -1000,9 +1005,12 @@ class Relaxation:
     def _present(self, starts: Floats) -> Floats:
         """Officers present per row and month, from deployments started per row and month."""
         n_m = self.shape[3]
-        out = np.zeros((starts.shape[0], n_m))
-        for s in range(starts.shape[1]):
-            out[:, s:s + self.length] += starts[:, s:s + 1]
+        # Whole counts: the sums by cumulative difference are exact.
+        cum = np.zeros((starts.shape[0], n_m + 1))
+        width = min(starts.shape[1], n_m)
+        cum[:, 1:width + 1] = starts[:, :width]
+        np.cumsum(cum, axis=1, out=cum)
+        out: Floats = cum[:, 1:] - cum[:, np.maximum(np.arange(1, n_m + 1) - self.length, 0)]
         return out
 
 
