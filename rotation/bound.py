@@ -645,7 +645,7 @@ class Relaxation:
         # of this size cost more in page faults than the passes over them.
         self._value = np.empty(len(chosen))
         self._best = np.empty(n_c * n_s * n_h * n_o)
-        self._groups = [np.flatnonzero(self.hard_class == h) for h in range(n_h)]
+        self._all_postings = np.arange(n_p)[None, :]
         # The fairness excess of one deployment and of a pair, per officer: it depends on the
         # hardships only, never on the multipliers.
         loads = self.past[None, :] + self.length * self.hard_values[:, None]
@@ -682,15 +682,11 @@ class Relaxation:
     def _postings(self, earn: Floats, rows: Ints, h: Ints, c: Ints, s: Ints) -> Ints:
         """The posting behind each chosen (officer, hardship, class, start): the cheapest of
         the hardship's postings of that class, the first on ties."""
-        out = np.full(len(rows), -1, dtype=np.int64)
-        for h_k, group in enumerate(self._groups):
-            mine = np.flatnonzero(h == h_k)
-            if not len(mine):
-                continue
-            o, t, g = rows[mine][:, None], s[mine][:, None], group[None, :]
-            fits = self._class_at[o, g, t] == c[mine][:, None]
-            masked = np.where(fits, self.miss[o, g] - earn[self._sig[o, g], t], INF)
-            out[mine] = group[np.argmin(masked, axis=1)]
+        o, t = rows[:, None], s[:, None]
+        fits = (self.hard_class[None, :] == h[:, None]) & (
+            self._class_at[o, self._all_postings, t] == c[:, None])
+        masked = np.where(fits, self.miss[rows] - earn[self._sig[rows], t], INF)
+        out: Ints = np.argmin(masked, axis=1)
         return out
 
     def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
@@ -712,7 +708,6 @@ class Relaxation:
 
         # Nothing, one deployment, or two spaced ones: the cheapest for each officer.
         total = self.fair(self.past)
-        picks: list[tuple[Ints, Ints, Ints]] = []
         choice = np.zeros(n_o, dtype=np.int64)  # 0 none, 1 single, 2 pair
         single = (np.zeros(n_o, dtype=np.int64), np.zeros(n_o, dtype=np.int64),
                   np.zeros(n_o, dtype=np.int64))
@@ -783,15 +778,16 @@ class Relaxation:
                 pair[2][two], pair[5][two] = s1, s2
                 pair[1][two] = self._class_upto(best, two, first_h, rank, s1)
                 pair[4][two] = self._class_upto(best, two, second_h, rank, s2)
-        # Which deployments each officer took, for the subgradient (and ``schedules``).
-        one = rows[choice == 1]
-        picks.append((one, self._postings(earn, one, single[0][one], single[1][one],
-                                          single[2][one]), single[2][one]))
-        two_rows = rows[choice == 2]
-        for h_k, c_k, s_k in ((0, 1, 2), (3, 4, 5)):
-            s_two = pair[s_k][two_rows]
-            picks.append((two_rows, self._postings(earn, two_rows, pair[h_k][two_rows],
-                                                   pair[c_k][two_rows], s_two), s_two))
+        # Which deployments each officer took, for the subgradient (and ``schedules``): the
+        # singles, the pairs' first and their second deployments, their postings found at once.
+        one, two_rows = rows[choice == 1], rows[choice == 2]
+        parts = [(one, single[0][one], single[1][one], single[2][one])] + [
+            (two_rows, pair[h_k][two_rows], pair[c_k][two_rows], pair[s_k][two_rows])
+            for h_k, c_k, s_k in ((0, 1, 2), (3, 4, 5))]
+        where = self._postings(earn, *(np.concatenate(x) for x in zip(*parts, strict=True)))
+        cut = np.cumsum([len(part[0]) for part in parts])[:-1]
+        picks = [(part[0], at, part[3])
+                 for part, at in zip(parts, np.split(where, cut), strict=True)]
 
         self.picks = picks
         # Deployments started per posting and month, and per mix row and month: counted per
