@@ -149,17 +149,27 @@ def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
     mu = rng.uniform(0, scale, relax.mix_need.shape)
     if seed % 2:
         lam, mu = np.round(lam), np.round(mu)
-    value, _, _ = relax.evaluate(lam, mu)
+    value, g_lam, g_mu = relax.evaluate(lam, mu)
     earn = _relaxed_earnings(relax, lam, mu)
     cheapest = _cheapest_schedules(relax, earn)
     constant = float(np.sum(lam * relax.need) + np.sum(mu * relax.mix_need))
     assert value == pytest.approx(sum(cheapest) + constant, abs=1e-6)
-    # ...and the schedules it reports are ones of that price.
+    # ...and the schedules it reports are ones of that price, whose months make the
+    # subgradients: each minimum less the officers (and the mix row's members) present.
     chosen: dict[int, list[tuple[int, int]]] = {o: [] for o in range(relax.shape[0])}
+    present = np.zeros(relax.need.shape)
+    mix_present = np.zeros(relax.mix_need.shape)
+    length = inst.rules.deployment_months
     for rows, where, when in relax.picks:
         for o, p, s in zip(rows.tolist(), where.tolist(), when.tolist(), strict=True):
             assert relax.eligible[o, p, s]
             chosen[o].append((p, s))
+            present[p, s:s + length] += 1
+            for j, p_j in enumerate(relax.mix_posting):
+                if p_j == p and relax.mix_members[j][o]:
+                    mix_present[j, s:s + length] += 1
+    assert np.array_equal(g_lam, relax.need - present)
+    assert np.array_equal(g_mu, np.where(relax.mix_open, relax.mix_need - mix_present, 0.0))
     for o, schedule in chosen.items():
         ordered = tuple(sorted(schedule, key=lambda start: start[1]))
         assert all(b[1] >= a[1] + relax.spacing for a, b in pairwise(ordered))
