@@ -666,8 +666,7 @@ class Relaxation:
         """What a start earns at ``lam``, ``mu``, per signature and start month (see
         ``_prepare``): the headcount's window sum, then each mix row's in order, as
         ``_reduced`` adds them."""
-        n_s = self.shape[2]
-        earn = self._window_sums(lam)[self._sig_posting, :n_s]
+        earn = self._window_sums(lam)[self._sig_posting]
         if len(self.mix_posting):
             mix_earn = self._window_sums(mu)
             for j, sigs in enumerate(self._row_sigs):
@@ -685,6 +684,8 @@ class Relaxation:
     def _postings(self, earn: Floats, rows: Ints, h: Ints, c: Ints, s: Ints) -> Ints:
         """The posting behind each chosen (officer, hardship, class, start): the cheapest of
         the hardship's postings of that class, the first on ties."""
+        if not len(rows):
+            return np.zeros(0, dtype=np.int64)
         o, t = rows[:, None], s[:, None]
         fits = (self.hard_class[None, :] == h[:, None]) & (
             self._class_at[o, self._all_postings, t] == c[:, None])
