@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -28,9 +28,11 @@ from rotation.feeds import check_subject, new_token
 from rotation.io import load_case
 from rotation.plan import Plan, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
-from rotation.solver import Progress
 from rotation.storage import ENV_VAR, Store, StoredPlan
 from rotation.workflow import FORMATS, export, solve_and_store
+
+if TYPE_CHECKING:
+    from rotation.solver import Progress
 
 __all__ = ["app", "main"]
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import get_args
 
-from rotation.calendar import render
 from rotation.errors import InputError, Problem
 from rotation.events import (
     Feed,
@@ -99,6 +98,10 @@ def publish(
         drafts.append(FeedDraft(feed.key.text, header, items))
     retention = timedelta(days=inst.calendar.cancelled_retention_days)
     states = store.publish(drafts, now, retention)
+    # Imported here: only writing calendars needs the calendar library, and every command that
+    # loads this module (``rotation solve`` among them) would otherwise pay for loading it.
+    from rotation.calendar import render
+
     out = []
     for feed in chosen:
         state = states[feed.key.text]

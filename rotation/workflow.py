@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from rotation.domain import Instance, SolverSettings
@@ -29,9 +30,11 @@ from rotation.report import (
     write_csv,
     write_json,
 )
-from rotation.solver import Progress, solve
 from rotation.storage import Store, StoredPlan
 from rotation.validate import Verdict, validate
+
+if TYPE_CHECKING:
+    from rotation.solver import Progress
 
 __all__ = ["FORMATS", "Solved", "export", "solve_and_store"]
 
@@ -54,6 +57,10 @@ def solve_and_store(
     progress: Callable[[Progress], None] | None = None,
 ) -> Solved:
     """Solve, validate independently, and store the plan only if it passes."""
+    # Imported here: the solver loads OR-Tools (and with it pandas), a second or more that the
+    # commands which only read stored plans need not wait for.
+    from rotation.solver import solve
+
     result = solve(inst, settings, progress)
     if result.plan is None:
         return Solved(result, None, None)
