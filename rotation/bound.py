@@ -544,13 +544,7 @@ class Relaxation:
         """What each start costs each officer before training and fairness, [officer, posting,
         start]: its preference miss less what its months earn at ``lam`` and, for the mix
         requirements the officer counts for, at ``mu``."""
-        n_o, n_p, n_s, _ = self.shape
-        earn = np.broadcast_to(self._window_sums(lam)[None, :, :], (n_o, n_p, n_s)).copy()
-        if len(self.mix_posting):
-            mix_earn = self._window_sums(mu)
-            for j, p_i in enumerate(self.mix_posting):
-                earn[self.mix_members[j], p_i, :] += mix_earn[j]
-        reduced: Floats = self.miss[:, :, None] - earn
+        reduced: Floats = self.miss[:, :, None] - self._earnings(lam, mu)[self._sig]
         return reduced
 
     def _window_sums(self, per_month: Floats) -> Floats:
@@ -570,7 +564,8 @@ class Relaxation:
         counts for there, and the month. So officer-posting pairs are labelled by that
         signature: an evaluation sums the multipliers once per signature and month (460
         signatures at 5,000 officers) and every open start looks its earnings up there, the
-        sums taken in ``_reduced``'s order, so every value is the same to the last bit.
+        sums taken in the order the full array was summed in before, so every value is the
+        same to the last bit.
 
         What the evaluation needs is the cheapest start of each (training class, start month,
         hardship, officer). Groups of starts of the same size lie side by side, so their
@@ -664,8 +659,7 @@ class Relaxation:
 
     def _earnings(self, lam: Floats, mu: Floats) -> Floats:
         """What a start earns at ``lam``, ``mu``, per signature and start month (see
-        ``_prepare``): the headcount's window sum, then each mix row's in order, as
-        ``_reduced`` adds them."""
+        ``_prepare``): the headcount's window sum, then each mix row's, in the rows' order."""
         earn = self._window_sums(lam)[self._sig_posting]
         if len(self.mix_posting):
             mix_earn = self._window_sums(mu)
