@@ -57,8 +57,8 @@ Ints = npt.NDArray[np.int64]
 
 INF = math.inf
 # Steps at most: enough for the small cases to settle (M settles in about 1,250), and at
-# 5,000 officers, where the steps still rise after 1,500 (20,243 then), more than fit in the
-# 300 s of the benchmark. The same count gives the same bound.
+# 5,000 officers, where the steps still rise after 1,500 (20,243 then), room for a machine
+# that fits more of them in the benchmark's 300 s. The same count gives the same bound.
 ITERATIONS = 3000
 
 VOLUME_F = 1.0
@@ -648,9 +648,8 @@ class Relaxation:
         # hardships only, never on the multipliers.
         loads = self.past[None, :] + self.length * self.hard_values[:, None]
         self._single_fair = self.fair(loads)  # [hardship, officer]
-        self._pair_fair = [self.fair(self.past[:, None] + self.length * (
-            self.hard_values[h1] + self.hard_values[None, :])) for h1 in range(n_h)]
-        self._pair_fair_t = np.stack([f.T for f in self._pair_fair])  # [first, second, officer]
+        self._pair_fair = self.fair(self.past[None, None, :] + self.length * (
+            self.hard_values[:, None, None] + self.hard_values[None, :, None]))  # [h1, h2, o]
         self._by_price = np.argsort(self.cost_values, kind="stable")
         # Each start's training class, -1 where it is not open: one small look-up per start
         # for ``_postings`` instead of two large ones.
@@ -750,7 +749,7 @@ class Relaxation:
             for t in range(later):
                 np.add(upto[:, t, :, None, :], second[:, t, None, :, :], out=both)
                 np.minimum(least_pair, both, out=least_pair)
-            cost = (least_pair + self._pair_fair_t[None]
+            cost = (least_pair + self._pair_fair[None]
                     + self.cost_values[self._by_price][:, None, None, None]
                     ).reshape(n_c * n_h * n_h, n_o)
             # The cheapest pair: the first (rank, first, second hardship) on ties.
@@ -884,7 +883,6 @@ class Relaxation:
         total = self.fair(self.past)
         idle = total.copy()
         least_with: Floats = np.full((n_o, n_p * n_s), INF)
-        pair_fair = np.stack(self._pair_fair)  # [first hardship, officer, second hardship]
         singles: list[tuple[int, int, int]] = []
         pairs: list[tuple[int, int, int, int, int]] = []
         flat_reduced = reduced.reshape(n_o, -1)
@@ -911,7 +909,7 @@ class Relaxation:
                     shared = joint[np.maximum(ka, 0), o, at_s[a][:, None], at_s[b][:, None]]
                     groups = np.where(same, np.minimum(shared, ca + cb),
                                       np.where((ca > 0) & (cb > 0), np.maximum(ca, cb), ca + cb))
-                    two = r[a] + r[b] + groups.sum(axis=1) + pair_fair[h[a], o, h[b]]
+                    two = r[a] + r[b] + groups.sum(axis=1) + self._pair_fair[h[a], h[b], o]
                     best_two = int(np.argmin(two))
                     if two[best_two] < best:
                         best, pick = float(two[best_two]), (int(a[best_two]), int(b[best_two]))
