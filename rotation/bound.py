@@ -259,12 +259,22 @@ class Margins:
     that value plus what each officer's own schedule in it costs above their least. A plan
     cheaper than one in hand, which costs at most ``upper - 1``, can therefore only give an
     officer a schedule whose margin is at most ``upper - 1 - value``; every start whose
-    margin is above that is ruled out for that officer, and an officer whose ``idle`` margin
-    is above it must deploy."""
+    margin is above that is ruled out for that officer, a start whose margin ``alone`` is
+    above it only in a pair, a pair whose margin is above it is ruled out, and an officer whose
+    ``idle`` margin is above it must deploy."""
 
     value: float
     starts: Floats  # [officer, posting, start]: least over the schedules with that start
     idle: Floats  # [officer]: the schedule without deployments
+    # [officer, posting, start]: the schedule of that one deployment (INF where the officer
+    # may not start).
+    alone: Floats
+    # With ``within`` (:meth:`Relaxation.margins`): every pair of starts an officer may take
+    # together whose starts both have margins at most ``within``, as rows [officer, first
+    # posting, first start, second posting, second start], and each pair's own margin. A pair
+    # above the slack is ruled out as a schedule even where each of its starts is not.
+    pairs: Ints
+    pair_margins: Floats
 
 
 Master = Callable[[Columns, float], Prices | None]
@@ -822,12 +832,14 @@ class Relaxation:
         every month of such a small case, the minima's prices alone valued it at -1,994)."""
         return self._exactly(prices, with_margins=False).value
 
-    def margins(self, prices: Prices) -> Margins:
-        """:meth:`evaluate_exactly`, with every officer's margin at each open start and
-        without deployments (:class:`Margins`)."""
-        return self._exactly(prices, with_margins=True)
+    def margins(self, prices: Prices, within: float | None = None) -> Margins:
+        """:meth:`evaluate_exactly`, with every officer's margin at each open start, of each
+        start alone and without deployments (:class:`Margins`); with ``within``, also every
+        pair of starts whose starts' margins are both at most that, and the pair's margin."""
+        return self._exactly(prices, with_margins=True, within=within)
 
-    def _exactly(self, prices: Prices, with_margins: bool) -> Margins:
+    def _exactly(self, prices: Prices, with_margins: bool, within: float | None = None
+                 ) -> Margins:
         """:meth:`evaluate_exactly`'s value and :class:`Margins`; without ``with_margins`` the
         starts' margins are left at INF (the pairs' grid is what costs)."""
         inst = self.inst
@@ -883,6 +895,9 @@ class Relaxation:
         total = self.fair(self.past)
         idle = total.copy()
         least_with: Floats = np.full((n_o, n_p * n_s), INF)
+        solo: Floats = np.full((n_o, n_p * n_s), INF)
+        pair_rows: list[Ints] = []  # with ``within``: [officer, first, second] flat starts
+        pair_margins: list[Floats] = []
         singles: list[tuple[int, int, int]] = []
         pairs: list[tuple[int, int, int, int, int]] = []
         flat_reduced = reduced.reshape(n_o, -1)
@@ -900,6 +915,10 @@ class Relaxation:
             best_one = int(np.argmin(one))
             best = float(one[best_one])
             pick: tuple[int, ...] = (best_one,)
+            if with_margins:
+                solo[o, open_] = one
+            two: Floats = np.zeros(0)
+            a = b = np.zeros(0, dtype=np.int64)
             if self.most >= 2:
                 a, b = np.nonzero(at_s[None, :] >= at_s[:, None] + self.spacing)
                 if len(a):
@@ -926,6 +945,13 @@ class Relaxation:
                 else:
                     pairs.append((o, int(at_p[pick[0]]), int(at_s[pick[0]]), int(at_p[pick[1]]),
                                   int(at_s[pick[1]])))
+            if within is not None and len(two):
+                # Margins are taken from the officer's least, known only now.
+                near = one - total[o] <= within
+                both = near[a] & near[b]
+                pair_rows.append(np.stack([np.full(int(both.sum()), o), open_[a[both]],
+                                           open_[b[both]]], axis=1))
+                pair_margins.append(two[both] - total[o])
         one_rows = np.array(singles, dtype=np.int64).reshape(-1, 3).T
         two_rows = np.array(pairs, dtype=np.int64).reshape(-1, 5).T
         self.picks = [(one_rows[0], one_rows[1], one_rows[2]),
@@ -936,8 +962,13 @@ class Relaxation:
         charge += float(np.sum(prices.room * np.maximum(self.room, 0.0)))
         value = float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
                       - charge)
+        rows = np.concatenate(pair_rows) if pair_rows else np.zeros((0, 3), dtype=np.int64)
+        rows = rows.astype(np.int64)
         return Margins(value, least_with.reshape(n_o, n_p, n_s) - total[:, None, None],
-                       idle - total)
+                       idle - total, solo.reshape(n_o, n_p, n_s) - total[:, None, None],
+                       np.stack([rows[:, 0], rows[:, 1] // n_s, rows[:, 1] % n_s,
+                                 rows[:, 2] // n_s, rows[:, 2] % n_s], axis=1),
+                       np.concatenate(pair_margins) if pair_margins else np.zeros(0))
 
     def evaluate_priced(self, prices: Prices) -> float:
         """The relaxation's value at ``prices`` (``picks`` holds each officer's best): by

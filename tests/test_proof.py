@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -93,6 +94,51 @@ def test_the_margins_sum_to_no_more_than_a_plan_costs_above_the_value(scale: flo
         used.setdefault(o, float(margins.idle[o]))
     assert min(used.values()) >= -1e-6
     assert sum(used.values()) <= result.objective - margins.value + 1e-6
+
+
+@pytest.mark.parametrize("scale", [200, 20, 0])
+def test_each_schedule_of_the_optimum_costs_its_own_margin_and_all_no_more_than_the_plan(
+        scale: float) -> None:
+    # The margins of whole schedules, one deployment or a pair (the case's A and B serve two
+    # each), are each at least the least margin of every start in them, and their sum over
+    # officers, with the idle margin of those who stay home, is at most what the optimum costs
+    # above the value. Asked within a margin, only pairs of starts both within it are listed.
+    inst = _one_joint_seat()
+    result = solve(inst)
+    assert result.status == SolveStatus.OPTIMAL and result.plan is not None
+    assert result.objective is not None
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    prices = _random_prices(relax, inst, 11, scale)
+    margins = relax.margins(prices, within=math.inf)
+    pairs = {tuple(row): float(m) for row, m in zip(margins.pairs.tolist(),
+                                                     margins.pair_margins.tolist(), strict=True)}
+    index = {o.id: i for i, o in enumerate(inst.officers)}
+    where = {p.id: i for i, p in enumerate(inst.postings)}
+    starts: dict[int, list[tuple[int, int]]] = {}
+    for d in sorted(result.plan.deployments, key=lambda d: d.start):
+        starts.setdefault(index[d.officer], []).append(
+            (where[d.posting], inst.rules.month_of(d.start)))
+    assert max(len(s) for s in starts.values()) == 2
+    total = 0.0
+    for o in range(len(inst.officers)):
+        taken = starts.get(o, [])
+        if not taken:
+            own = float(margins.idle[o])
+        elif len(taken) == 1:
+            own = float(margins.alone[o, taken[0][0], taken[0][1]])
+        else:
+            own = pairs[(o, *taken[0], *taken[1])]
+        assert all(own >= margins.starts[o, p, s] - 1e-9 for p, s in taken)
+        total += own
+    assert total <= result.objective - margins.value + 1e-6
+    narrow = float(np.median(margins.starts[np.isfinite(margins.starts)]))
+    within = relax.margins(prices, within=narrow)
+    assert within.value == margins.value
+    for o, p1, s1, p2, s2 in within.pairs.tolist():
+        assert margins.starts[o, p1, s1] <= narrow and margins.starts[o, p2, s2] <= narrow
+    assert len(within.pairs) == sum(
+        margins.starts[o, p1, s1] <= narrow and margins.starts[o, p2, s2] <= narrow
+        for o, p1, s1, p2, s2 in margins.pairs.tolist())
 
 
 def test_the_solver_reports_a_plan_proved_optimal_from_the_bounds_prices(
