@@ -5,12 +5,13 @@ plan the search holds (on the 50-officer benchmark case 452.0 against an optimal
 more rounds close the last unit, while the whole model needs 12-20 s to prove the optimum by
 itself. But the relaxation's value at those prices is a sum of every officer's least, so a plan
 cheaper than the one in hand leaves each officer within ``upper - 1 - value`` of their least
-(:class:`rotation.bound.Margins`). Every other start is ruled out, and so is every schedule
-of one or two deployments whose own margin is above that; the model of every rule restricted
-to what is left is small: on that case 216 of 3,082 starts at the steps' own best prices, and
-51 pairs of them ruled out, which CP-SAT shows have no plan below 453 in 0.02 s (0.3-0.6 s with
-the starts alone ruled out; 403 starts at the prices of the pool's relaxation that the plain
-subgradient steps led to, 2-4 s). This is reduced-cost fixing, done once with the best prices.
+(:class:`rotation.bound.Margins`), and all officers together within it. Every other start is
+ruled out, the model of every rule restricted to what is left is small, and each officer
+chooses among their schedules within the slack, whose margins must fit it together: on that
+case 216 of 3,082 starts at the steps' own best prices, which CP-SAT shows have no plan below
+453 in 0.02 s (0.3-0.6 s with the starts alone ruled out; 403 starts at the prices of the
+pool's relaxation that the plain subgradient steps led to, 2-4 s). This is reduced-cost
+fixing, done once with the best prices.
 
 The restricted model minimises the real objective with the cost capped at ``upper - 1``: no
 solution proves ``upper`` optimal; an optimal one is the optimum of the whole case, since any
@@ -19,9 +20,10 @@ plan below ``upper`` is inside the restriction.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -52,6 +54,11 @@ runs, so a proof that cannot succeed must not take long: on the 50-officer case 
 MARGIN_TOLERANCE = 1e-6
 """Floating point sums carry tiny errors: a start within this of the slack is kept, since
 keeping one too many only costs time."""
+
+MARGIN_UNITS = 1_000
+"""Whole units per unit of cost in which the restricted model sums the officers' margins
+(CP-SAT takes whole coefficients only): each margin is rounded down, so the sum is never above
+the true one, and at most a thousandth of a unit is given away per officer."""
 
 
 @dataclass(frozen=True)
@@ -98,14 +105,6 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
             officer, posting, start)
 
     model = build(inst, allows=allows)
-    starts_of: dict[str, list[cp_model.IntVar]] = {}
-    for (who, _, _), var in model.variables.items():
-        starts_of.setdefault(who, []).append(var)
-    for o, officer in enumerate(inst.officers):
-        if margins.idle[o] > slack + MARGIN_TOLERANCE:
-            # With no start left open this has no solution, as it should: the officer
-            # cannot stay home, nor deploy, in a cheaper plan.
-            model.cp.add_bool_or(starts_of.get(officer.id, []))
     _schedules_within(inst, model, relax.margins(prices, within=slack + MARGIN_TOLERANCE), slack)
     cost = sum(p.expr for p in model.penalties)
     model.cp.add(cost <= upper - 1)
@@ -126,31 +125,46 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
 
 
 def _schedules_within(inst: Instance, model: Model, margins: Margins, slack: float) -> None:
-    """Rule out the schedules of two deployments whose own margin is above ``slack``, and a
-    deployment alone whose margin is, where its start stays open only as part of a pair.
+    """Each officer takes one of their schedules (none, one start or a pair) whose margin is at
+    most ``slack``, and the margins of the schedules taken sum to at most ``slack``: the
+    argument that rules out starts, stated for whole schedules and for all officers at once.
 
     Why: ruling out starts leaves every pair of open starts, yet a pair's training and
-    fairness can cost far more than either start's least. On the 50-officer case, 51 pairs of
-    the 216 starts left open are above the slack; without them CP-SAT took 0.3-0.6 s to show
-    that no plan costs less than 453, with them 0.02 s."""
+    fairness can cost far more than either start's least, and the slack is shared: margins
+    that each fit can still add up to more. With both, CP-SAT's linear relaxation sees the
+    bound's own sum. On the 50-officer case, from the prices after 800 steps (slack 0.31),
+    CP-SAT showed no plan below 453 in 0.21 s, where ruling out starts alone took 0.65 s, or
+    pairs too 0.65 s; after 950 steps 0.02 s against 0.5 s."""
     ids = [o.id for o in inst.officers]
     postings = [p.id for p in inst.postings]
-    variables = dict(model.variables.items())
-    partners: dict[tuple[int, int, int], list[cp_model.IntVar]] = {}
-    for (o, p1, s1, p2, s2), margin in zip(margins.pairs.tolist(),
-                                             margins.pair_margins.tolist(), strict=True):
-        first = variables.get((ids[o], postings[p1], s1))
-        second = variables.get((ids[o], postings[p2], s2))
-        if first is None or second is None:
-            continue  # a start the rules or the slack already ruled out
-        if margin > slack + MARGIN_TOLERANCE:
-            model.cp.add_bool_or([first.Not(), second.Not()])
-        else:
-            partners.setdefault((o, p1, s1), []).append(second)
-            partners.setdefault((o, p2, s2), []).append(first)
     index = {officer: o for o, officer in enumerate(ids)}
     where = {posting: p for p, posting in enumerate(postings)}
-    for (officer, posting, start), var in variables.items():
+    within = slack + MARGIN_TOLERANCE
+    # Each officer's schedules within the slack, as the starts they take and their margin.
+    schedules: list[list[tuple[tuple[tuple[int, int], ...], float]]] = [
+        [((), float(margins.idle[o]))] if margins.idle[o] <= within else []
+        for o in range(len(ids))]
+    variables: list[dict[tuple[int, int], cp_model.IntVar]] = [{} for _ in ids]
+    for (officer, posting, start), var in model.variables.items():
         o, p = index[officer], where[posting]
-        if margins.alone[o, p, start] > slack + MARGIN_TOLERANCE:
-            model.cp.add_bool_or([var.Not(), *partners.get((o, p, start), [])])
+        variables[o][p, start] = var
+        if margins.alone[o, p, start] <= within:
+            schedules[o].append((((p, start),), float(margins.alone[o, p, start])))
+    for (o, p1, s1, p2, s2), margin in zip(margins.pairs.tolist(),
+                                             margins.pair_margins.tolist(), strict=True):
+        if margin <= within and (p1, s1) in variables[o] and (p2, s2) in variables[o]:
+            schedules[o].append((((p1, s1), (p2, s2)), margin))
+    # Margins are sums of floats: each is taken a little low and the slack a little high
+    # before scaling to whole units, so that no schedule a cheaper plan uses is cut off.
+    terms: list[Any] = []
+    for o, options in enumerate(schedules):
+        chosen = [model.cp.new_bool_var(f"schedule[{ids[o]},{k}]") for k in range(len(options))]
+        model.cp.add_exactly_one(chosen)
+        for key, var in variables[o].items():
+            model.cp.add(var == sum(y for y, (starts, _) in zip(chosen, options, strict=True)
+                                    if key in starts))
+        for y, (_, margin) in zip(chosen, options, strict=True):
+            units = math.floor(MARGIN_UNITS * (margin - MARGIN_TOLERANCE))
+            if units > 0:
+                terms.append(units * y)
+    model.cp.add(sum(terms) <= math.floor(MARGIN_UNITS * within))
