@@ -34,9 +34,9 @@ from rotation.validate import Verdict, validate
 
 __all__ = ["Offers", "Outcome", "improve"]
 
-Offers = Callable[[int, Callable[[], bool]], Sequence[tuple[Plan, Verdict]]]
-"""(steps taken so far, whether the user has asked to stop) -> plans made elsewhere since the
-last call, with their verdicts."""
+Offers = Callable[[int, Callable[[], bool], int | None], Sequence[tuple[Plan, Verdict]]]
+"""(steps taken so far, whether the user has asked to stop, the cost of the search's plan if it
+keeps every hard rule) -> plans made elsewhere since the last call, with their verdicts."""
 
 STEP_WORK = 1.0
 """Deterministic work units per neighbourhood (CP-SAT's ``max_deterministic_time``)."""
@@ -302,7 +302,9 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         return True
 
     while True:
-        for offered, judged in offers(steps, lambda: search.interrupted) if offers else ():
+        holding = verdict.objective if verdict.ok else None
+        for offered, judged in (offers(steps, lambda: search.interrupted, holding) if offers
+                                else ()):
             better(offered, judged)
         proven = floor() if floor is not None else None
         if proven != shown and verdict.ok and report is not None:

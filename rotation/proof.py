@@ -21,7 +21,6 @@ plan below ``upper`` is inside the restriction.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -72,13 +71,11 @@ class Proof:
 
 
 def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, seed: int = 0,
-          stop: Stop | None = None, started: Callable[[], None] | None = None
-          ) -> Proof | None:
+          stop: Stop | None = None) -> Proof | None:
     """Prove that no plan costs less than ``upper``, or find the cheapest one, from
     ``bound``'s relaxation and prices; None when the bound kept no prices, too many starts
     stay open (``PROOF_STARTS``), or the search decides nothing by ``deadline`` (a
-    ``time.perf_counter()`` value) or ``stop`` is set. ``started`` hears when the restricted
-    model is small enough to be tried, before it is built."""
+    ``time.perf_counter()`` value) or ``stop`` is set."""
     # Imported here: rotation.solver imports this module.
     from rotation.solver import build, extract
 
@@ -94,8 +91,6 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     kept = int(np.count_nonzero(open_))
     if kept > PROOF_STARTS:
         return None
-    if started is not None:
-        started()
     index = {o.id: i for i, o in enumerate(inst.officers)}
     where = {p.id: i for i, p in enumerate(inst.postings)}
     allowed = allows_from(candidates)

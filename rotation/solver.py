@@ -324,9 +324,6 @@ class _BoundBeside:
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
         self._combinations = 0  # queued or under way: the search waits while there are any
-        # A proof under way (``_prove``) of a plan one above the bound holds the search too
-        # (see there).
-        self._proving = False
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
         self._combination_ahead = True
@@ -349,6 +346,8 @@ class _BoundBeside:
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
+        # Where rounds price the pool, a proof may follow them (``_prove``).
+        self._provable = master is not None
 
         def run() -> None:
             try:
@@ -433,20 +432,7 @@ class _BoundBeside:
                     return
         upper = self._held[1] if self._held is not None else self._upper
         began = time.perf_counter()
-
-        def started() -> None:
-            # One above the bound, the search can only end by a plan at the bound, which the
-            # proof finds too, so it yields its core: on S the proof took 2.4-4.8 s held and
-            # 4.6-5.1 s beside it, the solve ending at about 10 s instead of 6-10 s. Further
-            # above, the search may well find a cheaper plan while the proof works: on the
-            # example without sessions (11,495 against 11,489) holding it for a proof that
-            # failed made the solve take 28 s; not held, 16.5-22 s.
-            self._proving = bound.value is not None and upper - bound.value <= 1
-
-        try:
-            proof = prove(bound, candidates, upper, self._deadline, seed, self._stop, started)
-        finally:
-            self._proving = False
+        proof = prove(bound, candidates, upper, self._deadline, seed, self._stop)
         with self._lock:
             self._stats["proof_ms"] = round(1000 * (time.perf_counter() - began))
             if proof is not None:
@@ -494,20 +480,35 @@ class _BoundBeside:
         """Whether the bound's thread or the plan maker may still add a plan."""
         return self._thread.is_alive() or self._tasks.unfinished_tasks > 0
 
-    def offers(self, steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
+    def offers(self, steps: int, interrupted: Callable[[], bool], holding: int | None = None
+               ) -> list[tuple[Plan, Verdict]]:
         """Plans made from the bound's offers (led or combined) not yet handed to the search,
         once the combinations are made (the search waits for them: meanwhile it took the greedy's
         plan from 3,661 to about 3,300 at 500 officers and from 33,429 to 33,415 at 5,000, far
         short of the combined plans, 2,600 and 27,077, while slowing the bound and the
         combination beside it): with a work limit, those due by
         ``steps`` (one every ``replay_every`` steps; waiting for them while the bound runs,
-        within the time limit), otherwise whatever is ready, in the order offered."""
+        within the time limit), otherwise whatever is ready, in the order offered.
+
+        While the search's plan (of cost ``holding``) is one above the bound, where a proof may
+        follow the bound's steps and rounds, the search waits for them too: it can only end by a
+        plan at the bound, which the proof finds as well, and meanwhile it slows the steps and
+        notices the proof only once its own step is over. On the 50-officer case the solve took
+        2.4-3.0 s so, 3.5-3.7 s with the search beside the steps (when it waited for the proof
+        alone, its first form: the proof took 2.4-4.8 s, 4.6-5.1 s beside the search). Further
+        above, the search may well find a cheaper plan meanwhile: on the example without
+        sessions (11,495 against 11,489) holding it for a proof that failed made the solve take
+        28 s; not held, 16.5-22 s."""
 
         def waiting() -> bool:
             return (not interrupted() and time.perf_counter() < self._deadline
                     and self._busy())
 
-        while waiting() and (self._combinations > 0 or self._proving or (
+        def one_above() -> bool:
+            return (self._provable and holding is not None and self.value is not None
+                    and holding - self.value <= 1 and self._thread.is_alive())
+
+        while waiting() and (self._combinations > 0 or one_above() or (
                 self._combination_ahead and self._thread.is_alive())):
             self.on_wait()
             time.sleep(0.05)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -20,7 +21,7 @@ import rotation.combine as combine_module
 import rotation.lns as lns_module
 import rotation.solver as solver_module
 from constraints.fairness import past_load
-from rotation.bound import Columns, Relaxation
+from rotation.bound import Bound, Columns, Relaxation
 from rotation.combine import Stop, _choose, _choose_in_blocks, combine
 from rotation.construct import first_plan
 from rotation.domain import Instance
@@ -593,3 +594,36 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
     assert steps and min(steps) > max(end for _, end in windows)
     bounds = [bound for t, bound in shown if began < t < ended]
     assert len(set(bounds)) >= 2
+
+
+@pytest.mark.parametrize(("holding", "priced_up_to", "waits"),
+                         [(11, 600, True), (12, 600, False), (11, 0, False)])
+def test_the_search_waits_for_the_bound_while_its_plan_is_one_above(
+        monkeypatch: pytest.MonkeyPatch, holding: int, priced_up_to: int, waits: bool) -> None:
+    # Bound 10 and the search's plan 11: the search can only end by a plan of 10, which a proof
+    # after the bound's steps finds too, so it waits for them; at 12 it may find 11 itself, and
+    # where no rounds and proof follow (PRICED_UP_TO) it has nothing to wait for.
+    release = threading.Event()
+
+    def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
+              ) -> Bound:
+        kwargs["better"](10)
+        release.wait(10)  # the steps go on until the test lets them end
+        return Bound(10, 1, 0.0)
+
+    monkeypatch.setattr(solver_module, "lower_bound", steps)
+    monkeypatch.setattr(solver_module, "PRICED_UP_TO", priced_up_to)
+    inst = load_case(EXAMPLE)
+    beside = solver_module._BoundBeside(inst, _candidates(inst), Plan(()), 100,
+                                        time.perf_counter() + 60, None, 0)
+    beside._combination_ahead = False  # no combination offered here, none to wait for
+    beside.start()
+    while beside.value is None:
+        time.sleep(0.01)
+    began = time.perf_counter()
+    threading.Timer(1.0, release.set).start()
+    beside.offers(0, lambda: False, holding)
+    waited = time.perf_counter() - began
+    release.set()
+    beside.finish(None)
+    assert (waited >= 1.0) == waits

@@ -75,7 +75,8 @@ def test_the_search_goes_on_from_an_offered_plan_only_when_it_is_better(
     asked: list[int] = []
 
     def offer(plan: Plan, verdict: Verdict) -> Offers:
-        def offers(steps: int, interrupted: Callable[[], bool]) -> list[tuple[Plan, Verdict]]:
+        def offers(steps: int, interrupted: Callable[[], bool], holding: int | None
+                   ) -> list[tuple[Plan, Verdict]]:
             asked.append(steps)
             return [(plan, verdict)] if steps == 1 else []
         return offers

@@ -176,7 +176,7 @@ def _no_search(inst: Instance, plan: Plan, settings: SolverSettings, candidates:
     """The search takes no steps of its own: it waits for the bound and takes what it offers,
     so that only the proof can make the plan optimal."""
     while time.perf_counter() < deadline:
-        for offered, judged in offers(0, lambda: False):
+        for offered, judged in offers(0, lambda: False, verdict.objective):
             if judged.ok and judged.objective < verdict.objective:
                 plan, verdict = offered, judged
         proven = floor()
