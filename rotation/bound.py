@@ -1063,7 +1063,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 schedules: Callable[[Schedules, Columns], None] | None = None,
                 stepped: Callable[[int], None] | None = None,
                 master: Master | None = None,
-                rounded: Callable[[int], None] | None = None) -> Bound:
+                rounded: Callable[[int], None] | None = None,
+                settle: Callable[[Relaxation, Prices, float], bool] | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed
     at most at ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a
     ``time.perf_counter()`` value) or when ``stop`` says so. Every step's value is itself
@@ -1087,6 +1088,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     2,491 where these rounds reach 2,569). The best round's prices, if it priced exactly and proves
     as much as the best value, come back with the bound (``Bound.prices``). ``rounded`` hears
     the count of rounds after each, as ``stepped`` does of steps.
+
+    ``settle`` is handed the relaxation, the prices and the value of the round at the steps'
+    own prices, when it proves as much as the best value: if it settles the case by other
+    means (the proof, :mod:`rotation.proof`), it says so and the rounds end there. On the
+    50-officer case the rounds after it reached 444 and 412 where it reached 452.0, and took
+    0.3-0.4 s before the proof, which needs only the best prices.
 
     The multipliers move by the volume algorithm (:class:`_Volume`).
     """
@@ -1167,6 +1174,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 best, stalled = value, 0
             if relax.exact and value > priced_value + 1e-9:
                 priced, priced_value = prices, value
+            if (not pooled and settle is not None and proven(value) >= proven(best)
+                    and settle(relax, prices, value)):
+                break
             grown = len(columns)
             columns.add(relax.picks)
             if (pooled and len(columns) == grown) or best >= upper - 1e-6:

@@ -23,7 +23,7 @@ from constraints import RULES, Penalty
 from constraints.base import ignores_posting
 from constraints.coverage import unmet
 from constraints.variables import Variables
-from rotation.bound import Bound, Columns, Schedules, lower_bound
+from rotation.bound import Bound, Columns, Prices, Relaxation, Schedules, lower_bound, proven
 from rotation.combine import BLOCK, Stop, combine, master_prices, staffing_seconds
 from rotation.construct import first_plan
 from rotation.domain import Instance, Officer, Posting, SolverSettings
@@ -349,14 +349,39 @@ class _BoundBeside:
         # Where rounds price the pool, a proof may follow them (``_prove``).
         self._provable = master is not None
 
+        tried: list[Prices] = []  # the prices a proof was tried from before the rounds ended
+        proofs: list[int] = []  # ...and what it proved
+
+        def settle(relax: Relaxation, prices: Prices, value: float) -> bool:
+            """Prove from the steps' own prices before the pool's rounds, when the plans made
+            so far are all ready and the best is one above the bound: at S the rounds after
+            them never rise above them, and the proof needs only the best prices. Under a
+            work limit the rounds always come first, so that what is proven does not depend
+            on how soon the plans were made."""
+            if replay_every is not None or not all(slot.ready.is_set() for slot in self._slots):
+                return False
+            if proven(value) < self._best_offered() - 1:
+                return False
+            tried.append(prices)
+            proved = self._prove(candidates, Bound(proven(value), 0, 0.0, 0, relax, prices), seed)
+            proofs.extend([] if proved is None else [proved])
+            return proved is not None
+
         def run() -> None:
             try:
                 self._result = lower_bound(inst, candidates, upper, deadline,
                                            stop=self._stop.is_set, better=self._better,
                                            schedules=lead, stepped=self._stepped, master=master,
-                                           rounded=self._rounded)
-                if self._result.prices is not None and not self._stop.is_set():
-                    self._prove(candidates, self._result, seed)
+                                           rounded=self._rounded, settle=settle)
+                result = self._result
+                proved = proofs[0] if proofs else None
+                # From prices a proof was tried from already, it would fail again.
+                if (proved is None and result.prices is not None
+                        and all(p is not result.prices for p in tried)
+                        and not self._stop.is_set()):
+                    proved = self._prove(candidates, result, seed)
+                if proved is not None and (result.value is None or proved > result.value):
+                    self._result = replace(result, value=proved)
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
@@ -402,8 +427,7 @@ class _BoundBeside:
             with self._lock:
                 self._stats[best] = min(self._stats.get(best, verdict.objective),
                                         verdict.objective)
-            if kind == "combined" and verdict.objective < (
-                    self._held[1] if self._held is not None else self._upper):
+            if kind == "combined" and verdict.objective < self._best_offered():
                 self._held = (plan, verdict.objective)
 
     def _combine(self, candidates: Callable[[str, int], list[str]], pool: Columns, first: Plan,
@@ -420,17 +444,22 @@ class _BoundBeside:
                 for key, value in tally.items():  # summed over the combinations
                     self._stats[key] = self._stats.get(key, 0) + value
 
+    def _best_offered(self) -> int:
+        """The cost of the best plan made from the offers so far, or of the first plan."""
+        return self._held[1] if self._held is not None else self._upper
+
     def _prove(self, candidates: Callable[[str, int], list[str]], bound: Bound, seed: int
-               ) -> None:
+               ) -> int | None:
         """Prove the best plan made from the offers optimal, or find the optimum, from the
-        bound's last prices (:func:`rotation.proof.prove`). The plans offered so far are made
-        first, and the search's own plan is not asked for, so that the verdict does not
-        depend on how fast the search went."""
+        bound's prices (:func:`rotation.proof.prove`); the bound proven, if any (the bound
+        shown rises to it at once). The plans offered so far are made first, and the search's
+        own plan is not asked for, so that the verdict does not depend on how fast the search
+        went."""
         for slot in list(self._slots):
             while not slot.ready.wait(0.05):
                 if self._stop.is_set():
-                    return
-        upper = self._held[1] if self._held is not None else self._upper
+                    return None
+        upper = self._best_offered()
         began = time.perf_counter()
         proof = prove(bound, candidates, upper, self._deadline, seed, self._stop)
         with self._lock:
@@ -438,20 +467,20 @@ class _BoundBeside:
             if proof is not None:
                 self._stats["proof_starts"] = proof.starts
         if proof is None or self._stop.is_set():
-            return
+            return None
         if proof.plan is not None:
             verdict = validate(self._inst, proof.plan)
             if not verdict.ok or verdict.objective != proof.bound:
                 self._count("proof_plans_failed")  # the model and the validator disagree
-                return
+                return None
             slot = _Slot()
             slot.made = (proof.plan, verdict)
             slot.ready.set()
             self._slots.append(slot)
             self._count("proof_plans")
         if bound.value is None or proof.bound > bound.value:
-            self._result = replace(bound, value=proof.bound)
             self._better(proof.bound)
+        return proof.bound
 
     def _better(self, value: int) -> None:
         self.value = value

@@ -370,6 +370,34 @@ def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
     assert proven(found.relaxation.evaluate_priced(found.prices)) == found.value
 
 
+@pytest.mark.parametrize("settled", [True, False])
+def test_a_case_settled_at_the_steps_own_prices_ends_the_rounds(settled: bool) -> None:
+    # ``settle`` hears the first round, at the steps' own multipliers, with its exact value;
+    # when it settles the case no round from the pool follows, otherwise they go on.
+    inst = load_case(EXAMPLE)
+    heard: list[tuple[Relaxation, Prices, float]] = []
+    pooled: list[int] = []
+
+    def settle(relax: Relaxation, prices: Prices, value: float) -> bool:
+        heard.append((relax, prices, value))
+        return settled
+
+    def master(columns: Columns, deadline: float) -> Prices | None:
+        pooled.append(len(columns))
+        return master_prices(inst, columns, deadline)
+
+    found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=200,
+                        master=master, settle=settle)
+    assert len(heard) == 1
+    relax, prices, value = heard[0]
+    assert not prices.seats and not prices.room.any()  # the steps' own
+    assert relax.evaluate_exactly(prices) == value
+    if settled:  # proving as much as the steps did, which is all the bound has then
+        assert proven(value) >= found.value and (found.rounds, len(pooled)) == (1, 0)
+    else:
+        assert found.rounds > 1 and len(pooled) == found.rounds - 1
+
+
 def test_bound_is_exact_when_rest_allows_one_of_two_periods() -> None:
     # Two three-month periods back to back, one officer, three months' rest: one period goes
     # unmet, 3 x 1000.

@@ -6,6 +6,8 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +17,7 @@ from hypothesis import strategies as st
 import rotation.solver as solver_module
 from rotation.bound import Bound, Floats, Prices, Relaxation
 from rotation.domain import Instance, SolverSettings
+from rotation.io import load_case
 from rotation.lns import Offers, Outcome
 from rotation.plan import Plan, SolveStatus
 from rotation.proof import prove
@@ -23,6 +26,8 @@ from rotation.validate import Verdict, validate
 from tests.builders import demand, instance, officer, posting, rules
 from tests.test_bound import _at_most_two, _one_joint_seat
 from tests.test_properties import instances, solving
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 
 
 def _random_prices(relax: Relaxation, inst: Instance, seed: int, scale: float = 200) -> Prices:
@@ -202,3 +207,29 @@ def test_a_start_whose_margin_is_the_whole_slack_stays_open() -> None:
     found = prove(Bound(None, 0, 0.0, 1, relax, zero), candidates, 2, time.perf_counter() + 60)
     assert found is not None and found.bound == 1 and found.plan is not None
     assert validate(inst, found.plan).objective == 1
+
+
+@pytest.mark.parametrize("work_limit", [None, 0.5])
+def test_a_proof_before_the_pools_rounds_is_tried_only_without_a_work_limit(
+        monkeypatch: pytest.MonkeyPatch, work_limit: float | None) -> None:
+    # At the steps' own prices, one above the first plan, with no plan offered still being
+    # made: without a work limit the proof is tried at once; under one the rounds come first,
+    # so that what is proven does not depend on how soon plans were made.
+    inst = load_case(EXAMPLE)
+    asked: list[int] = []
+
+    def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
+              ) -> Bound:
+        relax = Relaxation(inst, candidates, deadline)
+        zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
+                      np.zeros(relax.room.shape), {})
+        assert not kwargs["settle"](relax, zero, upper - 0.5)
+        return Bound(None, 0, 0.0)
+
+    def proof(bound: Bound, candidates: Any, upper: int, *args: Any) -> None:
+        asked.append(upper)
+
+    monkeypatch.setattr(solver_module, "lower_bound", steps)
+    monkeypatch.setattr(solver_module, "prove", proof)
+    solve(inst, replace(inst.solver, time_limit=60 if work_limit else 1, work_limit=work_limit))
+    assert len(asked) == (0 if work_limit else 1)
