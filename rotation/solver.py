@@ -364,8 +364,10 @@ class _BoundBeside:
                 return False
             tried.append(prices)
             proved = self._prove(candidates, Bound(proven(value), 0, 0.0, 0, relax, prices), seed)
-            proofs.extend([] if proved is None else [proved])
-            return proved is not None
+            if proved is None:
+                return False
+            proofs.append(proved)
+            return True
 
         def run() -> None:
             try:
