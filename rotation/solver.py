@@ -537,7 +537,7 @@ class _BoundBeside:
 
         def one_above() -> bool:
             return (self._provable and holding is not None and self.value is not None
-                    and holding - self.value <= 1 and self._thread.is_alive())
+                    and holding - self.value == 1 and self._thread.is_alive())
 
         while waiting() and (self._combinations > 0 or one_above() or (
                 self._combination_ahead and self._thread.is_alive())):

@@ -597,12 +597,14 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.mark.parametrize(("holding", "priced_up_to", "waits"),
-                         [(11, 600, True), (12, 600, False), (11, 0, False)])
+                         [(11, 600, True), (12, 600, False), (10, 600, False),
+                          (11, 0, False)])
 def test_the_search_waits_for_the_bound_while_its_plan_is_one_above(
         monkeypatch: pytest.MonkeyPatch, holding: int, priced_up_to: int, waits: bool) -> None:
     # Bound 10 and the search's plan 11: the search can only end by a plan of 10, which a proof
-    # after the bound's steps finds too, so it waits for them; at 12 it may find 11 itself, and
-    # where no rounds and proof follow (PRICED_UP_TO) it has nothing to wait for.
+    # after the bound's steps finds too, so it waits for them; at 12 it may find 11 itself, at
+    # 10 it is done, and where no rounds and proof follow (PRICED_UP_TO) it has nothing to wait
+    # for.
     release = threading.Event()
 
     def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
