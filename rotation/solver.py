@@ -327,6 +327,7 @@ class _BoundBeside:
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
         self._combinations = 0  # queued or under way: the search waits while there are any
+        self._proving = False  # a proof under way (``_prove``)
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
         self._combination_ahead = True
@@ -466,7 +467,11 @@ class _BoundBeside:
                     return None
         upper = self._best_offered()
         began = time.perf_counter()
-        proof = prove(bound, candidates, upper, self._deadline, seed, self._stop)
+        self._proving = True
+        try:
+            proof = prove(bound, candidates, upper, self._deadline, seed, self._stop)
+        finally:
+            self._proving = False
         with self._lock:
             self._stats["proof_ms"] = round(1000 * (time.perf_counter() - began))
             if proof is not None:
@@ -525,14 +530,16 @@ class _BoundBeside:
         within the time limit), otherwise whatever is ready, in the order offered.
 
         While the search's plan (of cost ``holding``) is one above the bound, where a proof may
-        follow the bound's steps and rounds, the search waits for them too: it can only end by a
-        plan at the bound, which the proof finds as well, and meanwhile it slows the steps and
-        notices the proof only once its own step is over. On the 50-officer case the solve took
-        2.4-3.0 s so, 3.5-3.7 s with the search beside the steps (when it waited for the proof
-        alone, its first form: the proof took 2.4-4.8 s, 4.6-5.1 s beside the search). Further
-        above, the search may well find a cheaper plan meanwhile: on the example without
-        sessions (11,495 against 11,489) holding it for a proof that failed made the solve take
-        28 s; not held, 16.5-22 s."""
+        follow the bound's steps, the search waits for the steps and any proof: it can only end
+        by a plan at the bound, which the proof finds as well, and meanwhile it slows the steps
+        and notices the proof only once its own step is over. Not for the rounds from the pool,
+        which at 500 officers take most of a minute and may well end without a proof (too many
+        starts left open), the search's last chance to find the plan at the bound. On the
+        50-officer case the solve took 2.4-3.0 s so, 3.5-3.7 s with the search beside the steps
+        (when it waited for the proof alone, its first form: the proof took 2.4-4.8 s, 4.6-5.1
+        s beside the search). Further above, the search may well find a cheaper plan meanwhile:
+        on the example without sessions (11,495 against 11,489) holding it for a proof that
+        failed made the solve take 28 s; not held, 16.5-22 s."""
 
         def waiting() -> bool:
             return (not interrupted() and time.perf_counter() < self._deadline
@@ -540,7 +547,8 @@ class _BoundBeside:
 
         def one_above() -> bool:
             return (self._provable and holding is not None and self.value is not None
-                    and holding - self.value == 1 and self._thread.is_alive())
+                    and holding - self.value == 1 and self._thread.is_alive()
+                    and (self._rounds == 0 or self._proving))
 
         while waiting() and (self._combinations > 0 or one_above() or (
                 self._combination_ahead and self._thread.is_alive())):

@@ -596,22 +596,25 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
     assert len(set(bounds)) >= 2
 
 
-@pytest.mark.parametrize(("holding", "priced_up_to", "waits"),
-                         [(11, 600, True), (12, 600, False), (10, 600, False),
-                          (11, 0, False)])
+@pytest.mark.parametrize(("holding", "priced_up_to", "rounds", "waits"),
+                         [(11, 600, 0, True), (12, 600, 0, False), (10, 600, 0, False),
+                          (11, 0, 0, False), (11, 600, 1, False)])
 def test_the_search_waits_for_the_bound_while_its_plan_is_one_above(
-        monkeypatch: pytest.MonkeyPatch, holding: int, priced_up_to: int, waits: bool) -> None:
+        monkeypatch: pytest.MonkeyPatch, holding: int, priced_up_to: int, rounds: int,
+        waits: bool) -> None:
     # Bound 10 and the search's plan 11: the search can only end by a plan of 10, which a proof
     # after the bound's steps finds too, so it waits for them; at 12 it may find 11 itself, at
-    # 10 it is done, and where no rounds and proof follow (PRICED_UP_TO) it has nothing to wait
-    # for.
+    # 10 it is done, where no rounds and proof follow (PRICED_UP_TO) it has nothing to wait
+    # for, and once the rounds from the pool have begun it goes on beside them.
     release = threading.Event()
 
     def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
               ) -> Bound:
         kwargs["better"](10)
-        release.wait(10)  # the steps go on until the test lets them end
-        return Bound(10, 1, 0.0)
+        for done in range(1, rounds + 1):
+            kwargs["rounded"](done)
+        release.wait(10)  # the steps (or rounds) go on until the test lets them end
+        return Bound(10, 1, 0.0, rounds)
 
     monkeypatch.setattr(solver_module, "lower_bound", steps)
     monkeypatch.setattr(solver_module, "PRICED_UP_TO", priced_up_to)
