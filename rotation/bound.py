@@ -962,8 +962,7 @@ class Relaxation:
         charge += float(np.sum(prices.room * np.maximum(self.room, 0.0)))
         value = float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
                       - charge)
-        rows = np.concatenate(pair_rows) if pair_rows else np.zeros((0, 3), dtype=np.int64)
-        rows = rows.astype(np.int64)
+        rows = (np.concatenate(pair_rows) if pair_rows else np.zeros((0, 3))).astype(np.int64)
         return Margins(value, least_with.reshape(n_o, n_p, n_s) - total[:, None, None],
                        idle - total, solo.reshape(n_o, n_p, n_s) - total[:, None, None],
                        np.stack([rows[:, 0], rows[:, 1] // n_s, rows[:, 1] % n_s,

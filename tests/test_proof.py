@@ -212,9 +212,9 @@ def test_a_start_whose_margin_is_the_whole_slack_stays_open() -> None:
 @pytest.mark.parametrize("work_limit", [None, 0.5])
 def test_a_proof_before_the_pools_rounds_is_tried_only_without_a_work_limit(
         monkeypatch: pytest.MonkeyPatch, work_limit: float | None) -> None:
-    # At the steps' own prices, one above the first plan, with no plan offered still being
-    # made: without a work limit the proof is tried at once; under one the rounds come first,
-    # so that what is proven does not depend on how soon plans were made.
+    # At the steps' own prices, a value within one of the first plan's cost, with no plan
+    # offered still being made: without a work limit the proof is tried at once; under one the
+    # rounds come first, so that what is proven does not depend on how soon plans were made.
     inst = load_case(EXAMPLE)
     asked: list[int] = []
 
