@@ -260,7 +260,7 @@ in, about when the search has taken four steps; at 5,000 officers (7.75 M) the f
 130 s, and a wait at every fourth step had the search idle for most of its time. On the
 Cambodia example (9,120 starts) the combined plans are ready when the search has taken one
 step; weighed only from the fourth on, the optimum combined by 0.8 s reached the search at
-5.3 s, now at 1.7 s (the solve proven optimal in 2.3-2.7 s, was 5.3). Without a work limit a
+5.3 s, now at 1.7 s (the solve proven optimal in 2.3-2.9 s, was 5.3-6.1). Without a work limit a
 led plan is weighed as soon as it is ready."""
 
 COMBINE_AT = (1, 2, 3)
