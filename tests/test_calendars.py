@@ -5,6 +5,7 @@ The parsers' side (what independent readers make of the files) is in test_calend
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import replace
@@ -59,13 +60,18 @@ def _check_folded(raw: bytes) -> None:
 
 
 @given(st.lists(st.sampled_from(["a", "\\", ",", ";", "n", "김", "ភ្", "😀", " "]),
-                max_size=300).map("".join))
+                min_size=30, max_size=300).map("".join))
 def test_fold_keeps_lines_short_characters_whole_and_escapes_together(value: str) -> None:
     escaped = value.replace("\\", "\\\\").replace(",", "\\,").replace(";", "\\;")
     line = "SUMMARY:" + escaped
     folded = fold(line)
     _check_folded(folded.encode() + b"\r\n")
     assert folded.replace("\r\n ", "") == line
+    # Each physical line takes as much as fits: the next character, or escape, would not.
+    parts = folded.split("\r\n ")
+    for k, (part, following) in enumerate(itertools.pairwise(parts)):
+        atom = following[:2] if following.startswith("\\") else following[:1]
+        assert len(part.encode()) + len(atom.encode()) > (75 if k == 0 else 74)
 
 
 def test_rendered_calendars_never_split_an_escape_wherever_the_fold_falls() -> None:
