@@ -100,6 +100,16 @@ SIZES: dict[str, Size] = {
 }
 
 
+def size_name(text: str) -> str:
+    """A size named on a command line, in either case: argparse's ``type`` for the benchmark
+    scripts. Why not ``choices``: with ``nargs="*"`` argparse checks a list default against
+    them as one value and refuses it."""
+    name = text.upper()
+    if name not in SIZES:
+        raise argparse.ArgumentTypeError(f"unknown size {text!r}: sizes are {', '.join(SIZES)}")
+    return name
+
+
 # ---------------------------------------------------------------------------------------------
 # The region: countries, postings, courses
 
@@ -918,7 +928,7 @@ def describe(case: Case) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("size", choices=sorted(SIZES), type=str.upper)
+    parser.add_argument("size", type=size_name)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="write the case folder here")
     parser.add_argument("--check", action="store_true",
