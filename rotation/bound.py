@@ -1063,7 +1063,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 stepped: Callable[[int], None] | None = None,
                 master: Master | None = None,
                 rounded: Callable[[int], None] | None = None,
-                settle: Callable[[Relaxation, Prices, float], bool] | None = None) -> Bound:
+                settle: Callable[[Relaxation, Prices, float], bool] | None = None,
+                probe: Callable[[Relaxation, Prices, float, int], bool] | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed
     at most at ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a
     ``time.perf_counter()`` value) or when ``stop`` says so. Every step's value is itself
@@ -1094,6 +1095,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     50-officer case the rounds after it reached 444 and 412 where it reached 452.0, and took
     0.3-0.4 s before the proof, which needs only the best prices.
 
+    ``probe`` is handed the same after every step, where the relaxation prices exactly: the
+    centre's multipliers as prices, its value and the step count. If it settles the case the
+    steps end there, with no more offers and no rounds. On the 50-officer case the proof from
+    the centre after 600 steps (value 451.7) already shows 453 optimal, in 0.04 s, where the
+    steps settle after 1,329.
+
     The multipliers move by the volume algorithm (:class:`_Volume`).
     """
     began = time.perf_counter()
@@ -1113,6 +1120,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
     columns = Columns(relax) if schedules is not None or master is not None else None
+    no_room = np.zeros(relax.room.shape)
     while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
         value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
@@ -1131,6 +1139,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         if best >= upper - 1e-6:
             break  # the plan in hand is optimal: nothing left to offer
         volume.heard(lam, mu, value, g_lam, g_mu)
+        if (probe is not None and relax.exact
+                and probe(relax, Prices(*volume.centre, no_room, {}), volume.value, done)):
+            break  # settled by other means: neither offers nor rounds are needed
         step_to = volume.next() if volume.factor >= VOLUME_END else None
         if step_to is None:
             settled = True  # the steps have shrunk to nothing, or the centre is optimal

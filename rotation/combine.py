@@ -107,27 +107,35 @@ of 300 took a third of the time but combined to plans 3-4 % dearer."""
 class Stop:
     """Asks a combination under way to stop: the staffing search at once, the choice when HiGHS
     returns (it cannot be interrupted; it is held to ``CHOOSE_SECONDS``). Also a plain flag
-    (``is_set``) for whatever else runs on the same thread."""
+    (``is_set``) for whatever else runs on the same thread. Several threads may share one
+    (a combination and a proof run side by side): every search under way is stopped."""
 
     def __init__(self) -> None:
         self._event = threading.Event()
         self._lock = threading.Lock()
-        self._running: cp_model.CpSolver | None = None
+        self._running: set[cp_model.CpSolver] = set()
 
     def set(self) -> None:
         with self._lock:
             self._event.set()
-            if self._running is not None:
-                self._running.stop_search()
+            for solver in self._running:
+                solver.stop_search()
 
     def is_set(self) -> bool:
         return self._event.is_set()
 
-    def running(self, solver: cp_model.CpSolver | None) -> bool:
-        """Register the CP-SAT search under way (None when it is over); False if stopped."""
+    def running(self, solver: cp_model.CpSolver) -> bool:
+        """Register a CP-SAT search about to start; False (not registered) if stopped."""
         with self._lock:
-            self._running = solver
-            return not self._event.is_set()
+            if self._event.is_set():
+                return False
+            self._running.add(solver)
+            return True
+
+    def over(self, solver: cp_model.CpSolver) -> None:
+        """Forget a search that has ended."""
+        with self._lock:
+            self._running.discard(solver)
 
     def solve(self, cp: cp_model.CpModel, deadline: float, seed: int, work: float
               ) -> tuple[Any, cp_model.CpSolver] | None:
@@ -150,7 +158,7 @@ class Stop:
         try:
             code = solver.solve(cp)
         finally:
-            self.running(None)
+            self.over(solver)
         return code, solver
 
 

@@ -81,11 +81,12 @@ class Proof:
 
 
 def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, seed: int = 0,
-          stop: Stop | None = None) -> Proof | None:
+          stop: Stop | None = None, work: float = PROOF_WORK) -> Proof | None:
     """Prove that no plan costs less than ``upper``, or find the cheapest one, from
     ``bound``'s relaxation and prices; None when the bound kept no prices, too many starts
     stay open (``PROOF_STARTS``), or the search decides nothing by ``deadline`` (a
-    ``time.perf_counter()`` value) or ``stop`` is set."""
+    ``time.perf_counter()`` value) or within ``work`` (CP-SAT's deterministic count), or
+    ``stop`` is set."""
     # Imported here: rotation.solver imports this module.
     from rotation.solver import build, extract
 
@@ -126,7 +127,7 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     # example without sessions (its value already the optimum, the plan in hand above it)
     # CP-SAT otherwise spent its whole work limit proving what the bound knew.
     model.cp.add(cost >= proven(margins.value))
-    solved = (stop or Stop()).solve(model.cp, deadline, seed, PROOF_WORK)
+    solved = (stop or Stop()).solve(model.cp, deadline, seed, work)
     if solved is None:
         return None
     code, solver = solved

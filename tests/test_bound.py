@@ -370,6 +370,43 @@ def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
     assert proven(found.relaxation.evaluate_priced(found.prices)) == found.value
 
 
+@pytest.mark.parametrize("settle_at", [None, 60])
+def test_a_probe_hears_the_centre_after_every_step_and_may_end_the_steps(
+        settle_at: int | None) -> None:
+    # ``probe`` hears each step's count with the centre's multipliers as prices and the
+    # centre's value, which those prices give exactly; when it settles the case the steps
+    # end there, and neither the rounds nor another offer follow.
+    inst = load_case(EXAMPLE)
+    heard: list[tuple[int, float, float]] = []
+    pooled: list[int] = []
+    offered: list[int] = []
+    counted: list[int] = []
+
+    def probe(relax: Relaxation, prices: Prices, value: float, steps: int) -> bool:
+        assert not prices.seats and not prices.room.any()
+        heard.append((steps, value, relax.evaluate_exactly(prices)))
+        return steps == settle_at
+
+    def master(columns: Columns, deadline: float) -> Prices | None:
+        pooled.append(len(columns))
+        return master_prices(inst, columns, deadline)
+
+    found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=150,
+                        master=master, probe=probe, stepped=counted.append,
+                        schedules=lambda relaxed, columns: offered.append(counted[-1]))
+    assert [steps for steps, _, _ in heard] == counted
+    assert all(value == pytest.approx(exact, abs=1e-6) for _, value, exact in heard)
+    values = [value for _, value, _ in heard]
+    assert values == sorted(values)  # the centre moves only to a better point
+    if settle_at is not None:
+        assert found.iterations == settle_at and not found.rounds and not pooled
+        assert found.value == proven(max(values))
+        assert offered == [50]  # none at settling: the case was settled otherwise
+    else:  # the rounds follow, and may prove more
+        assert found.iterations == 150 and found.rounds >= 1 and offered[0] == 50
+        assert found.value is not None and found.value >= proven(max(values))
+
+
 @pytest.mark.parametrize("settled", [True, False])
 def test_a_case_settled_at_the_steps_own_prices_ends_the_rounds(settled: bool) -> None:
     # ``settle`` hears the first round, at the steps' own multipliers, with its exact value;

@@ -632,3 +632,61 @@ def test_the_search_waits_for_the_bound_while_its_plan_is_one_above(
     release.set()
     beside.finish(None)
     assert (waited >= 1.0) == waits
+
+
+@pytest.mark.parametrize(("offered", "waits"), [(11, True), (12, False), (None, False)])
+def test_the_search_waits_for_the_bound_when_a_plan_handed_on_is_one_above(
+        monkeypatch: pytest.MonkeyPatch, offered: int | None, waits: bool) -> None:
+    # The search holds 12 against a bound of 10, so it would go on; a combined plan of 11
+    # handed on now puts it one above, where it waits for the steps and a proof as with its
+    # own plan. One of 12 changes nothing, nor does no plan at all.
+    release = threading.Event()
+
+    def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
+              ) -> Bound:
+        kwargs["better"](10)
+        release.wait(10)
+        return Bound(10, 1, 0.0)
+
+    monkeypatch.setattr(solver_module, "lower_bound", steps)
+    inst = load_case(EXAMPLE)
+    beside = solver_module._BoundBeside(inst, _candidates(inst), Plan(()), 100,
+                                        time.perf_counter() + 60, None, 0)
+    beside._combination_ahead = False
+    if offered is not None:
+        slot = solver_module._Slot()
+        slot.made = (Plan(()), SimpleNamespace(ok=True, objective=offered))
+        slot.ready.set()
+        beside._slots.append(slot)
+    beside.start()
+    while beside.value is None:
+        time.sleep(0.01)
+    began = time.perf_counter()
+    threading.Timer(1.0, release.set).start()
+    handed = beside.offers(0, lambda: False, 12)
+    waited = time.perf_counter() - began
+    release.set()
+    beside.finish(None)
+    assert len(handed) == (offered is not None)
+    assert (waited >= 1.0) == waits
+
+
+def test_a_stop_shared_by_two_searches_stops_both() -> None:
+    # A combination and a proof may run side by side under one Stop: setting it stops every
+    # search under way, not only the last one registered, and none starts afterwards.
+    class Search:
+        stopped = False
+
+        def stop_search(self) -> None:
+            self.stopped = True
+
+    stop = Stop()
+    first, second, ended = Search(), Search(), Search()
+    assert stop.running(first) and stop.running(second) and stop.running(ended)
+    stop.over(ended)
+    stop.set()
+    assert (first.stopped, second.stopped, ended.stopped) == (True, True, False)
+    late = Search()
+    assert not stop.running(late)
+    stop.set()
+    assert not late.stopped

@@ -153,7 +153,9 @@ def test_large_cases_are_solved_by_neighbourhoods(
     assert result.objective == verdict.objective == seen[-1]
     assert result.cost_by_rule == verdict.cost_by_rule
     assert result.objective < result.stats["first_plan_objective"] == seen[0]
-    assert result.stats["neighbourhoods"] >= result.stats["improvements"] >= 1
+    # Improvements count the plans taken from the bound's offers too, which need no step of
+    # the search: holding a plan one above the bound it waits for the steps instead.
+    assert result.stats["improvements"] >= 1
 
 
 def test_a_work_limit_replays_the_plans_the_bound_leads_to(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -16,12 +17,13 @@ from hypothesis import strategies as st
 
 import rotation.solver as solver_module
 from rotation.bound import Bound, Floats, Prices, Relaxation
+from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
 from rotation.lns import Offers, Outcome
 from rotation.plan import Plan, SolveStatus
-from rotation.proof import prove
-from rotation.solver import _candidates, solve
+from rotation.proof import Proof, prove
+from rotation.solver import PROBE_WORK, _candidates, solve
 from rotation.validate import Verdict, validate
 from tests.builders import demand, instance, officer, posting, rules
 from tests.test_bound import _at_most_two, _one_joint_seat
@@ -233,3 +235,42 @@ def test_a_proof_before_the_pools_rounds_is_tried_only_without_a_work_limit(
     monkeypatch.setattr(solver_module, "prove", proof)
     solve(inst, replace(inst.solver, time_limit=60 if work_limit else 1, work_limit=work_limit))
     assert len(asked) == (0 if work_limit else 1)
+
+
+@pytest.mark.parametrize("work_limit", [None, 0.5])
+def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_halves(
+        monkeypatch: pytest.MonkeyPatch, work_limit: float | None) -> None:
+    # The steps' centre, one below the first plan's cost less these slacks: a proof is tried
+    # first below PROBE_SLACK, within PROBE_WORK, then only where the slack has halved since
+    # the last try; under a work limit never. Once one proves the case, the probe says so.
+    inst = load_case(EXAMPLE)
+    slacks = [0.5, 0.19, 0.12, 0.09, 0.05, 0.04, 0.01]
+    asked: list[tuple[int, int, float]] = []  # the plan's cost, the step and the work
+    answers: list[bool] = []
+
+    def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
+              ) -> Bound:
+        relax = Relaxation(inst, candidates, deadline)
+        zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
+                      np.zeros(relax.room.shape), {})
+        for done, slack in enumerate([*slacks, slacks[-1]], start=1):
+            answers.append(kwargs["probe"](relax, zero, upper - 1 - slack, done))
+            for thread in threading.enumerate():
+                if thread.name == "rotation-proof":
+                    thread.join()
+        return Bound(None, 0, 0.0)
+
+    def proof(bound: Bound, candidates: Any, upper: int, deadline: float, seed: int,
+              stop: Any, work: float) -> Proof | None:
+        asked.append((upper, bound.iterations, work))
+        return Proof(upper, None, 1) if len(asked) == 3 else None
+
+    monkeypatch.setattr(solver_module, "lower_bound", steps)
+    monkeypatch.setattr(solver_module, "prove", proof)
+    solve(inst, replace(inst.solver, time_limit=60 if work_limit else 1, work_limit=work_limit))
+    if work_limit:
+        assert not asked and not any(answers)
+        return
+    first = validate(inst, first_plan(inst, _candidates(inst))).objective
+    assert asked == [(first, 2, PROBE_WORK), (first, 4, PROBE_WORK), (first, 6, PROBE_WORK)]
+    assert answers == [False] * 6 + [True, True]  # from the step after the proof on
