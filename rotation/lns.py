@@ -85,8 +85,14 @@ class _Search:
     def interrupt(self, *_: object) -> None:
         """SIGINT: stop the step under way and take no more."""
         self.interrupted = True
-        if self.running is not None:
-            self.running.stop_search()
+        self.cut()
+
+    def cut(self) -> None:
+        """Stop the step under way, if any, but not the search: what it learns before the next
+        step (a plan, a bound) may end it sooner than the step would."""
+        running = self.running
+        if running is not None:
+            running.stop_search()
 
     # -- neighbourhoods ----------------------------------------------------------------------
     def repair(self, plan: Plan) -> frozenset[str] | None:
@@ -262,6 +268,7 @@ def improve(
     verdict: Verdict | None = None,
     floor: Callable[[], int | None] | None = None,
     offers: Offers | None = None,
+    cut: Callable[[Callable[[], None]], None] | None = None,
 ) -> Outcome:
     """Improve ``plan`` until ``deadline`` (a ``time.perf_counter()`` value) or the settings'
     work limit. A plan that misses a mix minimum is mended first, where the pool allows.
@@ -269,8 +276,11 @@ def improve(
     ``floor`` gives a proven lower bound as it stands (it may rise while the search runs): a
     valid plan that costs no more is optimal, so the search stops there. ``offers`` is asked
     before each step for whole plans made elsewhere, with their verdicts; the search goes on
-    from one when it ranks above its own."""
+    from one when it ranks above its own. ``cut`` is handed the function that stops the step
+    under way (not the search), for whoever learns of such a plan or bound while it runs."""
     search = _Search(inst, settings, candidates)
+    if cut is not None:
+        cut(search.cut)
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, search.interrupt) if main else None
     try:

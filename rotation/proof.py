@@ -21,13 +21,14 @@ plan below ``upper`` is inside the restriction.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from rotation.bound import Bound, Margins, proven
+from rotation.bound import Bound, Margins, Prices, Relaxation, proven
 from rotation.combine import Stop
 from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting
@@ -73,31 +74,63 @@ the true one, and at most a thousandth of a unit is given away per officer."""
 @dataclass(frozen=True)
 class Proof:
     """What the restricted model showed: no plan costs less than ``bound``; ``plan`` is one
-    that costs exactly that when it is cheaper than the plan the proof was asked about."""
+    that costs exactly that when it is cheaper than the plan the proof was asked about.
+    ``settled``: the question is answered (``bound`` is the plan's cost, or ``plan`` is the
+    optimum); otherwise only the bound was raised, the cheaper plan left undecided."""
 
     bound: int
     plan: Plan | None
-    starts: int  # starts left open to the restricted model
+    starts: int  # starts left open to the restricted model (the last one asked)
+    settled: bool = True
 
 
 def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, seed: int = 0,
-          stop: Stop | None = None, work: float = PROOF_WORK) -> Proof | None:
+          stop: Stop | None = None, work: float = PROOF_WORK,
+          raised: Callable[[int], None] | None = None) -> Proof | None:
     """Prove that no plan costs less than ``upper``, or find the cheapest one, from
     ``bound``'s relaxation and prices; None when the bound kept no prices, too many starts
     stay open (``PROOF_STARTS``), or the search decides nothing by ``deadline`` (a
-    ``time.perf_counter()`` value) or within ``work`` (CP-SAT's deterministic count), or
-    ``stop`` is set."""
-    # Imported here: rotation.solver imports this module.
-    from rotation.solver import build, extract
+    ``time.perf_counter()`` value) or within ``work`` (CP-SAT's deterministic count, for each
+    question asked), or ``stop`` is set.
 
+    Where the plan is two or more above the value's whole bound F, a plan of cost F itself is
+    asked about first, with a slack below 1 and so with the schedules (quick either way): if
+    there is one, it is the optimum; if not, the bound is F + 1 (``raised`` hears it at once)
+    and the cheaper plans are asked about from there. On a 50-officer case (seed 4: value
+    520.8, plan 523, optimum 522) the first question took 0.09 s and the second found 522 in
+    0.34 s, where asking about 523 at once took 1.1 s."""
     relax, prices = bound.relaxation, bound.prices
     if relax is None or prices is None:
         return None
-    inst = relax.inst
     margins = relax.margins(prices)
-    slack = upper - 1 - margins.value
-    if slack < -MARGIN_TOLERANCE:  # the value alone proves it
+    if upper - 1 - margins.value < -MARGIN_TOLERANCE:  # the value alone proves it
         return Proof(upper, None, 0)
+    floor = proven(margins.value)
+    if upper - 1 - margins.value >= SCHEDULES_BELOW and floor + 1 < upper:
+        first = _restricted(relax, prices, margins, candidates, floor + 1, floor, deadline, seed,
+                            stop, work)
+        if first is None or first.plan is not None:
+            return first
+        floor += 1
+        if raised is not None:
+            raised(floor)
+        found = _restricted(relax, prices, margins, candidates, upper, floor, deadline, seed,
+                            stop, work)
+        return found if found is not None else Proof(floor, None, first.starts, settled=False)
+    return _restricted(relax, prices, margins, candidates, upper, floor, deadline, seed, stop,
+                       work)
+
+
+def _restricted(relax: Relaxation, prices: Prices, margins: Margins, candidates: Candidates,
+                upper: int, floor: int, deadline: float, seed: int, stop: Stop | None,
+                work: float) -> Proof | None:
+    """Whether a plan costs less than ``upper``, and the cheapest if so, given that none costs
+    less than ``floor``: the whole model restricted to the starts within the slack."""
+    # Imported here: rotation.solver imports this module.
+    from rotation.solver import build, extract
+
+    inst = relax.inst
+    slack = upper - 1 - margins.value
     open_ = margins.starts <= slack + MARGIN_TOLERANCE
     kept = int(np.count_nonzero(open_))
     if kept > PROOF_STARTS:
@@ -123,10 +156,10 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
                           slack, where)
     cost = sum(p.expr for p in model.penalties)
     model.cp.add(cost <= upper - 1)
-    # The value is proven already: a plan that reaches it ends the search at once. On the
-    # example without sessions (its value already the optimum, the plan in hand above it)
-    # CP-SAT otherwise spent its whole work limit proving what the bound knew.
-    model.cp.add(cost >= proven(margins.value))
+    # What is proven already: a plan that reaches it ends the search at once. On the example
+    # without sessions (its value already the optimum, the plan in hand above it) CP-SAT
+    # otherwise spent its whole work limit proving what the bound knew.
+    model.cp.add(cost >= floor)
     solved = (stop or Stop()).solve(model.cp, deadline, seed, work)
     if solved is None:
         return None

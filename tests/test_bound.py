@@ -370,6 +370,24 @@ def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
     assert proven(found.relaxation.evaluate_priced(found.prices)) == found.value
 
 
+@pytest.mark.parametrize(("pooled_above", "kept"), [(0.7, "own"), (1.3, "pooled")])
+def test_the_proofs_prices_are_the_first_round_that_proves_the_most(
+        monkeypatch: pytest.MonkeyPatch, pooled_above: float, kept: str) -> None:
+    # The round at the steps' own prices values 10,000.2; the pool's round after it a little
+    # more. Both prove 10,001: the steps' own prices are kept for the proof (the pool's lie at
+    # a vertex and leave many starts at a margin of 0). Proving 10,002, the pool's are.
+    inst = load_case(EXAMPLE)
+    values = iter([10_000.2, 10_000.2 + pooled_above])
+    monkeypatch.setattr(Relaxation, "evaluate_priced", lambda self, prices: next(values))
+    pool = Prices(np.zeros(1), np.zeros(1), np.zeros(1), {})
+    found = lower_bound(inst, _candidates(inst), 10**6, time.perf_counter() + 60, iterations=5,
+                        master=lambda columns, deadline: pool)
+    assert found.rounds == 2  # the pool's round adds no schedule: the rounds end there
+    assert found.value == proven(10_000.2 + pooled_above)
+    assert found.prices is not None
+    assert (found.prices is pool) == (kept == "pooled")
+
+
 @pytest.mark.parametrize("settle_at", [None, 60])
 def test_a_probe_hears_the_centre_after_every_step_and_may_end_the_steps(
         settle_at: int | None) -> None:

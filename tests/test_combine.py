@@ -690,3 +690,44 @@ def test_a_stop_shared_by_two_searches_stops_both() -> None:
     assert not stop.running(late)
     stop.set()
     assert not late.stopped
+
+
+@pytest.mark.parametrize("replay_every", [None, 1])
+def test_a_proof_that_raises_the_bound_cuts_the_searchs_step_short_without_a_work_limit(
+        replay_every: int | None) -> None:
+    # Without a work limit the search's step under way is stopped when a proof raises the
+    # bound, so that it sees the bound at once; not when the bound stays, and never under a
+    # work limit, where the plan must not depend on when the proof ended.
+    inst = load_case(EXAMPLE)
+    beside = solver_module._BoundBeside(inst, _candidates(inst), Plan(()), 100,
+                                        time.perf_counter() + 60, replay_every, 0)
+    cuts: list[int] = []
+    beside.listen(lambda: cuts.append(1))
+    beside._raise(5)
+    beside._raise(4)
+    beside._raise(5)
+    assert beside.value == 5
+    assert len(cuts) == (1 if replay_every is None else 0)
+
+
+def test_cutting_the_search_short_stops_its_step_but_not_the_search() -> None:
+    # improve() hands over the function that stops the step under way; unlike Ctrl-C it
+    # leaves the search going.
+    inst = load_case(EXAMPLE)
+    handed: list[Any] = []
+    lns_module.improve(inst, first_plan(inst, _candidates(inst)), replace(
+        inst.solver, time_limit=60, work_limit=0.01), _candidates(inst),
+        time.perf_counter() + 60, cut=handed.append)
+    assert len(handed) == 1
+    search = handed[0].__self__
+
+    class Running:
+        stopped = False
+
+        def stop_search(self) -> None:
+            self.stopped = True
+
+    running = Running()
+    search.running = running
+    handed[0]()
+    assert running.stopped and not search.interrupted

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import rotation.proof as proof_module
 import rotation.solver as solver_module
 from rotation.bound import Bound, Floats, Prices, Relaxation
 from rotation.construct import first_plan
@@ -66,15 +67,19 @@ def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, s
     candidates = _candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
-    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60)
-    assert above is not None
+    # Where the value is two or more below, the bound is first raised by one: never past the
+    # optimum.
+    raised: list[int] = []
+    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60, raised=raised.append)
+    assert above is not None and above.settled
     assert above.bound == optimum
     assert above.plan is not None
     verdict = validate(inst, above.plan)
     assert verdict.ok and verdict.objective == optimum
-    at = prove(bound, candidates, optimum, time.perf_counter() + 60)
-    assert at is not None
+    at = prove(bound, candidates, optimum, time.perf_counter() + 60, raised=raised.append)
+    assert at is not None and at.settled
     assert (at.bound, at.plan) == (optimum, None)
+    assert all(value <= optimum for value in raised)
 
 
 @pytest.mark.parametrize("scale", [200, 20, 0])
@@ -179,7 +184,7 @@ def test_the_solver_reports_a_plan_proved_optimal_from_the_bounds_prices(
 
 def _no_search(inst: Instance, plan: Plan, settings: SolverSettings, candidates: object,
                deadline: float, report: object, verdict: Verdict,
-               floor: Callable[[], int | None], offers: Offers) -> Outcome:
+               floor: Callable[[], int | None], offers: Offers, cut: object = None) -> Outcome:
     """The search takes no steps of its own: it waits for the bound and takes what it offers,
     so that only the proof can make the plan optimal."""
     while time.perf_counter() < deadline:
@@ -261,7 +266,7 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
         return Bound(None, 0, 0.0)
 
     def proof(bound: Bound, candidates: Any, upper: int, deadline: float, seed: int,
-              stop: Any, work: float) -> Proof | None:
+              stop: Any, work: float, raised: Any) -> Proof | None:
         asked.append((upper, bound.iterations, work))
         return Proof(upper, None, 1) if len(asked) == 3 else None
 
@@ -274,3 +279,45 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
     first = validate(inst, first_plan(inst, _candidates(inst))).objective
     assert asked == [(first, 2, PROBE_WORK), (first, 4, PROBE_WORK), (first, 6, PROBE_WORK)]
     assert answers == [False] * 6 + [True, True]  # from the step after the proof on
+
+
+def test_a_plan_two_above_the_value_is_asked_about_in_two_questions(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # At zero prices the value is 0 and the optimum is dearer: asked about a plan well above
+    # it, the proof first shows that nothing costs 0 (the bound is 1, heard at once), then
+    # finds the optimum from there. When only the first question is answered, the raised bound
+    # comes back unsettled.
+    inst = _one_joint_seat()
+    optimum = solve(inst).objective
+    assert optimum is not None and optimum >= 2
+    candidates = _candidates(inst)
+    relax = Relaxation(inst, candidates, time.perf_counter() + 60)
+    zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
+                  np.zeros(relax.room.shape), {})
+    assert relax.margins(zero).value == 0
+    bound = Bound(0, 0, 0.0, 1, relax, zero)
+    asked: list[tuple[int, int]] = []
+    restricted = proof_module._restricted
+
+    def spy(relax: Relaxation, prices: Prices, margins: Any, candidates: Any, upper: int,
+            floor: int, *args: Any) -> Proof | None:
+        asked.append((upper, floor))
+        return restricted(relax, prices, margins, candidates, upper, floor, *args)
+
+    monkeypatch.setattr(proof_module, "_restricted", spy)
+    raised: list[int] = []
+    found = prove(bound, candidates, optimum + 3, time.perf_counter() + 60, raised=raised.append)
+    assert asked == [(1, 0), (optimum + 3, 1)] and raised == [1]
+    assert found is not None and found.settled and found.bound == optimum
+    assert found.plan is not None and validate(inst, found.plan).objective == optimum
+
+    def first_only(relax: Relaxation, prices: Prices, margins: Any, candidates: Any,
+                   upper: int, floor: int, *args: Any) -> Proof | None:
+        if upper > 1:
+            return None  # undecided within its work
+        return restricted(relax, prices, margins, candidates, upper, floor, *args)
+
+    monkeypatch.setattr(proof_module, "_restricted", first_only)
+    partial = prove(bound, candidates, optimum + 3, time.perf_counter() + 60)
+    assert partial is not None and (partial.bound, partial.plan) == (1, None)
+    assert not partial.settled
