@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -46,7 +46,8 @@ steps' own prices (0.35 s in the solve), 403 at the earlier rounds' (1.7-3.3 s a
 in 120 s."""
 
 PROOF_WORK = 10.0
-"""Deterministic work (CP-SAT's count, about seconds) the proof may take, so that the same
+"""Deterministic work (CP-SAT's count, about seconds) the proof may take, all its questions
+together, so that the same
 case reaches the same verdict on any machine that has the time. The search may wait while it
 runs, so a proof that cannot succeed must not take long: on the 50-officer case it needed
 0.4-1.2 (2-4 s) with 403 starts open, less with 216 (0.35 s)."""
@@ -55,15 +56,20 @@ MARGIN_TOLERANCE = 1e-6
 """Floating point sums carry tiny errors: a start within this of the slack is kept, since
 keeping one too many only costs time."""
 
-SCHEDULES_BELOW = 1.0
-"""Slack below which the restricted model also holds each officer to their schedules within it
-and the schedules' margins to the slack together (``_schedules_within``): there a cheaper plan
-can only cost the bound itself, and the schedules make that quick to decide; with more slack
-they slowed the search for a cheaper plan. Measured on the 50-officer case from the settled
-prices, asked about 453 (slack 0.01): 0.07-0.11 s with them, 0.86 s without; about 457 and 460
-(slack 4 and 7; 817 and 1,437 starts open) no answer within the work limit with them, 453
-found in 16.4-16.6 s without; about 454 (slack 1) 4.0 s with them, 9.5 s without; on the
-Cambodia example about 478 (slack 1.0) no answer with them, 476 found in 5.7-16 s without."""
+SCHEDULES_BELOW = 3.0
+"""Slack below which a question for plans of one cost exactly (and any question with a slack
+below 1, which can only be that) also holds each officer to their schedules within the slack
+and the schedules' margins to the slack together (``_schedules_within``), which makes it quick
+to decide; ``prove`` asks one cost at a time while the slack is below this. A question over a
+range of costs gets no schedules: there they slowed the search for a cheaper plan. Measured on
+the 50-officer case from the settled prices (value 451.99), asked about 453 (slack 0.01):
+0.07-0.11 s with them, 0.86 s without; asked about 454, 457 and 460 over the range of costs, no
+answer within the work limit with them at slack 4 and 7, 453 found in 16.4-16.6 s without, at
+slack 1 4.0 s with them, 9.5 s without; one cost at a time (452, then 453 found, slack 1.01):
+0.29 s in all. On the Cambodia example about 478 over the range (slack 1.0) no answer with them,
+476 found in 5.7-16 s without; one cost at a time, 476 found in 0.5 s. On a 50-officer case of
+seed 7 (value 468.0, plan 472, optimum 470), 468, 469 and 470 (slack 2.0, found) asked one by
+one with them took 0.03, 0.05 and 0.4 s, where 470 alone took 2.3 s without them."""
 
 MARGIN_UNITS = 1_000
 """Whole units per unit of cost in which the restricted model sums the officers' margins
@@ -90,15 +96,15 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     """Prove that no plan costs less than ``upper``, or find the cheapest one, from
     ``bound``'s relaxation and prices; None when the bound kept no prices, too many starts
     stay open (``PROOF_STARTS``), or the search decides nothing by ``deadline`` (a
-    ``time.perf_counter()`` value) or within ``work`` (CP-SAT's deterministic count, for each
-    question asked), or ``stop`` is set.
+    ``time.perf_counter()`` value) or within ``work`` (CP-SAT's deterministic count, all
+    questions together), or ``stop`` is set; unsettled when only some questions were answered.
 
-    Where the plan is two or more above the value's whole bound F, a plan of cost F itself is
-    asked about first, with a slack below 1 and so with the schedules (quick either way): if
-    there is one, it is the optimum; if not, the bound is F + 1 (``raised`` hears it at once)
-    and the cheaper plans are asked about from there. On a 50-officer case (seed 4: value
-    520.8, plan 523, optimum 522) the first question took 0.09 s and the second found 522 in
-    0.34 s, where asking about 523 at once took 1.1 s."""
+    The costs from the value's whole bound F up are asked about one at a time, while the slack
+    of the question is below ``SCHEDULES_BELOW`` (so with the schedules): a plan of the cost
+    asked is the optimum; none raises the bound by one (``raised`` hears it at once). The costs
+    left, if any, are asked about together, from the bound so raised. On a 50-officer case
+    (seed 4: value 520.8, plan 523, optimum 522) 521 and 522 took 0.09 and 0.34 s, where asking
+    about 523 over the whole range took 1.1 s."""
     relax, prices = bound.relaxation, bound.prices
     if relax is None or prices is None:
         return None
@@ -106,26 +112,33 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     if upper - 1 - margins.value < -MARGIN_TOLERANCE:  # the value alone proves it
         return Proof(upper, None, 0)
     floor = proven(margins.value)
-    if upper - 1 - margins.value >= SCHEDULES_BELOW and floor + 1 < upper:
-        first = _restricted(relax, prices, margins, candidates, floor + 1, floor, deadline, seed,
-                            stop, work)
-        if first is None or first.plan is not None:
-            return first
+    answered: Proof | None = None  # the last question answered that there is no plan at floor
+    left = work  # shared by the questions
+    while floor + 1 < upper and floor - margins.value < SCHEDULES_BELOW:
+        exact, spent = _restricted(relax, prices, margins, candidates, floor + 1, floor, deadline,
+                                   seed, stop, left)
+        left -= spent
+        if exact is None:  # undecided: what the questions before raised, if anything
+            return None if answered is None else replace(answered, settled=False)
+        if exact.plan is not None:  # the optimum
+            return exact
         floor += 1
+        answered = replace(exact, bound=floor)
         if raised is not None:
             raised(floor)
-        found = _restricted(relax, prices, margins, candidates, upper, floor, deadline, seed,
-                            stop, work)
-        return found if found is not None else Proof(floor, None, first.starts, settled=False)
-    return _restricted(relax, prices, margins, candidates, upper, floor, deadline, seed, stop,
-                       work)
+    found, _ = _restricted(relax, prices, margins, candidates, upper, floor, deadline, seed,
+                           stop, left)
+    if found is None and answered is not None:
+        return replace(answered, settled=False)
+    return found
 
 
 def _restricted(relax: Relaxation, prices: Prices, margins: Margins, candidates: Candidates,
                 upper: int, floor: int, deadline: float, seed: int, stop: Stop | None,
-                work: float) -> Proof | None:
+                work: float) -> tuple[Proof | None, float]:
     """Whether a plan costs less than ``upper``, and the cheapest if so, given that none costs
-    less than ``floor``: the whole model restricted to the starts within the slack."""
+    less than ``floor``: the whole model restricted to the starts within the slack; and the
+    work it took."""
     # Imported here: rotation.solver imports this module.
     from rotation.solver import build, extract
 
@@ -133,8 +146,8 @@ def _restricted(relax: Relaxation, prices: Prices, margins: Margins, candidates:
     slack = upper - 1 - margins.value
     open_ = margins.starts <= slack + MARGIN_TOLERANCE
     kept = int(np.count_nonzero(open_))
-    if kept > PROOF_STARTS:
-        return None
+    if kept > PROOF_STARTS or work <= 0:
+        return None, 0.0
     index = {o.id: i for i, o in enumerate(inst.officers)}
     where = {p.id: i for i, p in enumerate(inst.postings)}
     allowed = allows_from(candidates)
@@ -149,7 +162,7 @@ def _restricted(relax: Relaxation, prices: Prices, margins: Margins, candidates:
             # With no start left open this has no solution, as it should: the officer
             # cannot stay home, nor deploy, in a cheaper plan.
             model.cp.add_bool_or([var for _, _, var in model.variables.of_officer(officer.id)])
-    if slack < SCHEDULES_BELOW:
+    if slack < 1 or (upper - 1 == floor and slack < SCHEDULES_BELOW):
         # Priced once more, now that the slack is known: only pairs within it are listed (at
         # 500 officers, listing every pair would take millions of rows).
         _schedules_within(inst, model, relax.margins(prices, within=slack + MARGIN_TOLERANCE),
@@ -162,14 +175,15 @@ def _restricted(relax: Relaxation, prices: Prices, margins: Margins, candidates:
     model.cp.add(cost >= floor)
     solved = (stop or Stop()).solve(model.cp, deadline, seed, work)
     if solved is None:
-        return None
+        return None, 0.0
     code, solver = solved
+    spent = solver.deterministic_time
     if code == cp_model.INFEASIBLE:
-        return Proof(upper, None, kept)
+        return Proof(upper, None, kept), spent
     if code == cp_model.OPTIMAL:
         plan = extract(inst, model, solver)
-        return Proof(round(solver.objective_value), plan, kept)
-    return None
+        return Proof(round(solver.objective_value), plan, kept), spent
+    return None, spent
 
 
 def _schedules_within(inst: Instance, model: Model, margins: Margins, slack: float,

@@ -281,15 +281,15 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
     assert answers == [False] * 6 + [True, True]  # from the step after the proof on
 
 
-def test_a_plan_two_above_the_value_is_asked_about_in_two_questions(
+def test_a_plan_well_above_the_value_is_asked_about_one_cost_at_a_time(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    # At zero prices the value is 0 and the optimum is dearer: asked about a plan well above
-    # it, the proof first shows that nothing costs 0 (the bound is 1, heard at once), then
-    # finds the optimum from there. When only the first question is answered, the raised bound
-    # comes back unsettled.
+    # At zero prices the value is 0 and the optimum 5: asked about a plan of 8, the proof asks
+    # whether a plan costs exactly 0, 1, 2 (the slack below SCHEDULES_BELOW), each "no" heard
+    # at once as a bound one higher, then the costs left from 3 together, which finds the
+    # optimum. When only the first question is answered, the raised bound comes back unsettled.
     inst = _one_joint_seat()
     optimum = solve(inst).objective
-    assert optimum is not None and optimum >= 2
+    assert optimum == 5 and proof_module.SCHEDULES_BELOW == 3
     candidates = _candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
@@ -300,24 +300,30 @@ def test_a_plan_two_above_the_value_is_asked_about_in_two_questions(
     restricted = proof_module._restricted
 
     def spy(relax: Relaxation, prices: Prices, margins: Any, candidates: Any, upper: int,
-            floor: int, *args: Any) -> Proof | None:
+            floor: int, *args: Any) -> tuple[Proof | None, float]:
         asked.append((upper, floor))
         return restricted(relax, prices, margins, candidates, upper, floor, *args)
 
     monkeypatch.setattr(proof_module, "_restricted", spy)
     raised: list[int] = []
-    found = prove(bound, candidates, optimum + 3, time.perf_counter() + 60, raised=raised.append)
-    assert asked == [(1, 0), (optimum + 3, 1)] and raised == [1]
+    found = prove(bound, candidates, 8, time.perf_counter() + 60, raised=raised.append)
+    assert asked == [(1, 0), (2, 1), (3, 2), (8, 3)] and raised == [1, 2, 3]
     assert found is not None and found.settled and found.bound == optimum
     assert found.plan is not None and validate(inst, found.plan).objective == optimum
+    # Asked about 4 (no plan costs that, but the question stands): 0, 1 and 2 one at a time,
+    # then 3, the last cost below 4, by the closing question; no plan anywhere: 4 is proven.
+    asked.clear()
+    below = prove(bound, candidates, 4, time.perf_counter() + 60)
+    assert asked == [(1, 0), (2, 1), (3, 2), (4, 3)]
+    assert below is not None and below.settled and (below.bound, below.plan) == (4, None)
 
     def first_only(relax: Relaxation, prices: Prices, margins: Any, candidates: Any,
-                   upper: int, floor: int, *args: Any) -> Proof | None:
+                   upper: int, floor: int, *args: Any) -> tuple[Proof | None, float]:
         if upper > 1:
-            return None  # undecided within its work
+            return None, 0.0  # undecided within its work
         return restricted(relax, prices, margins, candidates, upper, floor, *args)
 
     monkeypatch.setattr(proof_module, "_restricted", first_only)
-    partial = prove(bound, candidates, optimum + 3, time.perf_counter() + 60)
+    partial = prove(bound, candidates, 8, time.perf_counter() + 60)
     assert partial is not None and (partial.bound, partial.plan) == (1, None)
     assert not partial.settled
