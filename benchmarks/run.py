@@ -32,6 +32,7 @@ import os
 import platform
 import re
 import resource
+import select
 import shutil
 import subprocess
 import sys
@@ -548,11 +549,17 @@ def run_child(cmd: list[str], timeout: float, max_rss_mb: float, log: Path
               ) -> tuple[str | None, dict[str, float]]:
     """Run ``cmd``; kill it (by its own pid) past ``timeout`` s or ``max_rss_mb``.
 
-    Returns why it was stopped (None if it ended by itself) and its resource usage.
+    Returns why it was stopped (None if it ended by itself) and its resource usage. Its memory
+    is looked at every quarter second, but its wall time ends when it does: the watch wakes on
+    its exit (a pidfd, on Linux), else the S case's 1.5 s showed as 1.75 s.
     """
     began = time.perf_counter()
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=HERE)
+    try:
+        exited: int | None = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # not Linux: sleep between looks
+        exited = None
     killed: str | None = None
     seen_peak = 0.0
     while True:
@@ -568,7 +575,12 @@ def run_child(cmd: list[str], timeout: float, max_rss_mb: float, log: Path
         elif killed is None and now > max_rss_mb:
             killed = f"killed at {now / 1024:.1f} GB RSS"
             proc.kill()
-        time.sleep(0.25)
+        if exited is None:
+            time.sleep(0.25)
+        else:
+            select.select([exited], [], [], 0.25)
+    if exited is not None:
+        os.close(exited)
     proc.returncode = os.waitstatus_to_exitcode(status)
     return killed, {
         "wall_s": time.perf_counter() - began,
