@@ -273,8 +273,8 @@ slack above 1 (no schedules in the proof) 3.5-4.3 s. The steps settle after 1,32
 
 PROBE_WORK = 0.5
 """Deterministic work (CP-SAT's count, about seconds) a proof tried during the bound's steps may
-take: the steps wait for it, and they settle anyway, after which the proof gets its full
-``rotation.proof.PROOF_WORK``."""
+take: it shares two cores with the steps and the combinations, and the steps settle anyway,
+after which the proof gets its full ``rotation.proof.PROOF_WORK``."""
 
 COMBINE_AT = (1, 2, 3)
 """Which of the bound's offers (counted from 1) have their pool combined into a plan
@@ -407,11 +407,12 @@ class _BoundBeside:
             probing[0].start()
             return False
 
-        def probed_in_vain() -> bool:
-            """Wait for a proof tried during the steps; whether it left the case unsettled."""
+        def settled_by_probe() -> bool:
+            """Wait for a proof tried during the steps, if one runs; whether one settled the
+            case."""
             while probing and probing[0].is_alive() and not self._stop.is_set():
                 probing[0].join(0.05)
-            return not proofs
+            return bool(proofs)
 
         def settle(relax: Relaxation, prices: Prices, value: float) -> bool:
             """Prove from the steps' own prices before the pool's rounds, when the plans made
@@ -421,8 +422,8 @@ class _BoundBeside:
             on how soon the plans were made."""
             if replay_every is not None:
                 return False
-            if not probed_in_vain():
-                return True  # a proof tried during the steps settled the case
+            if settled_by_probe():
+                return True
             if not all(slot.ready.is_set() for slot in self._slots):
                 return False
             if proven(value) < self._best_offered() - 1:
@@ -441,7 +442,7 @@ class _BoundBeside:
                                            schedules=lead, stepped=self._stepped, master=master,
                                            rounded=self._rounded, settle=settle, probe=probe)
                 result = self._result
-                probed_in_vain()
+                settled_by_probe()  # its bound, if any, is the one to keep
                 proved = proofs[0] if proofs else None
                 # From prices a proof was tried from already, it would fail again.
                 if (proved is None and result.prices is not None
@@ -558,16 +559,22 @@ class _BoundBeside:
         self._raise(proof.bound)
         return proof
 
+    def _show(self, value: int) -> bool:
+        """Show ``value`` as the bound if above the one shown (the steps' rises and a proof's
+        come from two threads); whether it was."""
+        with self._lock:
+            if self.value is not None and value <= self.value:
+                return False
+            self.value = value
+            return True
+
     def _better(self, value: int) -> None:
-        self.value = value
+        """A rise of the steps' own bound."""
+        self._show(value)
 
     def _raise(self, value: int) -> None:
-        """A proof's bound, shown if above the steps' (which go on meanwhile)."""
-        with self._lock:
-            rose = self.value is None or value > self.value
-            if rose:
-                self.value = value
-        if rose:
+        """A proof's bound: shown as the steps' are, and news for the search."""
+        if self._show(value):
             self._news()
 
     def listen(self, cut: Callable[[], None]) -> None:
