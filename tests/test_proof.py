@@ -50,6 +50,12 @@ def _random_prices(relax: Relaxation, inst: Instance, seed: int, scale: float = 
     return Prices(lam, mu, room, seats)
 
 
+def _zero_prices(relax: Relaxation) -> Prices:
+    """Every price at 0: each officer's least is their own cheapest schedule, alone."""
+    return Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
+                  np.zeros(relax.room.shape), {})
+
+
 @solving(120)
 @given(instances(sessions=(0, 4), training=True), st.integers(0, 2**32 - 1),
        st.sampled_from((200, 20, 0)))
@@ -208,8 +214,7 @@ def test_a_start_whose_margin_is_the_whole_slack_stays_open() -> None:
                     rules(2, deployment=2, fairness=0, preference=1))
     candidates = _candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
-    zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
-                  np.zeros(relax.room.shape), {})
+    zero = _zero_prices(relax)
     assert relax.margins(zero).value == 0
     found = prove(Bound(None, 0, 0.0, 1, relax, zero), candidates, 2, time.perf_counter() + 60)
     assert found is not None and found.bound == 1 and found.plan is not None
@@ -228,8 +233,7 @@ def test_a_proof_before_the_pools_rounds_is_tried_only_without_a_work_limit(
     def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
               ) -> Bound:
         relax = Relaxation(inst, candidates, deadline)
-        zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
-                      np.zeros(relax.room.shape), {})
+        zero = _zero_prices(relax)
         assert not kwargs["settle"](relax, zero, upper - 0.5)
         return Bound(None, 0, 0.0)
 
@@ -256,8 +260,7 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
     def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
               ) -> Bound:
         relax = Relaxation(inst, candidates, deadline)
-        zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
-                      np.zeros(relax.room.shape), {})
+        zero = _zero_prices(relax)
         for done, slack in enumerate([*slacks, slacks[-1]], start=1):
             answers.append(kwargs["probe"](relax, zero, upper - 1 - slack, done))
             for thread in threading.enumerate():
@@ -292,8 +295,7 @@ def test_a_plan_well_above_the_value_is_asked_about_one_cost_at_a_time(
     assert optimum == 5 and proof_module.SCHEDULES_BELOW == 3
     candidates = _candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
-    zero = Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
-                  np.zeros(relax.room.shape), {})
+    zero = _zero_prices(relax)
     assert relax.margins(zero).value == 0
     bound = Bound(0, 0, 0.0, 1, relax, zero)
     asked: list[tuple[int, int]] = []
