@@ -835,7 +835,8 @@ class Relaxation:
     def margins(self, prices: Prices, within: float | None = None) -> Margins:
         """:meth:`evaluate_exactly`, with every officer's margin at each open start, of each
         start alone and without deployments (:class:`Margins`); with ``within``, also every
-        pair of starts whose starts' margins are both at most that, and the pair's margin."""
+        pair of starts whose starts' margins are both at most that, and the pair's margin.
+        Leaves ``picks`` alone, so it may run beside :meth:`evaluate`."""
         return self._exactly(prices, with_margins=True, within=within)
 
     def _exactly(self, prices: Prices, with_margins: bool, within: float | None = None
@@ -954,9 +955,12 @@ class Relaxation:
                 pair_margins.append(two[both] - total[o])
         one_rows = np.array(singles, dtype=np.int64).reshape(-1, 3).T
         two_rows = np.array(pairs, dtype=np.int64).reshape(-1, 5).T
-        self.picks = [(one_rows[0], one_rows[1], one_rows[2]),
-                      (two_rows[0], two_rows[1], two_rows[2]),
-                      (two_rows[0], two_rows[3], two_rows[4])]
+        if not with_margins:
+            # Margins are for the proof, which may run on its own thread beside the steps:
+            # the choices the steps read after each evaluation stay theirs.
+            self.picks = [(one_rows[0], one_rows[1], one_rows[2]),
+                          (two_rows[0], two_rows[1], two_rows[2]),
+                          (two_rows[0], two_rows[3], two_rows[4])]
         sessions = inst.session_by_id
         charge = sum(price * sessions[q].seats for q, price in seat_prices.items())
         charge += float(np.sum(prices.room * np.maximum(self.room, 0.0)))

@@ -79,6 +79,7 @@ class _Search:
         self.size = min(FIRST_SIZE, len(self.ids))
         self.running: cp_model.CpSolver | None = None
         self.interrupted = False
+        self.was_cut = False  # the last step was stopped by ``cut``
         self.loads: tuple[Plan, dict[str, int]] | None = None
         self.allows: Callable[[Officer, Posting, int], bool] = allows_from(candidates)
 
@@ -92,6 +93,7 @@ class _Search:
         step (a plan, a bound) may end it sooner than the step would."""
         running = self.running
         if running is not None:
+            self.was_cut = True
             running.stop_search()
 
     # -- neighbourhoods ----------------------------------------------------------------------
@@ -242,6 +244,7 @@ class _Search:
         # two thirds of each step's time (0.88 s -> 0.46 s per step without them).
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
+        self.was_cut = False
         try:
             code = solver.solve(model.cp)
         finally:
@@ -334,8 +337,10 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
             break
         free = search.neighbourhood(plan, verdict)
         merged, spent, finished = search.step(plan, free, left)
+        # A step cut short for news from elsewhere says nothing of the repair or of its size.
+        cut = search.was_cut
         steps += 1
-        if merged is None and not verdict.ok:
+        if merged is None and not verdict.ok and not cut:
             failed_repairs += 1
             if failed_repairs >= MAX_FAILED_REPAIRS:
                 stopped = "mix not mended"
@@ -350,7 +355,7 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
             break
         if finished and search.size < len(search.ids):
             search.size = min(len(search.ids), search.size + 5)
-        elif not finished and search.size > 10:
+        elif not finished and search.size > 10 and not cut:
             search.size -= 5
         if merged is None:
             continue
@@ -358,7 +363,7 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         # optimal) needs no new verdict; validating 5,000 officers takes seconds.
         if better(merged, verdict if merged == plan else validate(inst, merged)):
             continue
-        if not verdict.ok:
+        if not verdict.ok and not cut:
             failed_repairs += 1
             if failed_repairs >= MAX_FAILED_REPAIRS:
                 stopped = "mix not mended"

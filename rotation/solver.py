@@ -313,8 +313,10 @@ class _BoundBeside:
     the combination one to two. The search waits for the combinations, so the bound, HiGHS and the
     staffing have its core. Measured at 5,000 officers, a combination on the bound's own thread
     held the bound at 100 steps until the time limit, and beside a running search it did not
-    finish in time. All threads only read the instance and its remembered answers; CP-SAT,
-    HiGHS and numpy release the interpreter while they work."""
+    finish in time. Up to 600 officers a proof may also run beside the steps on a thread of
+    its own (``probe``). All threads only read the instance and its remembered answers (the
+    proof's margins leave the relaxation's choices to the steps); CP-SAT, HiGHS and numpy
+    release the interpreter while they work."""
 
     def __init__(self, inst: Instance, candidates: Callable[[str, int], list[str]], first: Plan,
                  upper: int, deadline: float, replay_every: int | None, seed: int) -> None:
@@ -340,15 +342,17 @@ class _BoundBeside:
         self._tasks: queue.Queue[tuple[str, Callable[[], Plan | None], _Slot] | None] = (
             queue.Queue())
         self._combinations = 0  # queued or under way: the search waits while there are any
-        self._proving = False  # a proof under way (``_prove``)
+        self._proving = 0  # proofs under way (``_prove``): during the steps and after them
         self._probing: list[threading.Thread] = []  # a proof tried during the steps
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
         self._combination_ahead = True
         # Called on the search's thread while it waits for plans (progress displays).
         self.on_wait: Callable[[], None] = lambda: None
-        # Stops the search's step under way (``listen``).
+        # Stops the search's step under way (``listen``), and the cost of the search's plan
+        # as it last said (``offers``).
         self._cut: Callable[[], None] = lambda: None
+        self._holding: int | None = None
         offered = 0
 
         def lead(schedules: Schedules, columns: Columns) -> None:
@@ -384,7 +388,7 @@ class _BoundBeside:
             (as ``settle``)."""
             if proofs:
                 return True
-            if replay_every is not None or not self._provable:
+            if replay_every is not None or not self._provable or self._stop.is_set():
                 return False
             if probing and probing[0].is_alive():
                 return False
@@ -531,12 +535,14 @@ class _BoundBeside:
                     return None
         upper = self._best_offered()
         began = time.perf_counter()
-        self._proving = True
+        with self._lock:
+            self._proving += 1
         try:
             proof = prove(bound, candidates, upper, self._deadline, seed, self._stop, work,
                           self._raise)
         finally:
-            self._proving = False
+            with self._lock:
+                self._proving -= 1
         with self._lock:  # summed over the tries
             self._stats["proof_ms"] = (self._stats.get("proof_ms", 0)
                                        + round(1000 * (time.perf_counter() - began)))
@@ -555,7 +561,7 @@ class _BoundBeside:
             slot.ready.set()
             self._slots.append(slot)
             self._count("proof_plans")
-            self._news()
+            self._news(found=True)
         self._raise(proof.bound)
         return proof
 
@@ -581,12 +587,17 @@ class _BoundBeside:
         """Take the function that stops the search's step under way (see ``_news``)."""
         self._cut = cut
 
-    def _news(self) -> None:
-        """A proof raised the bound or found the optimum: without a work limit, stop the
+    def _news(self, found: bool = False) -> None:
+        """A proof raised the bound or ``found`` the optimum: without a work limit, stop the
         search's step under way, so that it sees this at once rather than once its step is
-        over (on a 50-officer case, seed 4, 0.5-0.7 s later). Under a work limit the steps
-        are left alone: the plan must not depend on when the proof ended."""
-        if self._every is None:
+        over (on a 50-officer case, seed 4, 0.5-0.7 s later), if the news can end or hold
+        the search: a plan, or a bound at most one below the search's plan as it last said.
+        Under a work limit the steps are left alone: the plan must not depend on when the
+        proof ended."""
+        if self._every is not None:
+            return
+        holding, value = self._holding, self.value
+        if found or holding is None or (value is not None and value >= holding - 1):
             self._cut()
 
     def _stepped(self, done: int) -> None:
@@ -635,6 +646,8 @@ class _BoundBeside:
         on the example without sessions (11,495 against 11,489) holding it for a proof that
         failed made the solve take 28 s; not held, 16.5-22 s."""
 
+        self._holding = holding
+
         def waiting() -> bool:
             return (not interrupted() and time.perf_counter() < self._deadline
                     and self._busy())
@@ -642,7 +655,7 @@ class _BoundBeside:
         def one_above() -> bool:
             return (self._provable and holding is not None and self.value is not None
                     and holding - self.value == 1 and self._thread.is_alive()
-                    and (self._rounds == 0 or self._proving))
+                    and (self._rounds == 0 or self._proving > 0))
 
         while waiting() and (self._combinations > 0 or one_above() or (
                 self._combination_ahead and self._thread.is_alive())):
@@ -666,7 +679,7 @@ class _BoundBeside:
         # rather than let the search start a step that would notice a proof only once over.
         costs = [verdict.objective for _, verdict in fresh if verdict.ok]
         if costs and (holding is None or min(costs) < holding):
-            holding = min(costs)
+            holding = self._holding = min(costs)
             while waiting() and one_above():
                 self.on_wait()
                 time.sleep(0.05)
@@ -689,11 +702,17 @@ class _BoundBeside:
         # the thread has published so far is proven already. A combination under way is not
         # waited for either: it ends when HiGHS returns, and its plan would come too late.
         self._thread.join(STOP_GRACE)
-        # A proof tried beside the steps stops at once; a CP-SAT search still running when the
-        # interpreter exits would abort the process.
+        # A proof tried beside the steps stops its CP-SAT search at once and asks no further
+        # question (its Python work, margins and model, may take a moment); a CP-SAT search
+        # still running when the interpreter exits would abort the process.
         for thread in self._probing:
             thread.join(STOP_GRACE)
         if self._result is not None:
+            # A proof may have raised the bound shown without settling the case (a later
+            # question undecided): that bound is proven too.
+            if self.value is not None and (self._result.value is None
+                                           or self.value > self._result.value):
+                return replace(self._result, value=self.value)
             return self._result
         # The thread is still in a step (at 5,000 officers one may take longer than the grace
         # beside the other threads) or a round (the pool's relaxation): what it proved and how

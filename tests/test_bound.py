@@ -370,6 +370,18 @@ def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
     assert proven(found.relaxation.evaluate_priced(found.prices)) == found.value
 
 
+def test_margins_leave_the_steps_choices_alone() -> None:
+    # The proof may price margins on its own thread while the steps run: the choices an
+    # evaluation leaves in ``picks`` (the steps' pool and best schedules) must stay its own.
+    inst = load_case(EXAMPLE)
+    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax.evaluate(np.full(relax.need.shape, 50.0), np.zeros(relax.mix_need.shape))
+    picks = relax.picks
+    relax.margins(Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
+                         np.zeros(relax.room.shape), {}), within=1.0)
+    assert relax.picks is picks
+
+
 @pytest.mark.parametrize(("pooled_above", "kept"), [(0.7, "own"), (1.3, "pooled")])
 def test_the_proofs_prices_are_the_first_round_that_proves_the_most(
         monkeypatch: pytest.MonkeyPatch, pooled_above: float, kept: str) -> None:

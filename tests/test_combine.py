@@ -708,6 +708,14 @@ def test_a_proof_that_raises_the_bound_cuts_the_searchs_step_short_without_a_wor
     beside._raise(5)
     assert beside.value == 5
     assert len(cuts) == (1 if replay_every is None else 0)
+    # Once the search has said its plan costs 12, a bound of 10 changes nothing for it; 11
+    # (one below: it waits) and an optimum found do.
+    beside._holding = 12
+    beside._raise(10)
+    assert len(cuts) == (1 if replay_every is None else 0)
+    beside._raise(11)
+    beside._news(found=True)
+    assert len(cuts) == (3 if replay_every is None else 0)
 
 
 def test_cutting_the_search_short_stops_its_step_but_not_the_search() -> None:

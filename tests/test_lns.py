@@ -9,10 +9,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 from hypothesis import given
 
+from rotation import lns as lns_module
 from rotation import solver as solver_module
 from rotation.bound import lower_bound
 from rotation.construct import first_plan
@@ -228,3 +231,36 @@ def test_fairness_neighbourhood_pairs_an_officer_over_the_target_with_one_below_
     chosen = search._around_excess(current)
     assert chosen[0] == "A"
     assert "B" in chosen and "C" not in chosen
+
+
+@pytest.mark.parametrize("cut", [True, False])
+def test_steps_cut_short_from_elsewhere_count_as_no_failed_repair(example: Instance,
+                                                                   cut: bool) -> None:
+    # A plan that breaks a mix minimum, and steps that return nothing: three such steps end
+    # the search ("mix not mended"), and each shrinks the neighbourhood; but steps cut short
+    # because a proof landed say nothing of the repair, so they count for neither.
+    class Search:
+        def __init__(self) -> None:
+            self.ids = [o.id for o in example.officers]
+            self.size = 30
+            self.interrupted = False
+            self.was_cut = cut
+
+        def neighbourhood(self, plan: Plan, verdict: Any) -> frozenset[str]:
+            return frozenset(self.ids[:3])
+
+        def step(self, plan: Plan, free: frozenset[str], seconds: float
+                 ) -> tuple[Plan | None, float, bool]:
+            time.sleep(0.01)
+            return None, 0.1, False
+
+    broken = SimpleNamespace(ok=False, violations=("a mix minimum",), objective=10)
+    search = Search()
+    outcome = lns_module._run(search, example, Plan(()), broken,
+                              replace(example.solver, work_limit=None),
+                              time.perf_counter() + 0.5, None)
+    if cut:
+        assert outcome.stopped == "time limit" and search.size == 30 and outcome.steps > 3
+    else:
+        # (the third ends the search before its own shrink)
+        assert outcome.stopped == "mix not mended" and outcome.steps == 3 and search.size == 20

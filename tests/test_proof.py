@@ -301,10 +301,10 @@ def test_a_plan_well_above_the_value_is_asked_about_one_cost_at_a_time(
     asked: list[tuple[int, int]] = []
     restricted = proof_module._restricted
 
-    def spy(relax: Relaxation, prices: Prices, margins: Any, candidates: Any, upper: int,
+    def spy(relax: Relaxation, margins: Any, paired: Any, candidates: Any, upper: int,
             floor: int, *args: Any) -> tuple[Proof | None, float]:
         asked.append((upper, floor))
-        return restricted(relax, prices, margins, candidates, upper, floor, *args)
+        return restricted(relax, margins, paired, candidates, upper, floor, *args)
 
     monkeypatch.setattr(proof_module, "_restricted", spy)
     raised: list[int] = []
@@ -319,13 +319,43 @@ def test_a_plan_well_above_the_value_is_asked_about_one_cost_at_a_time(
     assert asked == [(1, 0), (2, 1), (3, 2), (4, 3)]
     assert below is not None and below.settled and (below.bound, below.plan) == (4, None)
 
-    def first_only(relax: Relaxation, prices: Prices, margins: Any, candidates: Any,
+    def first_only(relax: Relaxation, margins: Any, paired: Any, candidates: Any,
                    upper: int, floor: int, *args: Any) -> tuple[Proof | None, float]:
         if upper > 1:
             return None, 0.0  # undecided within its work
-        return restricted(relax, prices, margins, candidates, upper, floor, *args)
+        return restricted(relax, margins, paired, candidates, upper, floor, *args)
 
     monkeypatch.setattr(proof_module, "_restricted", first_only)
     partial = prove(bound, candidates, 8, time.perf_counter() + 60)
     assert partial is not None and (partial.bound, partial.plan) == (1, None)
     assert not partial.settled
+
+
+def test_a_bound_raised_by_an_unsettled_proof_stays_in_the_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The proof at the steps' own prices raises the bound by one (no plan at that cost) but
+    # leaves the cheaper plans undecided, and the steps keep those prices: the bound the proof
+    # raised is proven, and the result must report it rather than the steps' own.
+    inst = load_case(EXAMPLE)
+
+    def steps(inst: Instance, candidates: Any, upper: int, deadline: float, **kwargs: Any
+              ) -> Bound:
+        relax = Relaxation(inst, candidates, deadline)
+        zero = _zero_prices(relax)
+        kwargs["better"](upper - 3)
+        assert not kwargs["settle"](relax, zero, upper - 1.5)
+        return Bound(upper - 3, 10, 0.0, 1, relax, zero)
+
+    def proof(bound: Bound, candidates: Any, upper: int, deadline: float, seed: int,
+              stop: Any, work: float, raised: Callable[[int], None]) -> Proof:
+        raised(upper - 2)
+        return Proof(upper - 2, None, 1, settled=False)
+
+    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(solver_module, "lower_bound", steps)
+    monkeypatch.setattr(solver_module, "prove", proof)
+    monkeypatch.setattr(solver_module, "COMBINE_AT", ())
+    monkeypatch.setattr(solver_module, "improve", _no_search)
+    result = solve(inst, replace(inst.solver, time_limit=3, work_limit=None))
+    assert result.objective is not None and result.status == SolveStatus.FEASIBLE
+    assert result.bound == result.objective - 2
