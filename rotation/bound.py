@@ -1125,7 +1125,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
     columns = Columns(relax) if schedules is not None or master is not None else None
-    no_room = np.zeros(relax.room.shape)
+    no_room = np.zeros(relax.room.shape)  # the steps price no maximum: the centre's prices
     while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
         value, g_lam, g_mu = relax.evaluate(lam, mu)
         done += 1
@@ -1175,7 +1175,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         # 442 from the pool of the volume algorithm's steps).
         own: Prices | None = None
         if relax.exact:
-            own = Prices(*volume.centre, np.zeros(relax.room.shape), {})
+            own = Prices(*volume.centre, no_room, {})
         while (rounds < MASTER_ROUNDS and stalled < MASTER_STALL
                and time.perf_counter() < deadline and not (stop and stop())):
             pooled = own is None  # priced by the pool's relaxation

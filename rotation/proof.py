@@ -6,16 +6,16 @@ more rounds close the last unit, while the whole model needs 12-20 s to prove th
 itself. But the relaxation's value at those prices is a sum of every officer's least, so a plan
 cheaper than the one in hand leaves each officer within ``upper - 1 - value`` of their least
 (:class:`rotation.bound.Margins`), and all officers together within it. Every other start is
-ruled out, the model of every rule restricted to what is left is small, and where the plan in
-hand is one above the bound each officer chooses among their schedules within the slack, whose
-margins must fit it together: on that case 216 of 3,082 starts at the steps' own best prices,
-which CP-SAT shows have no plan below 453 in 0.02 s (0.3-0.6 s with the starts alone ruled
-out; 403 starts at the prices of the pool's relaxation that the plain subgradient steps led
-to, 2-4 s). This is reduced-cost fixing, done once with the best prices.
+ruled out, the model of every rule restricted to what is left is small, and where it asks
+about plans of one cost exactly each officer chooses among their schedules within the slack,
+whose margins must fit it together: on that case 216 of 3,082 starts at the steps' own best
+prices, which CP-SAT shows have no plan below 453 in 0.02 s (0.3-0.6 s with the starts alone
+ruled out; 403 starts at the prices of the pool's relaxation that the plain subgradient steps
+led to, 2-4 s). This is reduced-cost fixing, done once per question with the same prices.
 
-The restricted model minimises the real objective with the cost capped at ``upper - 1``: no
-solution proves ``upper`` optimal; an optimal one is the optimum of the whole case, since any
-plan below ``upper`` is inside the restriction.
+Each restricted model minimises the real objective with the cost held between what is proven
+and ``upper - 1``: no solution proves ``upper`` optimal; an optimal one is the optimum of the
+whole case, since any plan below ``upper`` is inside the restriction.
 """
 
 from __future__ import annotations

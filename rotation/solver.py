@@ -374,7 +374,7 @@ class _BoundBeside:
         self._provable = master is not None
 
         tried: list[Prices] = []  # the prices a proof was tried from before the rounds ended
-        proofs: list[int] = []  # ...and what it proved
+        settled = threading.Event()  # a proof has settled the case (the bound shows it)
 
         probed: list[float] = []  # the slack of each proof tried during the steps
         probing = self._probing  # ...the last of them, which may still run
@@ -386,7 +386,7 @@ class _BoundBeside:
             a proof only needs some plan at its ``upper``. A proof that fails is tried again
             only when the slack has halved, within ``PROBE_WORK``. Never under a work limit
             (as ``settle``)."""
-            if proofs:
+            if settled.is_set():
                 return True
             if replay_every is not None or not self._provable or self._stop.is_set():
                 return False
@@ -405,18 +405,18 @@ class _BoundBeside:
                     self._count("proof_probes_failed")
                     return
                 if proof is not None and proof.settled:
-                    proofs.append(proof.bound)
+                    settled.set()
 
             probing[:] = [threading.Thread(target=attempt, name="rotation-proof", daemon=True)]
             probing[0].start()
             return False
 
-        def settled_by_probe() -> bool:
-            """Wait for a proof tried during the steps, if one runs; whether one settled the
-            case."""
+        def settled_by_now() -> bool:
+            """Wait for a proof tried during the steps, if one runs; whether a proof has
+            settled the case."""
             while probing and probing[0].is_alive() and not self._stop.is_set():
                 probing[0].join(0.05)
-            return bool(proofs)
+            return settled.is_set()
 
         def settle(relax: Relaxation, prices: Prices, value: float) -> bool:
             """Prove from the steps' own prices before the pool's rounds, when the plans made
@@ -426,7 +426,7 @@ class _BoundBeside:
             on how soon the plans were made."""
             if replay_every is not None:
                 return False
-            if settled_by_probe():
+            if settled_by_now():
                 return True
             if not all(slot.ready.is_set() for slot in self._slots):
                 return False
@@ -436,7 +436,7 @@ class _BoundBeside:
             proof = self._prove(candidates, Bound(proven(value), 0, 0.0, 0, relax, prices), seed)
             if proof is None or not proof.settled:
                 return False
-            proofs.append(proof.bound)
+            settled.set()
             return True
 
         def run() -> None:
@@ -445,17 +445,13 @@ class _BoundBeside:
                                            stop=self._stop.is_set, better=self._better,
                                            schedules=lead, stepped=self._stepped, master=master,
                                            rounded=self._rounded, settle=settle, probe=probe)
-                result = self._result
-                settled_by_probe()  # its bound, if any, is the one to keep
-                proved = proofs[0] if proofs else None
-                # From prices a proof was tried from already, it would fail again.
-                if (proved is None and result.prices is not None
-                        and all(p is not result.prices for p in tried)
-                        and not self._stop.is_set()):
-                    proof = self._prove(candidates, result, seed)
-                    proved = proof.bound if proof is not None else None
-                if proved is not None and (result.value is None or proved > result.value):
-                    self._result = replace(result, value=proved)
+                prices = self._result.prices
+                # What a proof raised the bound to is shown (``_raise``) and reported from
+                # there (``finish``). From prices a proof was tried from already, it would
+                # fail again.
+                if (not settled_by_now() and prices is not None
+                        and all(p is not prices for p in tried) and not self._stop.is_set()):
+                    self._prove(candidates, self._result, seed)
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
@@ -708,8 +704,8 @@ class _BoundBeside:
         for thread in self._probing:
             thread.join(STOP_GRACE)
         if self._result is not None:
-            # A proof may have raised the bound shown without settling the case (a later
-            # question undecided): that bound is proven too.
+            # The bound shown is the steps' and rounds' best, or a proof's above it, settled or
+            # not (a later question undecided): proven either way.
             if self.value is not None and (self._result.value is None
                                            or self.value > self._result.value):
                 return replace(self._result, value=self.value)
