@@ -4,7 +4,7 @@ subgradient steps would have left it. Prints one table.
     python benchmarks/bound_steps.py                  # S and M (about a minute)
     python benchmarks/bound_steps.py S M L --steps 200,800,1500   # L: about 15 minutes
 
-Why: the bound's steps (``rotation.bound.lower_bound``, the volume algorithm) decide how much
+Why: the bound's steps (``rotation.solve.bound.lower_bound``, the volume algorithm) decide how much
 of a case's gap the bound closes in the time, and their value after a number of steps does not
 depend on the machine, so step rules can be compared here without the search, the combinations
 and the rounds running beside them. Both rules start from zero multipliers and aim at the first
@@ -25,10 +25,11 @@ from generate import generate, size_name
 from rich.console import Console
 from rich.table import Table
 
-from rotation.bound import Relaxation, _inward, lower_bound
-from rotation.construct import Candidates, first_plan
 from rotation.domain import Instance
-from rotation.solver import _candidates
+from rotation.solve.bound import _inward, lower_bound
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates
+from rotation.solve.relaxation import Relaxation
 from rotation.validate import validate
 
 Run = tuple[dict[int, float], float, int, float]
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         table.add_column(column, justify="left" if column in ("size", "rule") else "right")
     for size in args.sizes:
         inst = generate(size, args.seed)
-        candidates = _candidates(inst)
+        candidates = Candidates(inst)
         upper = validate(inst, first_plan(inst, candidates)).objective
         for name, rule in (("plain", plain), ("volume", volume)):
             print(f"{size}: {name} ...", file=sys.stderr, flush=True)

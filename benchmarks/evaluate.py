@@ -3,8 +3,9 @@
     python benchmarks/evaluate.py                 # S and M (about 10 s)
     python benchmarks/evaluate.py S M L -n 20     # L: about a minute, most of it the set-up
 
-Why: the bound takes one evaluation (``rotation.bound.Relaxation.evaluate``) per step, and at
-5,000 officers how many steps fit in the time limit decides how far the bound gets; inside a
+Why: the bound takes one evaluation (``Relaxation.evaluate``, rotation/solve/relaxation.py) per
+step, and at 5,000 officers how many steps fit in the time limit decides how far the bound
+gets; inside a
 solve the search and the combinations share the machine with it, so its own speed is measured
 here, apart from them. The multipliers are drawn at random from a few scales (seeded), whole
 and fractional, since ties and the mix minima change which passes do work. Nothing here changes
@@ -23,8 +24,8 @@ from generate import generate, size_name
 from rich.console import Console
 from rich.table import Table
 
-from rotation.bound import Relaxation
-from rotation.solver import _candidates
+from rotation.solve.model import Candidates
+from rotation.solve.relaxation import Relaxation
 
 SCALES = (0.5, 5.0, 20.0, 200.0, 1000.0)
 
@@ -32,7 +33,7 @@ SCALES = (0.5, 5.0, 20.0, 200.0, 1000.0)
 def measure(size: str, evaluations: int, seed: int) -> dict[str, float]:
     """Set-up and evaluation times (seconds) of the ``size`` case's relaxation."""
     inst = generate(size, seed)
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     began = time.perf_counter()
     relax = Relaxation(inst, candidates, time.perf_counter() + 3600)
     setup = time.perf_counter() - began

@@ -8,12 +8,12 @@
 Each (size, solver) runs in its own subprocess, so its peak RSS is its own; the parent stops a
 child that outlives its timeout or grows past ``--max-rss-gb`` and reports how far it got.
 
-CP-SAT: the instance from ``generate.py`` is solved by ``rotation.solver.solve`` itself (same
+CP-SAT: the instance from ``generate.py`` is solved by ``rotation.solve.solve`` itself (same
 parameters as ``rotation solve``); its ``build`` is wrapped, not changed, to time the model
 build and, per rule, the constraints and variables it adds. The plan goes through
 ``rotation.validate.validate``.
 
-HiGHS baseline: the CP-SAT model ``rotation.solver.build`` makes is translated constraint by
+HiGHS baseline: the CP-SAT model ``rotation.solve.model.build`` makes is translated constraint by
 constraint into a plain MIP and solved by HiGHS through MathOpt (SCIP if HiGHS is missing): the
 same variables, rules and objective, training included. The only change is that a
 ``max(0, expr)`` term (shortfall, hardship excess) becomes ``target >= 0, target >= expr``, the
@@ -109,26 +109,23 @@ def _usage() -> dict[str, float]:
 
 
 def _instrument(phases: _Phases, breakdown: list[dict[str, Any]],
-                whole: Callable[[], bool] = lambda: True) -> Callable[[], None]:
-    """Wrap rotation.solver's Variables and rules to time each step of build(); undo after.
-    ``whole`` says whether the build under way is the whole case's (not a neighbourhood's,
-    the staffing's or a proof's)."""
+                whole: Callable[[], bool] = lambda: True
+                ) -> tuple[Callable[[Any], Any], Callable[[], None]]:
+    """Wrap the engine's Variables to time the start variables of the whole case's build, and
+    give a wrapper that times one rule's ``add``; with the function that undoes the wrapping.
+    ``whole`` says whether the build under way is the whole case's (not a neighbourhood's, the
+    staffing's or a proof's)."""
     from constraints.base import Rule
 
-    solver_module = importlib.import_module("rotation.solver")
-    saved = (solver_module.Variables, solver_module.RULES)
-    original_variables = solver_module.Variables
+    model_module = importlib.import_module("rotation.solve.model")
+    original_variables = model_module.Variables
 
     def counts(model: Any) -> tuple[int, int]:
         return len(model.proto.variables), len(model.proto.constraints)
 
-    partial = False
-
     def variables(model: Any, inst: Any, allows: Callable[..., bool], fixed: Any = None,
                   free: Any = None) -> Any:
-        nonlocal partial
-        partial = free is not None or not whole()
-        if partial:
+        if free is not None or not whole():
             # A neighbourhood's, the staffing's or a proof's model: not the build measured.
             return original_variables(model, inst, allows, fixed, free)
         began = time.perf_counter()
@@ -151,7 +148,7 @@ def _instrument(phases: _Phases, breakdown: list[dict[str, Any]],
 
     def timed(rule: Rule) -> Rule:
         def add(model: Any, v: Any, inst: Any) -> Any:
-            if partial:
+            if not whole():
                 return rule.add(model, v, inst)
             began = time.perf_counter()
             nv, nc = counts(model)
@@ -165,14 +162,12 @@ def _instrument(phases: _Phases, breakdown: list[dict[str, Any]],
 
         return replace(rule, add=add)
 
-    namespace = vars(solver_module)
-    namespace["Variables"] = variables
-    namespace["RULES"] = tuple(timed(r) for r in saved[1])
+    vars(model_module)["Variables"] = variables
 
     def undo() -> None:
-        namespace["Variables"], namespace["RULES"] = saved
+        vars(model_module)["Variables"] = original_variables
 
-    return undo
+    return timed, undo
 
 
 def _nonzeros(proto: Any, breakdown: list[dict[str, Any]]) -> None:
@@ -197,9 +192,10 @@ def _nonzeros(proto: Any, breakdown: list[dict[str, Any]]) -> None:
 
 
 def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
+    from rotation.solve import solve
     from rotation.validate import validate
 
-    solver_module = importlib.import_module("rotation.solver")
+    whole_module = importlib.import_module("rotation.solve.whole_model")
     phases = _Phases(args.phases)
     began = time.perf_counter()
     inst = generate(args.size, args.seed)
@@ -207,21 +203,24 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
     phases("generated")
     breakdown: list[dict[str, Any]] = []
     captured: list[Any] = []
-    original_build = solver_module.build
+    original_build = whole_module.build
 
-    building_whole = [True]
+    building_whole = [False]
+    timed, undo = _instrument(phases, breakdown, lambda: building_whole[0])
 
-    def build(instance: Any, *args: Any, **kwargs: Any) -> Any:
-        building_whole[0] = not (args or kwargs)
-        model = original_build(instance, *args, **kwargs)
-        if args or kwargs:
-            return model  # a neighbourhood's, the staffing's or a proof's model
+    def build(instance: Any, *args: Any, rules: Any, **kwargs: Any) -> Any:
+        """The whole case's build (neighbourhoods, staffing and proofs build elsewhere)."""
+        building_whole[0] = True
+        try:
+            model = original_build(instance, *args, rules=tuple(timed(r) for r in rules),
+                                   **kwargs)
+        finally:
+            building_whole[0] = False
         captured.append(model)
         phases("built")
         return model
 
-    undo = _instrument(phases, breakdown, lambda: building_whole[0])
-    vars(solver_module)["build"] = build
+    vars(whole_module)["build"] = build
     first: list[tuple[float, int]] = []
     last: list[tuple[float, int, int]] = []
 
@@ -234,9 +233,9 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
     settings = replace(inst.solver, time_limit=args.time_limit,
                        workers=args.workers or inst.solver.workers)
     try:
-        result = solver_module.solve(inst, settings, progress)
+        result = solve(inst, settings, progress)
     finally:
-        vars(solver_module)["build"] = original_build
+        vars(whole_module)["build"] = original_build
         undo()
     phases("solved")
     # Large cases are solved by neighbourhoods and never build the whole model.
@@ -432,7 +431,7 @@ def child_mip(args: argparse.Namespace) -> dict[str, Any]:
     from ortools.math_opt.python import mathopt
 
     from rotation.plan import Deployment, Enrolment, Plan
-    from rotation.solver import build
+    from rotation.solve.model import build
     from rotation.validate import validate
 
     phases = _Phases(args.phases)
@@ -674,7 +673,7 @@ def print_table(records: list[dict[str, Any]], cli: list[dict[str, Any]], meta: 
     from rich.table import Table
 
     console = Console(width=max(220, shutil.get_terminal_size().columns))
-    table = Table(title="rotation benchmarks: CP-SAT (rotation.solver) vs a HiGHS MIP of the "
+    table = Table(title="rotation benchmarks: CP-SAT (rotation.solve) vs a HiGHS MIP of the "
                   "same model")
     columns = ["size", "solver", "limit s", "gen s", "build s", "solve s", "1st plan s",
                "status", "objective", "bound", "gap", "peak RSS", "vars", "constraints",

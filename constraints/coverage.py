@@ -34,8 +34,12 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
                 short = model.new_int_var(0, need, f"short[{p.id},{t}]")
                 model.add_max_equality(short, [0, need - present])
                 shortfalls.append(short)
-    weight = inst.rules.weights.unmet_demand
-    return [Penalty(NAME, weight * sum(shortfalls))] if shortfalls else []
+    return [Penalty(NAME, weight(inst) * sum(shortfalls))] if shortfalls else []
+
+
+def weight(inst: Instance) -> int:
+    """What one officer short of a posting's minimum for one month costs."""
+    return inst.rules.weights.unmet_demand
 
 
 def unmet(inst: Instance, plan: Plan) -> list[Shortfall]:
@@ -68,7 +72,7 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
 
 
 def cost(inst: Instance, plan: Plan) -> int:
-    return inst.rules.weights.unmet_demand * sum(s.missing for s in unmet(inst, plan))
+    return weight(inst) * sum(s.missing for s in unmet(inst, plan))
 
 
 RULE = Rule(

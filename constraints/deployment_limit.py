@@ -17,26 +17,31 @@ from rotation.plan import Plan, Violation
 NAME = "deployment-limit"
 
 
+def limit(inst: Instance) -> int | None:
+    """Planned deployments an officer may start in the horizon, or None for no limit."""
+    return inst.rules.max_deployments
+
+
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
-    limit = inst.rules.max_deployments
-    if limit is None:
+    most = limit(inst)
+    if most is None:
         return []
     for o in v.decided:
         starts = [var for _, _, var in v.of_officer(o.id)]
-        if len(starts) > limit:
-            model.add(sum(starts) <= limit)
+        if len(starts) > most:
+            model.add(sum(starts) <= most)
     return []
 
 
 def check(inst: Instance, plan: Plan) -> list[Violation]:
-    limit = inst.rules.max_deployments
-    if limit is None:
+    most = limit(inst)
+    if most is None:
         return []
     counts = Counter(d.officer for d in plan.deployments)
     return [
-        Violation(NAME, f"{o} has {n} deployments; the limit is {limit}")
+        Violation(NAME, f"{o} has {n} deployments; the limit is {most}")
         for o, n in sorted(counts.items())
-        if n > limit
+        if n > most
     ]
 
 

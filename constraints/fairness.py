@@ -10,15 +10,21 @@ and one at 0. Soft.
 
 from __future__ import annotations
 
+from typing import overload
+
+import numpy as np
+import numpy.typing as npt
 from ortools.sat.python import cp_model
 
 from constraints.base import Penalty, Rule
 from constraints.facts import Stint, hardship_by_month, stints
 from constraints.variables import Variables
-from rotation.domain import Instance
+from rotation.domain import Instance, Posting
 from rotation.plan import Plan
 
 NAME = "fairness"
+
+Loads = npt.NDArray[np.float64]
 
 
 def past_load(inst: Instance, officer: str) -> int:
@@ -30,14 +36,34 @@ def past_load(inst: Instance, officer: str) -> int:
     return sum(hardship_by_month(inst, past, -inst.rules.fairness_lookback_months).values())
 
 
+def deployment_load(inst: Instance, posting: Posting) -> int:
+    """The load one planned deployment at ``posting`` adds: every month of it counts whole."""
+    return posting.hardship * inst.rules.deployment_months
+
+
+@overload
+def excess_cost(inst: Instance, load: int) -> int: ...
+@overload
+def excess_cost(inst: Instance, load: float) -> float: ...
+@overload
+def excess_cost(inst: Instance, load: Loads) -> Loads: ...
+def excess_cost(inst: Instance, load: float | Loads) -> float | Loads:
+    """What a load costs: ``weights.fairness`` per unit above the target. One load, or a numpy
+    array of them, so that strategies pricing every officer at once use this same formula."""
+    target, weight = inst.rules.fairness_target, inst.rules.weights.fairness
+    if isinstance(load, np.ndarray):
+        out: Loads = weight * np.maximum(0.0, load - target)
+        return out
+    return weight * max(0, load - target)
+
+
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     target = inst.rules.fairness_target
-    length = inst.rules.deployment_months
     excesses = []
     for o in v.decided:
         past = past_load(inst, o.id)
         terms = [
-            (inst.posting_by_id[p].hardship * length, var)
+            (deployment_load(inst, inst.posting_by_id[p]), var)
             for p, _, var in v.of_officer(o.id)
             if inst.posting_by_id[p].hardship > 0
         ]
@@ -70,9 +96,7 @@ def load(inst: Instance, plan: Plan) -> dict[str, int]:
 
 
 def cost(inst: Instance, plan: Plan) -> int:
-    target = inst.rules.fairness_target
-    excess = sum(max(0, x - target) for x in load(inst, plan).values())
-    return inst.rules.weights.fairness * excess
+    return sum(excess_cost(inst, x) for x in load(inst, plan).values())
 
 
 RULE = Rule(

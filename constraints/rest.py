@@ -33,11 +33,16 @@ def allows(inst: Instance, officer: Officer, posting: Posting, start: int) -> bo
     return True
 
 
+def spacing(inst: Instance) -> int:
+    """Months from one planned start of an officer to the next, at the least: a deployment's
+    length and the minimum rest (with no rest, one posting at a time asks as much)."""
+    return inst.rules.deployment_months + inst.rules.min_rest_months
+
+
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
-    rest = inst.rules.min_rest_months
-    if rest == 0:
+    if inst.rules.min_rest_months == 0:
         return []
-    span = inst.rules.deployment_months + rest
+    span = spacing(inst)
     for o in v.decided:
         for t in inst.months:
             window = v.officer_window(o.id, t - span + 1, t)

@@ -169,9 +169,13 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
     return out
 
 
-def cost(inst: Instance, plan: Plan) -> int:
-    weeks = sum(weeks_away(e.start, e.end) for e in plan.enrolments)
+def price(inst: Instance, weeks: int) -> int:
+    """What ``weeks`` of training away cost under this rule."""
     return inst.rules.weights.training * weeks
+
+
+def cost(inst: Instance, plan: Plan) -> int:
+    return price(inst, sum(weeks_away(e.start, e.end) for e in plan.enrolments))
 
 
 RULE = Rule(

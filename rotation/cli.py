@@ -13,7 +13,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,18 +21,15 @@ from rich.table import Table
 from rich.text import Text
 
 from constraints.coverage import unmet
+from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_shortfall
-from rotation.feeds import check_subject, new_token
 from rotation.io import load_case
-from rotation.plan import Plan, Result, Shortfall, SolveStatus, relative_gap
+from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
 from rotation.workflow import FORMATS, export, solve_and_store
-
-if TYPE_CHECKING:
-    from rotation.solver import Progress
 
 __all__ = ["app", "main"]
 
@@ -93,6 +90,8 @@ def _print_result(inst: Instance, result: Result, plan_id: int | None) -> None:
     if plan_id is not None:
         table.add_row("stored as plan", str(plan_id))
     out.print(table)
+    for note in result.notes:
+        out.print(f"Note: {note}.", highlight=False)
     if result.plan is not None:
         _print_unmet(inst, result.plan, list(result.unmet))
 
@@ -463,7 +462,7 @@ def serve(
     db: DbOption = None,
 ) -> None:
     """Serve calendar feeds at /feeds/<token>.ics until stopped (Ctrl-C)."""
-    from rotation.server import run
+    from rotation.calendars.server import run
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise InputError(Problem("give both --ssl-certfile and --ssl-keyfile, or neither",

@@ -12,6 +12,7 @@ __all__ = [
     "Deployment",
     "Enrolment",
     "Plan",
+    "Progress",
     "Result",
     "Shortfall",
     "SolveStatus",
@@ -134,6 +135,15 @@ class Violation:
 
 
 @dataclass(frozen=True)
+class Progress:
+    """A snapshot of a running search, for progress displays."""
+
+    elapsed: float
+    objective: int
+    bound: int | None
+
+
+@dataclass(frozen=True)
 class Result:
     """Everything a solve produced. ``plan`` is ``None`` unless ``status.has_plan``."""
 
@@ -148,6 +158,9 @@ class Result:
     stats: dict[str, int] = field(default_factory=dict)
     stopped: str = "search complete"
     """Why the search ended: search complete, time limit, work limit or interrupted."""
+    notes: tuple[str, ...] = ()
+    """What a planner should know about how the plan was found, in words (e.g. that the fast
+    path declined a rule and the case was solved as one model)."""
 
     @property
     def gap(self) -> float | None:

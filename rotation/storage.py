@@ -28,9 +28,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
+from rotation.calendars.events import EventVersion
 from rotation.domain import Instance
 from rotation.errors import NotFoundError, StorageError
-from rotation.events import EventVersion
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus, relative_gap
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 

@@ -6,9 +6,10 @@ and facts from the input. Every plan the CLI stores passes it; the tests judge t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from constraints import RULES
+from constraints import RULES, Rule
 from constraints.coverage import unmet
 from rotation.domain import Instance
 from rotation.plan import Plan, Shortfall, Violation
@@ -33,18 +34,18 @@ class Verdict:
         return sum(self.cost_by_rule.values())
 
 
-def cost_by_rule(inst: Instance, plan: Plan) -> dict[str, int]:
+def cost_by_rule(inst: Instance, plan: Plan, rules: Sequence[Rule] = RULES) -> dict[str, int]:
     """Each soft term's weighted cost, keyed by rule name."""
-    return {rule.name: rule.cost(inst, plan) for rule in RULES if rule.cost is not None}
+    return {rule.name: rule.cost(inst, plan) for rule in rules if rule.cost is not None}
 
 
-def objective(inst: Instance, plan: Plan) -> int:
-    return sum(cost_by_rule(inst, plan).values())
+def objective(inst: Instance, plan: Plan, rules: Sequence[Rule] = RULES) -> int:
+    return sum(cost_by_rule(inst, plan, rules).values())
 
 
-def validate(inst: Instance, plan: Plan) -> Verdict:
-    """Check every hard rule and recompute every cost of ``plan`` against ``inst``."""
+def validate(inst: Instance, plan: Plan, rules: Sequence[Rule] = RULES) -> Verdict:
+    """Check every hard rule of ``rules`` and recompute every cost of ``plan`` against ``inst``."""
     violations: list[Violation] = []
-    for rule in RULES:
+    for rule in rules:
         violations.extend(rule.check(inst, plan))
-    return Verdict(tuple(violations), cost_by_rule(inst, plan), tuple(unmet(inst, plan)))
+    return Verdict(tuple(violations), cost_by_rule(inst, plan, rules), tuple(unmet(inst, plan)))

@@ -14,14 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from rotation.calendars.events import FeedKey
+from rotation.calendars.feeds import feed_keys, publish
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, Problem, RotationError
-from rotation.events import FeedKey
-from rotation.feeds import feed_keys, publish
-from rotation.plan import Result
+from rotation.plan import Progress, Result
 from rotation.report import (
     ENROLMENT_COLUMNS,
     deployment_rows,
@@ -32,9 +31,6 @@ from rotation.report import (
 )
 from rotation.storage import Store, StoredPlan
 from rotation.validate import Verdict, validate
-
-if TYPE_CHECKING:
-    from rotation.solver import Progress
 
 __all__ = ["FORMATS", "Solved", "export", "solve_and_store"]
 
@@ -59,7 +55,7 @@ def solve_and_store(
     """Solve, validate independently, and store the plan only if it passes."""
     # Imported here: the solver loads OR-Tools (and with it pandas), a second or more that the
     # commands which only read stored plans need not wait for.
-    from rotation.solver import solve
+    from rotation.solve import solve
 
     result = solve(inst, settings, progress)
     if result.plan is None:

@@ -29,7 +29,7 @@ from rotation.domain import (
     month_start,
 )
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
-from rotation.solver import solve
+from rotation.solve import solve
 from rotation.validate import Verdict, validate
 
 START = date(2026, 1, 1)

@@ -16,26 +16,21 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import rotation.bound as bound_module
-import rotation.lns as lns_module
-import rotation.solver as solver_module
-from rotation.bound import (
-    OFFERS,
-    Bound,
-    Columns,
-    Prices,
-    Relaxation,
-    Schedules,
-    lower_bound,
-    proven,
-)
-from rotation.combine import master_prices
-from rotation.construct import first_plan
+import rotation.solve.beside as beside_module
+import rotation.solve.bound as bound_module
+import rotation.solve.neighbourhoods as lns_module
+import rotation.solve.orchestrator as orchestrator_module
+import rotation.solve.relaxation as relaxation_module
 from rotation.domain import CourseDef, Instance, Session, requirements
 from rotation.io import load_case
-from rotation.lns import improve
 from rotation.plan import SolveStatus
-from rotation.solver import _candidates, solve
+from rotation.solve import solve
+from rotation.solve.bound import OFFERS, Bound, lower_bound, proven
+from rotation.solve.combine import master_prices
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates
+from rotation.solve.neighbourhoods import improve
+from rotation.solve.relaxation import Columns, Prices, Relaxation, Schedules
 from rotation.validate import validate
 from tests.builders import (
     away,
@@ -76,7 +71,7 @@ def _check(inst: Instance) -> None:
         return  # nothing proven to compare against (infeasible, or stopped by the limit)
     assert result.objective is not None
     for master in (None, partial(master_prices, inst)):
-        found = lower_bound(inst, _candidates(inst), _aim(result.objective),
+        found = lower_bound(inst, Candidates(inst), _aim(result.objective),
                             time.perf_counter() + 60, master=master)
         assert found.value is not None
         assert found.value <= result.objective, (found, result.objective, result.cost_by_rule)
@@ -110,12 +105,13 @@ def _relaxed_price(relax: Relaxation, earn: Any, o: int,
                    schedule: tuple[tuple[int, int], ...]) -> float:
     """One schedule's relaxed cost, as docs/rules.md prices it: preferences less earnings,
     the dearest training class of its deployments, and the fairness excess."""
-    load = float(relax.past[o]) + relax.length * sum(
-        relax.hard_values[relax.hard_class[p]] for p, _ in schedule)
+    rules = relax.inst.rules
+    load = float(relax.past[o]) + sum(
+        rules.deployment_months * relax.inst.postings[p].hardship for p, _ in schedule)
     training = max((relax.cost_values[relax.cost_class[o, p, s]] for p, s in schedule),
                    default=0.0)
     return (sum(relax.miss[o, p] - earn[o, p, s] for p, s in schedule) + training
-            + relax.w_fair * max(0.0, load - relax.target))
+            + rules.weights.fairness * max(0.0, load - rules.fairness_target))
 
 
 def _cheapest_schedules(relax: Relaxation, earn: Any) -> list[float]:
@@ -143,7 +139,7 @@ def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
     # hardship and training class, pairs priced by their dearer class); here every schedule is
     # priced on its own. Whole multipliers make ties likely, so both kinds are drawn.
     inst = _at_most_two(inst)
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     rng = np.random.default_rng(seed)
     lam = np.minimum(rng.uniform(0, scale, relax.need.shape), relax.cap_unmet)
     mu = rng.uniform(0, scale, relax.mix_need.shape)
@@ -189,7 +185,7 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
     if result.status != SolveStatus.OPTIMAL:
         return
     assert result.objective is not None
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     rng = np.random.default_rng(seed)
     lam = np.minimum(rng.uniform(0, 200, relax.need.shape), relax.cap_unmet)
     mu = rng.uniform(0, 200, relax.mix_need.shape)
@@ -200,7 +196,7 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
     room = rng.uniform(0, 200, relax.room.shape) * (rng.random(relax.room.shape) < 0.5)
     assert relax.evaluate_exactly(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
     with pytest.MonkeyPatch.context() as patch:  # too many pairs: priced as a step prices
-        patch.setattr(bound_module, "EXACT_PAIRS", -1)
+        patch.setattr(relaxation_module, "EXACT_PAIRS", -1)
         assert relax.evaluate_priced(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
     for rows, where, when in relax.picks:  # the schedules it reports are open to them
         assert all(relax.eligible[o, p, t] for o, p, t in zip(rows, where, when, strict=True))
@@ -215,12 +211,12 @@ def test_a_maximum_priced_gives_back_its_room_by_either_pricing() -> None:
     inst = instance([officer("A")], [posting("P")],
                     [demand("P", 0, 0, 1, 1), demand("P", 1, 1, 0, 1)],
                     rules(2, deployment=2, fairness=0, preference=0))
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     prices = Prices(np.array([[1000.0, 0.0]]), np.zeros(relax.mix_need.shape),
                     np.array([[0.0, 100.0]]), {})
     assert relax.evaluate_exactly(prices) == pytest.approx(0.0)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bound_module, "EXACT_PAIRS", -1)
+        patch.setattr(relaxation_module, "EXACT_PAIRS", -1)
         assert relax.evaluate_priced(prices) == pytest.approx(0.0)
 
 
@@ -233,7 +229,7 @@ def test_the_rounds_price_the_seat_of_the_one_session_that_serves_two_deployment
     inst = _at_most_two(_one_joint_seat())
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL and result.objective == 5
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     steps = lower_bound(inst, candidates, _aim(5), time.perf_counter() + 60)
     rounds = lower_bound(inst, candidates, _aim(5), time.perf_counter() + 60,
                          master=partial(master_prices, inst))
@@ -241,7 +237,7 @@ def test_the_rounds_price_the_seat_of_the_one_session_that_serves_two_deployment
     assert rounds.value == 5
     # Too many pairs to price one by one: the rounds price as the steps do, seats left out.
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(bound_module, "EXACT_PAIRS", 0)
+        patch.setattr(relaxation_module, "EXACT_PAIRS", 0)
         plain = lower_bound(inst, candidates, _aim(5), time.perf_counter() + 60,
                             master=partial(master_prices, inst))
     assert plain.value is not None and plain.value <= 4 and plain.rounds >= 1
@@ -261,7 +257,7 @@ def test_a_pair_lacking_two_requirements_one_course_grants_is_priced_at_one_sess
     )
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL and result.objective == 2
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     lam = np.full(relax.need.shape, relax.cap_unmet)
     mu = np.zeros(relax.mix_need.shape)
     assert relax.evaluate_exactly(Prices(lam, mu, np.zeros(relax.room.shape), {})) == (
@@ -290,7 +286,7 @@ def _bound_and_optimum(inst: Instance) -> tuple[int | None, int | None]:
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL
     assert result.objective is not None
-    found = lower_bound(inst, _candidates(inst), _aim(result.objective), time.perf_counter() + 60)
+    found = lower_bound(inst, Candidates(inst), _aim(result.objective), time.perf_counter() + 60)
     return found.value, result.objective
 
 
@@ -324,7 +320,7 @@ def test_the_pools_linear_relaxation_lifts_steps_cut_short() -> None:
     # relaxation still reach what the steps reach when they run their course, and the pool
     # grows.
     inst = load_case(EXAMPLE)
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     full = lower_bound(inst, candidates, 600, time.perf_counter() + 60)
     short = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=30)
     sizes: list[int] = []
@@ -360,7 +356,7 @@ def test_the_rounds_end_after_three_that_do_not_raise_the_value() -> None:
         return Prices(rng.uniform(0, 30, rows.need.shape), np.zeros(rows.mix_need.shape),
                       np.zeros(rows.room.shape), {})
 
-    found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=200,
+    found = lower_bound(inst, Candidates(inst), 600, time.perf_counter() + 60, iterations=200,
                         master=master)
     assert found.rounds == bound_module.MASTER_STALL < bound_module.MASTER_ROUNDS
     assert len(sizes) == found.rounds - 1
@@ -374,7 +370,7 @@ def test_margins_leave_the_steps_choices_alone() -> None:
     # The proof may price margins on its own thread while the steps run: the choices an
     # evaluation leaves in ``picks`` (the steps' pool and best schedules) must stay its own.
     inst = load_case(EXAMPLE)
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     relax.evaluate(np.full(relax.need.shape, 50.0), np.zeros(relax.mix_need.shape))
     picks = relax.picks
     relax.margins(Prices(np.zeros(relax.need.shape), np.zeros(relax.mix_need.shape),
@@ -392,7 +388,7 @@ def test_the_proofs_prices_are_the_first_round_that_proves_the_most(
     values = iter([10_000.2, 10_000.2 + pooled_above])
     monkeypatch.setattr(Relaxation, "evaluate_priced", lambda self, prices: next(values))
     pool = Prices(np.zeros(1), np.zeros(1), np.zeros(1), {})
-    found = lower_bound(inst, _candidates(inst), 10**6, time.perf_counter() + 60, iterations=5,
+    found = lower_bound(inst, Candidates(inst), 10**6, time.perf_counter() + 60, iterations=5,
                         master=lambda columns, deadline: pool)
     assert found.rounds == 2  # the pool's round adds no schedule: the rounds end there
     assert found.value == proven(10_000.2 + pooled_above)
@@ -421,7 +417,7 @@ def test_a_probe_hears_the_centre_after_every_step_and_may_end_the_steps(
         pooled.append(len(columns))
         return master_prices(inst, columns, deadline)
 
-    found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=150,
+    found = lower_bound(inst, Candidates(inst), 600, time.perf_counter() + 60, iterations=150,
                         master=master, probe=probe, stepped=counted.append,
                         schedules=lambda relaxed, columns: offered.append(counted[-1]))
     assert [steps for steps, _, _ in heard] == counted
@@ -453,7 +449,7 @@ def test_a_case_settled_at_the_steps_own_prices_ends_the_rounds(settled: bool) -
         pooled.append(len(columns))
         return master_prices(inst, columns, deadline)
 
-    found = lower_bound(inst, _candidates(inst), 600, time.perf_counter() + 60, iterations=200,
+    found = lower_bound(inst, Candidates(inst), 600, time.perf_counter() + 60, iterations=200,
                         master=master, settle=settle)
     assert len(heard) == 1
     relax, prices, value = heard[0]
@@ -517,7 +513,7 @@ def _one_period_too_many() -> Instance:
 
 def test_neighbourhood_search_stops_when_the_plan_meets_the_bound() -> None:
     inst = _one_period_too_many()
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     start = first_plan(inst, candidates)
     assert validate(inst, start).objective == 3000
     outcome = improve(inst, start, inst.solver, candidates, time.perf_counter() + 60,
@@ -528,8 +524,8 @@ def test_neighbourhood_search_stops_when_the_plan_meets_the_bound() -> None:
 def test_neighbourhood_path_reports_the_bound_and_proves_optimality(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    result = solver_module.solve(_one_period_too_many())
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    result = orchestrator_module.solve(_one_period_too_many())
     assert "neighbourhoods" in result.stats
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
     # Whichever proves it first: the bound beside the search, or a step that re-plans everyone.
@@ -635,7 +631,7 @@ def _two_tours(courses: list[CourseDef], needs: tuple[str, str], *runs: Session)
         courses=courses,
         sessions=runs,
     )
-    return Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    return Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
 
 
 WEEK_BEFORE_2 = (first_day(1), first_day(1) + timedelta(days=4))  # one week, in month 1
@@ -677,7 +673,7 @@ def test_a_pairs_training_costs_between_its_dearer_and_both_its_deployments(
     # A single deployment is priced as the bound prices it; a pair never below what the bound
     # charges it (the dearer of the two) nor above both paid in full.
     inst = _at_most_two(inst)
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     n_o, n_p, n_s, _ = relax.shape
     for o in range(n_o):
         starts = [(p, s) for s in range(n_s) for p in range(n_p) if relax.eligible[o, p, s]]
@@ -695,7 +691,7 @@ def test_a_pairs_training_costs_between_its_dearer_and_both_its_deployments(
 
 def test_relaxed_schedules_are_offered_at_the_step_counts_and_once_settled() -> None:
     inst = load_case(EXAMPLE)
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     runs: list[list[Schedules]] = [[], []]
     upper = validate(inst, first_plan(inst, candidates)).objective
     for offered in runs:
@@ -722,7 +718,7 @@ def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(
 ) -> None:
     # The search stops at its work limit after one one-officer step; the bound, held back, comes
     # in afterwards, within the time limit, and meets the plan's cost.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     monkeypatch.setattr(lns_module, "FIRST_SIZE", 1)
     real = lower_bound
 
@@ -730,9 +726,9 @@ def test_a_bound_that_arrives_after_the_search_still_proves_the_plan_optimal(
         time.sleep(0.5)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(solver_module, "lower_bound", late)
+    monkeypatch.setattr(beside_module, "lower_bound", late)
     inst = _one_period_too_many()
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
     assert (result.status, result.objective, result.bound) == (SolveStatus.OPTIMAL, 3000, 3000)
     assert result.stopped == "bound reached"
 
@@ -742,8 +738,8 @@ def test_a_bound_still_in_a_round_at_the_end_reports_the_steps_and_rounds_it_too
 ) -> None:
     # Two steps and a round proven, then a second round that outlasts the time limit and the
     # grace after it: the result keeps what was proven and how many steps and rounds it took.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    monkeypatch.setattr(solver_module, "STOP_GRACE", 0.1)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(beside_module, "STOP_GRACE", 0.1)
     release = threading.Event()
 
     def slow(*_: Any, better: Any, stepped: Any, rounded: Any, **__: Any) -> Bound:
@@ -755,10 +751,10 @@ def test_a_bound_still_in_a_round_at_the_end_reports_the_steps_and_rounds_it_too
         release.wait(30)  # the second round
         return Bound(300, 2, 0.0, 2)
 
-    monkeypatch.setattr(solver_module, "lower_bound", slow)
+    monkeypatch.setattr(beside_module, "lower_bound", slow)
     inst = _one_period_too_many()
     try:
-        result = solver_module.solve(inst, replace(inst.solver, time_limit=2))
+        result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=2))
     finally:
         release.set()
     assert result.bound == 200 and result.stats["bound_steps"] == 2
@@ -766,33 +762,33 @@ def test_a_bound_still_in_a_round_at_the_end_reports_the_steps_and_rounds_it_too
 
 
 def test_a_failing_led_plan_leaves_the_bound_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    plain = solver_module.first_plan
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    plain = beside_module.first_plan
 
     def broken(inst: Instance, candidates: Any, lead: Any = ()) -> Any:
         if lead:
             raise RuntimeError("led greedy broke")
         return plain(inst, candidates)
 
-    monkeypatch.setattr(solver_module, "first_plan", broken)
+    monkeypatch.setattr(beside_module, "first_plan", broken)
     inst = load_case(EXAMPLE)
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=2))
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=2))
     assert "bound_failed" not in result.stats
     assert result.stats["led_plans"] == 0 and result.stats["led_plans_failed"] >= 1
     assert result.bound is not None and result.bound > 400
 
 
 def test_a_failing_bound_leaves_the_plan_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     monkeypatch.setattr(lns_module, "FIRST_SIZE", 1)
 
     def broken(*args: Any, **kwargs: Any) -> Bound:
         raise RuntimeError("broken bound")
 
-    monkeypatch.setattr(solver_module, "lower_bound", broken)
+    monkeypatch.setattr(beside_module, "lower_bound", broken)
     monkeypatch.setattr(threading, "excepthook", lambda args: None)
     inst = _one_period_too_many()
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=30, work_limit=0.01))
     assert result.status == SolveStatus.FEASIBLE and result.bound is None
     assert result.stats["bound_failed"] == 1
     assert result.plan is not None and validate(inst, result.plan).ok

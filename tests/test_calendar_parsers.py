@@ -5,8 +5,9 @@ export and of a re-plan's export, exactly the events the planner meant: the same
 all-day dates (in every time zone the node readers run in), timed starts and ends as the same
 instants, the same SEQUENCE and STATUS, and text (summaries, descriptions, locations, calendar
 names) character for character. What they must read is taken from the planner's own model of
-the calendar (rotation.events), not from the library that wrote the files; the plan's facts
-(dates, travel times, names) are checked against that model separately in test_calendars.py.
+the calendar (rotation.calendars.events), not from the library that wrote the files; the plan's
+facts (dates, travel times, names) are checked against that model separately in
+test_calendars.py.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rotation.calendar import PRODID
-from rotation.events import build_feeds, calendar_uid, event_uid
+from rotation.calendars.events import build_feeds, calendar_uid, event_uid
+from rotation.calendars.ics import PRODID
 from rotation.storage import Store, StoredPlan
 from rotation.workflow import export
 from tests import calendar_cases as cc

@@ -17,11 +17,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rotation.calendar import fold, render
+from rotation.calendars.events import EventVersion, FeedKey, Kind, build_feeds, event_uid
+from rotation.calendars.feeds import publish
+from rotation.calendars.ics import fold, render
 from rotation.domain import CalendarSettings, InvalidObject
 from rotation.errors import StorageError
-from rotation.events import EventVersion, FeedKey, Kind, build_feeds, event_uid
-from rotation.feeds import publish
 from rotation.io import load_case
 from rotation.plan import Plan
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict

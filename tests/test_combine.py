@@ -17,17 +17,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import rotation.combine as combine_module
-import rotation.lns as lns_module
-import rotation.solver as solver_module
+import rotation.solve.beside as beside_module
+import rotation.solve.combine as combine_module
+import rotation.solve.neighbourhoods as lns_module
+import rotation.solve.orchestrator as orchestrator_module
 from constraints.fairness import past_load
-from rotation.bound import Bound, Columns, Relaxation
-from rotation.combine import Stop, _choose, _choose_in_blocks, combine
-from rotation.construct import first_plan
 from rotation.domain import Instance
 from rotation.io import load_case
 from rotation.plan import Deployment, Plan
-from rotation.solver import _candidates
+from rotation.solve.bound import Bound
+from rotation.solve.combine import _choose, _choose_in_blocks, combine
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates, Stop
+from rotation.solve.relaxation import Columns, Relaxation
 from rotation.validate import validate
 from tests.builders import (
     demand,
@@ -50,7 +52,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 def _columns(inst: Instance, prices: list[tuple[float, float]]) -> Columns:
     """The pool after one evaluation per (headcount price, mix price), each the same in every
     posting and month."""
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     columns = Columns(relax)
     for lam, mu in prices:
         relax.evaluate(np.full(relax.need.shape, lam), np.full(relax.mix_need.shape, mu))
@@ -69,7 +71,7 @@ def _in_blocks(patch: pytest.MonkeyPatch, block: int) -> None:
 @given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
 def test_a_combined_plan_breaks_no_hard_rule(inst: Instance, rng: random.Random) -> None:
     inst = _at_most_two(inst)
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     prices = [(rng.uniform(0, 1500), rng.uniform(0, 300)) for _ in range(rng.randint(1, 6))]
     columns = _columns(inst, prices)
     plan = combine(inst, candidates, columns, [first_plan(inst, candidates)],
@@ -86,7 +88,7 @@ def test_a_valid_first_plan_alone_always_combines_to_a_valid_plan(inst: Instance
     # Its schedules meet every hard rule together, so the choice has a solution, and any part of
     # them can be staffed with the first plan's own sessions: "no plan" would be a fault here.
     inst = _at_most_two(inst)
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     first = first_plan(inst, candidates)
     if not validate(inst, first).ok:
         return  # a first plan may miss a mix minimum
@@ -184,7 +186,7 @@ def _odd_cycle() -> tuple[Instance, Relaxation, list[tuple[int, Any, int]]]:
         [demand("P", 0, 2, 1, 1), demand("Q", 0, 0, 1, 1)],
         rules(3, deployment=1, rest=0),
     )
-    rows = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    rows = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     p, q = 0, 1
     pool = [(0, (), 0), (0, ((p, 0), (p, 1)), 0),
             (1, (), 0), (1, ((p, 1), (p, 2)), 0),
@@ -257,7 +259,7 @@ def test_the_pool_keeps_allowed_spaced_schedules_priced_as_the_validator_prices_
     inst = load_case(EXAMPLE)
     rules_ = inst.rules
     inst = replace(inst, rules=replace(rules_, weights=replace(rules_.weights, training=0)))
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     columns = _columns(inst, [(lam, lam / 5) for lam in (100.0, 400.0, 800.0)])
     spacing = rules_.deployment_months + rules_.min_rest_months
     priced = columns.priced()
@@ -287,7 +289,7 @@ def test_the_choice_counts_the_seats_of_the_one_session_that_serves_two_deployme
     inst = _one_joint_seat()
     pairs = plan(dep("A", "P", 2), dep("A", "P", 6), dep("B", "P", 2), dep("B", "P", 6))
     other = plan(dep("A", "P", 2), dep("A", "P", 6), dep("B", "P", 2), dep("C", "P", 6))
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     columns = Columns(Relaxation(inst, candidates, time.perf_counter() + 60))
     combined = combine(inst, candidates, columns, [Plan(()), pairs, other],
                        time.perf_counter() + 60)
@@ -363,7 +365,7 @@ def test_blocks_start_from_the_held_plan(monkeypatch: pytest.MonkeyPatch) -> Non
         [demand("P", 0, 1, 1, 1)],
         rules(2, deployment=2, rest=0),
     )
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     held = Plan((Deployment("A", "P", *inst.rules.deployment_span(0)),))
     assert validate(inst, held).ok
     found = {}
@@ -393,7 +395,7 @@ def test_officers_who_could_trade_places_share_a_block(monkeypatch: pytest.Monke
     start, end = inst.rules.deployment_span(0)
     held = Plan((Deployment("A", "P", start, end), Deployment("C", "Q", start, end)))
     assert validate(inst, held).cost_by_rule["preferences"] == 10
-    plan = combine(inst, _candidates(inst), _columns(inst, [(100.0, 0.0)]), [held],
+    plan = combine(inst, Candidates(inst), _columns(inst, [(100.0, 0.0)]), [held],
                    time.perf_counter() + 60)
     assert plan is not None
     assert validate(inst, plan).objective == 0
@@ -416,7 +418,7 @@ def test_an_officer_who_keeps_a_deployment_may_give_up_a_seat_another_needs() ->
     )
     held = plan(dep("U", "Q", 4), enrolments=[enrol("U", early)])
     assert validate(inst, held).ok
-    combined = combine(inst, _candidates(inst), _columns(inst, [(500.0, 0.0)]), [held],
+    combined = combine(inst, Candidates(inst), _columns(inst, [(500.0, 0.0)]), [held],
                        time.perf_counter() + 60)
     assert combined is not None
     verdict = validate(inst, combined)
@@ -437,7 +439,7 @@ def test_a_mix_minimum_is_met_whatever_the_shortfall_would_cost() -> None:
         [demand("P", 0, 1, 0, 1)],
         rules(2, deployment=2, rest=0, unmet=1),
     )
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     columns = _columns(inst, [(0.0, 100.0)])
     plan = combine(inst, candidates, columns, [first_plan(inst, candidates)],
                    time.perf_counter() + 60)
@@ -457,7 +459,7 @@ def test_the_cheaper_schedule_is_chosen_and_staffed() -> None:
     )
     columns = _columns(inst, [(100.0, 0.0)])
     assert {officer for officer, schedule, _ in columns.priced() if schedule} == {0, 1}
-    plan = combine(inst, _candidates(inst), columns, [], time.perf_counter() + 60)
+    plan = combine(inst, Candidates(inst), columns, [], time.perf_counter() + 60)
     assert plan is not None
     assert [(d.officer, d.posting) for d in plan.deployments] == [("B", "P")]
     assert validate(inst, plan).objective == 0
@@ -465,7 +467,7 @@ def test_the_cheaper_schedule_is_chosen_and_staffed() -> None:
 
 def test_the_example_combines_to_a_valid_plan_no_dearer_than_the_greedy() -> None:
     inst = load_case(EXAMPLE)
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     first = first_plan(inst, candidates)
     columns = _columns(inst, [(lam, lam / 5) for lam in (50.0, 100.0, 200.0, 400.0, 800.0)])
     plan = combine(inst, candidates, columns, [first], time.perf_counter() + 120)
@@ -477,10 +479,10 @@ def test_the_example_combines_to_a_valid_plan_no_dearer_than_the_greedy() -> Non
 
 def test_the_solver_offers_combined_plans_and_counts_them(monkeypatch: pytest.MonkeyPatch
                                                            ) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     inst = load_case(EXAMPLE)
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
-    assert result.stats["combined_plans"] == len(solver_module.COMBINE_AT) == 3
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert result.stats["combined_plans"] == len(beside_module.COMBINE_AT) == 3
     assert result.stats["best_combined_plan_objective"] >= result.objective
     # Only the last offer combined also leads the greedy, after its combination.
     assert result.stats.get("led_plans", 0) + result.stats.get("led_plans_failed", 0) == 1
@@ -488,7 +490,7 @@ def test_the_solver_offers_combined_plans_and_counts_them(monkeypatch: pytest.Mo
 
 def test_a_later_combination_starts_from_the_best_combined_plan(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     calls: list[tuple[list[Plan], Plan | None]] = []
 
     def recording(inst: Instance, candidates: Any, columns: Columns, plans: list[Plan],
@@ -497,10 +499,10 @@ def test_a_later_combination_starts_from_the_best_combined_plan(
         calls.append((list(plans), plan))
         return plan
 
-    monkeypatch.setattr(solver_module, "combine", recording)
+    monkeypatch.setattr(beside_module, "combine", recording)
     inst = load_case(EXAMPLE)
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
-    assert len(calls) == len(solver_module.COMBINE_AT) == 3
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    assert len(calls) == len(beside_module.COMBINE_AT) == 3
     (first_plans, first_made), (second_plans, second_made), (third_plans, _) = calls
     assert first_made is not None
     first_cost = validate(inst, first_plans[0]).objective
@@ -518,16 +520,16 @@ def test_a_later_combination_starts_from_the_best_combined_plan(
 
 def test_a_failing_combination_leaves_the_bound_and_says_so(monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
 
     def broken(*_: Any, **__: Any) -> Any:
         raise RuntimeError("combination broke")
 
-    monkeypatch.setattr(solver_module, "combine", broken)
+    monkeypatch.setattr(beside_module, "combine", broken)
     inst = load_case(EXAMPLE)
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
     assert "bound_failed" not in result.stats and "combined_plans" not in result.stats
-    assert result.stats["combined_plans_failed"] == len(solver_module.COMBINE_AT)
+    assert result.stats["combined_plans_failed"] == len(beside_module.COMBINE_AT)
     assert result.bound is not None and result.bound > 400
 
 
@@ -548,10 +550,10 @@ def test_the_search_waits_for_no_combination_there_is_no_time_for(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # No combination starts without time for its staffing; then none later will either, so
     # the search goes on at once instead of waiting for the next offer.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    monkeypatch.setattr(solver_module, "staffing_seconds", lambda inst: 1e6)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(beside_module, "staffing_seconds", lambda inst: 1e6)
     offered: list[float] = []
-    real_bound = solver_module.lower_bound
+    real_bound = beside_module.lower_bound
 
     def slow_offers(*args: Any, schedules: Any = None, **kwargs: Any) -> Any:
         def offer(*made: Any) -> None:
@@ -560,10 +562,10 @@ def test_the_search_waits_for_no_combination_there_is_no_time_for(
             time.sleep(1.0)  # the next offer comes a second later at least
         return real_bound(*args, schedules=offer, **kwargs)
 
-    monkeypatch.setattr(solver_module, "lower_bound", slow_offers)
+    monkeypatch.setattr(beside_module, "lower_bound", slow_offers)
     steps = _step_times(monkeypatch)
     inst = load_case(EXAMPLE)
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12))
     assert "combined_plans" not in result.stats and "combined_plans_failed" not in result.stats
     assert len(offered) >= 2 and steps
     assert offered[0] < min(steps) < offered[1]
@@ -572,7 +574,7 @@ def test_the_search_waits_for_no_combination_there_is_no_time_for(
 def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -> None:
     # The bound and the combination get the search's core: no neighbourhood step starts before
     # the combined plan is made. Meanwhile the bound's rises are still shown.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     windows: list[tuple[float, float]] = []
     real_combine = combine
 
@@ -583,13 +585,13 @@ def test_the_search_waits_for_the_combination(monkeypatch: pytest.MonkeyPatch) -
         windows.append((began, time.perf_counter()))
         return plan
 
-    monkeypatch.setattr(solver_module, "combine", slow_combine)
+    monkeypatch.setattr(beside_module, "combine", slow_combine)
     steps = _step_times(monkeypatch)
     inst = load_case(EXAMPLE)
     shown: list[tuple[float, int | None]] = []
-    result = solver_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12),
+    result = orchestrator_module.solve(inst, replace(inst.solver, time_limit=600, work_limit=12),
                                  lambda p: shown.append((time.perf_counter(), p.bound)))
-    assert result.stats["combined_plans"] == len(windows) == len(solver_module.COMBINE_AT)
+    assert result.stats["combined_plans"] == len(windows) == len(beside_module.COMBINE_AT)
     began, ended = windows[0]
     assert steps and min(steps) > max(end for _, end in windows)
     bounds = [bound for t, bound in shown if began < t < ended]
@@ -616,10 +618,10 @@ def test_the_search_waits_for_the_bound_while_its_plan_is_one_above(
         release.wait(10)  # the steps (or rounds) go on until the test lets them end
         return Bound(10, 1, 0.0, rounds)
 
-    monkeypatch.setattr(solver_module, "lower_bound", steps)
-    monkeypatch.setattr(solver_module, "PRICED_UP_TO", priced_up_to)
+    monkeypatch.setattr(beside_module, "lower_bound", steps)
+    monkeypatch.setattr(beside_module, "PRICED_UP_TO", priced_up_to)
     inst = load_case(EXAMPLE)
-    beside = solver_module._BoundBeside(inst, _candidates(inst), Plan(()), 100,
+    beside = beside_module.BoundBeside(inst, Candidates(inst), Plan(()), 100,
                                         time.perf_counter() + 60, None, 0)
     beside._combination_ahead = False  # no combination offered here, none to wait for
     beside.start()
@@ -648,13 +650,13 @@ def test_the_search_waits_for_the_bound_when_a_plan_handed_on_is_one_above(
         release.wait(10)
         return Bound(10, 1, 0.0)
 
-    monkeypatch.setattr(solver_module, "lower_bound", steps)
+    monkeypatch.setattr(beside_module, "lower_bound", steps)
     inst = load_case(EXAMPLE)
-    beside = solver_module._BoundBeside(inst, _candidates(inst), Plan(()), 100,
+    beside = beside_module.BoundBeside(inst, Candidates(inst), Plan(()), 100,
                                         time.perf_counter() + 60, None, 0)
     beside._combination_ahead = False
     if offered is not None:
-        slot = solver_module._Slot()
+        slot = beside_module._Slot()
         slot.made = (Plan(()), SimpleNamespace(ok=True, objective=offered))
         slot.ready.set()
         beside._slots.append(slot)
@@ -699,7 +701,7 @@ def test_a_proof_that_raises_the_bound_cuts_the_searchs_step_short_without_a_wor
     # bound, so that it sees the bound at once; not when the bound stays, and never under a
     # work limit, where the plan must not depend on when the proof ended.
     inst = load_case(EXAMPLE)
-    beside = solver_module._BoundBeside(inst, _candidates(inst), Plan(()), 100,
+    beside = beside_module.BoundBeside(inst, Candidates(inst), Plan(()), 100,
                                         time.perf_counter() + 60, replay_every, 0)
     cuts: list[int] = []
     beside.listen(lambda: cuts.append(1))
@@ -723,8 +725,8 @@ def test_cutting_the_search_short_stops_its_step_but_not_the_search() -> None:
     # leaves the search going.
     inst = load_case(EXAMPLE)
     handed: list[Any] = []
-    lns_module.improve(inst, first_plan(inst, _candidates(inst)), replace(
-        inst.solver, time_limit=60, work_limit=0.01), _candidates(inst),
+    lns_module.improve(inst, first_plan(inst, Candidates(inst)), replace(
+        inst.solver, time_limit=60, work_limit=0.01), Candidates(inst),
         time.perf_counter() + 60, cut=handed.append)
     assert len(handed) == 1
     search = handed[0].__self__

@@ -9,12 +9,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import rotation.solver as solver_module
-from rotation.construct import first_plan
+import rotation.solve.orchestrator as orchestrator_module
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
 from rotation.plan import Plan, SolveStatus
-from rotation.solver import KEPT_FIRST_PLAN, _candidates, build, solve
+from rotation.solve import solve
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates, build
+from rotation.solve.whole_model import KEPT_FIRST_PLAN
 from rotation.validate import validate
 from tests.builders import demand, officer, posting, rules
 from tests.test_properties import instances, solving
@@ -23,7 +25,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 
 
 def _first(inst: Instance) -> Plan:
-    return first_plan(inst, build(inst).variables.officers_starting)
+    return first_plan(inst, Candidates(inst))
 
 
 def _new_violations(inst: Instance, plan: Plan) -> list[str]:
@@ -58,7 +60,7 @@ def test_a_led_first_plan_breaks_no_hard_rule_but_the_mix_minimum(inst: Instance
     every = [(o.id, p.id, s) for o in inst.officers for p in inst.postings
              for s in inst.rules.start_months]
     lead = rng.sample(every, min(len(every), rng.randrange(1, 12)))
-    plan = first_plan(inst, _candidates(inst), sorted(lead, key=lambda d: d[2]))
+    plan = first_plan(inst, Candidates(inst), sorted(lead, key=lambda d: d[2]))
     assert _new_violations(inst, plan) == []
 
 
@@ -72,7 +74,7 @@ def test_a_led_first_plan_takes_the_proposed_officer() -> None:
         postings=(posting("P"),),
         demands=(demand("P", 0, 1, 1, 1),),
     )
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     assert [d.officer for d in first_plan(inst, candidates).deployments] == ["A"]
     led = first_plan(inst, candidates, [("B", "P", 0)])
     assert [(d.officer, inst.rules.month_of(d.start)) for d in led.deployments] == [("B", 0)]
@@ -115,7 +117,7 @@ def test_first_plan_leaves_room_for_the_month_only_the_last_start_reaches() -> N
         postings=(posting("P"),),
         demands=(demand("P", 1, 1, 0, 1), demand("P", 2, 4, 1, 1)),
     )
-    plan = first_plan(inst, _candidates(inst))
+    plan = first_plan(inst, Candidates(inst))
     verdict = validate(inst, plan)
     assert verdict.ok and verdict.unmet == ()
     assert sorted(inst.rules.month_of(d.start) for d in plan.deployments) == [1, 3]
@@ -124,7 +126,7 @@ def test_first_plan_leaves_room_for_the_month_only_the_last_start_reaches() -> N
 def test_search_stopped_before_any_plan_keeps_the_first_plan(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # The whole model's path, which the example takes when the threshold is raised above it.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 10**9)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 10**9)
     inst = load_case(EXAMPLE)
     result = solve(inst, SolverSettings(time_limit=60, seed=0, workers=1, work_limit=1e-9))
     assert result.status == SolveStatus.FEASIBLE
@@ -143,7 +145,7 @@ def test_grouped_candidates_are_the_officers_every_rule_allows(inst: Instance) -
     # The neighbourhood search asks the rules once per group of postings that share what the
     # rules depend on; the model asks them per officer, posting and start. Same answer, same
     # order.
-    grouped = _candidates(inst)
+    grouped = Candidates(inst)
     model = build(inst).variables
     for p in inst.postings:
         for start in inst.rules.start_months:

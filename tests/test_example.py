@@ -11,7 +11,7 @@ import pytest
 from rotation.domain import Instance
 from rotation.io import load_case
 from rotation.plan import Plan, Result, SolveStatus
-from rotation.solver import solve
+from rotation.solve import solve
 from rotation.validate import validate
 
 ROOT = Path(__file__).parent.parent / "examples"

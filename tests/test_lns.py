@@ -15,15 +15,16 @@ from typing import Any
 import pytest
 from hypothesis import given
 
-from rotation import lns as lns_module
-from rotation import solver as solver_module
-from rotation.bound import lower_bound
-from rotation.construct import first_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
-from rotation.lns import Offers, _Search, improve
 from rotation.plan import Plan, SolveStatus
-from rotation.solver import build
+from rotation.solve import beside as beside_module
+from rotation.solve import neighbourhoods as lns_module
+from rotation.solve import orchestrator as orchestrator_module
+from rotation.solve.bound import lower_bound
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates
+from rotation.solve.neighbourhoods import Offers, _Search, improve
 from rotation.validate import Verdict, validate
 from tests.builders import demand, dep, instance, officer, plan, posting, rules
 from tests.test_properties import instances, solving
@@ -31,14 +32,14 @@ from tests.test_properties import instances, solving
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
 
 
-def _candidates(inst: Instance) -> Callable[[str, int], list[str]]:
-    return build(inst).variables.officers_starting
+def _candidates(inst: Instance) -> Candidates:
+    return Candidates(inst)
 
 
 @solving(40)
 @given(instances(sessions=(0, 3)))
 def test_improving_keeps_every_hard_rule_and_never_costs_more(inst: Instance) -> None:
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     start = first_plan(inst, candidates)
     before = validate(inst, start)
     limits = SolverSettings(time_limit=60, seed=0, workers=1, work_limit=0.5)
@@ -117,7 +118,7 @@ def test_ctrl_c_stops_the_search_and_keeps_the_best_plan(example: Instance) -> N
 def test_a_neighbourhood_model_holds_everyone_else_fixed(example: Instance) -> None:
     start = first_plan(example, _candidates(example))
     free = frozenset(sorted({d.officer for d in start.deployments})[:5])
-    model = build(example, start, free)
+    model = Candidates(example).build(start, free)
     officers = {key[0] for key, _ in model.variables.items()}
     assert officers <= free
     for d in start.deployments:
@@ -134,12 +135,12 @@ def test_a_neighbourhood_model_holds_everyone_else_fixed(example: Instance) -> N
 def test_large_cases_are_solved_by_neighbourhoods(
     example: Instance, monkeypatch: pytest.MonkeyPatch, priced: bool
 ) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     if not priced:  # the bound's subgradient steps alone
-        monkeypatch.setattr(solver_module, "PRICED_UP_TO", 0)
+        monkeypatch.setattr(beside_module, "PRICED_UP_TO", 0)
     limits = replace(example.solver, time_limit=600, work_limit=3)
     seen: list[int] = []
-    result = solver_module.solve(example, limits, lambda p: seen.append(p.objective))
+    result = orchestrator_module.solve(example, limits, lambda p: seen.append(p.objective))
     # The Lagrangian bound (rotation/bound.py) stands in for the one the search cannot prove.
     # Here its steps alone reach the optimum (476), with or without the rounds priced by its
     # pool's relaxation to follow them (the search, holding the combined optimum by then,
@@ -166,14 +167,14 @@ def test_a_work_limit_replays_the_plans_the_bound_leads_to(
 ) -> None:
     # The bound's schedules lead a greedy to whole plans, made on the bound's thread; with a
     # work limit the search considers them at fixed steps, so two runs give the same plan.
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     # Without the bound's rounds priced by its pool, and with its steps cut short, since both
     # reach the plan here: a search that stops because the bound met it stops when the bound
     # gets there, which depends on timing.
-    monkeypatch.setattr(solver_module, "PRICED_UP_TO", 0)
-    monkeypatch.setattr(solver_module, "lower_bound", partial(lower_bound, iterations=300))
+    monkeypatch.setattr(beside_module, "PRICED_UP_TO", 0)
+    monkeypatch.setattr(beside_module, "lower_bound", partial(lower_bound, iterations=300))
     limits = replace(example.solver, time_limit=600, work_limit=8)
-    a, b = (solver_module.solve(example, limits) for _ in range(2))
+    a, b = (orchestrator_module.solve(example, limits) for _ in range(2))
     assert a.stopped == b.stopped == "work limit"
     assert a.stats["led_plans"] >= 1
     timed = {"bound_ms", "combine_choice_ms"}
@@ -185,16 +186,16 @@ def test_a_work_limit_replays_the_plans_the_bound_leads_to(
 def test_small_cases_are_solved_whole() -> None:
     small = instance([officer(f"O{i}") for i in range(4)], [posting("P"), posting("Q")],
                      [demand("P", 0, 5, 1, 2), demand("Q", 2, 5, 1, 1)], rules(6))
-    assert solver_module.candidate_starts(small) <= solver_module.NEIGHBOURHOODS_ABOVE
-    result = solver_module.solve(small)
+    assert orchestrator_module.candidate_starts(small) <= orchestrator_module.NEIGHBOURHOODS_ABOVE
+    result = orchestrator_module.solve(small)
     assert result.status == SolveStatus.OPTIMAL
     assert "variables" in result.stats and "neighbourhoods" not in result.stats
 
 
 def test_the_example_is_solved_by_neighbourhoods_and_proved_optimal(example: Instance) -> None:
     # 9,120 candidate starts: the whole model took 85.6 s to prove 476 optimal, this path about 3 s.
-    assert solver_module.candidate_starts(example) > solver_module.NEIGHBOURHOODS_ABOVE
-    result = solver_module.solve(example, replace(example.solver, time_limit=120))
+    assert orchestrator_module.candidate_starts(example) > orchestrator_module.NEIGHBOURHOODS_ABOVE
+    result = orchestrator_module.solve(example, replace(example.solver, time_limit=120))
     assert "neighbourhoods" in result.stats
     assert result.status == SolveStatus.OPTIMAL and result.objective == result.bound
     assert result.plan is not None and validate(example, result.plan).objective == result.objective
@@ -203,7 +204,7 @@ def test_the_example_is_solved_by_neighbourhoods_and_proved_optimal(example: Ins
 def test_a_mix_the_search_cannot_mend_goes_back_to_the_whole_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
     inst = Instance(
         name="no supervisors",
         rules=rules(6, deployment=3, rest=0),
@@ -211,7 +212,7 @@ def test_a_mix_the_search_cannot_mend_goes_back_to_the_whole_model(
         postings=(posting("P", supervisors=1),),
         demands=(demand("P", 0, 5, 1, 1),),
     )
-    result = solver_module.solve(inst, SolverSettings(time_limit=20, seed=0, workers=1))
+    result = orchestrator_module.solve(inst, SolverSettings(time_limit=20, seed=0, workers=1))
     assert result.status == SolveStatus.INFEASIBLE
     assert "neighbourhoods" not in result.stats
 
@@ -227,7 +228,7 @@ def test_fairness_neighbourhood_pairs_an_officer_over_the_target_with_one_below_
         demands=(demand("P", 0, 11, 0, 2), demand("Q", 0, 11, 0, 2)),
     )
     current = plan(dep("A", "P", 0, 3), dep("A", "P", 6, 3), dep("C", "Q", 0, 3))
-    search = _Search(inst, inst.solver, solver_module._candidates(inst))
+    search = _Search(inst, inst.solver, Candidates(inst))
     chosen = search._around_excess(current)
     assert chosen[0] == "A"
     assert "B" in chosen and "C" not in chosen

@@ -15,16 +15,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import rotation.proof as proof_module
-import rotation.solver as solver_module
-from rotation.bound import Bound, Floats, Prices, Relaxation
-from rotation.construct import first_plan
+import rotation.solve.beside as beside_module
+import rotation.solve.orchestrator as orchestrator_module
+import rotation.solve.proof as proof_module
 from rotation.domain import Instance, SolverSettings
 from rotation.io import load_case
-from rotation.lns import Offers, Outcome
 from rotation.plan import Plan, SolveStatus
-from rotation.proof import Proof, prove
-from rotation.solver import PROBE_WORK, _candidates, solve
+from rotation.solve import solve
+from rotation.solve.beside import PROBE_WORK
+from rotation.solve.bound import Bound
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates
+from rotation.solve.neighbourhoods import Offers, Outcome
+from rotation.solve.proof import Proof, prove
+from rotation.solve.relaxation import Floats, Prices, Relaxation
 from rotation.validate import Verdict, validate
 from tests.builders import demand, instance, officer, posting, rules
 from tests.test_bound import _at_most_two, _one_joint_seat
@@ -70,7 +74,7 @@ def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, s
         return
     assert result.objective is not None
     optimum = result.objective
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
     # Where the value is two or more below, the bound is first raised by one: never past the
@@ -97,7 +101,7 @@ def test_the_margins_sum_to_no_more_than_a_plan_costs_above_the_value(scale: flo
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL and result.plan is not None
     assert result.objective is not None
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     margins = relax.margins(_random_prices(relax, inst, 7, scale))
     least = np.minimum(margins.starts.min(axis=(1, 2)), margins.idle)
     assert least == pytest.approx(np.zeros(len(inst.officers)), abs=1e-9)
@@ -125,7 +129,7 @@ def test_each_schedule_of_the_optimum_costs_its_own_margin_and_all_no_more_than_
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL and result.plan is not None
     assert result.objective is not None
-    relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     prices = _random_prices(relax, inst, 11, scale)
     margins = relax.margins(prices, within=math.inf)
     pairs = {tuple(row): float(m) for row, m in zip(margins.pairs.tolist(),
@@ -170,16 +174,16 @@ def test_the_solver_reports_a_plan_proved_optimal_from_the_bounds_prices(
     assert whole.status == SolveStatus.OPTIMAL
 
     def weak(inst: Instance, candidates: object, *args: object, **kwargs: object) -> Bound:
-        relax = Relaxation(inst, _candidates(inst), time.perf_counter() + 60)
+        relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
         zero = np.zeros(relax.need.shape)
         prices = Prices(zero, np.zeros(relax.mix_need.shape), np.zeros(relax.room.shape), {})
         return Bound(0, 1, 0.0, 1, relax, prices)
 
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    monkeypatch.setattr(solver_module, "lower_bound", weak)
-    monkeypatch.setattr(solver_module, "COMBINE_AT", ())
-    monkeypatch.setattr(solver_module, "improve", _no_search)
-    monkeypatch.setattr(solver_module, "first_plan", lambda inst, candidates: Plan(()))
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(beside_module, "lower_bound", weak)
+    monkeypatch.setattr(beside_module, "COMBINE_AT", ())
+    monkeypatch.setattr(orchestrator_module, "improve", _no_search)
+    monkeypatch.setattr(orchestrator_module, "first_plan", lambda inst, candidates: Plan(()))
     result = solve(inst, replace(inst.solver, time_limit=60, work_limit=None))
     assert result.status == SolveStatus.OPTIMAL
     assert result.objective == result.bound == whole.objective
@@ -212,7 +216,7 @@ def test_a_start_whose_margin_is_the_whole_slack_stays_open() -> None:
     inst = instance([officer("A", preferences=["Q"])], [posting("P"), posting("Q")],
                     [demand("P", 0, 1, 1, 1)],
                     rules(2, deployment=2, fairness=0, preference=1))
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     zero = _zero_prices(relax)
     assert relax.margins(zero).value == 0
@@ -240,8 +244,8 @@ def test_a_proof_before_the_pools_rounds_is_tried_only_without_a_work_limit(
     def proof(bound: Bound, candidates: Any, upper: int, *args: Any) -> None:
         asked.append(upper)
 
-    monkeypatch.setattr(solver_module, "lower_bound", steps)
-    monkeypatch.setattr(solver_module, "prove", proof)
+    monkeypatch.setattr(beside_module, "lower_bound", steps)
+    monkeypatch.setattr(beside_module, "prove", proof)
     solve(inst, replace(inst.solver, time_limit=60 if work_limit else 1, work_limit=work_limit))
     assert len(asked) == (0 if work_limit else 1)
 
@@ -273,13 +277,13 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
         asked.append((upper, bound.iterations, work))
         return Proof(upper, None, 1) if len(asked) == 3 else None
 
-    monkeypatch.setattr(solver_module, "lower_bound", steps)
-    monkeypatch.setattr(solver_module, "prove", proof)
+    monkeypatch.setattr(beside_module, "lower_bound", steps)
+    monkeypatch.setattr(beside_module, "prove", proof)
     solve(inst, replace(inst.solver, time_limit=60 if work_limit else 1, work_limit=work_limit))
     if work_limit:
         assert not asked and not any(answers)
         return
-    first = validate(inst, first_plan(inst, _candidates(inst))).objective
+    first = validate(inst, first_plan(inst, Candidates(inst))).objective
     assert asked == [(first, 2, PROBE_WORK), (first, 4, PROBE_WORK), (first, 6, PROBE_WORK)]
     assert answers == [False] * 6 + [True, True]  # from the step after the proof on
 
@@ -293,7 +297,7 @@ def test_a_plan_well_above_the_value_is_asked_about_one_cost_at_a_time(
     inst = _one_joint_seat()
     optimum = solve(inst).objective
     assert optimum == 5 and proof_module.SCHEDULES_BELOW == 3
-    candidates = _candidates(inst)
+    candidates = Candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     zero = _zero_prices(relax)
     assert relax.margins(zero).value == 0
@@ -351,11 +355,11 @@ def test_a_bound_raised_by_an_unsettled_proof_stays_in_the_result(
         raised(upper - 2)
         return Proof(upper - 2, None, 1, settled=False)
 
-    monkeypatch.setattr(solver_module, "NEIGHBOURHOODS_ABOVE", 0)
-    monkeypatch.setattr(solver_module, "lower_bound", steps)
-    monkeypatch.setattr(solver_module, "prove", proof)
-    monkeypatch.setattr(solver_module, "COMBINE_AT", ())
-    monkeypatch.setattr(solver_module, "improve", _no_search)
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    monkeypatch.setattr(beside_module, "lower_bound", steps)
+    monkeypatch.setattr(beside_module, "prove", proof)
+    monkeypatch.setattr(beside_module, "COMBINE_AT", ())
+    monkeypatch.setattr(orchestrator_module, "improve", _no_search)
     result = solve(inst, replace(inst.solver, time_limit=3, work_limit=None))
     assert result.objective is not None and result.status == SolveStatus.FEASIBLE
     assert result.bound == result.objective - 2

@@ -40,7 +40,7 @@ from rotation.domain import (
 )
 from rotation.errors import InputError
 from rotation.plan import Deployment, Enrolment, Plan, SolveStatus
-from rotation.solver import solve
+from rotation.solve import solve
 from rotation.validate import validate
 from tests.builders import START, first_day, last_day
 

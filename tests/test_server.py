@@ -25,9 +25,9 @@ import pytest
 import vobject
 from starlette.testclient import TestClient
 
+from rotation.calendars.feeds import new_token
+from rotation.calendars.server import create_app
 from rotation.errors import StorageError
-from rotation.feeds import new_token
-from rotation.server import create_app
 from rotation.storage import Store
 from tests import calendar_cases as cc
 

@@ -20,7 +20,7 @@ from rotation.errors import NotFoundError, StorageError
 from rotation.io import load_case
 from rotation.plan import Deployment, Plan, Result
 from rotation.snapshot import input_hash
-from rotation.solver import solve
+from rotation.solve import solve
 from rotation.storage import DeploymentRow, PlanRow, Store, resolve_url
 from rotation.validate import validate
 

@@ -23,19 +23,16 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from rotation.bound import Bound, Margins, Relaxation, proven
-from rotation.combine import Stop
-from rotation.construct import Candidates, allows_from
 from rotation.domain import Instance, Officer, Posting
 from rotation.plan import Plan
-
-if TYPE_CHECKING:
-    from rotation.solver import Model
+from rotation.solve.bound import Bound, proven
+from rotation.solve.model import Candidates, Model, Stop, extract
+from rotation.solve.relaxation import Margins, Relaxation
 
 __all__ = ["PROOF_STARTS", "PROOF_WORK", "Proof", "prove"]
 
@@ -105,6 +102,7 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     left, if any, are asked about together, from the bound so raised. On a 50-officer case
     (seed 4: value 520.8, plan 523, optimum 522) 521 and 522 took 0.09 and 0.34 s, where asking
     about 523 over the whole range took 1.1 s."""
+    candidates.require_known("the proof")
     relax, prices = bound.relaxation, bound.prices
     if relax is None or prices is None:
         return None
@@ -151,9 +149,6 @@ def _restricted(relax: Relaxation, margins: Margins, paired: Callable[[], Margin
     less than ``floor``: the whole model restricted to the starts within the slack; and the
     work it took. ``paired`` gives the margins with the pairs listed at least within the
     slack, where the schedules are needed."""
-    # Imported here: rotation.solver imports this module.
-    from rotation.solver import build, extract
-
     inst = relax.inst
     slack = upper - 1 - margins.value
     open_ = margins.starts <= slack + MARGIN_TOLERANCE
@@ -162,13 +157,11 @@ def _restricted(relax: Relaxation, margins: Margins, paired: Callable[[], Margin
         return None, 0.0
     index = {o.id: i for i, o in enumerate(inst.officers)}
     where = {p.id: i for i, p in enumerate(inst.postings)}
-    allowed = allows_from(candidates)
-
     def allows(officer: Officer, posting: Posting, start: int) -> bool:
-        return bool(open_[index[officer.id], where[posting.id], start]) and allowed(
+        return bool(open_[index[officer.id], where[posting.id], start]) and candidates.allows(
             officer, posting, start)
 
-    model = build(inst, allows=allows)
+    model = candidates.build(allows=allows)
     for o, officer in enumerate(inst.officers):
         if margins.idle[o] > slack + MARGIN_TOLERANCE:
             # With no start left open this has no solution, as it should: the officer

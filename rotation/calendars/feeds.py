@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import get_args
 
-from rotation.errors import InputError, Problem
-from rotation.events import (
+from rotation.calendars.events import (
     Feed,
     FeedKey,
     FeedKind,
@@ -30,6 +29,7 @@ from rotation.events import (
     empty_feed,
     event_uid,
 )
+from rotation.errors import InputError, Problem
 from rotation.storage import FeedDraft, FeedToken, Store, StoredPlan
 
 __all__ = [
@@ -100,7 +100,7 @@ def publish(
     states = store.publish(drafts, now, retention)
     # Imported here: only writing calendars needs the calendar library, and every command that
     # loads this module (``rotation solve`` among them) would otherwise pay for loading it.
-    from rotation.calendar import render
+    from rotation.calendars.ics import render
 
     out = []
     for feed in chosen:

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
+from constraints import deployment_limit, fairness
 from constraints.facts import presence
-from constraints.fairness import load
 from constraints.skill_mix import requirements as mix_requirements
-from rotation.construct import allows_from
 from rotation.domain import Instance, Officer, Posting, SolverSettings, requirements
 from rotation.plan import Plan
+from rotation.solve.model import Candidates, configure, extract, hint
 from rotation.validate import Verdict, validate
 
 __all__ = ["Offers", "Outcome", "improve"]
@@ -69,8 +69,7 @@ class Outcome:
 
 
 class _Search:
-    def __init__(self, inst: Instance, settings: SolverSettings,
-                 candidates: Callable[[str, int], list[str]]) -> None:
+    def __init__(self, inst: Instance, settings: SolverSettings, candidates: Candidates) -> None:
         self.inst = inst
         self.settings = settings
         self.candidates = candidates
@@ -81,7 +80,7 @@ class _Search:
         self.interrupted = False
         self.was_cut = False  # the last step was stopped by ``cut``
         self.loads: tuple[Plan, dict[str, int]] | None = None
-        self.allows: Callable[[Officer, Posting, int], bool] = allows_from(candidates)
+        self.allows: Callable[[Officer, Posting, int], bool] = candidates.allows
 
     def interrupt(self, *_: object) -> None:
         """SIGINT: stop the step under way and take no more."""
@@ -198,7 +197,7 @@ class _Search:
         if inst.rules.weights.fairness == 0:
             return []
         if self.loads is None or self.loads[0] is not plan:
-            self.loads = (plan, load(inst, plan))
+            self.loads = (plan, fairness.load(inst, plan))
         loads = self.loads[1]
         # Deployments that add to a load over the target (a hardship-0 one adds nothing).
         over = [d for d in plan.deployments if loads.get(d.officer, 0) > target
@@ -209,8 +208,8 @@ class _Search:
         length = inst.rules.deployment_months
         month = inst.rules.month_of(d.start)
         chosen = [d.officer, *self._starting(plan, d.posting, month - length, month + length)]
-        added = length * inst.posting_by_id[d.posting].hardship
-        cap = inst.rules.max_deployments
+        added = fairness.deployment_load(inst, inst.posting_by_id[d.posting])
+        cap = deployment_limit.limit(inst)
         room: list[str] = []
         for s in range(max(0, month - length), month + length + 1):
             if s not in inst.rules.start_months:
@@ -229,10 +228,7 @@ class _Search:
              ) -> tuple[Plan | None, float, bool]:
         """Re-plan ``free``; returns the merged plan (or None), the work spent, and whether the
         step's search finished before its limit."""
-        # Imported here: rotation.solver hands large cases to this module.
-        from rotation.solver import build, configure, extract, hint
-
-        model = build(self.inst, plan, free, self.allows)
+        model = self.candidates.build(plan, free, self.allows)
         hint(self.inst, model, plan)
         solver = cp_model.CpSolver()
         configure(solver, self.settings, seconds, lp=True)
@@ -265,7 +261,7 @@ def improve(
     inst: Instance,
     plan: Plan,
     settings: SolverSettings,
-    candidates: Callable[[str, int], list[str]],
+    candidates: Candidates,
     deadline: float,
     report: Callable[[int], None] | None = None,
     verdict: Verdict | None = None,
@@ -287,8 +283,8 @@ def improve(
     main = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGINT, search.interrupt) if main else None
     try:
-        return _run(search, inst, plan, verdict or validate(inst, plan), settings, deadline,
-                    report, floor, offers)
+        return _run(search, inst, plan, verdict or validate(inst, plan, candidates.rules),
+                    settings, deadline, report, floor, offers)
     finally:
         if main:
             signal.signal(signal.SIGINT, previous)
@@ -350,7 +346,7 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         if finished and len(free) == len(search.ids):
             # The step re-planned every officer to optimality: nothing is left to improve.
             if merged is not None:
-                better(merged, validate(inst, merged))
+                better(merged, validate(inst, merged, search.candidates.rules))
             stopped = "search complete"
             break
         if finished and search.size < len(search.ids):
@@ -361,7 +357,8 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
             continue
         # A step that kept what it was given (the usual case once a neighbourhood is locally
         # optimal) needs no new verdict; validating 5,000 officers takes seconds.
-        if better(merged, verdict if merged == plan else validate(inst, merged)):
+        if better(merged, verdict if merged == plan
+                  else validate(inst, merged, search.candidates.rules)):
             continue
         if not verdict.ok and not cut:
             failed_repairs += 1

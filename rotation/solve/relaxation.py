@@ -1,33 +1,15 @@
-"""A proven lower bound for cases solved by neighbourhood search, where CP-SAT proves none.
+"""The Lagrangian relaxation's per-officer problems, set up once and priced at any multipliers.
 
-Neighbourhood search only ever sees part of the model, so it cannot say how far its plan is from
-the best one. This module bounds the optimum from below by Lagrangian relaxation:
+The headcount and skill-mix minima, the rows that tie officers together, are priced into the
+objective; what is left falls apart into one small problem per officer (which deployments to
+take among the starts the rules allow, spaced by a deployment and the minimum rest), solved
+exactly for every officer at once as numpy arrays. :mod:`rotation.solve.bound` moves the prices;
+:mod:`rotation.solve.combine` chooses among the schedules the officers' problems picked
+(:class:`Columns`); :mod:`rotation.solve.proof` reads how far each schedule is from its
+officer's least (:class:`Margins`). Each rule's price comes from its own module.
 
-- The headcount minimum and the skill-mix minima, the rows that tie officers together, are
-  moved into the objective with multipliers: ``lambda`` per posting and month, in
-  ``[0, weights.unmet_demand]`` (unmet demand is already priced at that weight), and ``mu`` per
-  mix requirement and open month, at least 0. For every plan that keeps the hard rules, the
-  relaxed objective is at most the real one.
-- What is left falls apart into one small problem per officer: which deployments to take (among
-  the starts the rules allow them, spaced by a deployment and the minimum rest, at most the
-  deployment limit), paying their fairness excess, preference misses and a lower bound on their
-  training, and earning the multipliers of the months they cover. Each is solved exactly.
-- Maxima are kept only as far as a start whose months include one with no room is left out;
-  seats only as far as a session without any does not count; clashes only as far as a session
-  must end before the deployment it prepares. Training is bounded below, for one deployment, by
-  what its requirements cost course group by course group (requirements a common course grants
-  form a group, and no session serves two groups), and for two by the dearer of the two, since
-  one session may prepare both. Dropping rules and costs only lowers the bound.
-
-Any multipliers give a valid bound; steps of the volume algorithm (:class:`_Volume`) raise
-it. On small cases, rounds priced by the combination's linear relaxation follow the steps
-(``lower_bound``'s ``master``); those also price each session's seats and every pair's training
-as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array passes cannot.
-The bound is the best value seen, rounded up since every cost is an integer. Officers are
-handled together as numpy arrays: at 5,000 officers one evaluation is a few array passes.
-
-Only cases where an officer can fit at most two deployments in the horizon are covered (the
-deployment limit or the horizon's length says so); otherwise no bound is given.
+Only cases where an officer can fit at most two deployments in the horizon are covered
+(``Relaxation.most``); the bound declines the others.
 """
 
 from __future__ import annotations
@@ -35,84 +17,27 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 
+from constraints import coverage, deployment_limit, fairness, preferences, rest, training
 from constraints.eligibility import meeting
-from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
-from rotation.construct import Candidates
 from rotation.domain import Instance, Requirement, Session, requirements
 from rotation.plan import Plan
+from rotation.solve.model import Candidates
 
-__all__ = ["EXACT_PAIRS", "MASTER_ROUNDS", "OFFERS", "Bound", "Columns", "Margins", "Master",
-           "Prices", "Relaxation", "Schedules", "Seat", "lower_bound", "proven"]
+__all__ = ["EXACT_PAIRS", "Columns", "Floats", "Ints", "Margins", "OutOfTime", "Prices",
+           "Relaxation", "Schedule", "Schedules", "Seat"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 
 INF = math.inf
-# Steps at most: enough for the small cases to settle (M settles in about 1,250), and at
-# 5,000 officers, where the steps still rise after 1,500 (20,243 then), room for a machine
-# that fits more of them in the benchmark's 300 s. The same count gives the same bound.
-ITERATIONS = 3000
-
-VOLUME_F = 1.0
-"""The volume algorithm's first step factor (of the distance to ``upper``)."""
-
-VOLUME_ALPHA = 0.1
-"""Most weight a new subgradient gets in the volume algorithm's running direction. Measured
-at 500 officers, from zero multipliers, aimed at the plan in hand: 0.5 levelled off at 2,463.6,
-0.3 at 2,481.3, 0.1 at 2,499.7, 0.05 at 2,501.8 but later."""
-
-VOLUME_AIM = 0.1
-"""The volume algorithm aims its steps at most this share above the centre's value, or at
-``upper`` if that is nearer. The plan in hand can be far above the bound (the greedy's 33,429 at
-5,000 officers, where the steps settle near 20,000), and aiming there makes every step too long
-until the factor has shrunk by as much. Measured at 5,000 officers, from zero multipliers:
-aimed at ``upper``, 19,816 after 800 steps and 20,206 after 1,500; aimed 10 % above, 20,107 and
-20,243 (5 % above: 20,039 after 800; 20 %: 20,059). At 500 officers 2,499.7 against 2,490.5, on
-the 50-officer case 452.0 either way."""
-
-VOLUME_RED = 20
-"""Steps in a row without a better value after which the volume algorithm's step factor
-shrinks (by ``VOLUME_SHRINK``)."""
-
-VOLUME_SHRINK = 0.66
-
-VOLUME_END = 1e-5
-"""Step factor below which the volume algorithm has settled."""
-
-OFFERS = (50, 100, 200, 300, 400, 600, 800, 1000, 1500)
-"""Steps after which the relaxed schedules at the best multipliers so far are handed on (see
-``lower_bound``'s ``schedules``), and once more when the steps settle. The solver combines the
-pools of the first three into plans (:mod:`rotation.combine`) and lets the third lead the
-greedy (``rotation.solver.COMBINE_AT``); it passes over the later ones. Measured on the
-500-officer benchmark case, a greedy led by them gave plans of 3,424-9,619: from 300 steps on
-mostly better than the plain greedy's 3,661, but one in two left an officer-month or more
-unmet. The first comes early because its pool is combined: at 5,000 officers the pool after 50
-steps combined to 26,926 and after 100 to 26,688 (alone, from the first plan), and the
-combination takes one to two minutes."""
-
-Schedules = list[tuple[str, str, int]]
-"""(officer, posting, start month) of every deployment in a relaxed solution."""
-
-
-MASTER_ROUNDS = 40
-"""Most rounds of pricing the whole pool's linear relaxation (``lower_bound``'s ``master``)
-after the steps settle. Measured at 500 officers: the pool stopped growing after 24-28 rounds,
-the bound's value after about 7."""
-
-MASTER_STALL = 3
-"""Rounds in a row that do not raise the value after which the rounds end, the pool's growth
-aside. Measured, the value by round: 452, 451, 452, 439, 445, ... 452 (13 rounds) on the
-50-officer case; -65, 476, 476, 474, -1,394, 476, 476 on the Cambodia example (476 optimal);
-1,247, 2,554, 2,569, 2,535, 2,569, 2,569, 2,567, 2,568 at 500 officers. Rounds past the best
-value only delay what follows them (the proof, :mod:`rotation.proof`)."""
 
 EXACT_PAIRS = 50_000_000
 """Pairs of starts open to an officer, summed over officers, up to which the rounds after the
@@ -120,23 +45,8 @@ steps price every officer's schedules one by one (:meth:`Relaxation.evaluate_exa
 it they price as the steps do, seats left out. Measured at 500 officers: 15.7 million pairs
 (before spacing) priced in 1.1-1.5 s a round."""
 
-
-@dataclass(frozen=True)
-class Bound:
-    """The best proven lower bound found, and how it was reached: ``iterations`` subgradient
-    steps, then ``rounds`` priced by the pool's linear relaxation. Where a round priced exactly
-    proves as much as the best value, the first such round's ``relaxation`` and ``prices`` are
-    kept, from which
-    :meth:`Relaxation.margins` tells which starts a cheaper plan could still use (see
-    :mod:`rotation.proof`)."""
-
-    value: int | None
-    iterations: int
-    seconds: float
-    rounds: int = 0
-    relaxation: Relaxation | None = field(default=None, repr=False)
-    prices: Prices | None = field(default=None, repr=False)
-
+Schedules = list[tuple[str, str, int]]
+"""(officer, posting, start month) of every deployment in a relaxed solution."""
 
 Schedule = tuple[tuple[int, int], ...]
 """One officer's deployments as (posting index, start month) pairs, in start order."""
@@ -277,11 +187,7 @@ class Margins:
     pair_margins: Floats
 
 
-Master = Callable[[Columns, float], Prices | None]
-"""Prices from a pool by a deadline: :func:`rotation.combine.master_prices`."""
-
-
-class _OutOfTime(Exception):
+class OutOfTime(Exception):
     """The time given ran out while the relaxation was being set up."""
 
 
@@ -298,11 +204,9 @@ class Relaxation:
         starts = list(rules.start_months)
         n_s = (max(starts) + 1) if starts else 0
         n_m = rules.months
+        candidates.require_known("the bound")
         self.length = rules.deployment_months
-        self.spacing = self.length + rules.min_rest_months
-        weights = rules.weights
-        self.w_fair = weights.fairness
-        self.target = rules.fairness_target
+        self.spacing = rest.spacing(inst)
 
         index = {o.id: i for i, o in enumerate(officers)}
         self.groups = _course_groups(inst)
@@ -316,7 +220,7 @@ class Relaxation:
                      tuple[Sequence[str], Ints, Ints]] = {}
         for p_i, p in enumerate(postings):
             if time.perf_counter() > deadline or (stop is not None and stop()):
-                raise _OutOfTime
+                raise OutOfTime
             needs = requirements(p)
             for s in starts:
                 if not self._room(inst, p.id, s):
@@ -331,16 +235,18 @@ class Relaxation:
                 eligible[rows[ok], p_i, s] = True
                 cost_class[rows[ok], p_i, s] = classes[ok]
         self.eligible = eligible
-        listed = np.array([[bool(o.preferences) and p.id not in o.preferences
-                            for p in postings] for o in officers], dtype=float).reshape(n_o, n_p)
-        self.miss = weights.preference * listed
+        self.miss = np.array([[preferences.price(inst, o, p.id) for p in postings]
+                              for o in officers], dtype=float).reshape(n_o, n_p)
 
-        hardships = sorted({p.hardship for p in postings})
-        self.hard_values = np.array(hardships, dtype=float)
-        self.hard_class = np.array([hardships.index(p.hardship) for p in postings], dtype=int)
+        # Postings by the load a deployment there adds (its hardship over the months): the
+        # fairness price of a schedule depends on these classes alone.
+        loads = [fairness.deployment_load(inst, p) for p in postings]
+        kinds = sorted(set(loads))
+        self.hard_values = np.array(kinds, dtype=float)
+        self.hard_class = np.array([kinds.index(x) for x in loads], dtype=int)
         self.cost_values = np.array(sorted(self._classes, key=self._classes.__getitem__))
         self.cost_class = cost_class
-        self.past = np.array([past_load(inst, o.id) for o in officers], dtype=float)
+        self.past = np.array([fairness.past_load(inst, o.id) for o in officers], dtype=float)
 
         carried = np.zeros((n_p, n_m))
         minimum = np.zeros((n_p, n_m))
@@ -373,10 +279,10 @@ class Relaxation:
         self.mix_open = np.array(
             [[inst.demand(postings[p_i].id, t)[1] > 0 for t in range(n_m)]
              for p_i in self.mix_posting], dtype=bool).reshape(len(mix_need), n_m)
-        self.cap_unmet = float(weights.unmet_demand)
+        self.cap_unmet = float(coverage.weight(inst))
         self.shape = (n_o, n_p, n_s, n_m)
         fit = 1 + (n_s - 1) // self.spacing if n_s else 0
-        cap = rules.max_deployments
+        cap = deployment_limit.limit(inst)
         self.most = min(fit, cap) if cap is not None else fit
         # Prices depend on the officer and the schedule alone; every pool of this relaxation
         # shares them, so the second combination prices only what the steps since the first
@@ -401,7 +307,7 @@ class Relaxation:
         requirement of the group they lack. Only sessions with a seat that end before the first
         day count, since an enrolment may not overlap the deployment it prepares for."""
         first, last = inst.rules.deployment_span(start)
-        weight = float(inst.rules.weights.training)
+        weight = float(training.price(inst, 1))
         rows = np.array([index[o] for o in pool], dtype=np.int64)
         # The dearest lacking requirement of each course group, per officer of the pool; the
         # pool's officers are looked up in sets, a requirement at a time (at 5,000 officers a
@@ -448,12 +354,12 @@ class Relaxation:
         load = self.past[officer]
         cost = 0.0
         for p, _ in schedule:
-            load += self.length * self.hard_values[self.hard_class[p]]
+            load += self.hard_values[self.hard_class[p]]
             cost += self.miss[officer, p]
         training = self.training_options(officer, schedule, seats)
         if training is None:
             return ()
-        fair = self.w_fair * max(0.0, float(load) - self.target)
+        fair = fairness.excess_cost(self.inst, float(load))
         priced: dict[int, tuple[Seat, ...]] = {}
         for spent, taken in training:
             priced.setdefault(round(float(cost + (spent + fair))), taken)
@@ -500,7 +406,7 @@ class Relaxation:
         inst = self.inst
         rules = inst.rules
         o = inst.officers[officer]
-        weight = float(rules.weights.training)
+        weight = float(training.price(inst, 1))
         spans = [rules.deployment_span(s) for _, s in schedule]
         lacking: list[dict[Requirement, float]] = []
         for (p, s), (first, last) in zip(schedule, spans, strict=True):
@@ -548,7 +454,7 @@ class Relaxation:
         return options
 
     def fair(self, load: Floats) -> Floats:
-        return self.w_fair * np.maximum(0.0, load - self.target)
+        return fairness.excess_cost(self.inst, load)
 
     def _reduced(self, lam: Floats, mu: Floats) -> Floats:
         """What each start costs each officer before training and fairness, [officer, posting,
@@ -656,9 +562,9 @@ class Relaxation:
         self._all_postings = np.arange(n_p)[None, :]
         # The fairness excess of one deployment and of a pair, per officer: it depends on the
         # hardships only, never on the multipliers.
-        loads = self.past[None, :] + self.length * self.hard_values[:, None]
+        loads = self.past[None, :] + self.hard_values[:, None]
         self._single_fair = self.fair(loads)  # [hardship, officer]
-        self._pair_fair = self.fair(self.past[None, None, :] + self.length * (
+        self._pair_fair = self.fair(self.past[None, None, :] + (
             self.hard_values[:, None, None] + self.hard_values[None, :, None]))  # [h1, h2, o]
         self._by_price = np.argsort(self.cost_values, kind="stable")
         # Each start's training class, -1 where it is not open: one small look-up per start
@@ -844,7 +750,7 @@ class Relaxation:
         """:meth:`evaluate_exactly`'s value and :class:`Margins`; without ``with_margins`` the
         starts' margins are left at INF (the pairs' grid is what costs)."""
         inst = self.inst
-        weight = float(inst.rules.weights.training)
+        weight = float(training.price(inst, 1))
         lam, mu, seat_prices = prices.headcount, prices.mix, prices.seats
         n_o, n_p, n_s, _ = self.shape
         reduced = self._reduced(lam - prices.room, mu)
@@ -1060,258 +966,3 @@ def _course_groups(inst: Instance) -> dict[Requirement, int]:
     return {need: roots.index(root(i)) for i, need in enumerate(needs)}
 
 
-def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,
-                iterations: int = ITERATIONS, stop: Callable[[], bool] | None = None,
-                better: Callable[[int], None] | None = None,
-                schedules: Callable[[Schedules, Columns], None] | None = None,
-                stepped: Callable[[int], None] | None = None,
-                master: Master | None = None,
-                rounded: Callable[[int], None] | None = None,
-                settle: Callable[[Relaxation, Prices, float], bool] | None = None,
-                probe: Callable[[Relaxation, Prices, float, int], bool] | None = None) -> Bound:
-    """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed
-    at most at ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a
-    ``time.perf_counter()`` value) or when ``stop`` says so. Every step's value is itself
-    proven, so ``better`` hears of each rise as it happens; ``stepped`` hears the count of
-    steps taken after each. Within the step count, the same case gives the same bound.
-
-    ``schedules`` is handed the relaxed solution at the best multipliers so far after each
-    step count in ``OFFERS``, and when the steps settle, unless it is the one handed last:
-    each officer's best schedule under those prices, which can lead a greedy to a plan (see
-    :func:`rotation.construct.first_plan`). With it comes every schedule chosen at any step so
-    far (:class:`Columns`), from which :func:`rotation.combine.combine` makes a plan. What is
-    handed on depends only on the step count, like the bound.
-
-    With ``master``, once the steps settle or reach ``iterations``, at most ``MASTER_ROUNDS``
-    rounds follow, while time is left: the linear relaxation of choosing one schedule per
-    officer from the pool prices the minima, every officer's schedules are priced anew at
-    those prices (a proven value like any step's), and the schedules chosen join the pool;
-    they end when a round adds none, or after ``MASTER_STALL`` rounds in a row that did not
-    raise the value. Where the rounds price exactly, the first prices at the steps' own best
-    multipliers instead. The steps level off below the relaxation's value (at 500 officers,
-    2,491 where these rounds reach 2,569). The prices of the first round that proves the most
-    among those priced exactly (the steps' own on a tie), if it proves as much as the best
-    value, come back with the bound (``Bound.prices``). ``rounded`` hears the count of rounds
-    after each, as ``stepped`` does of steps.
-
-    ``settle`` is handed the relaxation, the prices and the value of the round at the steps'
-    own prices, when it proves as much as the best value: if it settles the case by other
-    means (the proof, :mod:`rotation.proof`), it says so and the rounds end there. On the
-    50-officer case the rounds after it reached 444 and 412 where it reached 452.0, and took
-    0.3-0.4 s before the proof, which needs only the best prices.
-
-    ``probe`` is handed the same after every step, where the relaxation prices exactly: the
-    centre's multipliers as prices, its value and the step count. If it settles the case the
-    steps end there, with no more offers and no rounds. On the 50-officer case the proof from
-    the centre after 900 steps (value 451.86) already shows 453 optimal, in 0.04 s, where the
-    steps settle after 1,329.
-
-    The multipliers move by the volume algorithm (:class:`_Volume`).
-    """
-    began = time.perf_counter()
-    try:
-        relax = Relaxation(inst, candidates, deadline, stop)
-    except _OutOfTime:
-        return Bound(None, 0, time.perf_counter() - began)
-    if relax.most > 2:
-        return Bound(None, 0, time.perf_counter() - began)
-    n_p, n_m = relax.need.shape
-    lam = np.zeros((n_p, n_m))
-    mu = np.zeros(relax.mix_need.shape)
-    best = -INF
-    done = 0
-    volume = _Volume(lam, mu, relax.cap_unmet, upper)
-    best_picks: list[tuple[Ints, Ints, Ints]] = []
-    offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
-    settled = False
-    columns = Columns(relax) if schedules is not None or master is not None else None
-    no_room = np.zeros(relax.room.shape)  # the steps price no maximum: the centre's prices
-    while done < iterations and time.perf_counter() < deadline and not (stop and stop()):
-        value, g_lam, g_mu = relax.evaluate(lam, mu)
-        done += 1
-        if stepped is not None:
-            stepped(done)
-        if columns is not None:
-            columns.add(relax.picks)
-        if value > best + 1e-9:
-            if better is not None and (best == -INF or proven(value) != proven(best)):
-                better(proven(value))
-            best = value
-            best_picks = relax.picks
-        if columns is not None and done in OFFERS and best_picks is not offered_picks:
-            _offer(schedules, relax.schedules(best_picks), columns)
-            offered_picks = best_picks
-        if best >= upper - 1e-6:
-            break  # the plan in hand is optimal: nothing left to offer
-        volume.heard(lam, mu, value, g_lam, g_mu)
-        if (probe is not None and relax.exact
-                and probe(relax, Prices(*volume.centre, no_room, {}), volume.value, done)):
-            break  # settled by other means: neither offers nor rounds are needed
-        step_to = volume.next() if volume.factor >= VOLUME_END else None
-        if step_to is None:
-            settled = True  # the steps have shrunk to nothing, or the centre is optimal
-            break
-        lam, mu = step_to
-    else:
-        settled = done >= iterations
-    if columns is not None and settled and best_picks is not offered_picks:
-        _offer(schedules, relax.schedules(best_picks), columns)
-    rounds = 0
-    # The prices of the first round priced exactly that proves the most, kept if it proves as
-    # much as the best value. On a tie the earlier round's are kept, the steps' own first: the
-    # pool's relaxation prices at a vertex, which leaves many starts at a margin of 0 (a
-    # 50-officer case, seed 4: its rounds priced 521.0 against the steps' 520.8, and the proof
-    # took 2.7 s from them, 0.43 s from the steps'). Kept even without a rise over the steps:
-    # the steps may reach what the rounds reach (the 50-officer case: 452.0 both), and the
-    # proof needs the prices, not a rise.
-    priced: Prices | None = None
-    priced_value = -INF
-    stalled = 0
-    if master is not None and columns is not None and settled and best < upper - 1e-6:
-        # Where rounds price exactly, the first prices at the steps' own best multipliers: it
-        # proves at least what the steps proved (each pair's training priced as it can be met,
-        # never below the dearer of the two), so its prices serve the proof even when the
-        # pool's relaxation prices worse (the 50-officer case: 452.0 here, then 444, 412 and
-        # 442 from the pool of the volume algorithm's steps).
-        own: Prices | None = None
-        if relax.exact:
-            own = Prices(*volume.centre, no_room, {})
-        while (rounds < MASTER_ROUNDS and stalled < MASTER_STALL
-               and time.perf_counter() < deadline and not (stop and stop())):
-            pooled = own is None  # priced by the pool's relaxation
-            prices, own = (master(columns, deadline), None) if pooled else (own, None)
-            if prices is None:
-                break
-            value = relax.evaluate_priced(prices)
-            rounds += 1
-            if rounded is not None:
-                rounded(rounds)
-            stalled += 1
-            if value > best + 1e-9:
-                if better is not None and proven(value) != proven(best):
-                    better(proven(value))
-                best, stalled = value, 0
-            if relax.exact and (priced is None or proven(value) > proven(priced_value)):
-                priced, priced_value = prices, value
-            if (not pooled and settle is not None and proven(value) >= proven(best)
-                    and settle(relax, prices, value)):
-                break
-            grown = len(columns)
-            columns.add(relax.picks)
-            if (pooled and len(columns) == grown) or best >= upper - 1e-6:
-                break  # the pool holds every schedule the relaxation wants at these prices
-    if priced is not None and proven(priced_value) < proven(best):
-        priced = None  # worth less than the best: the proof would leave too much open
-    return Bound(proven(best) if best > -INF else None, done, time.perf_counter() - began,
-                 rounds, relax if priced is not None else None, priced)
-
-
-class _Volume:
-    """Barahona and Anbil's volume algorithm, which moves the bound's multipliers.
-
-    Why: a plain subgradient step moves from wherever the last step landed along that one
-    point's subgradient, which over thousands of multipliers zig-zags, so the steps level off
-    well below the relaxation's best (at 500 officers 2,448, where the choice's own relaxation
-    proves 2,509 with the same pricing). Here the multipliers move only from a centre, the best
-    point so far, along a running average of the subgradients seen (the subgradient of an
-    average of the relaxed solutions, which tends to a fractional solution of the choice), and
-    a trial point becomes the centre only when its value is better. The step is a share
-    (``factor``) of the distance from the centre's value to its aim (``VOLUME_AIM`` above it,
-    or ``upper`` if nearer): it grows when a better point also points the same way, and
-    shrinks after ``VOLUME_RED`` worse ones in a row.
-    Every value evaluated is still a proven bound, whatever the path.
-    """
-
-    def __init__(self, lam: Floats, mu: Floats, cap: float, upper: float) -> None:
-        self.centre = (lam, mu)
-        self.cap = cap
-        self.upper = upper
-        self.value = -INF
-        self.direction: tuple[Floats, Floats] | None = None
-        # The centre's own subgradient, and the direction of the last step taken.
-        self.own: tuple[Floats, Floats] = (np.zeros_like(lam), np.zeros_like(mu))
-        self.moved: tuple[Floats, Floats] = self.own
-        self.factor = VOLUME_F
-        self.red = 0
-
-    def heard(self, lam: Floats, mu: Floats, value: float, g_lam: Floats, g_mu: Floats
-              ) -> None:
-        """Take in the value and subgradients at the point last evaluated (the first time, the
-        centre itself)."""
-        if self.direction is None:
-            self.value, self.direction = value, (g_lam, g_mu)
-            self.own = (g_lam, g_mu)
-            return
-        d_lam, d_mu = self.direction
-        # The weight that makes the new direction shortest, within its bounds: a short
-        # average subgradient means a nearly feasible average solution.
-        diff_lam, diff_mu = g_lam - d_lam, g_mu - d_mu
-        spread = float(np.sum(diff_lam * diff_lam) + np.sum(diff_mu * diff_mu))
-        alpha = VOLUME_ALPHA
-        if spread > 0:
-            alpha = -float(np.sum(d_lam * diff_lam) + np.sum(d_mu * diff_mu)) / spread
-            alpha = min(max(alpha, VOLUME_ALPHA / 10), VOLUME_ALPHA)
-        self.direction = (alpha * g_lam + (1 - alpha) * d_lam, alpha * g_mu + (1 - alpha) * d_mu)
-        if value > self.value:
-            if float(np.sum(g_lam * self.moved[0]) + np.sum(g_mu * self.moved[1])) >= 0:
-                self.factor = min(self.factor * 1.1, 2.0)
-            self.centre, self.value, self.red = (lam, mu), value, 0
-            self.own = (g_lam, g_mu)
-        else:
-            self.red += 1
-            if self.red >= VOLUME_RED:
-                self.factor *= VOLUME_SHRINK
-                self.red = 0
-
-    def next(self) -> tuple[Floats, Floats] | None:
-        """The next point to evaluate; None when the centre is optimal (its own subgradient,
-        kept within the multipliers' ranges, is zero)."""
-        lam, mu = self.centre
-        assert self.direction is not None
-        norm = 0.0
-        for d_lam, d_mu in (self.direction, self.own):
-            d_lam, d_mu = _inward(lam, d_lam, self.cap), _inward(mu, d_mu, self.cap)
-            norm = float(np.sum(d_lam * d_lam) + np.sum(d_mu * d_mu))
-            if norm > 0:
-                break
-            # The average points only out of range (trial points past the centre asked for
-            # lower prices where it has none): start it again from the centre's own.
-            self.direction = self.own
-        if norm == 0:
-            return None
-        self.moved = (d_lam, d_mu)
-        aim = self.upper
-        if self.value > 0:
-            aim = min(aim, self.value * (1 + VOLUME_AIM) + 1)
-        step = self.factor * (aim - self.value) / norm
-        return (np.clip(lam + step * d_lam, 0.0, self.cap),
-                np.clip(mu + step * d_mu, 0.0, self.cap))
-
-
-def _inward(at: Floats, direction: Floats, cap: float) -> Floats:
-    """``direction`` without the components that would leave the multipliers' range [0, cap]
-    at ``at``: they would only be clipped back.
-
-    Why the mix minima's multipliers are capped too, though any price at least 0 is valid: a
-    minimum that the relaxation always meets at a point leaves its multiplier free to grow
-    without changing the value, and the volume algorithm's steps, which lengthen as the
-    direction shortens, grew one to 4.6e16 in a test case, where the value's sum lost every
-    digit (1,024 reported, optimum 1,000). At the cap, a month short of a supervisor or
-    specialist is priced as a month short of anyone; measured, the mix multipliers stayed
-    below 14 on the 50-officer case and below 2 at 500 officers (``unmet_demand`` 1,000)."""
-    out: Floats = np.where(((at <= 0) & (direction < 0)) | ((at >= cap) & (direction > 0)),
-                           0.0, direction)
-    return out
-
-
-def _offer(schedules: Callable[[Schedules, Columns], None] | None, relaxed: Schedules,
-           columns: Columns) -> None:
-    """Hand on a relaxed solution unless it deploys nobody (multipliers still at zero)."""
-    if relaxed and schedules is not None:
-        schedules(relaxed, columns)
-
-
-def proven(value: float) -> int:
-    """The integer bound a relaxation value proves. Floating point sums carry tiny errors and
-    every cost is an integer, so round up only past them."""
-    return math.ceil(value - 1e-6 - 1e-9 * abs(value))

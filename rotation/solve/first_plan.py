@@ -20,22 +20,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from constraints import deployment_limit, fairness, preferences, rest, training
 from constraints.eligibility import meeting
-from constraints.fairness import past_load
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.domain import Instance, Officer, Posting, Requirement, Session, requirements
 from rotation.plan import Deployment, Enrolment, Plan
+from rotation.solve.model import Candidates
 
-__all__ = ["Candidates", "allows_from", "first_plan"]
+__all__ = ["first_plan"]
 
 SHORTLIST = 60
 """Officers weighed for each place: the cheapest of the first this many who can go. Weighing
 everyone made the first plan take minutes at 5,000 officers; past a few dozen the choice
 hardly improved (measured on the benchmark cases)."""
-
-Candidates = Callable[[str, int], Sequence[str]]
-"""(posting, start month) -> officers who may start a deployment there then."""
-
 
 @dataclass
 class _Officer:
@@ -54,8 +51,9 @@ class _Greedy:
         rules = inst.rules
         self.length = rules.deployment_months
         # Two starts closer than this would break one-at-a-time (no rest) or the rest rule.
-        self.spacing = self.length + rules.min_rest_months
-        self.state = {o.id: _Officer(o, past_load(inst, o.id)) for o in inst.officers}
+        self.spacing = rest.spacing(inst)
+        self.limit = deployment_limit.limit(inst)
+        self.state = {o.id: _Officer(o, fairness.past_load(inst, o.id)) for o in inst.officers}
         self.present: dict[tuple[str, int], list[str]] = defaultdict(list)
         for key, ids in inst.carried_over.items():
             self.present[key].extend(ids)
@@ -75,7 +73,7 @@ class _Greedy:
         # Officers proposed per (posting, start) (see ``first_plan``), and whether the rules
         # allow a proposal.
         self.lead: dict[tuple[str, int], list[str]] = defaultdict(list)
-        self.allows = allows_from(candidates)
+        self.allows = candidates.allows
 
     # -- what a month still needs ------------------------------------------------------------
     def _months(self, t: int) -> range:
@@ -131,8 +129,9 @@ class _Greedy:
     def _option(self, officer_id: str, p: Posting, start: int
                 ) -> tuple[tuple[int, int, int, str], list[Session]] | None:
         s = self.state[officer_id]
-        rules = self.inst.rules
-        if rules.max_deployments is not None and len(s.starts) >= rules.max_deployments:
+        inst = self.inst
+        rules = inst.rules
+        if self.limit is not None and len(s.starts) >= self.limit:
             return None
         if any(abs(start - other) < self.spacing for other in s.starts):
             return None
@@ -142,14 +141,10 @@ class _Greedy:
         sessions = self._sessions_for(s, p, start)
         if sessions is None:
             return None
-        weights = rules.weights
-        cost = weights.training * sum(q.weeks for q in sessions)
-        prefs = s.officer.preferences
-        if prefs and p.id not in prefs:
-            cost += weights.preference
-        target = rules.fairness_target
-        added = p.hardship * self.length
-        cost += weights.fairness * (max(0, s.load + added - target) - max(0, s.load - target))
+        cost = training.price(inst, sum(q.weeks for q in sessions))
+        cost += preferences.price(inst, s.officer, p.id)
+        added = fairness.deployment_load(inst, p)
+        cost += fairness.excess_cost(inst, s.load + added) - fairness.excess_cost(inst, s.load)
         # Among equals, keep officers the mix will need elsewhere for later.
         roles = self.roles.get(officer_id)
         if roles is None:
@@ -202,8 +197,7 @@ class _Greedy:
             by_id = self.inst.officer_by_id
 
             def elsewhere(officer_id: str) -> bool:
-                prefs = by_id[officer_id].preferences
-                return bool(prefs) and p.id not in prefs
+                return preferences.missed(by_id[officer_id], p.id)
 
             ranked = []
             for group in groups:
@@ -224,7 +218,7 @@ class _Greedy:
         s = self.state[officer_id]
         first, last = self.inst.rules.deployment_span(start)
         s.starts.append(start)
-        s.load += p.hardship * self.length
+        s.load += fairness.deployment_load(self.inst, p)
         for t in range(start, start + self.length):
             self.present[p.id, t].append(officer_id)
         self.deployments.append(Deployment(officer_id, p.id, first, last))
@@ -305,23 +299,6 @@ def _anyone(officer: Officer) -> bool:
     return True
 
 
-def allows_from(candidates: Candidates) -> Callable[[Officer, Posting, int], bool]:
-    """The rules' verdict on one start, read from candidate lists already remembered (as
-    ``rotation.solver._candidates`` keeps them): neighbourhood search builds a model per step,
-    and asking every rule again for each freed officer's starts cost a seventh of each step's
-    model building at 5,000 officers. Each list is turned into a set once."""
-    members: dict[int, tuple[Sequence[str], frozenset[str]]] = {}
-
-    def allowed(officer: Officer, posting: Posting, start: int) -> bool:
-        found = candidates(posting.id, start)
-        known = members.get(id(found))
-        if known is None or known[0] is not found:
-            known = members[id(found)] = (found, frozenset(found))
-        return officer.id in known[1]
-
-    return allowed
-
-
 def first_plan(inst: Instance, candidates: Candidates,
                lead: Sequence[tuple[str, str, int]] = ()) -> Plan:
     """A plan that meets as much of the demand as a month-by-month greedy choice can.
@@ -330,7 +307,10 @@ def first_plan(inst: Instance, candidates: Candidates,
     fills a gap, it first tries the officers proposed for a start that covers it, and only then
     everyone else. The proposals are the schedules of the Lagrangian bound
     (:mod:`rotation.bound`), which weigh every officer's whole horizon at once where the greedy
-    sees one month at a time: on the 500-officer benchmark case they led it to plans of 3,260
-    against 3,661.
+    sees one month at a time.
+
+    Raises :class:`rotation.solve.model.UnknownRules` for a rule set the greedy does not build
+    in: its plan would break such a rule where the candidate lists cannot see it.
     """
+    candidates.require_known("the first plan")
     return _Greedy(inst, candidates).run(lead)

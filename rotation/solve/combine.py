@@ -39,7 +39,6 @@ what the blocks start from, so each block can always fall back on it.
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -51,12 +50,13 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from rotation.bound import Columns, Floats, Prices, Relaxation, Schedule, Seat
-from rotation.construct import Candidates, allows_from
-from rotation.domain import Instance, Officer, Posting, SolverSettings
+from constraints import coverage, training
+from rotation.domain import Instance, Officer, Posting
 from rotation.plan import Plan
+from rotation.solve.model import Candidates, Stop, extract
+from rotation.solve.relaxation import Columns, Floats, Prices, Relaxation, Schedule, Seat
 
-__all__ = ["BLOCK", "CHOOSE_SECONDS", "SEATS_UP_TO", "STAFF_SECONDS", "STAFF_WORK", "Stop",
+__all__ = ["BLOCK", "CHOOSE_SECONDS", "SEATS_UP_TO", "STAFF_SECONDS", "STAFF_WORK",
            "combine", "master_prices", "staffing_seconds"]
 
 Entry = tuple[int, Schedule, int]
@@ -104,64 +104,6 @@ five minutes, while nine blocks of 11,000-22,000 schedules took 3-30 s each (2 c
 of 300 took a third of the time but combined to plans 3-4 % dearer."""
 
 
-class Stop:
-    """Asks a combination under way to stop: the staffing search at once, the choice when HiGHS
-    returns (it cannot be interrupted; it is held to ``CHOOSE_SECONDS``). Also a plain flag
-    (``is_set``) for whatever else runs on the same thread. Several threads may share one
-    (a combination and a proof run side by side): every search under way is stopped."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._lock = threading.Lock()
-        self._running: set[cp_model.CpSolver] = set()
-
-    def set(self) -> None:
-        with self._lock:
-            self._event.set()
-            for solver in self._running:
-                solver.stop_search()
-
-    def is_set(self) -> bool:
-        return self._event.is_set()
-
-    def running(self, solver: cp_model.CpSolver) -> bool:
-        """Register a CP-SAT search about to start; False (not registered) if stopped."""
-        with self._lock:
-            if self._event.is_set():
-                return False
-            self._running.add(solver)
-            return True
-
-    def over(self, solver: cp_model.CpSolver) -> None:
-        """Forget a search that has ended."""
-        with self._lock:
-            self._running.discard(solver)
-
-    def solve(self, cp: cp_model.CpModel, deadline: float, seed: int, work: float
-              ) -> tuple[Any, cp_model.CpSolver] | None:
-        """CP-SAT's status and solver for ``cp`` (one worker, with the LP relaxation), by
-        ``deadline`` (a ``time.perf_counter()`` value) and within ``work`` units of
-        deterministic work, so that the same model gives the same answer on any machine that
-        has the time; None if no time is left or this was set before it began. Setting this
-        stops it; Ctrl-C is the caller's to handle."""
-        from rotation.solver import configure  # rotation.solver imports this module
-
-        seconds = deadline - time.perf_counter()
-        if seconds <= 0:
-            return None
-        solver = cp_model.CpSolver()
-        configure(solver, SolverSettings(time_limit=seconds, seed=seed), seconds, lp=True)
-        solver.parameters.max_deterministic_time = work
-        solver.parameters.catch_sigint_signal = False
-        if not self.running(solver):
-            return None
-        try:
-            code = solver.solve(cp)
-        finally:
-            self.over(solver)
-        return code, solver
-
-
 def staffing_seconds(inst: Instance) -> float:
     """What the choice leaves before the deadline for staffing (``STAFF_SECONDS``)."""
     return STAFF_SECONDS * len(inst.officers) / 1000
@@ -179,7 +121,9 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     (``combine_relaxations``), how many officers the first split
     (``combine_fractional_officers``), how many blocks there were (``combine_blocks``), how
     many were chosen (``combine_blocks_chosen``) and how long the choice took
-    (``combine_choice_ms``)."""
+    (``combine_choice_ms``). Raises :class:`rotation.solve.model.UnknownRules` for a rule set
+    the choice does not build in."""
+    candidates.require_known("the combination")
     stop = stop or Stop()
     began = time.perf_counter()
     for plan in plans:
@@ -393,7 +337,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
     for vars_ in per_officer.values():
         model.add_linear_constraint(mathopt.fast_sum(vars_) == 1)
 
-    weight = float(rules.weights.unmet_demand)
+    weight = float(coverage.weight(inst))
 
     def count(positions: list[int]) -> mathopt.Variable:
         """A variable equal to how many of these columns are taken: rows per month then sum a
@@ -461,8 +405,8 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
     above the choice. Sessions are counted whoever sits them, so an officer away for one can
     still be counted on it; the staffing, which knows, settles that."""
     model = choice.model
-    weight = float(inst.rules.weights.training)
-    unmet = float(inst.rules.weights.unmet_demand)
+    per_week = float(training.price(inst, 1))
+    unmet = float(coverage.weight(inst))
     needing: dict[Seat, list[mathopt.Variable]] = defaultdict(list)
     fixed: Counter[Seat] = Counter()
     for var, (officer, schedule, price) in zip(choice.take, pool, strict=True):
@@ -486,7 +430,7 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
         for q, flow in zip(sessions, flows, strict=True):
             filling[q.id].append(flow)
             if q.weeks > least:
-                objective.append(mathopt.LinearTerm(flow, weight * (q.weeks - least)))
+                objective.append(mathopt.LinearTerm(flow, per_week * (q.weeks - least)))
     for q in inst.sessions:
         if filling.get(q.id):
             over = model.add_variable(lb=0.0)
@@ -577,15 +521,11 @@ def _staff(inst: Instance, candidates: Candidates, base: Plan, free: frozenset[s
            ) -> Plan | None:
     """The chosen deployments (``keys``) of the ``free`` officers made a plan by the full
     model, everyone else held as in ``base``; None if it finds none in time."""
-    # Imported here: rotation.solver imports this module.
-    from rotation.solver import build, extract
-
-    allowed = allows_from(candidates)
-
     def allows(officer: Officer, posting: Posting, start: int) -> bool:
-        return (officer.id, posting.id, start) in keys and allowed(officer, posting, start)
+        return (officer.id, posting.id, start) in keys and candidates.allows(officer, posting,
+                                                                              start)
 
-    model = build(inst, base, free, allows)
+    model = candidates.build(base, free, allows)
     solved = stop.solve(model.cp, deadline, seed, STAFF_WORK)
     if solved is None or stop.is_set() or solved[0] not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None

@@ -22,8 +22,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from rotation.calendars.feeds import find_token, publish, token_feed
 from rotation.errors import InputError, Problem, StorageError
-from rotation.feeds import find_token, publish, token_feed
 from rotation.storage import Store
 
 __all__ = ["create_app", "run"]

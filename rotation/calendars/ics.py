@@ -1,7 +1,8 @@
 """iCalendar rendering of feeds: the only module that imports icalendar.
 
-What goes into a calendar is decided in :mod:`rotation.events`, and which version of each event
-a client should see (SEQUENCE, STATUS, LAST-MODIFIED) in the store; this module writes them as
+What goes into a calendar is decided in :mod:`rotation.calendars.events`, and which version of
+each event a client should see (SEQUENCE, STATUS, LAST-MODIFIED) in the store; this module writes
+them as
 RFC 5545 text that independent parsers read the same way (tests/test_calendar_parsers.py checks
 that with ical.js, node-ical and vobject). Three things are done by hand because the library
 alone got them wrong for those parsers:
@@ -27,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, vDuration, vText
 
-from rotation.events import EventVersion, moment_from_body
+from rotation.calendars.events import EventVersion, moment_from_body
 
 __all__ = ["PRODID", "REFRESH", "fold", "render"]
 

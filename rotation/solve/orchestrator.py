@@ -1,0 +1,157 @@
+"""Who decides: which path solves a case, and what its result says.
+
+Small cases are one CP-SAT model (:mod:`rotation.solve.whole_model`), which proves its own
+bound. Larger ones start from a first plan (:mod:`rotation.solve.first_plan`) and are improved a
+neighbourhood at a time (:mod:`rotation.solve.neighbourhoods`), with the Lagrangian bound, the
+plans combined from it and the proof on threads beside (:mod:`rotation.solve.beside`); if that
+search cannot mend its first plan, the whole model takes over. A rule set the fast path does not
+build in (:data:`rotation.solve.model.FAST_PATH_RULES`) is solved as one model, whatever its
+size, and the result says so.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+
+from constraints import RULES, Rule
+from rotation.domain import Instance, SolverSettings
+from rotation.plan import Plan, Progress, Result, SolveStatus
+from rotation.solve.beside import OFFER_EVERY, BoundBeside
+from rotation.solve.first_plan import first_plan
+from rotation.solve.model import Candidates, candidate_starts
+from rotation.solve.neighbourhoods import Outcome, improve
+from rotation.solve.whole_model import solve_whole
+from rotation.validate import validate
+
+__all__ = ["NEIGHBOURHOODS_ABOVE", "solve"]
+
+NEIGHBOURHOODS_ABOVE = 2_000
+"""Candidate starts (officers x postings x start months) above which a case is solved by
+neighbourhood search from a first plan, with the bound beside, instead of as one model: from the
+50-officer benchmark case up, that path proves the optimum many times sooner (benchmarks/
+HISTORY.md has the figures). Deterministic: it depends on the case's size only."""
+
+
+def solve(
+    inst: Instance,
+    settings: SolverSettings | None = None,
+    progress: Callable[[Progress], None] | None = None,
+    rules: Sequence[Rule] = RULES,
+) -> Result:
+    """Solve ``inst`` under ``rules``; never raises for infeasibility, which is a status of the
+    result."""
+    settings = settings or inst.solver
+    parameters: dict[str, float | int] = {
+        "time_limit": settings.time_limit,
+        "seed": settings.seed,
+        "workers": settings.workers,
+    }
+    if settings.work_limit is not None:
+        parameters["work_limit"] = settings.work_limit
+    candidates = Candidates(inst, rules)
+    if candidates.unknown:
+        names = ", ".join(f"'{rule.name}'" for rule in candidates.unknown)
+        note = (f"solved as one model: the first plan, the bound, the combination and the "
+                f"proof do not build in {names}")
+        return solve_whole(inst, settings, progress, parameters, candidates.rules, notes=(note,))
+    began = time.perf_counter()
+    if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
+        result, first = _solve_by_neighbourhoods(candidates, settings, progress, parameters)
+        if result is not None:
+            return result
+        left = settings.time_limit - (time.perf_counter() - began)
+        return solve_whole(inst, replace(settings, time_limit=max(left, 1.0)), progress,
+                           parameters, candidates.rules, first)
+    first = first_plan(inst, candidates)
+    return solve_whole(inst, settings, progress, parameters, candidates.rules, first,
+                       spent=time.perf_counter() - began)
+
+
+def _solve_by_neighbourhoods(
+    candidates: Candidates,
+    settings: SolverSettings,
+    progress: Callable[[Progress], None] | None,
+    parameters: dict[str, float | int],
+) -> tuple[Result | None, Plan]:
+    """First plan, then neighbourhood by neighbourhood, the bound beside. No result if the
+    first plan breaks a hard rule the search cannot mend: the whole model is tried then, from
+    the same first plan, which is returned either way."""
+    inst = candidates.inst
+    began = time.perf_counter()
+    first = first_plan(inst, candidates)
+    first_verdict = validate(inst, first, candidates.rules)
+    deadline = began + settings.time_limit
+    every = max(1, math.ceil(OFFER_EVERY * candidate_starts(inst) / 200_000))
+    beside = BoundBeside(inst, candidates, first, first_verdict.objective, deadline,
+                         every if settings.work_limit is not None else None, settings.seed)
+
+    shown: list[tuple[int, int | None]] = []  # the last objective and bound reported
+
+    def report(objective: int) -> None:
+        if progress is not None:
+            shown[:] = [(objective, beside.value)]
+            progress(Progress(time.perf_counter() - began, objective, beside.value))
+
+    def bound_rose() -> None:
+        """While the search waits for the combined plans, the bound still rises: say so."""
+        if shown and shown[0][1] != beside.value:
+            report(shown[0][0])
+
+    if first_verdict.ok:
+        report(first_verdict.objective)
+    beside.on_wait = bound_rose
+    beside.start()
+    outcome: Outcome | None = None
+    try:
+        outcome = improve(
+            inst, first, settings, candidates, deadline, report, first_verdict,
+            lambda: beside.value, beside.offers, beside.listen,
+        )
+    finally:
+        # Stopped early by the plan (optimal), the user or an error: no more bound is needed.
+        # Otherwise the bound may finish its steps within the time limit, so that its value
+        # does not depend on how fast the search went.
+        early = outcome is None or not outcome.verdict.ok or outcome.stopped in (
+            "search complete", "bound reached", "interrupted")
+        bound = beside.finish(None if early else deadline)
+    wall = time.perf_counter() - began
+    if not outcome.verdict.ok:
+        return None, first
+    stats = {
+        "candidate_starts": candidate_starts(inst),
+        "neighbourhoods": outcome.steps,
+        "improvements": outcome.improvements,
+        "bound_steps": bound.iterations,
+        "bound_rounds": bound.rounds,
+        "bound_ms": round(1000 * bound.seconds),
+    }
+    if beside.failed:
+        stats["bound_failed"] = 1
+    stats["led_plans"] = 0
+    stats.update(beside.stats())
+    if first_verdict.ok:
+        stats["first_plan_objective"] = first_verdict.objective
+    objective = outcome.verdict.objective
+    # Optimal when a step re-planned every officer to optimality, or the plan meets the bound
+    # (during the search, or after it while the bound finished its steps).
+    stopped = outcome.stopped
+    if bound.value is not None and bound.value >= objective and stopped != "search complete":
+        stopped = "bound reached"
+    optimal = stopped in ("search complete", "bound reached")
+    return Result(
+        SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
+        outcome.plan,
+        objective,
+        objective if optimal else bound.value,
+        wall,
+        cost_by_rule=outcome.verdict.cost_by_rule,
+        unmet=outcome.verdict.unmet,
+        parameters=parameters,
+        stats=stats,
+        stopped=stopped,
+    ), first
+
+
