@@ -7,6 +7,7 @@ a plan, officer or folder that does not exist), 3 storage error.
 
 from __future__ import annotations
 
+import getpass
 import os
 import sys
 import time
@@ -29,7 +30,7 @@ from rotation.io import load_case
 from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
-from rotation.workflow import FORMATS, export, solve_and_store
+from rotation.workflow import FORMATS, choose_plan, export, publish, solve_and_store
 
 __all__ = ["app", "main"]
 
@@ -48,7 +49,9 @@ DbOption = Annotated[
     typer.Option("--db", help=f"Database URL (default: ${ENV_VAR}, else sqlite:///rotation.db)."),
 ]
 MAX_EXPLAINED = 10
-PlanArg = Annotated[int | None, typer.Argument(help="Plan id (default: the newest plan).")]
+PlanArg = Annotated[int | None, typer.Argument(
+    help="Plan id (default: the latest published version; the newest plan if none is).")]
+ByOption = Annotated[str, typer.Option("--by", help="Who does this, for the audit log.")]
 
 
 def example_case() -> Path:
@@ -223,6 +226,14 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
     return inst, result, solved.plan_id
 
 
+def _chosen(store: Store, plan: int | None, published_only: bool = False) -> int:
+    """The plan a command works on; says which on stderr when it was not named."""
+    chosen = choose_plan(store, plan, published_only)
+    if plan is None:
+        err.print(f"Using {chosen.why}.", highlight=False)
+    return chosen.plan_id
+
+
 # ---------------------------------------------------------------------------------------------
 # commands
 
@@ -266,6 +277,9 @@ def demo(
     case = example_case()
     _, _, plan_id = _solve(case, db, time_limit=time_limit)
     store = Store(db)
+    entry = publish(store, plan_id, "rotation demo", "the bundled example")
+    out.print(f"Published plan {plan_id} as version {entry.version} of '{entry.case_name}'.",
+              highlight=False)
     stored = store.load(plan_id)
     _print_plan(stored, None)
     files: list[Path] = []
@@ -278,7 +292,8 @@ def demo(
 @app.command()
 def training(plan: PlanArg = None, db: DbOption = None) -> None:
     """Per-session roster of a plan: who sits which training session and the seats left."""
-    stored = Store(db).load(plan)
+    store = Store(db)
+    stored = store.load(_chosen(store, plan))
     names = {o.id: o.name for o in stored.instance.officers}
     rows = roster(stored.instance, stored.plan)
     if not rows:
@@ -300,14 +315,19 @@ def plans(db: DbOption = None) -> None:
     store = Store(db)
     rows = store.plans()
     if not rows:
-        out.print(f"No plans in {store.url} yet; run 'rotation solve CASE'.")
+        out.print(f"No plans in {store.safe_url} yet; run 'rotation solve CASE'.")
         return
-    table = Table(title=f"Plans in {store.url}")
-    for column in ("plan", "created (UTC)", "case", "status", "objective", "bound", "input"):
+    versions = store.versions()
+    table = Table(title=f"Plans in {store.safe_url}")
+    for column in ("plan", "created (UTC)", "case", "label", "published", "status", "objective",
+                   "bound", "input"):
         table.add_column(column)
     for r in rows:
-        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.case_name,
-                      r.status, str(r.objective), _bound(r.bound), r.input_hash[:12])
+        assert r.id is not None
+        published = ", ".join(f"v{v}" for v in versions.get(r.id, [])) or "-"
+        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), Text(r.case_name),
+                      Text(r.label or ""), published, r.status, str(r.objective),
+                      _bound(r.bound), r.input_hash[:12])
     out.print(table)
 
 
@@ -318,7 +338,8 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Show a plan: per posting and month the demand, who is assigned, and unmet demand."""
-    stored = Store(db).load(plan)
+    store = Store(db)
+    stored = store.load(_chosen(store, plan))
     if posting is not None and posting not in stored.instance.posting_by_id:
         known = ", ".join(stored.instance.posting_by_id)
         raise InputError(f"unknown posting '{posting}'; this plan has {known}")
@@ -335,13 +356,88 @@ def export_cmd(
 ) -> None:
     """Export a stored plan as CSV tables, a JSON document or .ics calendars.
 
-    Calendars are one per officer and one per posting; exporting them again after a re-plan
-    updates the events clients already imported instead of adding new ones.
+    Calendars are one per officer and one per posting, and come from the latest published
+    version unless a plan id is given; after a newly published re-plan they update the events
+    clients already imported instead of adding new ones.
     """
     store = Store(db)
-    stored = store.load(plan)
+    stored = store.load(_chosen(store, plan, published_only=fmt == "ics"))
     files = export(stored, fmt, out_dir, officer, store=store)
     out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
+
+
+@app.command("publish")
+def publish_cmd(
+    plan: Annotated[int | None, typer.Argument(help="Plan id (default: the newest plan).")]
+    = None,
+    by: ByOption = "",
+    note: Annotated[str, typer.Option(help="Why, for the audit log.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Publish a plan as the next version of its case: officers' calendars and feeds, and
+    commanders' reports, show the latest published version. Published versions are never
+    changed or deleted; 'rotation history' lists them."""
+    store = Store(db)
+    entry = publish(store, plan, by, note)
+    out.print(f"Published plan {entry.plan_id} as version {entry.version} of "
+              f"'{entry.case_name}' (input {entry.input_hash[:12]}). Calendars and feeds now "
+              "show it.", highlight=False)
+
+
+@app.command()
+def history(
+    case: Annotated[str | None, typer.Option(help="Only this case (its name).")] = None,
+    db: DbOption = None,
+) -> None:
+    """The audit log, newest first: who published which plan as which version, from which
+    input and parameters, with their note; labels and deletions too."""
+    entries = Store(db).history(case)
+    if not entries:
+        out.print("Nothing published, labelled or deleted yet.")
+        return
+    table = Table(title="History")
+    for column in ("when (UTC)", "who", "what", "case", "plan", "version", "input",
+                   "parameters", "note"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        params = ", ".join(f"{k}={v}" for k, v in sorted(e.parameters.items()))
+        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), Text(e.actor), e.action,
+                      Text(e.case_name), str(e.plan_id or "-"),
+                      str(e.version) if e.version is not None else "-", e.input_hash[:12],
+                      params, Text(e.note))
+    out.print(table)
+
+
+@app.command()
+def label(
+    plan: Annotated[int, typer.Argument(help="Plan id.")],
+    text: Annotated[str, typer.Argument(help="The label; an empty one removes it.")],
+    by: ByOption = "",
+    db: DbOption = None,
+) -> None:
+    """Give a stored plan a label, shown by 'rotation plans'."""
+    Store(db).label(plan, text, by or _user(), datetime.now(UTC))
+    out.print(f"Plan {plan} labelled '{text}'." if text else f"Plan {plan}'s label removed.",
+              highlight=False)
+
+
+@app.command()
+def delete(
+    plan: Annotated[int, typer.Argument(help="Plan id.")],
+    by: ByOption = "",
+    db: DbOption = None,
+) -> None:
+    """Delete a plan that was never published; published versions are kept for good."""
+    Store(db).delete(plan, by or _user(), datetime.now(UTC))
+    out.print(f"Deleted plan {plan}.")
+
+
+def _user() -> str:
+    """Who runs the command, for the audit log when --by is not given."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,7 +488,7 @@ def feeds_create(
     if not sep or scheme not in ("http", "https") or not rest:
         raise InputError(Problem(f"'{base}' is not an http(s) address", field="--base-url"))
     store = Store(db)
-    key = check_subject(store.load(plan), kind, subject)
+    key = check_subject(store.load(_chosen(store, plan)), kind, subject)
     token, digest = new_token()
     link = store.add_token(digest, key.case, kind, subject, datetime.now(UTC))
     url = f"{base}/feeds/{token}.ics"
@@ -474,7 +570,7 @@ def serve(
         raise InputError(Problem(f"{port} is not a port", field="--port"))
     store = Store(db)
     scheme = "https" if ssl_certfile else "http"
-    err.print(f"Serving calendar feeds from {store._safe_url} at {scheme}://{host}:{port}/feeds/"
+    err.print(f"Serving calendar feeds from {store.safe_url} at {scheme}://{host}:{port}/feeds/"
               "<token>.ics; Ctrl-C stops.", highlight=False)
     run(store, host, port, str(ssl_certfile) if ssl_certfile else None,
         str(ssl_keyfile) if ssl_keyfile else None, max_requests)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ConflictError",
     "InfeasibleError",
     "InputError",
     "NotFoundError",
@@ -78,3 +79,8 @@ class StorageError(RotationError):
     """The database could not be read or written."""
 
     exit_code = 3
+
+
+class ConflictError(StorageError):
+    """Someone else changed what this command relied on meanwhile (two planners publishing the
+    same case at once); nothing was written, and running it again decides afresh."""

@@ -23,20 +23,21 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint
+from sqlalchemy import Column, DateTime, Text, UniqueConstraint, func
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from rotation.calendars.events import EventVersion
 from rotation.domain import Instance
-from rotation.errors import NotFoundError, StorageError
+from rotation.errors import ConflictError, InputError, NotFoundError, Problem, StorageError
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus, relative_gap
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 
 __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
+    "AuditEntry",
     "FeedDraft",
     "FeedState",
     "FeedToken",
@@ -70,6 +71,28 @@ class PlanRow(SQLModel, table=True):
     stopped: str = "search complete"
     cost_by_rule_json: str
     unmet_json: str = Field(sa_column=Column(Text, nullable=False))
+    label: str | None = None
+    based_on: int | None = None  # the published plan a re-plan started from
+
+
+class AuditRow(SQLModel, table=True):
+    """One thing a planner did to the stored plans: publish (with the version it made), label or
+    delete. Rows are only ever added. ``(case_name, version)`` is unique, so two planners who
+    publish the same case at once cannot both make the next version."""
+
+    __tablename__ = "audit"
+    __table_args__ = (UniqueConstraint("case_name", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    actor: str
+    action: str
+    case_name: str = Field(index=True)
+    plan_id: int | None = None
+    version: int | None = None
+    input_hash: str = ""
+    parameters_json: str = "{}"
+    note: str = Field(default="", sa_column=Column(Text, nullable=False))
 
 
 class DeploymentRow(SQLModel, table=True):
@@ -231,6 +254,8 @@ class StoredPlan:
     unmet: list[dict[str, str | int]]
     plan: Plan
     instance: Instance
+    label: str | None = None
+    based_on: int | None = None
 
     @property
     def gap(self) -> float | None:
@@ -260,6 +285,11 @@ class Store:
             ) from err
 
     @property
+    def safe_url(self) -> str:
+        """The URL without a password, for messages."""
+        return self._safe_url
+
+    @property
     def _safe_url(self) -> str:
         """The URL without a password, for messages."""
         head, at, tail = self.url.rpartition("@")
@@ -277,8 +307,10 @@ class Store:
         except SQLAlchemyError as err:
             raise StorageError(f"database error on {self._safe_url}: {_reason(err)}") from err
 
-    def save(self, inst: Instance, result: Result) -> int:
-        """Store a solve with its input; one transaction, so a failure stores nothing."""
+    def save(self, inst: Instance, result: Result, label: str | None = None,
+             based_on: int | None = None) -> int:
+        """Store a solve with its input; one transaction, so a failure stores nothing.
+        ``based_on`` is the published plan a re-plan started from."""
         if result.plan is None:
             raise StorageError("only solves that produced a plan are stored")
         row = PlanRow(
@@ -300,8 +332,14 @@ class Store:
                     for s in result.unmet
                 ]
             ),
+            label=label,
+            based_on=based_on,
         )
         with self._session() as session:
+            # The calendar key comes with the first plan, so that the calendars of any stored
+            # plan can be shown without a write (see calendar_secret).
+            if session.get(CalendarKeyRow, 1) is None:
+                session.add(CalendarKeyRow(id=1, secret=secrets.token_hex(32)))
             session.add(row)
             session.flush()
             assert row.id is not None
@@ -351,12 +389,20 @@ class Store:
             return row
 
     # -- calendars ---------------------------------------------------------------------------
-    def calendar_secret(self) -> bytes:
-        """The key event UIDs are derived with; created once, then the same for this store.
+    def calendar_secret(self, create: bool = True) -> bytes:
+        """The key event UIDs are derived with; created once (by the first command that writes,
+        unless ``create`` is False), then the same for this store.
 
         A new database gets a new key on purpose: its SEQUENCE numbers start again at 0, which
         clients would ignore for UIDs they already hold, so new UIDs are what makes them listen.
         """
+        if not create:
+            with self._session() as session:
+                found = session.get(CalendarKeyRow, 1)
+            if found is None:
+                raise NotFoundError(f"{self._safe_url} holds no calendars yet; "
+                                    "'rotation publish' makes the first")
+            return bytes.fromhex(found.secret)
         for _ in range(3):
             with self._session() as session:
                 row = session.get(CalendarKeyRow, 1)
@@ -392,73 +438,163 @@ class Store:
         """
         for attempt in range(3):
             try:
-                return self._publish(drafts, now, retention)
+                with self._session() as session:
+                    states = _apply(session, drafts, now, retention)
+                    session.commit()
+                    return states
             except StorageError as err:
                 if not isinstance(err.__cause__, IntegrityError) or attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _publish(
+    def preview(
         self, drafts: Sequence[FeedDraft], now: datetime, retention: timedelta
     ) -> dict[str, FeedState]:
-        out: dict[str, FeedState] = {}
+        """What :meth:`publish` would return now, without writing anything: the calendars of a
+        plan that is not the one published."""
+        try:
+            with Session(self.engine, autoflush=False) as session:
+                states = _apply(session, drafts, now, retention, flush=False)
+                session.rollback()
+                return states
+        except SQLAlchemyError as err:
+            raise StorageError(f"database error on {self._safe_url}: {_reason(err)}") from err
+
+    def feed_state(self, feed: str, header: str, now: datetime, retention: timedelta
+                   ) -> FeedState:
+        """A feed as the last publish left it, read only: the events it shows ``now`` (cancelled
+        ones until ``retention`` has passed), their digest under ``header``, and when it last
+        changed (a publish, or a cancelled event retiring)."""
         with self._session() as session:
-            for draft in drafts:
-                uids = [uid for uid, _ in draft.items]
-                if len(set(uids)) != len(uids):
-                    raise StorageError(f"feed {draft.feed} lists a UID twice; nothing was saved")
-                rows = {
-                    r.uid: r for r in session.exec(
-                        select(CalendarEventRow).where(CalendarEventRow.feed == draft.feed)
-                    ).all()
-                }
-                current: set[str] = set()
-                for uid, body in draft.items:
-                    current.add(uid)
-                    digest = _digest(body)
-                    row = rows.get(uid)
-                    if row is None:
-                        row = CalendarEventRow(
-                            feed=draft.feed, uid=uid, content_hash=digest, body_json=body,
-                            sequence=0, cancelled=False, created_at=now, last_modified=now,
-                        )
-                        rows[uid] = row
-                        session.add(row)
-                    elif row.cancelled or row.content_hash != digest:
-                        row.sequence += 1
-                        row.content_hash, row.body_json = digest, body
-                        row.cancelled, row.cancelled_at = False, None
-                        row.last_modified = now
-                        session.add(row)
-                for uid, row in rows.items():
-                    if uid not in current and not row.cancelled:
-                        row.sequence += 1
-                        row.cancelled, row.cancelled_at = True, now
-                        row.last_modified = now
-                        session.add(row)
-                shown = sorted(
-                    (r for r in rows.values()
-                     if not r.cancelled or _aware(r.cancelled_at or now) >= now - retention),
-                    key=lambda r: r.uid,
-                )
-                state = _digest(json.dumps(
-                    [draft.header, [[r.uid, r.sequence, r.cancelled] for r in shown]]
-                ))
-                feed_row = session.get(CalendarFeedRow, draft.feed)
-                if feed_row is None:
-                    feed_row = CalendarFeedRow(feed=draft.feed, state=state, changed_at=now)
-                    session.add(feed_row)
-                elif feed_row.state != state:
-                    feed_row.state, feed_row.changed_at = state, now
-                    session.add(feed_row)
-                order = {uid: i for i, (uid, _) in enumerate(draft.items)}
-                events = sorted(
-                    (_version(r) for r in shown), key=lambda v: (order.get(v.uid, len(order)),
-                                                                 v.uid)
-                )
-                out[draft.feed] = FeedState(tuple(events), state, _aware(feed_row.changed_at))
+            rows = list(session.exec(
+                select(CalendarEventRow).where(CalendarEventRow.feed == feed)).all())
+            feed_row = session.get(CalendarFeedRow, feed)
+            shown = _shown(rows, now, retention)
+            changed = _aware(feed_row.changed_at) if feed_row is not None else now
+            for r in rows:
+                if r.cancelled and r.cancelled_at is not None:
+                    retired = _aware(r.cancelled_at) + retention
+                    if changed < retired <= now:
+                        changed = retired
+            return FeedState(tuple(_version(r) for r in shown), _state(header, shown), changed)
+
+    # -- published versions and the audit log -----------------------------------------------
+    def publish_plan(self, plan_id: int, actor: str, note: str, now: datetime,
+                     drafts: Sequence[FeedDraft], retention: timedelta) -> AuditEntry:
+        """Make a stored plan the next published version of its case, and record what its
+        calendars now show, in one transaction. Of two planners publishing the same case at
+        once, one succeeds; the other gets :class:`ConflictError` and nothing is written."""
+        try:
+            with self._session() as session:
+                plan = session.get(PlanRow, plan_id)
+                if plan is None:
+                    raise NotFoundError(f"plan {plan_id} does not exist in {self._safe_url}; "
+                                        "'rotation plans' lists the stored plans")
+                row = AuditRow(at=now, actor=actor, action="publish", case_name=plan.case_name,
+                               plan_id=plan_id, version=self._next_version(session, plan.case_name),
+                               input_hash=plan.input_hash,
+                               parameters_json=plan.parameters_json, note=note)
+                session.add(row)
+                session.flush()
+                _apply(session, drafts, now, retention)
+                session.commit()
+                return _entry(row)
+        except StorageError as err:
+            if isinstance(err.__cause__, IntegrityError | OperationalError):
+                raise ConflictError(
+                    "the case was published by someone else at the same moment "
+                    f"({_reason(err.__cause__)}); nothing was written: see 'rotation history' "
+                    "and publish again if still wanted") from err
+            raise
+
+    def _next_version(self, session: Session, case_name: str) -> int:
+        """One more than the case's latest version, as this transaction sees it; the unique
+        (case, version) row settles a race with another publish."""
+        latest = session.exec(
+            select(func.max(AuditRow.version)).where(AuditRow.case_name == case_name)).one()
+        return (latest or 0) + 1
+
+    def history(self, case_name: str | None = None) -> list[AuditEntry]:
+        """The audit log, newest first: every publish, label and delete."""
+        with self._session() as session:
+            query = select(AuditRow)
+            if case_name is not None:
+                query = query.where(AuditRow.case_name == case_name)
+            rows = session.exec(query.order_by(col(AuditRow.id).desc())).all()
+            return [_entry(r) for r in rows]
+
+    def published(self, case_name: str) -> AuditEntry | None:
+        """The latest published version of a case, if any."""
+        with self._session() as session:
+            row = session.exec(
+                select(AuditRow).where(AuditRow.case_name == case_name,
+                                       col(AuditRow.version).is_not(None))
+                .order_by(col(AuditRow.version).desc()).limit(1)).first()
+            return _entry(row) if row is not None else None
+
+    def published_cases(self) -> list[str]:
+        """Cases with a published version, the most recently published first."""
+        with self._session() as session:
+            rows = session.exec(
+                select(AuditRow.case_name, func.max(AuditRow.id))
+                .where(col(AuditRow.version).is_not(None))
+                .group_by(AuditRow.case_name)).all()
+            return [case for case, _ in sorted(rows, key=lambda r: -(r[1] or 0))]
+
+    def versions(self) -> dict[int, list[int]]:
+        """Plan id -> the versions it was published as, oldest first."""
+        with self._session() as session:
+            rows = session.exec(
+                select(AuditRow.plan_id, AuditRow.version)
+                .where(col(AuditRow.version).is_not(None))
+                .order_by(col(AuditRow.version))).all()
+            out: dict[int, list[int]] = {}
+            for plan_id, version in rows:
+                if plan_id is not None and version is not None:
+                    out.setdefault(plan_id, []).append(version)
+            return out
+
+    def label(self, plan_id: int, text: str, actor: str, now: datetime) -> None:
+        """Give a plan a label (an empty one removes it); the audit log records it."""
+        with self._session() as session:
+            row = self._plan_row(session, plan_id)
+            row.label = text or None
+            session.add(row)
+            session.add(AuditRow(at=now, actor=actor, action="label", case_name=row.case_name,
+                                 plan_id=plan_id, input_hash=row.input_hash, note=text))
             session.commit()
-        return out
+
+    def delete(self, plan_id: int, actor: str, now: datetime) -> None:
+        """Delete a plan that was never published (published versions are kept for good); the
+        audit log records it."""
+        with self._session() as session:
+            row = self._plan_row(session, plan_id)
+            versions = session.exec(
+                select(AuditRow.version).where(AuditRow.plan_id == plan_id,
+                                               col(AuditRow.version).is_not(None))).all()
+            if versions:
+                raise InputError(Problem(
+                    f"plan {plan_id} was published as version "
+                    f"{', '.join(str(v) for v in versions)} of '{row.case_name}'; published "
+                    "versions are kept for good", field="PLAN"))
+            for child in session.exec(
+                    select(DeploymentRow).where(DeploymentRow.plan_id == plan_id)).all():
+                session.delete(child)
+            for other in session.exec(
+                    select(EnrolmentRow).where(EnrolmentRow.plan_id == plan_id)).all():
+                session.delete(other)
+            session.add(AuditRow(at=now, actor=actor, action="delete", case_name=row.case_name,
+                                 plan_id=plan_id, input_hash=row.input_hash,
+                                 note=row.label or ""))
+            session.delete(row)
+            session.commit()
+
+    def _plan_row(self, session: Session, plan_id: int) -> PlanRow:
+        row = session.get(PlanRow, plan_id)
+        if row is None:
+            raise NotFoundError(f"plan {plan_id} does not exist in {self._safe_url}; "
+                                "'rotation plans' lists the stored plans")
+        return row
 
     # -- subscription tokens ----------------------------------------------------------------
     def add_token(self, token_hash: str, case_name: str, kind: str, subject: str,
@@ -549,7 +685,106 @@ class Store:
                 unmet=json.loads(row.unmet_json),
                 plan=plan,
                 instance=instance_from_dict(json.loads(row.input_json)),
+                label=row.label,
+                based_on=row.based_on,
             )
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log: who did what to which plan, when; for a publish, the version
+    it made and the input and parameters the plan was solved from."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    case_name: str
+    plan_id: int | None
+    version: int | None
+    input_hash: str
+    parameters: dict[str, float | int]
+    note: str
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    assert row.id is not None
+    return AuditEntry(row.id, _aware(row.at), row.actor, row.action, row.case_name, row.plan_id,
+                      row.version, row.input_hash, json.loads(row.parameters_json), row.note)
+
+
+def _shown(rows: Sequence[CalendarEventRow], now: datetime, retention: timedelta
+           ) -> list[CalendarEventRow]:
+    """The events a feed carries at ``now``: live ones, and cancelled ones until ``retention``
+    has passed, in UID order."""
+    return sorted(
+        (r for r in rows
+         if not r.cancelled or _aware(r.cancelled_at or now) >= now - retention),
+        key=lambda r: r.uid,
+    )
+
+
+def _state(header: str, shown: Sequence[CalendarEventRow]) -> str:
+    """A digest of what a feed shows: its header and each event's UID, SEQUENCE and status."""
+    return _digest(json.dumps([header, [[r.uid, r.sequence, r.cancelled] for r in shown]]))
+
+
+def _apply(session: Session, drafts: Sequence[FeedDraft], now: datetime, retention: timedelta,
+           flush: bool = True) -> dict[str, FeedState]:
+    """Move each feed's history to what its draft shows (see :meth:`Store.publish`) in
+    ``session``, uncommitted; the events each feed then carries. Without ``flush`` nothing is
+    sent to the database (a preview)."""
+    out: dict[str, FeedState] = {}
+    for draft in drafts:
+        uids = [uid for uid, _ in draft.items]
+        if len(set(uids)) != len(uids):
+            raise StorageError(f"feed {draft.feed} lists a UID twice; nothing was saved")
+        rows = {
+            r.uid: r for r in session.exec(
+                select(CalendarEventRow).where(CalendarEventRow.feed == draft.feed)
+            ).all()
+        }
+        current: set[str] = set()
+        for uid, body in draft.items:
+            current.add(uid)
+            digest = _digest(body)
+            row = rows.get(uid)
+            if row is None:
+                row = CalendarEventRow(
+                    feed=draft.feed, uid=uid, content_hash=digest, body_json=body,
+                    sequence=0, cancelled=False, created_at=now, last_modified=now,
+                )
+                rows[uid] = row
+                session.add(row)
+            elif row.cancelled or row.content_hash != digest:
+                row.sequence += 1
+                row.content_hash, row.body_json = digest, body
+                row.cancelled, row.cancelled_at = False, None
+                row.last_modified = now
+                session.add(row)
+        for uid, row in rows.items():
+            if uid not in current and not row.cancelled:
+                row.sequence += 1
+                row.cancelled, row.cancelled_at = True, now
+                row.last_modified = now
+                session.add(row)
+        shown = _shown(list(rows.values()), now, retention)
+        state = _state(draft.header, shown)
+        feed_row = session.get(CalendarFeedRow, draft.feed)
+        if feed_row is None:
+            feed_row = CalendarFeedRow(feed=draft.feed, state=state, changed_at=now)
+            session.add(feed_row)
+        elif feed_row.state != state:
+            feed_row.state, feed_row.changed_at = state, now
+            session.add(feed_row)
+        if flush:
+            session.flush()
+        order = {uid: i for i, (uid, _) in enumerate(draft.items)}
+        events = sorted(
+            (_version(r) for r in shown), key=lambda v: (order.get(v.uid, len(order)), v.uid)
+        )
+        out[draft.feed] = FeedState(tuple(events), state, _aware(feed_row.changed_at))
+    return out
 
 
 def _reason(err: BaseException) -> str:

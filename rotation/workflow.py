@@ -17,9 +17,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 from rotation.calendars.events import FeedKey
-from rotation.calendars.feeds import feed_keys, publish
+from rotation.calendars.feeds import calendars, feed_keys, publish_plan
 from rotation.domain import Instance, SolverSettings
-from rotation.errors import InputError, Problem, RotationError
+from rotation.errors import InputError, NotFoundError, Problem, RotationError
 from rotation.plan import Progress, Result
 from rotation.report import (
     ENROLMENT_COLUMNS,
@@ -29,10 +29,10 @@ from rotation.report import (
     write_csv,
     write_json,
 )
-from rotation.storage import Store, StoredPlan
+from rotation.storage import AuditEntry, Store, StoredPlan
 from rotation.validate import Verdict, validate
 
-__all__ = ["FORMATS", "Solved", "export", "solve_and_store"]
+__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "publish", "solve_and_store"]
 
 FORMATS = ("csv", "json", "ics")
 
@@ -125,8 +125,9 @@ def export(
 ) -> list[Path]:
     """Write the plan in ``fmt`` under ``out``; all files appear together or none do.
 
-    Calendars (``ics``) need the ``store`` the plan came from: exporting them records what each
-    calendar now shows, so that the next export can update, not duplicate, what clients hold.
+    Calendars (``ics``) need the ``store`` the plan came from, which keeps their history: for the
+    published version they are what its publish recorded (the feeds serve the same), for any
+    other plan what publishing it now would show. Nothing is written to the store.
     """
     if fmt not in FORMATS:
         raise InputError(Problem(f"'{fmt}' is not a format; use {', '.join(FORMATS)}",
@@ -173,7 +174,7 @@ def export(
             )
         else:
             assert store is not None
-            for cal in publish(store, stored, keys, stamp or datetime.now(UTC)):
+            for cal in calendars(store, stored, keys, stamp or datetime.now(UTC)):
                 folder = staging / "calendars"
                 if cal.key.kind == "posting":
                     folder = folder / "postings"
@@ -192,3 +193,50 @@ def export(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The plan a command works on, and how it was chosen, in words for the planner."""
+
+    plan_id: int
+    why: str
+
+
+def choose_plan(store: Store, plan_id: int | None, published_only: bool = False) -> Chosen:
+    """The plan a command names, or by default the latest published version (of the case
+    published last), or if nothing is published and ``published_only`` is False, the newest
+    plan. What officers see always comes from a published version, so commands that reach them
+    pass ``published_only``."""
+    if plan_id is not None:
+        return Chosen(plan_id, f"plan {plan_id}")
+    cases = store.published_cases()
+    if cases:
+        latest = store.published(cases[0])
+        assert latest is not None and latest.plan_id is not None
+        return Chosen(latest.plan_id, f"plan {latest.plan_id}, published version "
+                                      f"{latest.version} of '{latest.case_name}'")
+    if published_only:
+        raise InputError(Problem("no plan is published yet; 'rotation publish PLAN --by NAME' "
+                                 "publishes one, or name a plan id", field="PLAN"))
+    newest = store.latest_id()
+    if newest is None:
+        raise NotFoundError(f"no plans stored in {store.safe_url} yet; run 'rotation solve "
+                            "CASE' first")
+    return Chosen(newest, f"plan {newest}, the newest (nothing is published yet)")
+
+
+def publish(store: Store, plan_id: int | None, actor: str, note: str,
+            now: datetime | None = None) -> AuditEntry:
+    """Publish a stored plan (by default the newest) as the next version of its case, after the
+    validator has checked it once more against the input it was solved from: officers and
+    commanders see only what this has let through."""
+    if not actor.strip():
+        raise InputError(Problem("say who publishes: --by NAME", field="--by"))
+    stored = store.load(plan_id)
+    verdict = validate(stored.instance, stored.plan)
+    if not verdict.ok:
+        details = "; ".join(v.message for v in verdict.violations[:5])
+        raise InputError(Problem(f"plan {stored.id} breaks a hard rule and cannot be "
+                                 f"published: {details}", field="PLAN"))
+    return publish_plan(store, stored, actor.strip(), note, now or datetime.now(UTC))

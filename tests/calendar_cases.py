@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+from rotation.calendars.feeds import publish_plan
 from rotation.domain import (
     CalendarSettings,
     CourseDef,
@@ -78,6 +79,14 @@ def stored(store: Store, plan: Plan, inst: Instance | None = None) -> StoredPlan
     result = Result(SolveStatus.FEASIBLE, plan, objective=0, bound=0, wall_time=0.0)
     loaded = store.load(store.save(inst, result))
     assert loaded.plan == plan
+    return loaded
+
+
+def published(store: Store, plan: Plan, inst: Instance | None = None,
+              at: datetime | None = None) -> StoredPlan:
+    """``stored``, then published as the next version of the case (calendars recorded)."""
+    loaded = stored(store, plan, inst)
+    publish_plan(store, loaded, "test", "", at or datetime.now(UTC))
     return loaded
 
 

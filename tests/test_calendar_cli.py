@@ -53,7 +53,7 @@ def rotation_here(
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'r.db'}"
-    cc.stored(Store(url), cc.ORIGINAL)
+    cc.published(Store(url), cc.ORIGINAL)
     return url
 
 
@@ -77,7 +77,7 @@ def test_export_ics_writes_officer_and_posting_calendars_and_updates_them(
         "K-0001.ics", "K-0002.ics", "K-0003.ics", "K-0004.ics", "postings/PNH.ics",
         "postings/SHV.ics",
     ]
-    cc.stored(Store(db), cc.REVISED)
+    cc.published(Store(db), cc.REVISED)
     proc = rotation("export", "--format", "ics", "--out", tmp_path / "b", "--db", db,
                     cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -111,15 +111,38 @@ def test_export_of_what_does_not_exist_exits_2(
     assert not (tmp_path / "out").exists()
 
 
+def _database(db: str) -> bytes:
+    """The SQLite file's bytes: a command that only reads leaves them as they were."""
+    return Path(db.removeprefix("sqlite:///")).read_bytes()
+
+
+def test_exporting_calendars_writes_nothing_to_the_database(db: str, tmp_path: Path) -> None:
+    before = _database(db)
+    proc = rotation("export", "--format", "ics", "--out", tmp_path / "1", "--db", db,
+                    cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _database(db) == before
+    # a plan that is not the published one: its calendars as publishing it would show them
+    cc.stored(Store(db), cc.REVISED)
+    before = _database(db)
+    proc = rotation("export", "2", "--format", "ics", "--out", tmp_path / "2", "--db", db,
+                    cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert _database(db) == before
+    dropped = icalendar.Calendar.from_ical((tmp_path / "2" / "calendars" / "K-0002.ics")
+                                           .read_bytes())
+    assert all(str(e["STATUS"]) == "CANCELLED" for e in dropped.walk("VEVENT"))
+
+
 def test_export_into_an_unwritable_folder_exits_2(db: str, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("keep\n", encoding="utf-8")
+    before = _database(db)
     proc = rotation("export", "--format", "ics", "--out", tmp_path / "file" / "sub", "--db", db,
                     cwd=tmp_path)
     assert proc.returncode == 2
     assert "cannot write" in proc.stderr and "--out" in proc.stderr
     assert (tmp_path / "file").read_text(encoding="utf-8") == "keep\n"
-    # nothing was published either: a later export starts from SEQUENCE 0
-    assert Store(db).published_feeds("") == set()
+    assert _database(db) == before
 
 
 def test_export_into_a_folder_the_system_refuses_exits_2(
@@ -130,7 +153,6 @@ def test_export_into_a_folder_the_system_refuses_exits_2(
         capsys, monkeypatch)
     assert code == 2
     assert "cannot write" in err
-    assert Store(db).published_feeds("") == set()
 
 
 def test_feed_links_are_made_listed_and_revoked(

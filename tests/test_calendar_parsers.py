@@ -72,10 +72,10 @@ def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The hand-built case exported, then re-planned and exported again, into one store."""
     home = tmp_path_factory.mktemp("parsers")
     store = Store(f"sqlite:///{home / 'r.db'}")
-    first = cc.stored(store, cc.ORIGINAL)
+    first = cc.published(store, cc.ORIGINAL, at=cc.STAMP_1)
     export(first, "ics", home / "first", stamp=cc.STAMP_1, store=store)
     want_first = expected(store, first)
-    second = cc.stored(store, cc.REVISED)
+    second = cc.published(store, cc.REVISED, at=cc.STAMP_2)
     export(second, "ics", home / "second", stamp=cc.STAMP_2, store=store)
     return {"home": home, "first": want_first, "second": expected(store, second)}
 

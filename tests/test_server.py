@@ -45,7 +45,7 @@ class Clock:
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    cc.stored(store, cc.ORIGINAL)
+    cc.published(store, cc.ORIGINAL)
     return store
 
 
@@ -109,7 +109,7 @@ def test_polling_clients_get_304_until_the_plan_changes(
     assert client.get(url, headers={"If-Modified-Since": older}).status_code == 200
     assert client.get(url, headers={"If-None-Match": '"other"'}).status_code == 200
     # a re-plan reaches the subscriber on the next poll, with cancellations
-    cc.stored(store, cc.REVISED)
+    cc.published(store, cc.REVISED)
     clock.now += timedelta(hours=12)
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag

@@ -1,8 +1,9 @@
 """Calendars as published: from a stored plan to .ics bytes with their update history.
 
-Export and the feed server both come through :func:`publish`, so a file written by
-``rotation export`` and a feed served by ``rotation serve`` carry the same UIDs and the same
-SEQUENCE for the same plan, and either one moves the history forward. Subscription tokens are
+Publishing a plan (:func:`publish_plan`) records, with the new version, what every calendar of
+its case now shows; exports and the feed server only read that record (:func:`calendars`), so a
+file written by ``rotation export`` and a feed served by ``rotation serve`` carry the same UIDs and
+the same SEQUENCE for the published plan, and neither writes. Subscription tokens are
 made and checked here too: tokens are random, only their SHA-256 is stored, and a presented
 token is compared with :func:`hmac.compare_digest` after the look-up, so how long a check takes
 says nothing about how close a guess was.
@@ -30,14 +31,16 @@ from rotation.calendars.events import (
     event_uid,
 )
 from rotation.errors import InputError, Problem
-from rotation.storage import FeedDraft, FeedToken, Store, StoredPlan
+from rotation.storage import AuditEntry, FeedDraft, FeedToken, Store, StoredPlan
 
 __all__ = [
     "Rendered",
+    "all_keys",
+    "calendars",
     "feed_keys",
     "find_token",
     "new_token",
-    "publish",
+    "publish_plan",
     "token_digest",
     "token_feed",
 ]
@@ -76,12 +79,12 @@ def feed_keys(store: Store, stored: StoredPlan, kind: FeedKind) -> list[FeedKey]
     return sorted(now | before)
 
 
-def publish(
-    store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime
-) -> list[Rendered]:
-    """Publish the given feeds of a stored plan (one transaction) and render each one."""
+def _drafts(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], create: bool
+            ) -> tuple[list[Feed], list[FeedDraft], bytes]:
+    """The feeds named, what each should show for this plan, and the store's UID key (made
+    now if ``create``)."""
     inst = stored.instance
-    secret = store.calendar_secret()
+    secret = store.calendar_secret(create)
     feeds = build_feeds(inst, stored.plan)
     chosen: list[Feed] = [feeds.get(key) or empty_feed(inst, key) for key in keys]
     drafts = []
@@ -94,10 +97,42 @@ def publish(
         uids = [uid for uid, _ in items]
         if len(set(uids)) != len(uids):
             raise AssertionError(f"two items of {feed.key} share an identity (a bug)")
-        header = json.dumps([feed.title, calendar_uid(secret, feed.key)], ensure_ascii=False)
-        drafts.append(FeedDraft(feed.key.text, header, items))
+        drafts.append(FeedDraft(feed.key.text, _header(feed, secret), items))
+    return chosen, drafts, secret
+
+
+def _header(feed: Feed, secret: bytes) -> str:
+    return json.dumps([feed.title, calendar_uid(secret, feed.key)], ensure_ascii=False)
+
+
+def all_keys(store: Store, stored: StoredPlan) -> list[FeedKey]:
+    """Every feed of a plan's case: officers' then postings'."""
+    return feed_keys(store, stored, "officer") + feed_keys(store, stored, "posting")
+
+
+def publish_plan(store: Store, stored: StoredPlan, actor: str, note: str, now: datetime
+                 ) -> AuditEntry:
+    """Make a stored plan the published version of its case: the next version in the audit
+    log, and every calendar of the case moved to it (same UIDs, higher SEQUENCE where an event
+    changed, cancellations for what is gone), in one transaction."""
+    _, drafts, _ = _drafts(store, stored, all_keys(store, stored), create=True)
+    retention = timedelta(days=stored.instance.calendar.cancelled_retention_days)
+    return store.publish_plan(stored.id, actor, note, now, drafts, retention)
+
+
+def calendars(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime
+              ) -> list[Rendered]:
+    """The calendars of a stored plan, rendered, without writing anything. For the latest
+    published version of its case they are what its publish recorded; for any other plan, what
+    publishing it now would show."""
+    inst = stored.instance
+    chosen, drafts, secret = _drafts(store, stored, keys, create=False)
     retention = timedelta(days=inst.calendar.cancelled_retention_days)
-    states = store.publish(drafts, now, retention)
+    published = store.published(inst.name)
+    if published is not None and published.plan_id == stored.id:
+        states = {d.feed: store.feed_state(d.feed, d.header, now, retention) for d in drafts}
+    else:
+        states = store.preview(drafts, now, retention)
     # Imported here: only writing calendars needs the calendar library, and every command that
     # loads this module (``rotation solve`` among them) would otherwise pay for loading it.
     from rotation.calendars.ics import render

@@ -1,16 +1,19 @@
 """The calendar feed server: the only module that imports starlette and uvicorn.
 
 One route, ``/feeds/<token>.ics``; everything else is 404, and so is a token that is unknown,
-revoked, malformed, or whose case has no plan any more: the answer never says which, and there
-is no listing. Each request publishes the feed against the newest plan of its case (so a
-re-plan reaches subscribers on their next poll) and answers 304 when the client's ETag or date
-still matches. Errors never show a stack trace to the client. Uvicorn's access log is off
-because every request line carries a token.
+revoked, malformed, or whose case has no published version: the answer never says which, and
+there is no listing. Each request serves the feed of the latest published version of its case
+(so a newly published re-plan reaches subscribers on their next poll), reads only, and answers
+304 when the client's ETag or date still matches. Rendered feeds are kept per published version
+and day, so a repeated request is a token look-up and bytes. Errors never show a stack trace to
+the client. Uvicorn's access log is off because every request line carries a token.
 """
 
 from __future__ import annotations
 
 import ssl
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -22,9 +25,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from rotation.calendars.feeds import find_token, publish, token_feed
+from rotation.calendars.feeds import Rendered, calendars, find_token, token_feed
 from rotation.errors import InputError, Problem, StorageError
-from rotation.storage import Store
+from rotation.storage import FeedToken, Store, StoredPlan
 
 __all__ = ["create_app", "run"]
 
@@ -57,19 +60,58 @@ def _fresh(request: Request, etag: str, changed_at: datetime) -> bool:
     return False
 
 
+class _Rendered:
+    """Feeds rendered per (published plan, feed, day), and the published plans they came from;
+    the least recently used go first. Request handlers run on a thread pool, so the dictionaries
+    are touched under one lock; rendering happens outside it (two threads may render the same
+    feed once each, which is harmless)."""
+
+    FEEDS = 20_000
+    PLANS = 2
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._feeds: OrderedDict[tuple[int, str, str], Rendered] = OrderedDict()
+        self._plans: OrderedDict[int, StoredPlan] = OrderedDict()
+
+    def get(self, plan_id: int, token: FeedToken, now: datetime) -> Rendered:
+        key = token_feed(token)
+        slot = (plan_id, key.text, now.date().isoformat())
+        with self._lock:
+            found = self._feeds.get(slot)
+            if found is not None:
+                self._feeds.move_to_end(slot)
+                return found
+            stored = self._plans.get(plan_id)
+        if stored is None:
+            stored = self._store.load(plan_id)
+        # An officer or posting that has left the case still gets its feed: it carries the
+        # cancellations of what it used to show.
+        (rendered,) = calendars(self._store, stored, [key], now)
+        with self._lock:
+            self._plans[plan_id] = stored
+            self._plans.move_to_end(plan_id)
+            while len(self._plans) > self.PLANS:
+                self._plans.popitem(last=False)
+            self._feeds[slot] = rendered
+            while len(self._feeds) > self.FEEDS:
+                self._feeds.popitem(last=False)
+        return rendered
+
+
 def create_app(store: Store, clock: Clock = _now) -> Starlette:
     """The feed application on one store. ``clock`` gives the request time (tests fix it)."""
+    rendered = _Rendered(store)
 
     def feed(request: Request) -> Response:
         found = find_token(store, request.path_params["token"])
         if found is None:
             return _not_found()
-        plan_id = store.latest_id(found.case_name)
-        if plan_id is None:
+        published = store.published(found.case_name)
+        if published is None or published.plan_id is None:
             return _not_found()
-        # An officer or posting that has left the case still gets its feed: it carries the
-        # cancellations of what it used to show.
-        (cal,) = publish(store, store.load(plan_id), [token_feed(found)], clock())
+        cal = rendered.get(published.plan_id, found, clock())
         headers = {
             "ETag": cal.etag,
             "Last-Modified": format_datetime(cal.last_modified.astimezone(UTC), usegmt=True),
