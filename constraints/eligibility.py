@@ -108,8 +108,8 @@ def _able(inst: Instance, need: Requirement, start: int) -> tuple[frozenset[str]
     """For a deployment starting in month ``start``: the ids of the officers whose own records
     meet ``need``, and of those no session could qualify (``Instance.unable_to_qualify``).
     Only officers holding a record of the course or language can meet it on their own, and
-    few hold one, so the first set is found by asking them alone. Measured at 5,000 officers:
-    asking each officer in turn took about half of the first plan's 30-60 s."""
+    few hold one, so the first set is found by asking them alone: at 5,000 officers asking
+    each officer in turn took about half of the first plan's time."""
     memo = inst.memo(NAME + ":able")
     found = memo.get((need, start))
     if found is None:

@@ -76,7 +76,7 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
         # A cut, redundant for whole plans: each deployment adds at least what it would add on
         # its own to the officer's history (the excess is convex in the load). Without it the
         # LP relaxation spreads a deployment thinly over officers below the target and sees
-        # almost no fairness cost; with it the S benchmark's root bound rises (334 -> 340).
+        # almost no fairness cost; with it the S benchmark's root bound rises.
         base = max(0, past - target)
         alone = [(max(0, past + c - target) - base, c, var) for c, var in terms]
         if any(inc < c for inc, c, _ in alone):

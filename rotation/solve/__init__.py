@@ -10,6 +10,8 @@
   neighbourhood at a time, the whole case as one CP-SAT model;
 - ``model``: who may start where and when, the CP-SAT model of a rule set, a search that can be
   stopped, and which rules the fast path builds in.
+
+The measurements behind the constants are in benchmarks/HISTORY.md.
 """
 
 from __future__ import annotations

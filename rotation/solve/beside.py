@@ -45,51 +45,40 @@ STOP_GRACE = 2.0
 
 PRICED_UP_TO = BLOCK
 """Officers up to which the bound, once its steps settle, goes on in rounds priced by its pool's
-linear relaxation (:func:`rotation.combine.master_prices`): where blocks would choose for the
-whole pool at once. At 500 officers a round takes 1-3 s for the relaxation and 2.5-3 s to price
-every officer's schedules one by one, and lifted the bound from 2,448 to 2,569 (to 2,509 when
-pairs were priced at their dearer deployment and seats left out); at 5,000 each took about 30 s
-and three were still far below the steps' value."""
+linear relaxation (:func:`rotation.solve.combine.master_prices`): where blocks would choose for
+the whole pool at once. At 500 officers a round takes a few seconds and lifts the bound well
+above the steps' value; at 5,000 each took about 30 s and stayed far below it."""
 
 OFFER_EVERY = 4
 """Neighbourhood steps per plan led by the bound's schedules, for every 200,000 candidate
 starts (rounded up, at least one), when a work limit makes the search replay: the k-th such
 plan is weighed before that many times k steps, waiting for it if need be, so the same case and
 seed give the same plan. The bound's set-up and steps grow with the candidate starts and a step
-of the search does not: at 500 officers (155,000 starts) its first offers come a few seconds
-in, about when the search has taken four steps; at 5,000 officers (7.75 M) the first came after
-130 s, and a wait at every fourth step had the search idle for most of its time. On the
-Cambodia example (9,120 starts) the combined plans are ready when the search has taken one
-step; weighed only from the fourth on, the optimum combined by 0.8 s reached the search at
-5.3 s, now at 1.7 s (the solve proven optimal in 2.3-2.9 s, was 5.3-6.1). Without a work limit a
-led plan is weighed as soon as it is ready."""
+of the search does not, hence the scaling: at 500 officers (155,000 starts) the first offers
+come about when the search has taken four steps, while at 5,000 officers a wait at every fourth
+step had the search idle for most of its time. Without a work limit a led plan is weighed as
+soon as it is ready."""
 
 PROBE_SLACK = 0.2
 """How far below one under the best plan (``upper - 1 - value``, the proof's slack) the value at
-the bound's centre must be before a proof is tried during its steps (``_BoundBeside``'s probe).
+the bound's centre must be before a proof is tried during its steps (``BoundBeside``'s probe).
 The proof gets quicker as the slack shrinks, and the steps close it quickly: on the 50-officer
-case, from the centre after 680, 760, 800, 900 steps (slack 0.82, 0.49, 0.31, 0.14), it proved
-453 optimal in 0.31, 0.16, 0.12 and 0.04 s alone, while 220 steps took about 0.08 s; with the
-slack above 1 (no schedules in the proof) 3.5-4.3 s. The steps settle after 1,329 steps."""
+case, below this slack it takes a tenth of a second or less, hundreds of steps before the steps
+settle."""
 
 PROBE_WORK = 0.5
 """Deterministic work (CP-SAT's count, about seconds) a proof tried during the bound's steps may
 take: it shares two cores with the steps and the combinations, and the steps settle anyway,
-after which the proof gets its full ``rotation.proof.PROOF_WORK``."""
+after which the proof gets its full ``rotation.solve.proof.PROOF_WORK``."""
 
 COMBINE_AT = (1, 2, 3)
 """Which of the bound's offers (counted from 1) have their pool combined into a plan
-(:mod:`rotation.combine`): the first (after 50 steps, see ``rotation.bound.OFFERS``) from the
-first plan, the later ones (after 100 and 200 steps) from the best combined plan so far.
-Measured at 5,000 officers, the pool's relaxation after 50, 100, 200, 300 and 400 steps:
-21,365, 20,865, 20,830, 20,828, 20,826; in a 300 s run with the third from the 300-step pool
-the three ended at 74 s, 151 s and 226 s with 21,632, 21,127 and 21,088, and with it from the
-200-step pool the run's plan was 21,087. At 500 officers all three take 12 s and the third
-gave 2,576 against the second's 2,578.
-Only the last of them also leads the greedy, after its combination, as a fallback: beside a
-combined plan the led ones came to nothing at 500 and 5,000 officers (3,424 and 29,471 at best
-against 2,603 and 27,104), and each held the plan thread for a minute at 5,000: made between
-the two combinations, it left the second 7 of its 9 blocks in a 300 s run."""
+(:mod:`rotation.solve.combine`): the first (after 50 steps, see ``rotation.solve.bound.OFFERS``)
+from the first plan, the later ones (after 100 and 200 steps) from the best combined plan so
+far. Past 200 steps the pool's relaxation hardly improves, and a later pool is only combined
+later. Only the last of them also leads the greedy, after its combination, as a fallback:
+beside a combined plan the led ones came to nothing, and at 5,000 officers each holds the plan
+thread for a minute."""
 
 
 class _Slot:
@@ -102,22 +91,22 @@ class _Slot:
 
 
 class BoundBeside:
-    """The Lagrangian bound (rotation/bound.py), computed on a thread beside the neighbourhood
-    search: the search proves no bound itself, and with one CP-SAT worker a second core is
-    otherwise idle. Its relaxed schedules also lead the greedy to whole plans, and the pool of
-    every schedule its steps chose is combined into one (``offers``); the search takes them up
-    when they beat its own: at 500 officers the combined plan costs 2,600 where 60 s of search
-    from the plain greedy's plan reached 3,200.
+    """The Lagrangian bound (:mod:`rotation.solve.bound`), computed on a thread beside the
+    neighbourhood search: the search proves no bound itself, and with one CP-SAT worker a
+    second core is otherwise idle. Its relaxed schedules also lead the greedy to whole plans,
+    and the pool of every schedule its steps chose is combined into one (``offers``); the
+    search takes them up when they beat its own: at 500 officers the combined plan costs 2,600
+    where 60 s of search from the plain greedy's plan reached 3,200.
 
     Plans are made on a third thread, one after another in the order offered, so that the
     bound's steps never wait for them: at 5,000 officers a led greedy takes about a minute and
-    the combination one to two. The search waits for the combinations, so the bound, HiGHS and the
-    staffing have its core. Measured at 5,000 officers, a combination on the bound's own thread
-    held the bound at 100 steps until the time limit, and beside a running search it did not
-    finish in time. Up to 600 officers a proof may also run beside the steps on a thread of
-    its own (``probe``). All threads only read the instance and its remembered answers (the
-    proof's margins leave the relaxation's choices to the steps); CP-SAT, HiGHS and numpy
-    release the interpreter while they work."""
+    the combination one to two. The search waits for the combinations, so the bound, HiGHS and
+    the staffing have its core: at 5,000 officers a combination on the bound's own thread held
+    the bound back until the time limit, and beside a running search it did not finish in
+    time. Up to 600 officers a proof may also run beside the steps on a thread of its own
+    (``probe``). All threads only read the instance and its remembered answers (the proof's
+    margins leave the relaxation's choices to the steps); CP-SAT, HiGHS and numpy release the
+    interpreter while they work."""
 
     def __init__(self, inst: Instance, candidates: Candidates, first: Plan,
                  upper: int, deadline: float, replay_every: int | None, seed: int) -> None:
@@ -323,10 +312,10 @@ class BoundBeside:
     def _prove(self, candidates: Candidates, bound: Bound, seed: int,
                work: float = PROOF_WORK, wait: bool = True) -> Proof | None:
         """Prove the best plan made from the offers optimal, or find the optimum, from the
-        bound's prices (:func:`rotation.proof.prove`) within ``work``; what was proven, if
-        anything (the bound shown rises to it at once). With ``wait``, the plans offered so far are
-        made first, and the search's own plan is not asked for, so that the verdict does not
-        depend on how fast the search went."""
+        bound's prices (:func:`rotation.solve.proof.prove`) within ``work``; what was proven, if
+        anything (the bound shown rises to it at once). With ``wait``, the plans offered so far
+        are made first, and the search's own plan is not asked for, so that the verdict does
+        not depend on how fast the search went."""
         for slot in list(self._slots) if wait else []:
             while not slot.ready.wait(0.05):
                 if self._stop.is_set():
@@ -388,10 +377,9 @@ class BoundBeside:
     def _news(self, found: bool = False) -> None:
         """A proof raised the bound or ``found`` the optimum: without a work limit, stop the
         search's step under way, so that it sees this at once rather than once its step is
-        over (on a 50-officer case, seed 4, 0.5-0.7 s later), if the news can end or hold
-        the search: a plan, or a bound at most one below the search's plan as it last said.
-        Under a work limit the steps are left alone: the plan must not depend on when the
-        proof ended."""
+        over, if the news can end or hold the search: a plan, or a bound at most one below the
+        search's plan as it last said. Under a work limit the steps are left alone: the plan
+        must not depend on when the proof ended."""
         if self._every is not None:
             return
         holding, value = self._holding, self.value
@@ -425,24 +413,19 @@ class BoundBeside:
     def offers(self, steps: int, interrupted: Callable[[], bool], holding: int | None = None
                ) -> list[tuple[Plan, Verdict]]:
         """Plans made from the bound's offers (led or combined) not yet handed to the search,
-        once the combinations are made (the search waits for them: meanwhile it took the greedy's
-        plan from 3,661 to about 3,300 at 500 officers and from 33,429 to 33,415 at 5,000, far
-        short of the combined plans, 2,600 and 27,077, while slowing the bound and the
-        combination beside it): with a work limit, those due by
-        ``steps`` (one every ``replay_every`` steps; waiting for them while the bound runs,
-        within the time limit), otherwise whatever is ready, in the order offered.
+        once the combinations are made (the search waits for them: meanwhile it gained little
+        on the greedy's plan, far short of the combined plans, while slowing the bound and the
+        combination beside it): with a work limit, those due by ``steps`` (one every
+        ``replay_every`` steps; waiting for them while the bound runs, within the time limit),
+        otherwise whatever is ready, in the order offered.
 
         While the search's plan (of cost ``holding``) is one above the bound, where a proof may
         follow the bound's steps, the search waits for the steps and any proof: it can only end
         by a plan at the bound, which the proof finds as well, and meanwhile it slows the steps
         and notices the proof only once its own step is over. Not for the rounds from the pool,
         which at 500 officers take most of a minute and may well end without a proof (too many
-        starts left open), the search's last chance to find the plan at the bound. On the
-        50-officer case the solve took 2.4-3.0 s so, 3.5-3.7 s with the search beside the steps
-        (when it waited for the proof alone, its first form: the proof took 2.4-4.8 s, 4.6-5.1
-        s beside the search). Further above, the search may well find a cheaper plan meanwhile:
-        on the example without sessions (11,495 against 11,489) holding it for a proof that
-        failed made the solve take 28 s; not held, 16.5-22 s."""
+        starts left open), the search's last chance to find the plan at the bound. Further
+        above, the search may well find a cheaper plan meanwhile, and is not held."""
 
         self._holding = holding
 

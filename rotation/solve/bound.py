@@ -1,30 +1,19 @@
 """A proven lower bound for cases solved by neighbourhood search, where CP-SAT proves none.
 
 Neighbourhood search only ever sees part of the model, so it cannot say how far its plan is from
-the best one. This module bounds the optimum from below by Lagrangian relaxation:
+the best one. This module bounds the optimum from below by Lagrangian relaxation: the headcount
+and skill-mix minima, the rows that tie officers together, move into the objective with
+multipliers (``lambda`` per posting and month in ``[0, weights.unmet_demand]``, since unmet
+demand is already priced at that weight; ``mu`` per mix requirement and open month, at least 0),
+and what is left falls apart into one small problem per officer, solved exactly for all of them
+at once (:mod:`rotation.solve.relaxation`, which says what each keeps of the rules). For every
+plan that keeps the hard rules the relaxed objective is at most the real one.
 
-- The headcount minimum and the skill-mix minima, the rows that tie officers together, are
-  moved into the objective with multipliers: ``lambda`` per posting and month, in
-  ``[0, weights.unmet_demand]`` (unmet demand is already priced at that weight), and ``mu`` per
-  mix requirement and open month, at least 0. For every plan that keeps the hard rules, the
-  relaxed objective is at most the real one.
-- What is left falls apart into one small problem per officer: which deployments to take (among
-  the starts the rules allow them, spaced by a deployment and the minimum rest, at most the
-  deployment limit), paying their fairness excess, preference misses and a lower bound on their
-  training, and earning the multipliers of the months they cover. Each is solved exactly.
-- Maxima are kept only as far as a start whose months include one with no room is left out;
-  seats only as far as a session without any does not count; clashes only as far as a session
-  must end before the deployment it prepares. Training is bounded below, for one deployment, by
-  what its requirements cost course group by course group (requirements a common course grants
-  form a group, and no session serves two groups), and for two by the dearer of the two, since
-  one session may prepare both. Dropping rules and costs only lowers the bound.
-
-Any multipliers give a valid bound; steps of the volume algorithm (:class:`_Volume`) raise
-it. On small cases, rounds priced by the combination's linear relaxation follow the steps
+Any multipliers give a valid bound; steps of the volume algorithm (:class:`_Volume`) raise it.
+On small cases, rounds priced by the combination's linear relaxation follow the steps
 (``lower_bound``'s ``master``); those also price each session's seats and every pair's training
 as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array passes cannot.
-The bound is the best value seen, rounded up since every cost is an integer. Officers are
-handled together as numpy arrays: at 5,000 officers one evaluation is a few array passes.
+The bound is the best value seen, rounded up since every cost is an integer.
 
 Only cases where an officer can fit at most two deployments in the horizon are covered (the
 deployment limit or the horizon's length says so); otherwise no bound is given.
@@ -55,27 +44,23 @@ __all__ = ["MASTER_ROUNDS", "OFFERS", "Bound", "Master", "lower_bound", "proven"
 
 INF = math.inf
 
-# Steps at most: enough for the small cases to settle (M settles in about 1,250), and at
-# 5,000 officers, where the steps still rise after 1,500 (20,243 then), room for a machine
-# that fits more of them in the benchmark's 300 s. The same count gives the same bound.
+# Steps at most: the small cases settle well within it; at 5,000 officers the steps still rise
+# after 1,500, so a faster machine may use more of the benchmark's 300 s. The same count gives
+# the same bound.
 ITERATIONS = 3000
 
 VOLUME_F = 1.0
 """The volume algorithm's first step factor (of the distance to ``upper``)."""
 
 VOLUME_ALPHA = 0.1
-"""Most weight a new subgradient gets in the volume algorithm's running direction. Measured
-at 500 officers, from zero multipliers, aimed at the plan in hand: 0.5 levelled off at 2,463.6,
-0.3 at 2,481.3, 0.1 at 2,499.7, 0.05 at 2,501.8 but later."""
+"""Most weight a new subgradient gets in the volume algorithm's running direction: heavier
+weights levelled the bound off lower, lighter ones reached about the same value later."""
 
 VOLUME_AIM = 0.1
 """The volume algorithm aims its steps at most this share above the centre's value, or at
 ``upper`` if that is nearer. The plan in hand can be far above the bound (the greedy's 33,429 at
 5,000 officers, where the steps settle near 20,000), and aiming there makes every step too long
-until the factor has shrunk by as much. Measured at 5,000 officers, from zero multipliers:
-aimed at ``upper``, 19,816 after 800 steps and 20,206 after 1,500; aimed 10 % above, 20,107 and
-20,243 (5 % above: 20,039 after 800; 20 %: 20,059). At 500 officers 2,499.7 against 2,490.5, on
-the 50-officer case 452.0 either way."""
+until the factor has shrunk by as much."""
 
 VOLUME_RED = 20
 """Steps in a row without a better value after which the volume algorithm's step factor
@@ -88,26 +73,20 @@ VOLUME_END = 1e-5
 
 OFFERS = (50, 100, 200, 300, 400, 600, 800, 1000, 1500)
 """Steps after which the relaxed schedules at the best multipliers so far are handed on (see
-``lower_bound``'s ``schedules``), and once more when the steps settle. The solver combines the
-pools of the first three into plans (:mod:`rotation.combine`) and lets the third lead the
-greedy (``rotation.solver.COMBINE_AT``); it passes over the later ones. Measured on the
-500-officer benchmark case, a greedy led by them gave plans of 3,424-9,619: from 300 steps on
-mostly better than the plain greedy's 3,661, but one in two left an officer-month or more
-unmet. The first comes early because its pool is combined: at 5,000 officers the pool after 50
-steps combined to 26,926 and after 100 to 26,688 (alone, from the first plan), and the
-combination takes one to two minutes."""
+``lower_bound``'s ``schedules``), and once more when the steps settle. The pools of the first
+three are combined into plans (:mod:`rotation.solve.combine`) and the third also leads the
+greedy (``rotation.solve.beside.COMBINE_AT``); the later ones are passed over. The first comes
+early because its pool is combined, which at 5,000 officers takes one to two minutes."""
 
 MASTER_ROUNDS = 40
 """Most rounds of pricing the whole pool's linear relaxation (``lower_bound``'s ``master``)
-after the steps settle. Measured at 500 officers: the pool stopped growing after 24-28 rounds,
-the bound's value after about 7."""
+after the steps settle: more than the 24-28 after which the pool stopped growing at 500
+officers."""
 
 MASTER_STALL = 3
 """Rounds in a row that do not raise the value after which the rounds end, the pool's growth
-aside. Measured, the value by round: 452, 451, 452, 439, 445, ... 452 (13 rounds) on the
-50-officer case; -65, 476, 476, 474, -1,394, 476, 476 on the Cambodia example (476 optimal);
-1,247, 2,554, 2,569, 2,535, 2,569, 2,569, 2,567, 2,568 at 500 officers. Rounds past the best
-value only delay what follows them (the proof, :mod:`rotation.proof`)."""
+aside. The value swings from round to round and is soon at its best; rounds past the best
+value only delay what follows them (the proof, :mod:`rotation.solve.proof`)."""
 
 
 @dataclass(frozen=True)
@@ -115,9 +94,8 @@ class Bound:
     """The best proven lower bound found, and how it was reached: ``iterations`` subgradient
     steps, then ``rounds`` priced by the pool's linear relaxation. Where a round priced exactly
     proves as much as the best value, the first such round's ``relaxation`` and ``prices`` are
-    kept, from which
-    :meth:`Relaxation.margins` tells which starts a cheaper plan could still use (see
-    :mod:`rotation.proof`)."""
+    kept, from which :meth:`Relaxation.margins` tells which starts a cheaper plan could still
+    use (see :mod:`rotation.solve.proof`)."""
 
     value: int | None
     iterations: int
@@ -128,7 +106,7 @@ class Bound:
 
 
 Master = Callable[[Columns, float], Prices | None]
-"""Prices from a pool by a deadline: :func:`rotation.combine.master_prices`."""
+"""Prices from a pool by a deadline: :func:`rotation.solve.combine.master_prices`."""
 
 
 def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: float,
@@ -149,9 +127,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     ``schedules`` is handed the relaxed solution at the best multipliers so far after each
     step count in ``OFFERS``, and when the steps settle, unless it is the one handed last:
     each officer's best schedule under those prices, which can lead a greedy to a plan (see
-    :func:`rotation.construct.first_plan`). With it comes every schedule chosen at any step so
-    far (:class:`Columns`), from which :func:`rotation.combine.combine` makes a plan. What is
-    handed on depends only on the step count, like the bound.
+    :func:`rotation.solve.first_plan.first_plan`). With it comes every schedule chosen at any
+    step so far (:class:`Columns`), from which :func:`rotation.solve.combine.combine` makes a
+    plan. What is handed on depends only on the step count, like the bound.
 
     With ``master``, once the steps settle or reach ``iterations``, at most ``MASTER_ROUNDS``
     rounds follow, while time is left: the linear relaxation of choosing one schedule per
@@ -167,15 +145,14 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
 
     ``settle`` is handed the relaxation, the prices and the value of the round at the steps'
     own prices, when it proves as much as the best value: if it settles the case by other
-    means (the proof, :mod:`rotation.proof`), it says so and the rounds end there. On the
-    50-officer case the rounds after it reached 444 and 412 where it reached 452.0, and took
-    0.3-0.4 s before the proof, which needs only the best prices.
+    means (the proof, :mod:`rotation.solve.proof`), it says so and the rounds end there: on
+    small cases the rounds after it raise nothing and only delay the proof, which needs only
+    the best prices.
 
     ``probe`` is handed the same after every step, where the relaxation prices exactly: the
     centre's multipliers as prices, its value and the step count. If it settles the case the
-    steps end there, with no more offers and no rounds. On the 50-officer case the proof from
-    the centre after 900 steps (value 451.86) already shows 453 optimal, in 0.04 s, where the
-    steps settle after 1,329.
+    steps end there, with no more offers and no rounds: on small cases the proof from the
+    centre succeeds hundreds of steps before the steps settle.
 
     The multipliers move by the volume algorithm (:class:`_Volume`).
     """
@@ -230,11 +207,9 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     rounds = 0
     # The prices of the first round priced exactly that proves the most, kept if it proves as
     # much as the best value. On a tie the earlier round's are kept, the steps' own first: the
-    # pool's relaxation prices at a vertex, which leaves many starts at a margin of 0 (a
-    # 50-officer case, seed 4: its rounds priced 521.0 against the steps' 520.8, and the proof
-    # took 2.7 s from them, 0.43 s from the steps'). Kept even without a rise over the steps:
-    # the steps may reach what the rounds reach (the 50-officer case: 452.0 both), and the
-    # proof needs the prices, not a rise.
+    # pool's relaxation prices at a vertex, which leaves many starts at a margin of 0 and the
+    # proof slower. Kept even without a rise over the steps: the steps may reach what the rounds
+    # reach, and the proof needs the prices, not a rise.
     priced: Prices | None = None
     priced_value = -INF
     stalled = 0
@@ -242,8 +217,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         # Where rounds price exactly, the first prices at the steps' own best multipliers: it
         # proves at least what the steps proved (each pair's training priced as it can be met,
         # never below the dearer of the two), so its prices serve the proof even when the
-        # pool's relaxation prices worse (the 50-officer case: 452.0 here, then 444, 412 and
-        # 442 from the pool of the volume algorithm's steps).
+        # pool's relaxation prices worse.
         own: Prices | None = None
         if relax.exact:
             own = Prices(*volume.centre, no_room, {})
@@ -289,8 +263,8 @@ class _Volume:
     a trial point becomes the centre only when its value is better. The step is a share
     (``factor``) of the distance from the centre's value to its aim (``VOLUME_AIM`` above it,
     or ``upper`` if nearer): it grows when a better point also points the same way, and
-    shrinks after ``VOLUME_RED`` worse ones in a row.
-    Every value evaluated is still a proven bound, whatever the path.
+    shrinks after ``VOLUME_RED`` worse ones in a row. Every value evaluated is still a proven
+    bound, whatever the path.
     """
 
     def __init__(self, lam: Floats, mu: Floats, cap: float, upper: float) -> None:
@@ -368,8 +342,8 @@ def _inward(at: Floats, direction: Floats, cap: float) -> Floats:
     without changing the value, and the volume algorithm's steps, which lengthen as the
     direction shortens, grew one to 4.6e16 in a test case, where the value's sum lost every
     digit (1,024 reported, optimum 1,000). At the cap, a month short of a supervisor or
-    specialist is priced as a month short of anyone; measured, the mix multipliers stayed
-    below 14 on the 50-officer case and below 2 at 500 officers (``unmet_demand`` 1,000)."""
+    specialist is priced as a month short of anyone, far above what the mix multipliers reach
+    on the benchmark cases."""
     out: Floats = np.where(((at <= 0) & (direction < 0)) | ((at >= cap) & (direction > 0)),
                            0.0, direction)
     return out

@@ -1,33 +1,32 @@
 """Whole plans from the Lagrangian bound's schedules: pick one per officer, then staff it exactly.
 
-Why: each step of the bound (:mod:`rotation.bound`) solves every officer's own problem at that
-step's prices, so over its steps each officer's choices trace the handful of schedules worth
+Why: each step of the bound (:mod:`rotation.solve.bound`) solves every officer's own problem at
+that step's prices, so over its steps each officer's choices trace the handful of schedules worth
 weighing for them, each already priced for its fairness, preferences and training. Which
 schedule each officer should take, so that together they meet the headcount and mix minima
 within the maxima, is then a small set-partitioning problem whose linear relaxation is at least
-as strong as the bound itself; HiGHS solves it to optimality in seconds (at 500 officers:
-11,000 schedules, about 6 s, at the root). On the 500-officer benchmark case that gave plans of
-about 2,600 where 60 s of neighbourhood search from the greedy's plan reached 3,200.
+as strong as the bound itself, and HiGHS solves it to optimality in seconds: at 500 officers
+that gave plans of about 2,600 where 60 s of neighbourhood search from the greedy's plan reached
+3,200.
 
 Two steps:
 
 1. **Choose.** A binary per (officer, schedule), exactly one per officer (the empty schedule is
    always there); headcount per posting and month within the maximum, any shortfall below the
-   minimum paid at ``weights.unmet_demand``, and the mix minima met. Starts are counted per
-   posting and start month (and per mix requirement), and months from those counts, so that a
-   schedule touches a few rows, not one per month it covers. The schedules' prices are exact
-   but for training, which is estimated, one session paid once where it can prepare both of two
-   deployments (:meth:`rotation.bound.Relaxation.training_options`); up to ``SEATS_UP_TO``
-   officers, such a pair comes once more with a session each, and sessions' seats are counted
-   (:func:`_seat_rows`). The choice's linear relaxation comes first: officers it gives one
-   schedule whole keep it, and only the rest (a few hundred of 5,000, after rounds of fixing
-   where there are more) are chosen for exactly. Should that find nothing in time, at most
-   ``BLOCK`` officers are chosen for at once, everyone else holding a schedule: at 5,000
-   officers one choice among 140,000 schedules never got past its root LP, while blocks of 600
-   take seconds each.
+   minimum paid at ``weights.unmet_demand``, and the mix minima met. Starts are counted per posting
+   and start month (and per mix requirement), and months from those counts, so that a schedule
+   touches a few rows, not one per month it covers. The schedules' prices are exact but for
+   training, which is estimated, one session paid once where it can prepare both of two deployments
+   (:meth:`rotation.solve.relaxation.Relaxation.training_options`); up to ``SEATS_UP_TO`` officers,
+   such a pair comes once more with a session each, and sessions' seats are counted
+   (:func:`_seat_rows`). The choice's linear relaxation comes first: officers it gives one schedule
+   whole keep it, and only the rest (a few hundred of 5,000, after rounds of fixing where there are
+   more) are chosen for exactly. Should that find nothing in time, at most ``BLOCK`` officers are
+   chosen for at once, everyone else holding a schedule: at 5,000 officers one choice among 140,000
+   schedules never got past its root LP, while blocks of 600 take seconds each.
 2. **Staff.** Officers whose choice is what they held keep that plan's deployments; the
    others' chosen deployments are re-planned exactly by the CP-SAT model of every rule
-   (:func:`rotation.solver.build`), each officer allowed only the starts chosen for them, and
+   (:func:`rotation.solve.model.build`), each officer allowed only the starts chosen for them, and
    officers who keep their deployments but hold seats may change sessions: it picks the
    sessions within their seats, and drops a deployment only if it must. The result is an
    ordinary plan, which the caller validates.
@@ -64,44 +63,39 @@ Entry = tuple[int, Schedule, int]
 
 CHOOSE_SECONDS = 60.0
 """Most seconds HiGHS may take for one call: the whole pool's relaxation, the exact choice of
-the officers it splits, or one block's choice. Measured at 5,000 officers: 22-31 s, 35 s (694
-officers; 737 found nothing in 60 s), and up to 30 s a block. HiGHS cannot be interrupted, so
-this is also how long it may run on after a solve that stopped early."""
+the officers it splits, or one block's choice, each of which took up to 35 s at 5,000 officers.
+HiGHS cannot be interrupted, so this is also how long it may run on after a solve that stopped
+early."""
 
 STAFF_WORK = 20.0
 """Deterministic work (CP-SAT's count, about seconds) for staffing the chosen deployments, so
-that the same pool gives the same plan on any machine. Measured: at 500 officers it proves the
-staffing optimal after 0.3 s."""
+that the same pool gives the same plan on any machine; at 500 officers the staffing is proven
+optimal well within it."""
 
 STAFF_SECONDS = 6.0
 """Seconds per 1,000 officers the choice leaves for staffing and the validator before the
-deadline. Measured on 2 cores: 0.3-0.5 s at 500 officers; 18.6 s and 1.8 s at 5,000."""
+deadline (at 5,000 officers the staffing took up to 19 s)."""
 
 EXACT_UP_TO = 300
 """Officers left split by the choice's relaxation that are chosen for exactly at once; above
-it, rounds of fixing come first (:func:`_choose_relaxed`). Measured at 5,000 officers: HiGHS
-chose among 262-284 in 16-18 s, among 694 in 35 s, and among 737 found nothing in 80 s."""
+it, rounds of fixing come first (:func:`_choose_relaxed`): at 5,000 officers HiGHS chose among
+fewer than 300 in under 20 s, and among 737 found nothing in 80 s."""
 
 FIX_AT = 0.7
 """The share of one schedule at which, while too many officers are split, an officer keeps it
-before the relaxation is solved again. Measured at 5,000 officers: at 0.5 the officers left
-could no longer meet the mix minima; at 0.7 and 0.9 the choice came within one of the
-relaxation, 0.9 taking four rounds to 0.7's two."""
+before the relaxation is solved again: at 0.5 the officers left could no longer meet the mix
+minima, and higher shares take more rounds to the same choice."""
 
 SEATS_UP_TO = 2000
 """Officers up to which the choice counts seats (:func:`_seat_rows`), and pairs come a second
-time priced with a session each. Measured: at 500 officers the three combinations gave 2,577,
-2,575 and 2,573 with seats, each equal or within 2 of its pool's relaxation with seats, where
-without seats the best was 2,576, the three choices taking 19-23 s in all instead of 12 s; at
-5,000 officers the relaxation of the 100-step pool with seats (178,000 columns) had no
-solution after 60 s where without them it takes 35 s, so the choice fell back to blocks and
-the run ended at 21,604 against 21,087."""
+time priced with a session each: at 500 officers that brings each combination within 2 of its
+pool's relaxation, while at 5,000 the pool's relaxation with seats found no solution in 60 s and
+the choice fell back to blocks."""
 
 BLOCK = 600
-"""Officers chosen for at a time, the rest held. All 500 of the 500-officer case fit in one
-block; at 5,000 officers one choice among 140,000 schedules had not solved its root LP after
-five minutes, while nine blocks of 11,000-22,000 schedules took 3-30 s each (2 cores); blocks
-of 300 took a third of the time but combined to plans 3-4 % dearer."""
+"""Officers chosen for at a time, the rest held: at 5,000 officers one choice among 140,000
+schedules had not solved its root LP after five minutes, while blocks of 600 take seconds each;
+smaller blocks combine to dearer plans."""
 
 
 def staffing_seconds(inst: Instance) -> float:
@@ -154,10 +148,8 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     keys = {(ids[o], inst.postings[p].id, s)
             for o, schedule in chosen.items() if ids[o] in moved for p, s in schedule}
     # Those who keep their deployments but hold seats may still change sessions, so that a
-    # seat they need not have goes to an officer who does: with their sessions held, the
-    # second combination at 5,000 officers dropped two chosen officer-months for want of a
-    # seat (23,147 from a choice of 20,893); with them free, 21,127 from 20,867, the staffing
-    # 11 s instead of 7 s.
+    # seat they need not have goes to an officer who does; with their sessions held, chosen
+    # officer-months were dropped for want of a seat.
     seated = frozenset(e.officer for e in base.enrolments) - moved
     keys |= {(d.officer, d.posting, inst.rules.month_of(d.start))
              for d in base.deployments if d.officer in seated}
@@ -174,24 +166,18 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
                     tally: dict[str, int] | None = None) -> tuple[dict[int, Schedule], int] | None:
     """Every officer's schedule by way of the choice's linear relaxation over the whole pool,
     with how many officers it split (took no schedule of whole); None if no solution is found
-    by ``deadline``. ``tally`` hears how many relaxations were solved
-    (``combine_relaxations``).
+    by ``deadline``. ``tally`` hears how many relaxations were solved (``combine_relaxations``).
 
     Officers the relaxation gives one schedule whole keep it, and the others are chosen for
     exactly with those held. Why: in the relaxation of these choices most officers take one
     schedule whole (at 5,000 officers, 4,300 of 5,000 after 50 steps, 4,700 after 100), and
-    what is left is a choice among a few hundred. Measured on the 5,000-officer case: 21,367 in
-    61 s from the 50-step pool, where blocks of 600 chose 26,051 in 113 s from the 100-step
-    pool, and 24,400 after three passes; at 500 officers about a hundred are split each time,
-    and both combinations take 4-5 s in all (blocks: 20 s).
+    what is left is a choice among a few hundred, cheaper and quicker than blocks.
 
     While more than ``EXACT_UP_TO`` are split, officers with a schedule at ``FIX_AT`` or more
     keep it too, and the relaxation is solved again for the rest with them held, until few
-    enough are split. Why: the exact choice among the 737 officers the 100-step pool split at
-    5,000 officers found no solution in 80 s (HiGHS's root alone took 15 s, and none of its
-    heuristics met the mix minima), while two such rounds left 284 officers, chosen in 16 s, to
-    a choice 0.8 above the relaxation's own value (23 s in all); on the 50-step pool, 2,621
-    against the exact 2,616 for the split officers' share, in 22 s instead of 38 s."""
+    enough are split. Why: at 5,000 officers the exact choice among 737 split officers found no
+    solution in 80 s, while two such rounds left 284, chosen in seconds, within one of the
+    relaxation's own value."""
     held: dict[int, Entry] = {}
     rest = pool
     split: int | None = None  # officers the first relaxation split
@@ -238,10 +224,7 @@ def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sc
     Officers are taken in the order of their *home*, the posting their schedules in the pool
     visit most, so that a block holds most of the officers who could serve a posting and can
     trade places among them, and what one block chooses leaves the others' choices nearly as
-    they were. (Ordered by the posting of the schedule they held, with everyone holding none
-    spread over the blocks, one pass over the 5,000-officer case reached 26,051 where this
-    reaches 24,596, and two more passes only 24,398.) A block that finds no solution keeps
-    what it held."""
+    they were. A block that finds no solution keeps what it held."""
     by_officer: dict[int, list[tuple[int, Schedule, int]]] = defaultdict(list)
     for entry in pool:
         by_officer[entry[0]].append(entry)
@@ -400,10 +383,10 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
 
     Why: the schedules are priced with one session for two deployments where one can serve
     both, and those sessions are few (before the first deployment, still valid at the end of
-    the second). Without seats, at 500 officers the choice gave 28 officers such pairs whose
-    joint sessions were full, and the staffing had to train them twice: the plan came out 56
-    above the choice. Sessions are counted whoever sits them, so an officer away for one can
-    still be counted on it; the staffing, which knows, settles that."""
+    the second). Without seats the choice gave officers such pairs whose joint sessions were
+    full, and the staffing had to train them twice. Sessions are counted whoever sits them, so
+    an officer away for one can still be counted on it; the staffing, which knows, settles
+    that."""
     model = choice.model
     per_week = float(training.price(inst, 1))
     unmet = float(coverage.weight(inst))
@@ -491,9 +474,9 @@ def master_prices(inst: Instance, columns: Columns, deadline: float) -> Prices |
 
     Why: at these prices every schedule of the pool that the relaxation would take costs its
     officer the same, so pricing every officer's schedules anew at them (the Lagrangian bound's
-    own step, :meth:`rotation.bound.Relaxation.evaluate_exactly`) either finds schedules the
-    pool lacks, or proves the relaxation's value. At 500 officers, where 787 subgradient steps
-    levelled off at a bound of 2,448, a handful of these rounds took it past 2,500."""
+    own step, :meth:`rotation.solve.relaxation.Relaxation.evaluate_exactly`) either finds
+    schedules the pool lacks, or proves the relaxation's value, which lies above where the
+    steps level off."""
     rows = columns.rows
     relaxed = _relaxation(inst, rows, columns.priced(dearer=_counts_seats(inst)), deadline)
     if relaxed is None or not relaxed[1].has_dual_feasible_solution():

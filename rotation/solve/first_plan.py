@@ -4,8 +4,8 @@ Why it exists: on pools of hundreds of officers CP-SAT can spend its whole time 
 finding any plan at all, while a staffing officer with a spreadsheet would have one in minutes.
 This module does what that officer does: walk the months in order and, wherever a posting is
 below its minimum (mix first, then headcount), send the cheapest officer who is free, eligible
-and, if needed, can still be trained in a session with a seat left. The solver hands the result
-to CP-SAT as a hint and keeps it as a fallback when the search finds nothing better.
+and, if needed, can still be trained in a session with a seat left. Larger cases start the
+neighbourhood search from it; the whole model keeps it as a fallback (and a hint, when large).
 
 The plan respects every hard rule except the mix minimum by construction: it only uses starts
 the model allows (availability, eligibility with training, history) and checks rest, one posting
@@ -306,8 +306,8 @@ def first_plan(inst: Instance, candidates: Candidates,
     ``lead`` lists (officer, posting, start month) deployments to prefer: wherever the greedy
     fills a gap, it first tries the officers proposed for a start that covers it, and only then
     everyone else. The proposals are the schedules of the Lagrangian bound
-    (:mod:`rotation.bound`), which weigh every officer's whole horizon at once where the greedy
-    sees one month at a time.
+    (:mod:`rotation.solve.bound`), which weigh every officer's whole horizon at once where the
+    greedy sees one month at a time.
 
     Raises :class:`rotation.solve.model.UnknownRules` for a rule set the greedy does not build
     in: its plan would break such a rule where the candidate lists cannot see it.

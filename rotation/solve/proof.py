@@ -1,17 +1,16 @@
 """Proving a plan optimal, or finding the optimum, from the Lagrangian bound's last prices.
 
-Why: on small cases the bound's steps and rounds (:mod:`rotation.bound`) end just below the
-plan the search holds (on the 50-officer benchmark case 452.0 against an optimal 453) and no
+Why: on small cases the bound's steps and rounds (:mod:`rotation.solve.bound`) end just below
+the plan the search holds (on the 50-officer benchmark case 452.0 against an optimal 453) and no
 more rounds close the last unit, while the whole model needs 12-20 s to prove the optimum by
 itself. But the relaxation's value at those prices is a sum of every officer's least, so a plan
 cheaper than the one in hand leaves each officer within ``upper - 1 - value`` of their least
-(:class:`rotation.bound.Margins`), and all officers together within it. Every other start is
-ruled out, the model of every rule restricted to what is left is small, and where it asks
-about plans of one cost exactly each officer chooses among their schedules within the slack,
-whose margins must fit it together: on that case 216 of 3,082 starts at the steps' own best
-prices, which CP-SAT shows have no plan below 453 in 0.02 s (0.3-0.6 s with the starts alone
-ruled out; 403 starts at the prices of the pool's relaxation that the plain subgradient steps
-led to, 2-4 s). This is reduced-cost fixing, done once per question with the same prices.
+(:class:`rotation.solve.relaxation.Margins`), and all officers together within it. Every other
+start is ruled out, the model of every rule restricted to what is left is small, and where it
+asks about plans of one cost exactly each officer chooses among their schedules within the
+slack, whose margins must fit it together: on that case 216 of 3,082 starts are left, which
+CP-SAT shows have no plan below 453 in hundredths of a second. This is reduced-cost fixing,
+done once per question with the same prices.
 
 Each restricted model minimises the real objective with the cost held between what is proven
 and ``upper - 1``: no solution proves ``upper`` optimal; an optimal one is the optimum of the
@@ -37,17 +36,14 @@ from rotation.solve.relaxation import Margins, Relaxation
 __all__ = ["PROOF_STARTS", "PROOF_WORK", "Proof", "prove"]
 
 PROOF_STARTS = 5_000
-"""Starts left open above which no proof is tried. Measured: on the 50-officer case 216 at the
-steps' own prices (0.35 s in the solve), 403 at the earlier rounds' (1.7-3.3 s alone, seeds
-0-3); 25,960 on the 500-officer case (plan 2,573, value 2,569.0), where CP-SAT decided nothing
-in 120 s."""
+"""Starts left open above which no proof is tried: a few hundred are decided in seconds at
+most, while at 500 officers, with 25,960 open, CP-SAT decided nothing in 120 s."""
 
 PROOF_WORK = 10.0
 """Deterministic work (CP-SAT's count, about seconds) the proof may take, all its questions
-together, so that the same
-case reaches the same verdict on any machine that has the time. The search may wait while it
-runs, so a proof that cannot succeed must not take long: on the 50-officer case it needed
-0.4-1.2 (2-4 s) with 403 starts open, less with 216 (0.35 s)."""
+together, so that the same case reaches the same verdict on any machine that has the time. The
+search may wait while it runs, so a proof that cannot succeed must not take long; the 50-officer
+case needs about one unit at most."""
 
 MARGIN_TOLERANCE = 1e-6
 """Floating point sums carry tiny errors: a start within this of the slack is kept, since
@@ -58,15 +54,8 @@ SCHEDULES_BELOW = 3.0
 below 1, which can only be that) also holds each officer to their schedules within the slack
 and the schedules' margins to the slack together (``_schedules_within``), which makes it quick
 to decide; ``prove`` asks one cost at a time while the slack is below this. A question over a
-range of costs gets no schedules: there they slowed the search for a cheaper plan. Measured on
-the 50-officer case from the settled prices (value 451.99), asked about 453 (slack 0.01):
-0.07-0.11 s with them, 0.86 s without; asked about 454, 457 and 460 over the range of costs, no
-answer within the work limit with them at slack 4 and 7, 453 found in 16.4-16.6 s without, at
-slack 1 4.0 s with them, 9.5 s without; one cost at a time (452, then 453 found, slack 1.01):
-0.29 s in all. On the Cambodia example about 478 over the range (slack 1.0) no answer with them,
-476 found in 5.7-16 s without; one cost at a time, 476 found in 0.5 s. On a 50-officer case of
-seed 7 (value 468.0, plan 472, optimum 470), 468, 469 and 470 (slack 2.0, found) asked one by
-one with them took 0.03, 0.05 and 0.4 s, where 470 alone took 2.3 s without them."""
+range of costs gets no schedules: there they slowed the search for a cheaper plan, while a
+question for one cost stays quick with them up to a slack of 2 and more."""
 
 MARGIN_UNITS = 1_000
 """Whole units per unit of cost in which the restricted model sums the officers' margins
@@ -99,9 +88,8 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     The costs from the value's whole bound F up are asked about one at a time, while the slack
     of the question is below ``SCHEDULES_BELOW`` (so with the schedules): a plan of the cost
     asked is the optimum; none raises the bound by one (``raised`` hears it at once). The costs
-    left, if any, are asked about together, from the bound so raised. On a 50-officer case
-    (seed 4: value 520.8, plan 523, optimum 522) 521 and 522 took 0.09 and 0.34 s, where asking
-    about 523 over the whole range took 1.1 s."""
+    left, if any, are asked about together, from the bound so raised: the questions of one
+    cost are each quicker to decide than one over the whole range."""
     candidates.require_known("the proof")
     relax, prices = bound.relaxation, bound.prices
     if relax is None or prices is None:
@@ -199,9 +187,8 @@ def _schedules_within(inst: Instance, model: Model, margins: Margins, slack: flo
     Why: ruling out starts leaves every pair of open starts, yet a pair's training and
     fairness can cost far more than either start's least, and the slack is shared: margins
     that each fit can still add up to more. With both, CP-SAT's linear relaxation sees the
-    bound's own sum. On the 50-officer case, from the prices after 800 steps (slack 0.31),
-    CP-SAT showed no plan below 453 in 0.21 s, where forbidding the pairs above the slack
-    instead took 0.65 s; after 950 steps 0.02 s against 0.5 s."""
+    bound's own sum, which decides a question several times sooner than forbidding the pairs
+    above the slack."""
     ids = [o.id for o in inst.officers]
     within = slack + MARGIN_TOLERANCE
     # Each officer's schedules within the slack, as the starts they take and their margin,

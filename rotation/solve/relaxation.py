@@ -2,11 +2,20 @@
 
 The headcount and skill-mix minima, the rows that tie officers together, are priced into the
 objective; what is left falls apart into one small problem per officer (which deployments to
-take among the starts the rules allow, spaced by a deployment and the minimum rest), solved
-exactly for every officer at once as numpy arrays. :mod:`rotation.solve.bound` moves the prices;
-:mod:`rotation.solve.combine` chooses among the schedules the officers' problems picked
-(:class:`Columns`); :mod:`rotation.solve.proof` reads how far each schedule is from its
-officer's least (:class:`Margins`). Each rule's price comes from its own module.
+take among the starts the rules allow, spaced by a deployment and the minimum rest, at most the
+deployment limit, paying fairness excess, preference misses and a lower bound on training, and
+earning the prices of the months covered), solved exactly for every officer at once as numpy
+arrays. Maxima are kept only as far as a start whose months include one with no room is left
+out; seats only as far as a session without any does not count; clashes only as far as a session
+must end before the deployment it prepares. Training is bounded below, for one deployment, by
+what its requirements cost course group by course group (requirements a common course grants
+form a group, and no session serves two groups), and for two by the dearer of the two, since one
+session may prepare both. Dropping rules and costs only lowers the bound.
+
+:mod:`rotation.solve.bound` moves the prices; :mod:`rotation.solve.combine` chooses among the
+schedules the officers' problems picked (:class:`Columns`); :mod:`rotation.solve.proof` reads
+how far each schedule is from its officer's least (:class:`Margins`). Each rule's price comes
+from its own module.
 
 Only cases where an officer can fit at most two deployments in the horizon are covered
 (``Relaxation.most``); the bound declines the others.
@@ -42,8 +51,8 @@ INF = math.inf
 EXACT_PAIRS = 50_000_000
 """Pairs of starts open to an officer, summed over officers, up to which the rounds after the
 steps price every officer's schedules one by one (:meth:`Relaxation.evaluate_exactly`); above
-it they price as the steps do, seats left out. Measured at 500 officers: 15.7 million pairs
-(before spacing) priced in 1.1-1.5 s a round."""
+it they price as the steps do, seats left out. At 500 officers 15.7 million pairs take a second
+or so a round."""
 
 Schedules = list[tuple[str, str, int]]
 """(officer, posting, start month) of every deployment in a relaxed solution."""
@@ -58,7 +67,7 @@ first and last day of the deployment it must still count for."""
 
 class Columns:
     """Every officer's schedules the relaxation chose at any multipliers so far, and a price
-    for each: the pool from which :mod:`rotation.combine` picks one schedule per officer.
+    for each: the pool from which :mod:`rotation.solve.combine` picks one schedule per officer.
 
     Each step chooses every officer's best schedule at that step's prices; as the prices move,
     an officer's choices trace the schedules worth weighing for them (about 22 per officer at
@@ -214,7 +223,7 @@ class Relaxation:
         self._classes: dict[float, int] = {0.0: 0}
         eligible = np.zeros((n_o, n_p, n_s), dtype=bool)
         cost_class = np.zeros((n_o, n_p, n_s), dtype=np.int64)
-        # Postings that share requirements share their candidate lists (rotation.solver), so
+        # Postings that share requirements share their candidate lists (``Candidates``), so
         # each list is priced once per start and written into every such posting at once.
         priced: dict[tuple[int, tuple[object, ...], int],
                      tuple[Sequence[str], Ints, Ints]] = {}
@@ -394,8 +403,7 @@ class Relaxation:
         and still counts on the last day of each deployment that lacks them. Pricing a pair at
         the dearer of its two deployments, as the bound may, made the choice take pairs that
         then needed two sessions (two countries' briefings, or one that lapsed between the
-        deployments), and pricing both in full passed over pairs that one session serves:
-        measured at 500 officers, plans of 2,600-2,603 with both paid in full, 2,580 with this.
+        deployments), and pricing both in full passed over pairs that one session serves.
         Where that one session is cheaper, a second option follows with a session for each
         deployment, so that the choice, which counts seats, can take the pair when the joint
         sessions are full (the seats are left empty unless ``seats``). Seats and clashes are
@@ -480,19 +488,16 @@ class Relaxation:
         counts for there, and the month. So officer-posting pairs are labelled by that
         signature: an evaluation sums the multipliers once per signature and month (460
         signatures at 5,000 officers) and every open start looks its earnings up there, the
-        sums taken in the order the full array was summed in before, so every value is the
-        same to the last bit.
+        sums taken in the same order as over the full array, so every value is what the full
+        array gives, to the last bit.
 
         What the evaluation needs is the cheapest start of each (training class, start month,
         hardship, officer). Groups of starts of the same size lie side by side, so their
         minima are minima over whole rows, and ``best`` is laid out [class, month, hardship,
         officer], so the passes over months read whole blocks of officers, and ``evaluate``
         takes each officer's cheapest single and pair by one ``argmin`` over all classes and
-        hardships. Measured on one 2-core machine, an evaluation at 5,000 officers (6.1 M open
-        starts in 1.4 M groups) took 0.36-0.53 s with an [officer, hardship, class, month]
-        layout, a full reduced-cost array, ``minimum.reduceat`` and loops over classes and
-        hardships, and takes 0.10 s so; at 500 officers 10-13 ms before, 5 ms now; at 50
-        officers 2.2-2.5 ms before, 1.1 ms now.
+        hardships: at 5,000 officers (6.1 M open starts in 1.4 M groups) an evaluation takes
+        about a tenth of a second.
         """
         n_o, n_p, n_s, _ = self.shape
         n_h, n_c = len(self.hard_values), len(self.cost_values)
@@ -726,16 +731,15 @@ class Relaxation:
         a month at a posting earns its minimum's price less its maximum's, and the value gives
         back every session's seats and every maximum's room at their price.
 
-        Why: ``evaluate`` prices any pair at its dearer deployment's training, since one
-        session may prepare both, and leaves seats out; the choice prices the pair with one
-        session only where one can serve both, and counts seats. So the rounds priced by the
-        choice's relaxation (``lower_bound``'s ``master``) levelled off below it: at 500
-        officers 2,509 against 2,522 without seats and 2,569 with them. Pricing every pair
-        takes seconds at 500 officers, too slow for the steps, so only those rounds do it.
-        Moving the seat limits into the objective with prices of at least 0 keeps the value a
-        lower bound, as it does for the headcount and mix minima; so does moving the maxima,
-        whose prices the relaxation may put where a minimum equals its maximum (at 1,000 on
-        every month of such a small case, the minima's prices alone valued it at -1,994)."""
+        Why: ``evaluate`` prices any pair at its dearer deployment's training, since one session
+        may prepare both, and leaves seats out; the choice prices the pair with one session only
+        where one can serve both, and counts seats, so rounds priced by the choice's relaxation
+        (``lower_bound``'s ``master``) but valued as ``evaluate`` values them levelled off below
+        it. Pricing every pair takes seconds at 500 officers, too slow for the steps, so only those
+        rounds do it. Moving the seat limits into the objective with prices of at least 0 keeps the
+        value a lower bound, as it does for the headcount and mix minima; so does moving the
+        maxima, which the choice's relaxation may price where a minimum equals its maximum: with
+        the minima's prices alone, such a case was valued far below zero."""
         return self._exactly(prices, with_margins=False).value
 
     def margins(self, prices: Prices, within: float | None = None) -> Margins:
