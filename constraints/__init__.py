@@ -27,9 +27,9 @@ RULES: tuple[Rule, ...] = (
     rest.RULE,
     availability.RULE,
     eligibility.RULE,
-    skill_mix.RULE,
     deployment_limit.RULE,
     training.RULE,
+    skill_mix.RULE,
     fairness.RULE,
     preferences.RULE,
 )

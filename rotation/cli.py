@@ -21,13 +21,22 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from constraints import skill_mix
 from constraints.coverage import unmet
 from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
-from rotation.explain import explain_shortfall
+from rotation.explain import explain_mix, explain_shortfall
 from rotation.io import load_case
-from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
+from rotation.plan import (
+    MixShortfall,
+    Plan,
+    Progress,
+    Result,
+    Shortfall,
+    SolveStatus,
+    relative_gap,
+)
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
 from rotation.workflow import FORMATS, choose_plan, export, publish, solve_and_store
@@ -97,6 +106,7 @@ def _print_result(inst: Instance, result: Result, plan_id: int | None) -> None:
         out.print(f"Note: {note}.", highlight=False)
     if result.plan is not None:
         _print_unmet(inst, result.plan, list(result.unmet))
+        _print_mix(inst, result.plan, list(result.unmet_mix))
 
 
 def _print_unmet(inst: Instance, plan: Plan, gaps: list[Shortfall]) -> None:
@@ -115,6 +125,24 @@ def _print_unmet(inst: Instance, plan: Plan, gaps: list[Shortfall]) -> None:
     if len(gaps) > len(shown):
         more = len(gaps) - len(shown)
         out.print(f"  ({more} more; 'rotation show --posting ID' explains one posting)")
+
+
+def _print_mix(inst: Instance, plan: Plan, gaps: list[MixShortfall]) -> None:
+    if not gaps:
+        return
+    table = Table(title="Supervisors and specialists missing", title_style="bold red")
+    for column in ("posting", "month", "role", "needed", "there", "short"):
+        table.add_column(column)
+    for g in gaps:
+        table.add_row(g.posting, g.month, g.role, str(g.required), str(g.present),
+                      str(g.missing))
+    out.print(table)
+    shown = gaps[:MAX_EXPLAINED]
+    for g in shown:
+        out.print(f"- {explain_mix(inst, plan, g)}", highlight=False, markup=False)
+    if len(gaps) > len(shown):
+        out.print(f"  ({len(gaps) - len(shown)} more; 'rotation show --posting ID' lists one "
+                  "posting's)")
 
 
 def _print_plan(stored: StoredPlan, posting: str | None) -> None:
@@ -158,6 +186,8 @@ def _print_plan(stored: StoredPlan, posting: str | None) -> None:
         out.print(table)
     gaps = [g for g in unmet(inst, stored.plan) if posting is None or g.posting == posting]
     _print_unmet(inst, stored.plan, gaps)
+    mix = [g for g in skill_mix.unmet(inst, stored.plan) if posting is None or g.posting == posting]
+    _print_mix(inst, stored.plan, mix)
 
 
 class _Ticker:

@@ -501,6 +501,9 @@ class Weights:
     fairness: int = 1
     preference: int = 5
     training: int = 2
+    skill_mix: int = 1000
+    stability_officer: int = 100
+    stability_month: int = 10
 
     def __post_init__(self) -> None:
         issues = [(n, "is negative") for n, v in self._items() if v < 0]
@@ -512,6 +515,9 @@ class Weights:
             ("fairness", self.fairness),
             ("preference", self.preference),
             ("training", self.training),
+            ("skill_mix", self.skill_mix),
+            ("stability_officer", self.stability_officer),
+            ("stability_month", self.stability_month),
         ]
 
 

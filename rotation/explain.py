@@ -7,12 +7,13 @@ Reads only the instance and the plan, never the solver.
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
 
+from constraints import skill_mix
 from rotation.domain import Instance, Officer, Posting, Session, requirements
-from rotation.plan import Plan, Shortfall
+from rotation.plan import MixShortfall, Plan, Shortfall
 
-__all__ = ["explain_shortfall"]
+__all__ = ["explain_mix", "explain_shortfall"]
 
 
 def _starts_covering(inst: Instance, month: int) -> list[int]:
@@ -29,14 +30,37 @@ def _qualified(inst: Instance, officer: Officer, posting: Posting, start: int) -
 
 def explain_shortfall(inst: Instance, plan: Plan, gap: Shortfall) -> str:
     """One sentence on why ``gap`` exists: who qualifies, who could, which sessions are full."""
-    posting = inst.posting_by_id[gap.posting]
-    year, mon = gap.month.split("-")
-    month = inst.rules.month_of(date(int(year), int(mon), 1))
+    head = f"{inst.posting_by_id[gap.posting].name} needs {gap.required} officers in " \
+           f"{gap.month} and has {gap.assigned}"
+    return _who_could(inst, plan, gap.posting, gap.month, head, "officers", lambda o: True)
+
+
+def explain_mix(inst: Instance, plan: Plan, gap: MixShortfall) -> str:
+    """One sentence on why supervisors or specialists are missing, worded as for headcount:
+    how many hold the role, how many of them qualify or could be trained, where they are."""
+    counts = next((c for label, _, c in skill_mix.requirements(inst.posting_by_id[gap.posting])
+                   if label == gap.role), None)
+    head = skill_mix.describe(inst, gap)
+    if counts is None:
+        return head + "."
+    holders = sum(1 for o in inst.officers if counts(o))
+    head += f": {holders} officers of the case are {gap.role}"
+    return _who_could(inst, plan, gap.posting, gap.month, head, "of those", counts)
+
+
+def _who_could(inst: Instance, plan: Plan, posting_id: str, label: str, head: str, who: str,
+               counts: Callable[[Officer], bool]) -> str:
+    """``head``, then who among the officers ``counts`` lets through qualifies on their own
+    records, who could be trained in time and in which sessions, and how many of the qualified
+    serve elsewhere that month."""
+    posting = inst.posting_by_id[posting_id]
+    month = inst.rules.month_of_label(label)
     starts = _starts_covering(inst, month)
-    own = [o for o in inst.officers if any(_qualified(inst, o, posting, s) for s in starts)]
+    pool = [o for o in inst.officers if counts(o)]
+    own = [o for o in pool if any(_qualified(inst, o, posting, s) for s in starts)]
     sessions: dict[str, Session] = {}
     trainable = []
-    for o in inst.officers:
+    for o in pool:
         if o in own:
             continue
         found = False
@@ -53,10 +77,8 @@ def explain_shortfall(inst: Instance, plan: Plan, gap: Shortfall) -> str:
         if found:
             trainable.append(o)
     needs_text = ", ".join(str(n) for n in requirements(posting)) or "no special requirements"
-    text = (
-        f"{posting.name} needs {gap.required} officers in {gap.month} and has {gap.assigned}: "
-        f"{len(own)} officers meet its requirements ({needs_text}) on their own records"
-    )
+    text = (f"{head}; {len(own)} {who} meet its requirements ({needs_text}) on their own "
+            "records")
     if trainable:
         taken = {q: sum(1 for e in plan.enrolments if e.session == q) for q in sessions}
         seats = "; ".join(

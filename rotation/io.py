@@ -236,7 +236,8 @@ _RULE_KEYS: dict[str, set[str]] = {
     "deployment": {"months", "min_rest_months", "max_per_officer"},
     "fairness": {"target_hardship_months", "lookback_months"},
     "training": {"min_days_before_deployment"},
-    "weights": {"unmet_demand", "fairness", "preference", "training"},
+    "weights": {"unmet_demand", "fairness", "preference", "training", "skill_mix",
+                "stability_officer", "stability_month"},
     "solver": {"time_limit", "seed", "workers", "work_limit"},
     "calendar": {
         "contact", "home_timezone", "outbound_departure", "return_departure", "travel_minutes",
@@ -327,6 +328,9 @@ def _read_rules(
         "fairness": get("weights", "fairness", int, w.fairness),
         "preference": get("weights", "preference", int, w.preference),
         "training": get("weights", "training", int, w.training),
+        "skill_mix": get("weights", "skill_mix", int, w.skill_mix),
+        "stability_officer": get("weights", "stability_officer", int, w.stability_officer),
+        "stability_month": get("weights", "stability_month", int, w.stability_month),
     }
     solver_values = {
         "time_limit": get("solver", "time_limit", float, s.time_limit),

@@ -11,6 +11,7 @@ from typing import TypeVar
 __all__ = [
     "Deployment",
     "Enrolment",
+    "MixShortfall",
     "Plan",
     "Progress",
     "Result",
@@ -127,6 +128,22 @@ class Shortfall:
 
 
 @dataclass(frozen=True)
+class MixShortfall:
+    """Supervisors or specialists missing: ``role`` (e.g. "supervisors", "'cyber' specialists")
+    has ``present`` officers at a posting in a month that needs ``required``."""
+
+    posting: str
+    month: str
+    role: str
+    required: int
+    present: int
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.present
+
+
+@dataclass(frozen=True)
 class Violation:
     """A broken hard rule, said in words a planner can act on."""
 
@@ -154,6 +171,7 @@ class Result:
     wall_time: float
     cost_by_rule: dict[str, int] = field(default_factory=dict)
     unmet: tuple[Shortfall, ...] = ()
+    unmet_mix: tuple[MixShortfall, ...] = ()
     parameters: dict[str, float | int] = field(default_factory=dict)
     stats: dict[str, int] = field(default_factory=dict)
     stopped: str = "search complete"

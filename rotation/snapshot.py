@@ -71,6 +71,9 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "fairness": r.weights.fairness,
                 "preference": r.weights.preference,
                 "training": r.weights.training,
+                "skill_mix": r.weights.skill_mix,
+                "stability_officer": r.weights.stability_officer,
+                "stability_month": r.weights.stability_month,
             },
         },
         "courses": [

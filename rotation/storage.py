@@ -325,11 +325,16 @@ class Store:
             wall_time=result.wall_time,
             stopped=result.stopped,
             cost_by_rule_json=json.dumps(result.cost_by_rule, sort_keys=True),
+            # Headcount shortfalls, then supervisors and specialists missing (with their role).
             unmet_json=json.dumps(
                 [
                     {"posting": s.posting, "month": s.month, "required": s.required,
                      "assigned": s.assigned}
                     for s in result.unmet
+                ] + [
+                    {"posting": m.posting, "month": m.month, "role": m.role,
+                     "required": m.required, "assigned": m.present}
+                    for m in result.unmet_mix
                 ]
             ),
             label=label,

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from constraints import RULES, Rule
+from constraints import RULES, Rule, skill_mix
 from constraints.coverage import unmet
 from rotation.domain import Instance
-from rotation.plan import Plan, Shortfall, Violation
+from rotation.plan import MixShortfall, Plan, Shortfall, Violation
 
 __all__ = ["Verdict", "cost_by_rule", "objective", "validate"]
 
@@ -24,6 +24,7 @@ class Verdict:
     violations: tuple[Violation, ...]
     cost_by_rule: dict[str, int]
     unmet: tuple[Shortfall, ...]
+    unmet_mix: tuple[MixShortfall, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -48,4 +49,6 @@ def validate(inst: Instance, plan: Plan, rules: Sequence[Rule] = RULES) -> Verdi
     violations: list[Violation] = []
     for rule in rules:
         violations.extend(rule.check(inst, plan))
-    return Verdict(tuple(violations), cost_by_rule(inst, plan, rules), tuple(unmet(inst, plan)))
+    mix = tuple(skill_mix.unmet(inst, plan)) if skill_mix.RULE in rules else ()
+    return Verdict(tuple(violations), cost_by_rule(inst, plan, rules), tuple(unmet(inst, plan)),
+                   mix)

@@ -241,6 +241,16 @@ def solve_sound(inst: Instance) -> tuple[Result, Verdict]:
     return result, assert_sound(inst, result)
 
 
+def assert_blocked(inst: Instance) -> Result:
+    """What the rule under test forbids was the only way to meet a supervisor or specialist
+    minimum: the optimal plan leaves that role short and pays for it (the skill mix is soft, so
+    such a case still has a plan)."""
+    result, verdict = solve_sound(inst)
+    assert verdict.unmet_mix, "a supervisor or specialist should be left missing"
+    assert result.unmet_mix == verdict.unmet_mix
+    return result
+
+
 def assert_infeasible(inst: Instance) -> None:
     result = run(inst)
     assert result.status == SolveStatus.INFEASIBLE, result.status

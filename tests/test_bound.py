@@ -316,20 +316,20 @@ def test_the_least_training_is_the_shortest_session_the_officer_could_attend(ins
 
 
 def test_the_pools_linear_relaxation_lifts_steps_cut_short() -> None:
-    # Cut short at 30 steps, the steps prove little; the rounds priced by the pool's linear
+    # Cut short at 100 steps, the steps prove little; the rounds priced by the pool's linear
     # relaxation still reach what the steps reach when they run their course, and the pool
     # grows.
     inst = load_case(EXAMPLE)
     candidates = Candidates(inst)
     full = lower_bound(inst, candidates, 600, time.perf_counter() + 60)
-    short = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=30)
+    short = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=100)
     sizes: list[int] = []
 
     def master(columns: Columns, deadline: float) -> Any:
         sizes.append(len(columns))
         return master_prices(inst, columns, deadline)
 
-    lifted = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=30,
+    lifted = lower_bound(inst, candidates, 600, time.perf_counter() + 60, iterations=100,
                          master=master)
     assert full.value is not None and short.value is not None and lifted.value is not None
     assert short.value < full.value <= lifted.value
@@ -845,7 +845,7 @@ def test_the_volume_steps_reach_the_linear_relaxations_optimum(seed: int) -> Non
     need = rng.integers(0, 8, n_r).astype(float)
     at, optimum = _choice_lagrangian(costs, cover, need, cap)
 
-    volume = bound_module._Volume(np.zeros(8), np.zeros(n_r - 8), cap, 2 * optimum + 10)
+    volume = bound_module._Volume(np.zeros(8), np.zeros(n_r - 8), cap, cap, 2 * optimum + 10)
     lam, mu = np.zeros(8), np.zeros(n_r - 8)
     best = -np.inf
     for _ in range(bound_module.ITERATIONS):

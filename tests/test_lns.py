@@ -24,7 +24,7 @@ from rotation.solve import orchestrator as orchestrator_module
 from rotation.solve.bound import lower_bound
 from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates
-from rotation.solve.neighbourhoods import Offers, _Search, improve
+from rotation.solve.neighbourhoods import Offers, Outcome, _Search, improve
 from rotation.validate import Verdict, validate
 from tests.builders import demand, dep, instance, officer, plan, posting, rules
 from tests.test_properties import instances, solving
@@ -201,7 +201,7 @@ def test_the_example_is_solved_by_neighbourhoods_and_proved_optimal(example: Ins
     assert result.plan is not None and validate(example, result.plan).objective == result.objective
 
 
-def test_a_mix_the_search_cannot_mend_goes_back_to_the_whole_model(
+def test_a_mix_the_pool_cannot_meet_is_left_short_on_the_neighbourhood_path(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
@@ -213,8 +213,35 @@ def test_a_mix_the_search_cannot_mend_goes_back_to_the_whole_model(
         demands=(demand("P", 0, 5, 1, 1),),
     )
     result = orchestrator_module.solve(inst, SolverSettings(time_limit=20, seed=0, workers=1))
-    assert result.status == SolveStatus.INFEASIBLE
+    assert "neighbourhoods" in result.stats
+    assert result.status == SolveStatus.OPTIMAL and result.plan is not None
+    assert result.unmet == () and sum(g.missing for g in result.unmet_mix) == 6
+    assert validate(inst, result.plan).objective == result.objective
+
+
+def test_a_first_plan_the_search_cannot_mend_goes_back_to_the_whole_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    inst = Instance(
+        name="two at once",
+        rules=rules(6, deployment=3, rest=0),
+        officers=(officer("A"), officer("B")),
+        postings=(posting("P"), posting("Q")),
+        demands=(demand("P", 0, 5, 1, 1), demand("Q", 0, 5, 1, 1)),
+    )
+    # A first plan breaking one-at-a-time, which the search gives back unmended.
+    broken = plan(dep("A", "P", 0, 3), dep("A", "Q", 0, 3))
+    monkeypatch.setattr(orchestrator_module, "first_plan", lambda inst, candidates: broken)
+
+    def unmended(inst: Instance, first: Plan, *args: Any, **kwargs: Any) -> Outcome:
+        return Outcome(first, validate(inst, first), 3, 0, 0.3, "hard rule not mended")
+
+    monkeypatch.setattr(orchestrator_module, "improve", unmended)
+    result = orchestrator_module.solve(inst, SolverSettings(time_limit=20, seed=0, workers=1))
     assert "neighbourhoods" not in result.stats
+    assert result.status == SolveStatus.OPTIMAL and result.plan is not None
+    assert validate(inst, result.plan).ok
 
 
 def test_fairness_neighbourhood_pairs_an_officer_over_the_target_with_one_below_it() -> None:
@@ -237,8 +264,8 @@ def test_fairness_neighbourhood_pairs_an_officer_over_the_target_with_one_below_
 @pytest.mark.parametrize("cut", [True, False])
 def test_steps_cut_short_from_elsewhere_count_as_no_failed_repair(example: Instance,
                                                                    cut: bool) -> None:
-    # A plan that breaks a mix minimum, and steps that return nothing: three such steps end
-    # the search ("mix not mended"), and each shrinks the neighbourhood; but steps cut short
+    # A plan that breaks a hard rule, and steps that return nothing: three such steps end the
+    # search ("hard rule not mended"), and each shrinks the neighbourhood; but steps cut short
     # because a proof landed say nothing of the repair, so they count for neither.
     class Search:
         def __init__(self) -> None:
@@ -255,7 +282,8 @@ def test_steps_cut_short_from_elsewhere_count_as_no_failed_repair(example: Insta
             time.sleep(0.01)
             return None, 0.1, False
 
-    broken = SimpleNamespace(ok=False, violations=("a mix minimum",), objective=10)
+    broken = SimpleNamespace(ok=False, violations=("two postings at once",), objective=10,
+                             unmet=(), unmet_mix=())
     search = Search()
     outcome = lns_module._run(search, example, Plan(()), broken,
                               replace(example.solver, work_limit=None),
@@ -264,4 +292,5 @@ def test_steps_cut_short_from_elsewhere_count_as_no_failed_repair(example: Insta
         assert outcome.stopped == "time limit" and search.size == 30 and outcome.steps > 3
     else:
         # (the third ends the search before its own shrink)
-        assert outcome.stopped == "mix not mended" and outcome.steps == 3 and search.size == 20
+        assert outcome.stopped == "hard rule not mended" and outcome.steps == 3
+        assert search.size == 20

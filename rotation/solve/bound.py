@@ -168,7 +168,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     mu = np.zeros(relax.mix_need.shape)
     best = -INF
     done = 0
-    volume = _Volume(lam, mu, relax.cap_unmet, upper)
+    volume = _Volume(lam, mu, relax.cap_unmet, relax.cap_mix, upper)
     best_picks: list[tuple[Ints, Ints, Ints]] = []
     offered_picks: list[tuple[Ints, Ints, Ints]] | None = None  # the same again is not offered
     settled = False
@@ -267,9 +267,11 @@ class _Volume:
     bound, whatever the path.
     """
 
-    def __init__(self, lam: Floats, mu: Floats, cap: float, upper: float) -> None:
+    def __init__(self, lam: Floats, mu: Floats, cap: float, cap_mix: float, upper: float
+                 ) -> None:
         self.centre = (lam, mu)
         self.cap = cap
+        self.cap_mix = cap_mix
         self.upper = upper
         self.value = -INF
         self.direction: tuple[Floats, Floats] | None = None
@@ -315,7 +317,7 @@ class _Volume:
         assert self.direction is not None
         norm = 0.0
         for d_lam, d_mu in (self.direction, self.own):
-            d_lam, d_mu = _inward(lam, d_lam, self.cap), _inward(mu, d_mu, self.cap)
+            d_lam, d_mu = _inward(lam, d_lam, self.cap), _inward(mu, d_mu, self.cap_mix)
             norm = float(np.sum(d_lam * d_lam) + np.sum(d_mu * d_mu))
             if norm > 0:
                 break
@@ -330,20 +332,13 @@ class _Volume:
             aim = min(aim, self.value * (1 + VOLUME_AIM) + 1)
         step = self.factor * (aim - self.value) / norm
         return (np.clip(lam + step * d_lam, 0.0, self.cap),
-                np.clip(mu + step * d_mu, 0.0, self.cap))
+                np.clip(mu + step * d_mu, 0.0, self.cap_mix))
 
 
 def _inward(at: Floats, direction: Floats, cap: float) -> Floats:
     """``direction`` without the components that would leave the multipliers' range [0, cap]
-    at ``at``: they would only be clipped back.
-
-    Why the mix minima's multipliers are capped too, though any price at least 0 is valid: a
-    minimum that the relaxation always meets at a point leaves its multiplier free to grow
-    without changing the value, and the volume algorithm's steps, which lengthen as the
-    direction shortens, grew one to 4.6e16 in a test case, where the value's sum lost every
-    digit (1,024 reported, optimum 1,000). At the cap, a month short of a supervisor or
-    specialist is priced as a month short of anyone, far above what the mix multipliers reach
-    on the benchmark cases."""
+    at ``at``: they would only be clipped back. The caps are the soft rows' own weights (a
+    multiplier above what a shortfall costs would price more than the rule does)."""
     out: Floats = np.where(((at <= 0) & (direction < 0)) | ((at >= cap) & (direction > 0)),
                            0.0, direction)
     return out

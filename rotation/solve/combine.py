@@ -4,7 +4,8 @@ Why: each step of the bound (:mod:`rotation.solve.bound`) solves every officer's
 that step's prices, so over its steps each officer's choices trace the handful of schedules worth
 weighing for them, each already priced for its fairness, preferences and training. Which
 schedule each officer should take, so that together they meet the headcount and mix minima
-within the maxima, is then a small set-partitioning problem whose linear relaxation is at least
+within the maxima (each shortfall priced as the rules price it), is then a small set-partitioning
+problem whose linear relaxation is at least
 as strong as the bound itself, and HiGHS solves it to optimality in seconds: at 500 officers
 that gave plans of about 2,600 where 60 s of neighbourhood search from the greedy's plan reached
 3,200.
@@ -13,7 +14,8 @@ Two steps:
 
 1. **Choose.** A binary per (officer, schedule), exactly one per officer (the empty schedule is
    always there); headcount per posting and month within the maximum, any shortfall below the
-   minimum paid at ``weights.unmet_demand``, and the mix minima met. Starts are counted per posting
+   minimum paid at ``weights.unmet_demand``, and each supervisor or specialist short of a mix
+   minimum at ``weights.skill_mix``. Starts are counted per posting
    and start month (and per mix requirement), and months from those counts, so that a schedule
    touches a few rows, not one per month it covers. The schedules' prices are exact but for
    training, which is estimated, one session paid once where it can prepare both of two deployments
@@ -49,7 +51,7 @@ import numpy as np
 from ortools.math_opt.python import mathopt
 from ortools.sat.python import cp_model
 
-from constraints import coverage, training
+from constraints import coverage, skill_mix, training
 from rotation.domain import Instance, Officer, Posting
 from rotation.plan import Plan
 from rotation.solve.model import Candidates, Stop, extract
@@ -283,11 +285,10 @@ class _Choice:
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-               held: Sequence[Entry], binary: bool) -> _Choice | None:
+               held: Sequence[Entry], binary: bool) -> _Choice:
     """The choice among ``pool``, the ``held`` schedules of other officers counted as they
     are, and the sessions' seats (:func:`_seat_rows`) where the case is small enough
-    (``SEATS_UP_TO``); None if a mix minimum is left that no schedule of the pool can help
-    meet."""
+    (``SEATS_UP_TO``)."""
     rules = inst.rules
     length = rules.deployment_months
     n_p, n_m = rows.need.shape
@@ -352,8 +353,8 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                 choice.headcount[p_i, t] = model.add_linear_constraint(
                     mathopt.fast_sum(present) + short >= need)
                 objective.append(mathopt.LinearTerm(short, weight))
-    # Mix minima are hard, as in the model: staffing keeps only chosen starts, so it could not
-    # make up a short mix, whatever the shortfall would have cost.
+    # Mix minima cost what the rule says per supervisor or specialist missing, as in the model.
+    mix_weight = float(skill_mix.weight(inst))
     for j, p_i in enumerate(rows.mix_posting):
         members = rows.mix_members[j]
         started = {}
@@ -366,8 +367,11 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
             if rows.mix_open[j, t] and need > 0:
                 present = window(started, t)
                 if not present:
-                    return None  # nobody in this block can make up the mix
-                choice.mix[j, t] = model.add_linear_constraint(mathopt.fast_sum(present) >= need)
+                    continue  # nobody in this block can make up the mix: a fixed shortfall
+                short = model.add_variable(lb=0.0, ub=float(need))
+                choice.mix[j, t] = model.add_linear_constraint(
+                    mathopt.fast_sum(present) + short >= need)
+                objective.append(mathopt.LinearTerm(short, mix_weight))
     if _counts_seats(inst):
         objective += _seat_rows(inst, rows, choice, pool, held)
     model.minimize(mathopt.fast_sum(objective))
@@ -429,7 +433,7 @@ def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule
                 ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice among ``pool`` with fractions allowed, the ``held`` schedules of other
     officers counted as they are, solved by HiGHS (``algorithm``, or its own choice); None if
-    it cannot be posed (a mix minimum no schedule can help meet) or there is no time left."""
+    there is no time left."""
     return _solved(inst, rows, pool, held, deadline, binary=False, lp_algorithm=algorithm)
 
 
@@ -454,12 +458,12 @@ def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
             held: Sequence[Entry], deadline: float, binary: bool, **parameters: Any
             ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice posed (:func:`_formulate`) and solved by HiGHS with ``parameters``, within
-    ``CHOOSE_SECONDS`` and the ``deadline``; None if it cannot be posed or no time is left."""
+    ``CHOOSE_SECONDS`` and the ``deadline``; None if no time is left."""
     if deadline - time.perf_counter() <= 0:
         return None
     choice = _formulate(inst, rows, pool, held, binary)
     seconds = deadline - time.perf_counter()
-    if choice is None or seconds <= 0:
+    if seconds <= 0:
         return None
     params = mathopt.SolveParameters(time_limit=timedelta(seconds=min(seconds, CHOOSE_SECONDS)),
                                      **parameters)
@@ -495,7 +499,8 @@ def master_prices(inst: Instance, columns: Columns, deadline: float) -> Prices |
         nu[p_i, t] = -result.dual_values(row)
     seat_prices = {q: -price for q, row in choice.seats.items()
                    if (price := result.dual_values(row)) < -1e-9}
-    return Prices(np.clip(lam, 0.0, rows.cap_unmet), np.maximum(mu, 0.0), np.maximum(nu, 0.0),
+    return Prices(np.clip(lam, 0.0, rows.cap_unmet), np.clip(mu, 0.0, rows.cap_mix),
+                  np.maximum(nu, 0.0),
                   seat_prices)
 
 

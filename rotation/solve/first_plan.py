@@ -7,10 +7,10 @@ below its minimum (mix first, then headcount), send the cheapest officer who is 
 and, if needed, can still be trained in a session with a seat left. Larger cases start the
 neighbourhood search from it; the whole model keeps it as a fallback (and a hint, when large).
 
-The plan respects every hard rule except the mix minimum by construction: it only uses starts
-the model allows (availability, eligibility with training, history) and checks rest, one posting
-at a time, the deployment limit, maxima, seats and training clashes itself. Minimum headcount
-and mix are attempted, not guaranteed; the validator has the last word.
+The plan respects every hard rule by construction: it only uses starts the model allows
+(availability, eligibility with training, history) and checks rest, one posting at a time, the
+deployment limit, maxima, seats and training clashes itself. Minimum headcount and mix, both
+soft, are attempted, not guaranteed; the validator has the last word.
 """
 
 from __future__ import annotations

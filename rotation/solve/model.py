@@ -59,9 +59,9 @@ FAST_PATH_RULES: tuple[Rule, ...] = (
     rest.RULE,
     availability.RULE,
     eligibility.RULE,
-    skill_mix.RULE,
     deployment_limit.RULE,
     training.RULE,
+    skill_mix.RULE,
     fairness.RULE,
     preferences.RULE,
 )

@@ -25,10 +25,9 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from constraints import deployment_limit, fairness
-from constraints.facts import presence
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.domain import Instance, Officer, Posting, SolverSettings, requirements
-from rotation.plan import Plan
+from rotation.plan import MixShortfall, Plan, Shortfall
 from rotation.solve.model import Candidates, configure, extract, hint
 from rotation.validate import Verdict, validate
 
@@ -45,8 +44,8 @@ MIN_STEP_WORK = 0.01
 """What a step counts for at least, against a work limit."""
 
 MAX_FAILED_REPAIRS = 3
-"""Steps that fail to mend a plan's mix gaps before the search gives the case back to the
-whole model (the repair neighbourhood is the same every time, so more tries do not help)."""
+"""Steps in a row that fail to mend a plan breaking a hard rule (a first plan should never do
+so) before the search gives the case back to the whole model."""
 
 FAIRNESS_FROM, FAIRNESS_TO = 0.5, 0.8
 """Steps whose draw falls here are built around an officer above the hardship target (see
@@ -96,54 +95,27 @@ class _Search:
             running.stop_search()
 
     # -- neighbourhoods ----------------------------------------------------------------------
-    def repair(self, plan: Plan) -> frozenset[str] | None:
-        """Everyone who could mend the plan's mix gaps (officers there, and officers with the
-        missing rank or specialty who could start in time), or None if there are no gaps.
-
-        Every mix row is in every step's model, so a plan with a gap only improves by a step
-        that can close all of its gaps at once.
-        """
-        there = presence(self.inst, plan)
-        length = self.inst.rules.deployment_months
-        by_id = self.inst.officer_by_id
-        out: set[str] = set()
-        for p in self.inst.postings:
-            for t in self.inst.months:
-                if self.inst.demand(p.id, t)[1] == 0:
-                    continue
-                here = there.get((p.id, t), [])
-                for _, minimum, counts in mix_requirements(p):
-                    if sum(1 for o in here if counts(by_id[o])) >= minimum:
-                        continue
-                    out.update(here)
-                    for s in range(max(0, t - length + 1), t + 1):
-                        if s in self.inst.rules.start_months:
-                            out.update(o for o in self.candidates(p.id, s) if counts(by_id[o]))
-        if not out:
-            return None
-        return frozenset(out)
-
     def neighbourhood(self, plan: Plan, verdict: Verdict) -> frozenset[str]:
-        """Officers to re-plan: around a shortfall, an officer over the hardship target, or a
-        posting and month; partly at random."""
-        if not verdict.ok:
-            mend = self.repair(plan)
-            if mend is not None:
-                return mend
+        """Officers to re-plan: around a shortfall (of headcount, or of supervisors or
+        specialists), an officer over the hardship target, or a posting and month; partly at
+        random."""
         rng = self.rng
         kind = rng.random()
         chosen: list[str] = []
         if FAIRNESS_FROM <= kind < FAIRNESS_TO:
             chosen = self._around_excess(plan)
+        gaps: list[Shortfall | MixShortfall] = [*verdict.unmet, *verdict.unmet_mix]
         if not chosen and kind < 0.9:
-            if verdict.unmet and kind < 0.5:
-                gap = rng.choice(verdict.unmet)
+            if gaps and kind < 0.5:
+                gap = rng.choice(gaps)
                 posting = gap.posting
                 month = self.inst.rules.month_of_label(gap.month)
+                if isinstance(gap, MixShortfall):
+                    chosen = self._holding(posting, month, gap.role)
             else:
                 posting = rng.choice(self.inst.postings).id
                 month = rng.randrange(len(self.inst.months))
-            chosen = self._around(plan, posting, month)
+            chosen = chosen + self._around(plan, posting, month)
         rest = list(self.ids)
         rng.shuffle(rest)
         chosen.extend(rest)
@@ -153,6 +125,23 @@ class _Search:
             if len(out) >= self.size:
                 break
         return frozenset(out)
+
+    def _holding(self, posting: str, month: int, role: str) -> list[str]:
+        """Officers of the role a mix requirement asks for who could start at ``posting`` in
+        time to be there in ``month``: the moves that close a mix gap, which neighbourhoods
+        around the posting alone rarely hold."""
+        by_id = self.inst.officer_by_id
+        counts = next((c for label, _, c in mix_requirements(self.inst.posting_by_id[posting])
+                       if label == role), None)
+        if counts is None:
+            return []
+        length = self.inst.rules.deployment_months
+        out: list[str] = []
+        for s in range(max(0, month - length + 1), month + 1):
+            if s in self.inst.rules.start_months:
+                out.extend(o for o in self.candidates(posting, s) if counts(by_id[o]))
+        self.rng.shuffle(out)
+        return out
 
     def _around(self, plan: Plan, posting: str, month: int) -> list[str]:
         """Officers at ``posting`` near ``month``, those seated in sessions preparing for it,
@@ -339,7 +328,7 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         if merged is None and not verdict.ok and not cut:
             failed_repairs += 1
             if failed_repairs >= MAX_FAILED_REPAIRS:
-                stopped = "mix not mended"
+                stopped = "hard rule not mended"
                 break
         # Every step counts for some work, so a work limit ends even a run of trivial steps.
         work += max(spent, MIN_STEP_WORK)
@@ -363,6 +352,6 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         if not verdict.ok and not cut:
             failed_repairs += 1
             if failed_repairs >= MAX_FAILED_REPAIRS:
-                stopped = "mix not mended"
+                stopped = "hard rule not mended"
                 break
     return Outcome(plan, verdict, steps, improvements, work, stopped)

@@ -149,6 +149,7 @@ def _solve_by_neighbourhoods(
         wall,
         cost_by_rule=outcome.verdict.cost_by_rule,
         unmet=outcome.verdict.unmet,
+        unmet_mix=outcome.verdict.unmet_mix,
         parameters=parameters,
         stats=stats,
         stopped=stopped,

@@ -33,7 +33,15 @@ from functools import cached_property
 import numpy as np
 import numpy.typing as npt
 
-from constraints import coverage, deployment_limit, fairness, preferences, rest, training
+from constraints import (
+    coverage,
+    deployment_limit,
+    fairness,
+    preferences,
+    rest,
+    skill_mix,
+    training,
+)
 from constraints.eligibility import meeting
 from constraints.skill_mix import requirements as mix_requirements
 from rotation.domain import Instance, Requirement, Session, requirements
@@ -289,6 +297,7 @@ class Relaxation:
             [[inst.demand(postings[p_i].id, t)[1] > 0 for t in range(n_m)]
              for p_i in self.mix_posting], dtype=bool).reshape(len(mix_need), n_m)
         self.cap_unmet = float(coverage.weight(inst))
+        self.cap_mix = float(skill_mix.weight(inst))
         self.shape = (n_o, n_p, n_s, n_m)
         fit = 1 + (n_s - 1) // self.spacing if n_s else 0
         cap = deployment_limit.limit(inst)

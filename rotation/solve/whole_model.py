@@ -15,7 +15,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
-from constraints import Rule
+from constraints import Rule, skill_mix
 from constraints.coverage import unmet
 from rotation.domain import Instance, SolverSettings
 from rotation.plan import Plan, Progress, Result, SolveStatus
@@ -112,6 +112,7 @@ def solve_whole(
             wall,
             cost_by_rule=first_verdict.cost_by_rule,
             unmet=first_verdict.unmet,
+            unmet_mix=first_verdict.unmet_mix,
             parameters=parameters,
             stats=stats,
             stopped=f"{stopped}; {KEPT_FIRST_PLAN}",
@@ -136,6 +137,7 @@ def solve_whole(
         wall,
         cost_by_rule=costs,
         unmet=tuple(unmet(inst, plan)),
+        unmet_mix=tuple(skill_mix.unmet(inst, plan)) if skill_mix.RULE in rules else (),
         parameters=parameters,
         stats=stats,
         stopped=stopped,

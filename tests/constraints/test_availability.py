@@ -10,7 +10,7 @@ from constraints import availability
 from rotation.plan import Deployment
 from rotation.validate import validate
 from tests.builders import (
-    assert_infeasible,
+    assert_blocked,
     away,
     day_after,
     day_before,
@@ -45,18 +45,18 @@ def test_smallest_feasible_case_leave_ending_the_day_before_the_start() -> None:
 
 
 def test_smallest_infeasible_case_leave_ending_on_the_start_day() -> None:
-    assert_infeasible(_needs_supervisor(away(date(2025, 12, 1), START)))
+    assert_blocked(_needs_supervisor(away(date(2025, 12, 1), START)))
 
 
 def test_leave_starting_on_the_end_day_is_infeasible_and_the_day_after_is_fine() -> None:
-    assert_infeasible(_needs_supervisor(away(END, date(2026, 3, 10))))
+    assert_blocked(_needs_supervisor(away(END, date(2026, 3, 10))))
     result, _ = solve_sound(_needs_supervisor(away(day_after(END), date(2026, 3, 10))))
     assert result.plan is not None
     assert len(result.plan.deployments) == 1
 
 
 def test_one_day_of_leave_in_the_middle_blocks_the_whole_deployment() -> None:
-    assert_infeasible(_needs_supervisor(away(date(2026, 2, 14), date(2026, 2, 14))))
+    assert_blocked(_needs_supervisor(away(date(2026, 2, 14), date(2026, 2, 14))))
 
 
 def test_unavailable_officer_leaves_soft_demand_unmet() -> None:

@@ -6,7 +6,7 @@ import pytest
 
 from constraints import deployment_limit
 from tests.builders import (
-    assert_infeasible,
+    assert_blocked,
     demand,
     dep,
     instance,
@@ -42,7 +42,7 @@ def test_smallest_feasible_case_one_deployment_within_a_limit_of_one() -> None:
 
 
 def test_smallest_infeasible_case_two_needed_but_limit_one() -> None:
-    assert_infeasible(_twice(1))
+    assert_blocked(_twice(1))
 
 
 @pytest.mark.parametrize("limit", [2, 3, None])
@@ -53,7 +53,7 @@ def test_limit_of_two_or_more_or_none_allows_two(limit: int | None) -> None:
 
 
 def test_limit_zero_forbids_any_deployment() -> None:
-    assert_infeasible(
+    assert_blocked(
         instance(
             [officer("A", "inspector")],
             [posting("P", supervisors=1)],

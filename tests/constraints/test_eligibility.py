@@ -12,7 +12,7 @@ from rotation.domain import Instance, LanguageCertificate, PastDeployment, requi
 from rotation.plan import Deployment
 from rotation.validate import validate
 from tests.builders import (
-    assert_infeasible,
+    assert_blocked,
     away,
     course,
     day_after,
@@ -65,15 +65,15 @@ def test_smallest_feasible_case_certificate_until_the_end_day_and_course_the_day
 
 
 def test_smallest_infeasible_case_certificate_ending_a_day_early() -> None:
-    assert_infeasible(_case(level=2, certificates=[khmer(2, START, day_before(END))]))
+    assert_blocked(_case(level=2, certificates=[khmer(2, START, day_before(END))]))
 
 
 def test_infeasible_when_course_completed_on_the_start_day() -> None:
-    assert_infeasible(_case(courses_required=["c1"], courses=[course("c1", START)]))
+    assert_blocked(_case(courses_required=["c1"], courses=[course("c1", START)]))
 
 
 def test_infeasible_when_course_expires_on_the_end_day() -> None:
-    assert_infeasible(
+    assert_blocked(
         _case(courses_required=["c1"], courses=[course("c1", EARLY, END)])
     )
 

@@ -9,7 +9,7 @@ from rotation.domain import PastDeployment
 from rotation.plan import Deployment
 from rotation.validate import validate
 from tests.builders import (
-    assert_infeasible,
+    assert_blocked,
     demand,
     dep,
     first_day,
@@ -44,11 +44,11 @@ def test_smallest_feasible_case_serves_postings_one_after_the_other() -> None:
 
 
 def test_smallest_infeasible_case_one_officer_cannot_be_in_two_places() -> None:
-    assert_infeasible(_two_postings_one_inspector((0, 1), (0, 1)))
+    assert_blocked(_two_postings_one_inspector((0, 1), (0, 1)))
 
 
 def test_one_month_of_overlap_is_enough_to_be_infeasible() -> None:
-    assert_infeasible(_two_postings_one_inspector((0, 1), (1, 2)))
+    assert_blocked(_two_postings_one_inspector((0, 1), (1, 2)))
 
 
 def test_soft_minimum_in_two_places_leaves_one_posting_short() -> None:
@@ -73,7 +73,7 @@ def test_history_continuing_into_the_horizon_blocks_the_officer() -> None:
         [demand("P", 0, 0, 0, 1), demand("Q", 0, 1, 0, 1)],
         rules(4, 1),
     )
-    assert_infeasible(inst)
+    assert_blocked(inst)
 
 
 def test_history_ending_the_month_before_the_horizon_does_not_block() -> None:

@@ -10,7 +10,7 @@ from constraints import rest
 from rotation.domain import PastDeployment
 from rotation.validate import validate
 from tests.builders import (
-    assert_infeasible,
+    assert_blocked,
     demand,
     dep,
     first_day,
@@ -44,7 +44,7 @@ def test_smallest_feasible_case_rest_exactly_the_minimum() -> None:
 
 
 def test_smallest_infeasible_case_rest_one_month_short() -> None:
-    assert_infeasible(_needs_supervisor_twice(gap=1, rest_months=2))
+    assert_blocked(_needs_supervisor_twice(gap=1, rest_months=2))
 
 
 def test_zero_rest_allows_back_to_back() -> None:
@@ -54,7 +54,7 @@ def test_zero_rest_allows_back_to_back() -> None:
 
 
 def test_zero_gap_with_one_month_rest_is_infeasible() -> None:
-    assert_infeasible(_needs_supervisor_twice(gap=0, rest_months=1))
+    assert_blocked(_needs_supervisor_twice(gap=0, rest_months=1))
 
 
 @pytest.mark.parametrize(("last_past_month", "feasible"), [(-3, True), (-2, False), (-1, False)])
@@ -73,7 +73,7 @@ def test_history_ending_before_the_horizon_constrains_rest(
         assert result.plan is not None
         assert result.plan.deployments == (dep("A", "P", 0, 1),)
     else:
-        assert_infeasible(inst)
+        assert_blocked(inst)
 
 
 def test_solver_respects_rest_after_history_when_minimum_is_soft() -> None:

@@ -25,7 +25,7 @@ from rotation.explain import explain_shortfall
 from rotation.plan import Enrolment, SolveStatus
 from rotation.validate import validate
 from tests.builders import (
-    assert_infeasible,
+    assert_blocked,
     away,
     course,
     course_def,
@@ -130,7 +130,7 @@ def test_smallest_feasible_case_trains_the_officer_in_time() -> None:
 
 
 def test_without_a_session_the_untrained_officer_cannot_serve() -> None:
-    assert_infeasible(_case([A], []))
+    assert_blocked(_case([A], []))
 
 
 def test_no_enrolment_without_a_deployment_that_needs_it() -> None:
@@ -170,7 +170,7 @@ def test_a_session_ending_exactly_lead_days_before_the_start_qualifies(lead: int
 @pytest.mark.parametrize("lead", [1, LEAD, 30])
 def test_a_session_ending_one_day_later_does_not_qualify(lead: int) -> None:
     late = s1(end=day_after(START - timedelta(days=lead)))
-    assert_infeasible(_case([A], [late], lead=lead))
+    assert_blocked(_case([A], [late], lead=lead))
 
 
 @pytest.mark.parametrize(("end", "ok"), [(LATEST, True), (day_after(LATEST), False)])
@@ -205,7 +205,7 @@ def test_lead_zero_a_session_ending_on_the_first_day_does_not_qualify(language: 
         [A], [on_start], lead=0, courses=[C1, grants],
         needs=() if language else ("c1",), level=2 if language else 0,
     )
-    assert_infeasible(inst)
+    assert_blocked(inst)
 
 
 # -- seats -----------------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def test_two_supervisors_to_train_need_two_seats(seats: int, feasible: bool) -> 
         supervisors=2, hi=2,
     )
     if not feasible:
-        assert_infeasible(inst)
+        assert_blocked(inst)
         return
     result, _ = solve_sound(inst)
     assert result.plan is not None
@@ -240,7 +240,7 @@ def test_two_supervisors_to_train_need_two_seats(seats: int, feasible: bool) -> 
 
 
 def test_a_zero_seat_session_trains_nobody() -> None:
-    assert_infeasible(_case([A], [s1(seats=0)]))
+    assert_blocked(_case([A], [s1(seats=0)]))
 
 
 def test_checker_flags_two_enrolments_in_a_one_seat_session() -> None:
@@ -281,7 +281,7 @@ def test_a_session_during_leave_cannot_be_used(leave: Unavailability, usable: bo
     if usable:
         _trained_and_deployed(inst, SESSION)
     else:
-        assert_infeasible(inst)
+        assert_blocked(inst)
 
 
 @pytest.mark.parametrize(
@@ -298,7 +298,7 @@ def test_a_session_during_a_past_deployment_cannot_be_used(
     if usable:
         _trained_and_deployed(inst, SESSION)
     else:
-        assert_infeasible(inst)
+        assert_blocked(inst)
 
 
 @pytest.mark.parametrize(
@@ -312,7 +312,7 @@ def test_a_session_during_a_past_deployment_cannot_be_used(
 def test_two_sessions_an_officer_needs_must_not_overlap(second_start: date) -> None:
     c1 = session("S1", "c1", date(2025, 12, 1), date(2025, 12, 12))
     c2 = session("S2", "c2", second_start, LATEST)
-    assert_infeasible(_case([A], [c1, c2], needs=("c1", "c2")))
+    assert_blocked(_case([A], [c1, c2], needs=("c1", "c2")))
 
 
 def test_two_adjacent_sessions_can_both_be_sat() -> None:
@@ -340,7 +340,7 @@ def _two_deployments(session_month: int) -> Instance:
 
 
 def test_a_session_during_a_planned_deployment_cannot_be_used() -> None:
-    assert_infeasible(_two_deployments(session_month=1))  # 2026-02-02..06, A is at Q
+    assert_blocked(_two_deployments(session_month=1))  # 2026-02-02..06, A is at Q
 
 
 def test_a_session_between_two_planned_deployments_can_be_used() -> None:
@@ -433,7 +433,7 @@ def test_a_course_expiring_during_the_deployment_forces_a_refresher() -> None:
 
 def test_a_course_expiring_during_the_deployment_without_a_refresher_is_ineligible() -> None:
     lapsing = officer("A", "inspector", courses=[course("c1", EARLY, date(2026, 2, 1))])
-    assert_infeasible(_case([lapsing], [s1(end=day_after(LATEST))]))
+    assert_blocked(_case([lapsing], [s1(end=day_after(LATEST))]))
 
 
 def test_a_course_expiring_the_day_after_the_deployment_needs_no_refresher() -> None:
@@ -451,7 +451,7 @@ def test_a_certificate_expiring_during_the_deployment_forces_a_language_refreshe
     refresher = s1(cid="k2")
     inst = _case([lapsing], [refresher], needs=(), level=2, courses=[grants])
     _trained_and_deployed(inst, refresher)
-    assert_infeasible(_case([lapsing], [], needs=(), level=2, courses=[grants]))
+    assert_blocked(_case([lapsing], [], needs=(), level=2, courses=[grants]))
 
 
 @pytest.mark.parametrize(
@@ -476,7 +476,7 @@ def test_a_grant_expiring_before_the_deployment_ends_does_not_qualify(
     if ok:
         _trained_and_deployed(inst, inst.sessions[0])
     else:
-        assert_infeasible(inst)
+        assert_blocked(inst)
 
 
 def test_a_grant_that_lapses_between_two_deployments_needs_a_second_session() -> None:
@@ -523,7 +523,7 @@ def test_a_course_granting_khmer_level_2_qualifies_for_a_level_2_posting(
     if ok:
         _trained_and_deployed(inst, course_run)
     else:
-        assert_infeasible(inst)
+        assert_blocked(inst)
 
 
 def test_one_session_can_grant_both_a_required_course_and_the_language_level() -> None:
