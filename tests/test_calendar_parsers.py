@@ -1,6 +1,7 @@
 """Every kind of exported calendar, read back by parsers that did not write it.
 
-ical.js (Thunderbird's parser), node-ical and vobject must each read, from every file of a first
+ical.js (Thunderbird's parser), node-ical, vobject and libical (Evolution's and KDE's) must each
+read, from every file of a first
 export and of a re-plan's export, exactly the events the planner meant: the same UIDs, the same
 all-day dates (in every time zone the node readers run in), timed starts and ends as the same
 instants, the same SEQUENCE and STATUS, and text (summaries, descriptions, locations, calendar
@@ -31,6 +32,7 @@ from tests.parsers import (
     comparable,
     node_ical_view,
     read_js,
+    read_libical,
     read_vobject,
 )
 
@@ -88,11 +90,15 @@ def _files(folder: Path) -> dict[str, Path]:
 def _all_readers(files: dict[str, Path], tz: str) -> dict[str, dict[str, dict[str, Any]]]:
     """parser -> file stem -> comparable reading."""
     by_path = read_js(list(files.values()), tz)
-    out: dict[str, dict[str, dict[str, Any]]] = {p: {} for p in (*JS_PARSERS, "vobject")}
+    libical = read_libical(list(files.values()))
+    out: dict[str, dict[str, dict[str, Any]]] = {
+        p: {} for p in (*JS_PARSERS, "vobject", "libical")
+    }
     for stem, path in files.items():
         for parser in JS_PARSERS:
             out[parser][stem] = comparable(by_path[str(path)][parser])
         out["vobject"][stem] = comparable(read_vobject(path))
+        out["libical"][stem] = comparable(libical[str(path)])
     return out
 
 
@@ -101,8 +107,10 @@ def _same(text: str | None) -> str | None:
 
 
 def _agree(readings: dict[str, dict[str, Any]]) -> None:
-    """ical.js and vobject read the same; node-ical too, but for its one known misreading."""
+    """ical.js, vobject and libical read the same; node-ical too, but for its one known
+    misreading."""
     assert readings["ical.js"] == readings["vobject"]
+    assert readings["ical.js"] == readings["libical"]
     assert {s: node_ical_view(r) for s, r in readings["ical.js"].items()} == readings["node-ical"]
 
 
@@ -257,3 +265,14 @@ def test_files_are_folded_at_75_octets_without_splitting_characters_or_escapes(
                 else:
                     i += 1
     assert folded > 20  # the case's long lines really were folded
+
+
+def test_libical_finds_nothing_out_of_place(exports: dict[str, Any]) -> None:
+    """libical, after checking RFC 5545's restrictions, leaves no X-LIC-ERROR in any file: each
+    property stands where the standard allows it (a COMMENT on a VTIMEZONE once did not)."""
+    files = [*_files(exports["home"] / "first").values(),
+             *_files(exports["home"] / "second").values()]
+    read = read_libical(files)
+    assert len(read) == len(files) > 4
+    for path, parsed in read.items():
+        assert parsed["errors"] == [], path
