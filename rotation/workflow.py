@@ -20,6 +20,7 @@ from rotation.calendars.events import FeedKey
 from rotation.calendars.feeds import feed_keys, publish
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, Problem, RotationError
+from rotation.i18n import check_language
 from rotation.plan import Progress, Result
 from rotation.report import (
     ENROLMENT_COLUMNS,
@@ -122,16 +123,20 @@ def export(
     officer: str | None = None,
     stamp: datetime | None = None,
     store: Store | None = None,
+    language: str | None = None,
 ) -> list[Path]:
     """Write the plan in ``fmt`` under ``out``; all files appear together or none do.
 
     Calendars (``ics``) need the ``store`` the plan came from: exporting them records what each
     calendar now shows, so that the next export can update, not duplicate, what clients hold.
+    ``language`` (``ko`` or ``en``; default: the case's ``[output] language``) is the language of
+    the calendars' text; UIDs do not depend on it.
     """
     if fmt not in FORMATS:
         raise InputError(Problem(f"'{fmt}' is not a format; use {', '.join(FORMATS)}",
                                  field="--format"))
     inst, plan = stored.instance, stored.plan
+    language = check_language(language, inst.output.language)
     keys: list[FeedKey] = []
     if fmt == "ics":
         if store is None:
@@ -173,7 +178,7 @@ def export(
             )
         else:
             assert store is not None
-            for cal in publish(store, stored, keys, stamp or datetime.now(UTC)):
+            for cal in publish(store, stored, keys, stamp or datetime.now(UTC), language):
                 folder = staging / "calendars"
                 if cal.key.kind == "posting":
                     folder = folder / "postings"

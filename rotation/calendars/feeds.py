@@ -77,13 +77,15 @@ def feed_keys(store: Store, stored: StoredPlan, kind: FeedKind) -> list[FeedKey]
 
 
 def publish(
-    store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime
+    store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime,
+    language: str | None = None,
 ) -> list[Rendered]:
-    """Publish the given feeds of a stored plan (one transaction) and render each one."""
+    """Publish the given feeds of a stored plan (one transaction) and render each one, in
+    ``language`` (default: the case's). Another language changes every body, not the UIDs."""
     inst = stored.instance
     secret = store.calendar_secret()
-    feeds = build_feeds(inst, stored.plan)
-    chosen: list[Feed] = [feeds.get(key) or empty_feed(inst, key) for key in keys]
+    feeds = build_feeds(inst, stored.plan, language)
+    chosen: list[Feed] = [feeds.get(key) or empty_feed(inst, key, language) for key in keys]
     drafts = []
     for feed in chosen:
         items = [
