@@ -32,10 +32,11 @@ from rotation.report import (
 )
 from rotation.storage import Store, StoredPlan
 from rotation.validate import Verdict, validate
+from rotation.workbook import write_workbook
 
 __all__ = ["FORMATS", "Solved", "export", "solve_and_store"]
 
-FORMATS = ("csv", "json", "ics")
+FORMATS = ("csv", "json", "ics", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -167,6 +168,8 @@ def export(
                     for s in staffing(inst, plan)
                 ],
             )
+        elif fmt == "xlsx":
+            write_workbook(staging / "plan.xlsx", stored, officer, language)
         elif fmt == "json":
             write_json(
                 staging / "plan.json",
