@@ -29,7 +29,7 @@ from rotation.io import load_case
 from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
-from rotation.workflow import FORMATS, export, solve_and_store
+from rotation.workflow import FORMATS, export, report, solve_and_store
 
 __all__ = ["app", "main"]
 
@@ -49,6 +49,11 @@ DbOption = Annotated[
 ]
 MAX_EXPLAINED = 10
 PlanArg = Annotated[int | None, typer.Argument(help="Plan id (default: the newest plan).")]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="ko or en: the language of calendars, report and workbook "
+                                "(default: [output] language in rules.toml)."),
+]
 
 
 def example_case() -> Path:
@@ -328,19 +333,20 @@ def show(
 @app.command("export")
 def export_cmd(
     plan: PlanArg = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv, json or ics.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv, json, ics or xlsx.")] = "csv",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("out"),
     officer: Annotated[str | None, typer.Option(help="Only this officer's deployments.")] = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Export a stored plan as CSV tables, a JSON document or .ics calendars.
+    """Export a stored plan as CSV tables, a JSON document, .ics calendars or an Excel workbook.
 
     Calendars are one per officer and one per posting; exporting them again after a re-plan
     updates the events clients already imported instead of adding new ones.
     """
     store = Store(db)
     stored = store.load(plan)
-    files = export(stored, fmt, out_dir, officer, store=store)
+    files = export(stored, fmt, out_dir, officer, store=store, language=lang)
     out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
 
 
@@ -478,6 +484,24 @@ def serve(
               "<token>.ics; Ctrl-C stops.", highlight=False)
     run(store, host, port, str(ssl_certfile) if ssl_certfile else None,
         str(ssl_keyfile) if ssl_keyfile else None, max_requests)
+
+
+@app.command("report")
+def report_cmd(
+    plan: PlanArg = None,
+    out_file: Annotated[Path, typer.Option("--out", help="The HTML file to write (or a folder "
+                                                         "for report.html).")]
+    = Path("report.html"),
+    lang: LangOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write a plan's report as one self-contained HTML page: timelines, staffing, fairness.
+
+    The page opens offline and prints; nothing is stored.
+    """
+    stored = Store(db).load(plan)
+    written = report(stored, out_file, lang)
+    out.print(f"Wrote {written}.", highlight=False)
 
 
 def main() -> None:

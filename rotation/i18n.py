@@ -72,6 +72,15 @@ class Texts:
             return format_skeleton("yMMM", first, locale="ko")
         return f"{first.year:04d}-{first.month:02d}"
 
+    def month_short(self, first: date) -> str:
+        """A month within a year already named: ``May`` or ``5월`` (timeline axes)."""
+        return format_skeleton("MMM" if self.language == "en" else "M월", first,
+                               locale=self.language)
+
+    def year(self, first: date) -> str:
+        """A year: ``2026`` or ``2026년``."""
+        return format_skeleton("y", first, locale=self.language)
+
     def number(self, value: int | float) -> str:
         """A number with the language's grouping; fractions to at most three places."""
         return format_decimal(value, locale=self.language)

@@ -20,6 +20,7 @@ from rotation.calendars.events import FeedKey
 from rotation.calendars.feeds import feed_keys, publish
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, Problem, RotationError
+from rotation.html_report import write_report
 from rotation.i18n import check_language
 from rotation.plan import Progress, Result
 from rotation.report import (
@@ -34,7 +35,7 @@ from rotation.storage import Store, StoredPlan
 from rotation.validate import Verdict, validate
 from rotation.workbook import write_workbook
 
-__all__ = ["FORMATS", "Solved", "export", "solve_and_store"]
+__all__ = ["FORMATS", "Solved", "export", "report", "solve_and_store"]
 
 FORMATS = ("csv", "json", "ics", "xlsx")
 
@@ -200,3 +201,10 @@ def export(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
+
+
+def report(stored: StoredPlan, out: Path, language: str | None = None) -> Path:
+    """Write the plan's HTML report to ``out`` (a file, or a folder for ``report.html``), in
+    ``language`` (default: the case's); the page appears whole or not at all. Reading only:
+    nothing is stored."""
+    return write_report(stored, out, check_language(language, stored.instance.output.language))

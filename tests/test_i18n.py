@@ -26,7 +26,9 @@ from tests.conftest import CaseMaker, add_lines, replace_line
 ROOT = Path(__file__).resolve().parent.parent
 PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / f"{DOMAIN}.po"
 MO = PO.with_suffix(".mo")
-PLACEHOLDER = re.compile(r"\{(\w*)\}")
+# str.format placeholders in Python, %-style ones in the report's template (Jinja2's newstyle
+# gettext).
+PLACEHOLDER = re.compile(r"\{(\w*)\}|%\((\w+)\)s")
 
 
 def _catalogue() -> dict[tuple[str | None, str], str]:
