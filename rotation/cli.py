@@ -276,8 +276,8 @@ def demo(
     files: list[Path] = []
     for fmt in FORMATS:
         files += export(stored, fmt, out_dir, store=store)
-    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer "
-              "and per posting).")
+    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON, an Excel workbook and "
+              "one .ics per officer and per posting).")
 
 
 @app.command()

@@ -315,3 +315,29 @@ def test_libical_finds_nothing_out_of_place(exports: dict[str, Any]) -> None:
     assert len(read) == len(files) > 4
     for path, parsed in read.items():
         assert parsed["errors"] == [], path
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_libical_finds_nothing_out_of_place_in_the_example(
+    tmp_path: Path, language: str
+) -> None:
+    """Every calendar of the bundled example (one per officer and per posting, from its first
+    plan) passes libical's checks, in both languages."""
+    from rotation.io import load_case
+    from rotation.plan import Result, SolveStatus
+    from rotation.solve.first_plan import first_plan
+    from rotation.solve.model import Candidates
+
+    inst = load_case(Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025")
+    plan = first_plan(inst, Candidates(inst))
+    store = Store(f"sqlite:///{tmp_path / 'r.db'}")
+    stored = store.load(store.save(inst, Result(SolveStatus.FEASIBLE, plan, 0, None, 0.0)))
+    written = export(stored, "ics", tmp_path / "out", store=store, language=language)
+    assert len(written) > 100
+    read = read_libical(written)
+    assert {path: parsed["errors"] for path, parsed in read.items() if parsed["errors"]} == {}
+    summaries = {e["summary"] for parsed in read.values() for e in parsed["events"]}
+    if language == "ko":
+        assert "포이펫 국경 초소 파견" in summaries
+    else:
+        assert "Poipet border post: deployment" in summaries
