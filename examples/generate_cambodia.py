@@ -65,6 +65,9 @@ work_limit = 30
 
 [calendar]
 contact = "Korea Task Force planning cell, Korean National Police Agency, +82 2 0000 0000"
+
+[output]
+language = "en"   # "ko": calendars, report and workbook in Korean (or --lang ko)
 """
 
 COURSES = [
@@ -103,6 +106,13 @@ POSTINGS = [
     ("POI", "Poipet border post", 3, 1, 1, "voice-phishing:1"),
     ("BAV", "Bavet border post", 3, 1, 1, "financial:1"),
 ]
+# The postings' names in Korean, for calendars and reports in Korean.
+POSTING_NAMES_KO = {
+    "PNH": "프놈펜",
+    "SHV": "시아누크빌",
+    "POI": "포이펫 국경 초소",
+    "BAV": "바벳 국경 초소",
+}
 
 DEMAND = [
     # posting, from, to, min, max; headcount grows in the second year
@@ -612,9 +622,10 @@ def main(out: Path) -> None:
               [[o["id"], o["name"], o["rank"], ";".join(o["specialties"]), o["home_unit"],
                 ";".join(o["preferences"])] for o in officers])
     write_csv(out / "postings.csv", ["id", "name", "timezone", "hardship", "min_khmer_level",
-                                     "required_courses", "min_supervisors", "min_specialists"],
+                                     "required_courses", "min_supervisors", "min_specialists",
+                                     "name_ko"],
               [[pid, name, "Asia/Phnom_Penh", hardship, khmer, ";".join(PRE_DEPLOYMENT), sup,
-                mix] for pid, name, hardship, khmer, sup, mix in POSTINGS])
+                mix, POSTING_NAMES_KO[pid]] for pid, name, hardship, khmer, sup, mix in POSTINGS])
     write_csv(out / "demand.csv", ["posting", "from", "to", "min", "max"],
               [list(row) for row in DEMAND])
     write_csv(out / "courses.csv",

@@ -39,7 +39,7 @@ from rotation.plan import (
 )
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
-from rotation.workflow import FORMATS, choose_plan, export, publish, solve_and_store
+from rotation.workflow import FORMATS, choose_plan, export, publish, report, solve_and_store
 
 __all__ = ["app", "main"]
 
@@ -61,6 +61,11 @@ MAX_EXPLAINED = 10
 PlanArg = Annotated[int | None, typer.Argument(
     help="Plan id (default: the latest published version; the newest plan if none is).")]
 ByOption = Annotated[str, typer.Option("--by", help="Who does this, for the audit log.")]
+LangOption = Annotated[
+    str | None,
+    typer.Option("--lang", help="ko or en: the language of calendars, report and workbook "
+                                "(default: [output] language in rules.toml)."),
+]
 
 
 def example_case() -> Path:
@@ -315,8 +320,8 @@ def demo(
     files: list[Path] = []
     for fmt in FORMATS:
         files += export(stored, fmt, out_dir, store=store)
-    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer "
-              "and per posting).")
+    out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON, an Excel workbook and "
+              "one .ics per officer and per posting).")
 
 
 @app.command()
@@ -379,12 +384,13 @@ def show(
 @app.command("export")
 def export_cmd(
     plan: PlanArg = None,
-    fmt: Annotated[str, typer.Option("--format", help="csv, json or ics.")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv, json, ics or xlsx.")] = "csv",
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write into.")] = Path("out"),
     officer: Annotated[str | None, typer.Option(help="Only this officer's deployments.")] = None,
+    lang: LangOption = None,
     db: DbOption = None,
 ) -> None:
-    """Export a stored plan as CSV tables, a JSON document or .ics calendars.
+    """Export a stored plan as CSV tables, a JSON document, .ics calendars or an Excel workbook.
 
     Calendars are one per officer and one per posting, and come from the latest published
     version unless a plan id is given; after a newly published re-plan they update the events
@@ -392,7 +398,7 @@ def export_cmd(
     """
     store = Store(db)
     stored = store.load(_chosen(store, plan, published_only=fmt == "ics"))
-    files = export(stored, fmt, out_dir, officer, store=store)
+    files = export(stored, fmt, out_dir, officer, store=store, language=lang)
     out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
 
 
@@ -604,6 +610,25 @@ def serve(
               "<token>.ics; Ctrl-C stops.", highlight=False)
     run(store, host, port, str(ssl_certfile) if ssl_certfile else None,
         str(ssl_keyfile) if ssl_keyfile else None, max_requests)
+
+
+@app.command("report")
+def report_cmd(
+    plan: PlanArg = None,
+    out_file: Annotated[Path, typer.Option("--out", help="The HTML file to write (or a folder "
+                                                         "for report.html).")]
+    = Path("report.html"),
+    lang: LangOption = None,
+    db: DbOption = None,
+) -> None:
+    """Write a plan's report as one self-contained HTML page: timelines, staffing, fairness.
+
+    The page opens offline and prints; nothing is stored.
+    """
+    store = Store(db)
+    stored = store.load(_chosen(store, plan))
+    written = report(stored, out_file, lang)
+    out.print(f"Wrote {written}.", highlight=False)
 
 
 def main() -> None:

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from rotation.errors import InputError, Problem
 
 __all__ = [
+    "LANGUAGES",
     "MAX_LANGUAGE_LEVEL",
     "RANKS",
     "SUPERVISOR_RANKS",
@@ -37,6 +38,7 @@ __all__ = [
     "InvalidObject",
     "LanguageCertificate",
     "Officer",
+    "OutputSettings",
     "PastDeployment",
     "Posting",
     "Requirement",
@@ -395,6 +397,8 @@ class Posting:
     required_courses: frozenset[str] = frozenset()
     min_supervisors: int = 0
     min_specialists: tuple[tuple[str, int], ...] = ()
+    name_ko: str = ""
+    """The name in Korean for outputs in Korean (blank: ``name`` is used)."""
     source: Source | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -602,6 +606,23 @@ class CalendarSettings:
         return clock
 
 
+LANGUAGES: tuple[str, ...] = ("ko", "en")
+
+
+@dataclass(frozen=True)
+class OutputSettings:
+    """How plans speak to people outside the terminal: the language of calendars, reports and
+    workbooks (``ko`` or ``en``). Like the calendar settings, a stored plan keeps it and it is
+    not part of the input hash: it changes how a plan reads, never which plan is right."""
+
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if self.language not in LANGUAGES:
+            _raise_if("output", [("language", f"'{self.language}' is not a language of the "
+                                  f"outputs; use {' or '.join(LANGUAGES)}")])
+
+
 def parse_clock(raw: str) -> time | None:
     """``HH:MM`` (24-hour) as a time, or None; seconds are refused so files stay unambiguous."""
     hours, colon, minutes = raw.partition(":")
@@ -724,6 +745,7 @@ class Instance:
     sessions: tuple[Session, ...] = ()
     solver: SolverSettings = SolverSettings()
     calendar: CalendarSettings = CalendarSettings()
+    output: OutputSettings = OutputSettings()
 
     def __post_init__(self) -> None:
         problems = _cross_check(self)

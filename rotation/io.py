@@ -26,6 +26,7 @@ from rotation.domain import (
     InvalidObject,
     LanguageCertificate,
     Officer,
+    OutputSettings,
     PastDeployment,
     Posting,
     Rules,
@@ -47,7 +48,8 @@ TABLES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
     "postings.csv": (
         True,
         ("id", "name", "timezone", "hardship"),
-        ("min_khmer_level", "required_courses", "min_supervisors", "min_specialists"),
+        ("min_khmer_level", "required_courses", "min_supervisors", "min_specialists",
+         "name_ko"),
     ),
     "demand.csv": (True, ("posting", "from", "to", "min", "max"), ()),
     "courses.csv": (
@@ -231,7 +233,8 @@ def _specialists(row: _Row) -> tuple[tuple[str, int], ...]:
 
 _RULE_KEYS: dict[str, set[str]] = {
     "": {"name", "horizon", "deployment", "fairness", "training", "weights", "solver",
-         "calendar"},
+         "calendar", "output"},
+    "output": {"language"},
     "horizon": {"start", "months"},
     "deployment": {"months", "min_rest_months", "max_per_officer"},
     "fairness": {"target_hardship_months", "lookback_months"},
@@ -248,7 +251,7 @@ _RULE_KEYS: dict[str, set[str]] = {
 
 def _read_rules(
     folder: Path, problems: list[Problem]
-) -> tuple[str, Rules, SolverSettings, CalendarSettings] | None:
+) -> tuple[str, Rules, SolverSettings, CalendarSettings, OutputSettings] | None:
     path = folder / RULES_FILE
     label = str(path)
     if not path.is_file():
@@ -364,7 +367,14 @@ def _read_rules(
     except InvalidObject as err:
         for key, message in err.issues:
             problems.append(Problem(message, label, field=f"{err.kind}.{key}"))
-    if len(problems) > before or start is None or months is None or calendar is None:
+    output: OutputSettings | None = None
+    try:
+        output = OutputSettings(get("output", "language", str, OutputSettings.language))
+    except InvalidObject as err:
+        for key, message in err.issues:
+            problems.append(Problem(message, label, field=f"{err.kind}.{key}"))
+    if (len(problems) > before or start is None or months is None or calendar is None
+            or output is None):
         return None
     try:
         weights = Weights(**weights_values)
@@ -382,7 +392,7 @@ def _read_rules(
             where = key if "." in key else f"{err.kind}.{key}"
             problems.append(Problem(message, label, field=where))
         return None
-    return name, rules, solver, calendar
+    return name, rules, solver, calendar, output
 
 
 # ---------------------------------------------------------------------------------------------
@@ -458,8 +468,8 @@ def load_case(folder: str | Path) -> Instance:
 
     # Without valid rules, cross-file checks still run against a horizon wide enough to judge
     # nothing as outside it, so one bad key in rules.toml does not hide the tables' problems.
-    name, rules, solver, calendar = header or (
-        root.name, _OPEN_RULES, SolverSettings(), CalendarSettings()
+    name, rules, solver, calendar, output = header or (
+        root.name, _OPEN_RULES, SolverSettings(), CalendarSettings(), OutputSettings()
     )
     try:
         instance = Instance(
@@ -472,6 +482,7 @@ def load_case(folder: str | Path) -> Instance:
             sessions=tuple(sessions),
             solver=solver,
             calendar=calendar,
+            output=output,
         )
     except InputError as err:
         raise InputError(problems + err.problems) from None
@@ -529,6 +540,7 @@ def _posting(r: _Row) -> Posting:
         required_courses=frozenset(r.items("required_courses")),
         min_supervisors=r.integer("min_supervisors", 0),
         min_specialists=_specialists(r),
+        name_ko=r.text("name_ko", required=False),
     )
     return r.build(lambda: Posting(source=_source(r), **values))  # type: ignore[arg-type]
 

@@ -4,7 +4,8 @@ The snapshot is canonical (sorted keys, sorted sets), which makes its hash a sta
 the problem: the same case files give the same hash, whatever the row order of sets inside cells.
 Solver settings are not part of the snapshot; they are stored as the solve's parameters. Calendar
 settings are in the snapshot (a stored plan's calendars must not depend on files that have since
-changed) but not in the hash: they change how a plan is shown, never which plan is right.
+changed) but not in the hash: they change how a plan is shown, never which plan is right. The
+same holds for the output settings (the language) and postings' Korean names.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from rotation.domain import (
     Instance,
     LanguageCertificate,
     Officer,
+    OutputSettings,
     PastDeployment,
     Posting,
     Rules,
@@ -107,6 +109,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "required_courses": sorted(p.required_courses),
                 "min_supervisors": p.min_supervisors,
                 "min_specialists": [list(x) for x in p.min_specialists],
+                # Only when given, so snapshots (and hashes) of cases without it are unchanged.
+                **({"name_ko": p.name_ko} if p.name_ko else {}),
             }
             for p in inst.postings
         ],
@@ -141,6 +145,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             for o in inst.officers
         ],
         "calendar": asdict(inst.calendar),
+        "output": asdict(inst.output),
     }
 
 
@@ -185,6 +190,7 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
                 required_courses=frozenset(p["required_courses"]),
                 min_supervisors=p["min_supervisors"],
                 min_specialists=tuple((s, n) for s, n in p["min_specialists"]),
+                name_ko=p.get("name_ko", ""),
             )
             for p in data["postings"]
         ),
@@ -216,12 +222,15 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
         ),
         # Snapshots stored before calendars had settings read back with the defaults.
         calendar=CalendarSettings(**data.get("calendar", {})),
+        output=OutputSettings(**data.get("output", {})),
     )
 
 
 def input_hash(inst: Instance) -> str:
     """SHA-256 of the canonical snapshot: equal problems, equal hashes."""
     problem = instance_to_dict(inst)
-    del problem["calendar"]
+    del problem["calendar"], problem["output"]
+    for posting in problem["postings"]:
+        posting.pop("name_ko", None)
     text = json.dumps(problem, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

@@ -20,6 +20,8 @@ from rotation.calendars.events import FeedKey
 from rotation.calendars.feeds import calendars, feed_keys, publish_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, NotFoundError, Problem, RotationError
+from rotation.html_report import write_report
+from rotation.i18n import check_language
 from rotation.plan import Progress, Result
 from rotation.report import (
     ENROLMENT_COLUMNS,
@@ -31,10 +33,12 @@ from rotation.report import (
 )
 from rotation.storage import AuditEntry, Store, StoredPlan
 from rotation.validate import Verdict, validate
+from rotation.workbook import write_workbook
 
-__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "publish", "solve_and_store"]
+__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "publish", "report",
+           "solve_and_store"]
 
-FORMATS = ("csv", "json", "ics")
+FORMATS = ("csv", "json", "ics", "xlsx")
 
 
 @dataclass(frozen=True)
@@ -122,17 +126,21 @@ def export(
     officer: str | None = None,
     stamp: datetime | None = None,
     store: Store | None = None,
+    language: str | None = None,
 ) -> list[Path]:
     """Write the plan in ``fmt`` under ``out``; all files appear together or none do.
 
     Calendars (``ics``) need the ``store`` the plan came from, which keeps their history: for the
     published version they are what its publish recorded (the feeds serve the same), for any
     other plan what publishing it now would show. Nothing is written to the store.
+    ``language`` (``ko`` or ``en``; default: the case's ``[output] language``) is the language of
+    every text in the export; calendars' UIDs do not depend on it.
     """
     if fmt not in FORMATS:
         raise InputError(Problem(f"'{fmt}' is not a format; use {', '.join(FORMATS)}",
                                  field="--format"))
     inst, plan = stored.instance, stored.plan
+    language = check_language(language, inst.output.language)
     keys: list[FeedKey] = []
     if fmt == "ics":
         if store is None:
@@ -163,6 +171,8 @@ def export(
                     for s in staffing(inst, plan)
                 ],
             )
+        elif fmt == "xlsx":
+            write_workbook(staging / "plan.xlsx", stored, officer, language)
         elif fmt == "json":
             write_json(
                 staging / "plan.json",
@@ -174,7 +184,7 @@ def export(
             )
         else:
             assert store is not None
-            for cal in calendars(store, stored, keys, stamp or datetime.now(UTC)):
+            for cal in calendars(store, stored, keys, stamp or datetime.now(UTC), language):
                 folder = staging / "calendars"
                 if cal.key.kind == "posting":
                     folder = folder / "postings"
@@ -240,3 +250,10 @@ def publish(store: Store, plan_id: int | None, actor: str, note: str,
         raise InputError(Problem(f"plan {stored.id} breaks a hard rule and cannot be "
                                  f"published: {details}", field="PLAN"))
     return publish_plan(store, stored, actor.strip(), note, now or datetime.now(UTC))
+
+
+def report(stored: StoredPlan, out: Path, language: str | None = None) -> Path:
+    """Write the plan's HTML report to ``out`` (a file, or a folder for ``report.html``), in
+    ``language`` (default: the case's); the page appears whole or not at all. Reading only:
+    nothing is stored."""
+    return write_report(stored, out, check_language(language, stored.instance.output.language))

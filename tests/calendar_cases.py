@@ -39,6 +39,8 @@ POSTINGS = {
     "SHV": "Sihanoukville, ក្រុងព្រះសីហនុ",
 }
 COURSE = "Khmer, intensive; level 2 \\ ភាសាខ្មែរ"
+# Korean names for calendars in Korean; SHV has none and keeps its name.
+POSTINGS_KO = {"PNH": "프놈펜; 본부, \\ 대사관"}
 
 FIRST = Deployment("K-0001", "PNH", date(2026, 1, 1), date(2026, 3, 31))
 SECOND = Deployment("K-0001", "PNH", date(2026, 7, 1), date(2026, 9, 30))
@@ -62,7 +64,8 @@ def instance(**calendar: object) -> Instance:
             for i, n in NAMES.items()
         ),
         postings=tuple(
-            Posting(id=i, name=n, timezone="Asia/Phnom_Penh", hardship=1)
+            Posting(id=i, name=n, timezone="Asia/Phnom_Penh", hardship=1,
+                    name_ko=POSTINGS_KO.get(i, ""))
             for i, n in POSTINGS.items()
         ),
         demands=tuple(

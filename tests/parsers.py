@@ -1,8 +1,10 @@
 """Read .ics files back with parsers that did not write them, into one comparable shape.
 
-Three independent readers: Mozilla's ical.js (Thunderbird's parser) and node-ical, both run with
-node from tests/js (``npm ci`` there installs the pinned versions), and the Python library
-vobject. icalendar, which writes the files, is deliberately not one of them. Each reader returns,
+Four independent readers: Mozilla's ical.js (Thunderbird's parser) and node-ical, both run with
+node from tests/js (``npm ci`` there installs the pinned versions), the Python library vobject,
+and libical (the C library behind Evolution and KDE) through Debian's GObject bindings, run with
+the system Python by tests/libical_read.py. icalendar, which writes the files, is deliberately
+not one of them. Each reader returns,
 per file, the calendar's properties and per event: uid, sequence, status, summary, description,
 location, and start/end as ``{"date": "YYYY-MM-DD"}`` (all-day) or ``{"instant": ISO UTC}``.
 
@@ -25,6 +27,9 @@ import pytest
 JS_DIR = Path(__file__).parent / "js"
 READER = JS_DIR / "read.mjs"
 JS_PARSERS = ("ical.js", "node-ical")
+LIBICAL_READER = Path(__file__).parent / "libical_read.py"
+# Debian's python3-gi and gir1.2-ical-3.0 install into the system interpreter, not into a venv.
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 Parsed = dict[str, Any]
 
@@ -58,6 +63,42 @@ def read_js(files: list[Path], tz: str = "UTC") -> dict[str, dict[str, Parsed]]:
     )
     assert proc.returncode == 0, proc.stderr
     data: dict[str, dict[str, Parsed]] = json.loads(proc.stdout)
+    return {str(Path(k)): v for k, v in data.items()}
+
+
+def libical_missing() -> str | None:
+    """Why libical cannot be run here, or None when it can."""
+    if not Path(SYSTEM_PYTHON).is_file():
+        return f"{SYSTEM_PYTHON} is missing (libical's bindings are Debian packages)"
+    proc = subprocess.run([SYSTEM_PYTHON, str(LIBICAL_READER), "--check"], capture_output=True,
+                          text=True, timeout=60, check=False)
+    if proc.returncode != 0 or proc.stdout.strip() != "ok":
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        return (f"libical's GObject bindings do not load ({last}); apt-get install python3-gi "
+                "gir1.2-ical-3.0, as .ci/run does")
+    return None
+
+
+def require_libical() -> None:
+    """Skip where libical's bindings are missing, except in CI, which must have installed them."""
+    reason = libical_missing()
+    if reason is not None:
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; .ci/run should have installed them")
+        pytest.skip(reason)
+
+
+def read_libical(files: list[Path]) -> dict[str, Parsed]:
+    """{file: parsed} as libical reads each file, with ``errors``: every X-LIC-ERROR it left
+    after parsing and checking RFC 5545's restrictions (see tests/libical_read.py)."""
+    require_libical()
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, str(LIBICAL_READER), *map(str, files)], capture_output=True, text=True,
+        timeout=120, check=False, env={k: v for k, v in os.environ.items()
+                                       if k not in ("PYTHONPATH", "PYTHONHOME")},
+    )
+    assert proc.returncode == 0, proc.stderr
+    data: dict[str, Parsed] = json.loads(proc.stdout)
     return {str(Path(k)): v for k, v in data.items()}
 
 

@@ -11,6 +11,10 @@ raises an event's SEQUENCE (see docs/calendars.md).
 Deployments are identified by officer, posting and their order among that officer's
 deployments at that posting: a deployment moved by a few months keeps its UID and its calendar
 entry moves with it; the item is the same deployment, only its dates changed.
+
+Every text is in the case's language (Korean or English, :mod:`rotation.i18n`). The language is
+part of the body, never of the identity: the same item in another language keeps its UID and
+reaches clients as an update.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from rotation.domain import Instance, Officer, Posting
+from rotation.i18n import Texts, texts
 from rotation.plan import Enrolment, Plan
 
 __all__ = [
@@ -199,26 +204,40 @@ class _Span:
         return (self.officer, self.posting, "past", self.start.isoformat())
 
 
-def _day(d: date) -> str:
-    return d.isoformat()
-
-
-def _local(moment: datetime) -> str:
-    zone = moment.tzinfo
-    assert isinstance(zone, ZoneInfo)
-    return f"{moment:%Y-%m-%d %H:%M} ({zone.key})"
-
-
 class _Builder:
-    def __init__(self, inst: Instance, plan: Plan) -> None:
+    def __init__(self, inst: Instance, plan: Plan, language: str | None = None) -> None:
         self.inst = inst
         self.plan = plan
+        self.t: Texts = texts(language or inst.output.language)
         self.settings = inst.calendar
         self.home = ZoneInfo(self.settings.home_timezone)
         self.travel = timedelta(minutes=self.settings.travel_minutes)
         contact = clean_text(self.settings.contact).strip()
-        self.footer = f"\n\nPlanning cell: {contact}" if contact else ""
+        self.footer = (
+            "\n\n" + self.t.gettext("Planning cell: {contact}").format(contact=contact)
+            if contact else ""
+        )
         self.spans = self._spans()
+
+    # -- words -----------------------------------------------------------------------------
+    def day(self, d: date) -> str:
+        return self.t.day(d)
+
+    def local(self, moment: datetime) -> str:
+        zone = moment.tzinfo
+        assert isinstance(zone, ZoneInfo)
+        return f"{self.t.moment(moment)} ({zone.key})"
+
+    def dates(self, start: date, end: date) -> str:
+        return self.t.gettext("from {first} to {last} (both days included)").format(
+            first=self.day(start), last=self.day(end))
+
+    def journey(self, leave: datetime, arrive: datetime) -> str:
+        return self.t.gettext("Departure: {leave}\nArrival: {arrive}").format(
+            leave=self.local(leave), arrive=self.local(arrive))
+
+    def pname(self, posting: str) -> str:
+        return clean_text(self.t.posting(self.posting(posting)))
 
     # -- data ------------------------------------------------------------------------------
     def _spans(self) -> list[_Span]:
@@ -303,52 +322,64 @@ class _Builder:
         def add(officer: str, item: Item) -> None:
             items.setdefault(officer, []).append(item)
 
+        t = self.t
         for s in self.spans:
             p = self.posting(s.posting)
-            pname = clean_text(p.name)
-            dates = f"from {_day(s.start)} to {_day(s.end)} (both days included)"
+            pname = self.pname(s.posting)
+            dates = self.dates(s.start, s.end)
             if s.start >= self.inst.rules.start:
                 leave, arrive = self.outbound(s)
                 add(s.officer, Item(
                     ("officer", *s.ref, Kind.TRAVEL.value), Kind.TRAVEL,
-                    f"{pname}: travel and arrival",
-                    f"Travel to {pname} for the deployment {dates}.\n"
-                    f"Departure: {_local(leave)}\nArrival: {_local(arrive)}" + self.footer,
+                    t.gettext("{posting}: travel and arrival").format(posting=pname),
+                    t.gettext("Travel to {posting} for the deployment {dates}.").format(
+                        posting=pname, dates=dates)
+                    + "\n" + self.journey(leave, arrive) + self.footer,
                     leave, arrive, location=pname, busy=True,
                 ))
             add(s.officer, Item(
                 ("officer", *s.ref, Kind.DEPLOYMENT.value), Kind.DEPLOYMENT,
-                f"{pname}: deployment",
-                f"Deployment at {pname} {dates}.\nLocal time zone: {p.timezone}" + self.footer,
+                t.gettext("{posting}: deployment").format(posting=pname),
+                t.gettext("Deployment at {posting} {dates}.\nLocal time zone: {zone}").format(
+                    posting=pname, dates=dates, zone=p.timezone) + self.footer,
                 s.start, s.end + timedelta(days=1), location=pname, busy=True,
             ))
             leave, arrive = self.inbound(s)
             add(s.officer, Item(
                 ("officer", *s.ref, Kind.RETURN.value), Kind.RETURN,
-                f"{pname}: return",
-                f"Return from {pname} at the end of the deployment {dates}.\n"
-                f"Departure: {_local(leave)}\nArrival: {_local(arrive)}" + self.footer,
+                t.gettext("{posting}: return").format(posting=pname),
+                t.gettext("Return from {posting} at the end of the deployment {dates}.").format(
+                    posting=pname, dates=dates)
+                + "\n" + self.journey(leave, arrive) + self.footer,
                 leave, arrive, location=pname, busy=True,
             ))
         k = self.settings.handover_days
         for posting, day, going, coming in self.handovers():
-            pname = clean_text(self.posting(posting).name)
+            pname = self.pname(posting)
             first, after = day - timedelta(days=k), day + timedelta(days=k)
-            window = (f"Handover at {pname} from {_day(first)} to "
-                      f"{_day(after - timedelta(days=1))} (both days included); the incoming "
-                      f"officers start on {_day(day)}.")
+            window = t.gettext(
+                "Handover at {posting} from {first} to {last} (both days included); the "
+                "incoming officers start on {day}."
+            ).format(posting=pname, first=self.day(first),
+                     last=self.day(after - timedelta(days=1)), day=self.day(day))
             outs = ", ".join(self.name(s.officer) for s in going)
             ins = ", ".join(self.name(s.officer) for s in coming)
-            text = f"{window}\nOutgoing: {outs}\nIncoming: {ins}" + self.footer
+            text = (window + "\n"
+                    + t.gettext("Outgoing: {outgoing}\nIncoming: {incoming}").format(
+                        outgoing=outs, incoming=ins)
+                    + self.footer)
             for s in coming:
                 add(s.officer, Item(
                     ("officer", *s.ref, Kind.HANDOVER_IN.value), Kind.HANDOVER_IN,
-                    f"{pname}: handover from {outs}", text, first, after, location=pname,
+                    t.gettext("{posting}: handover from {names}").format(
+                        posting=pname, names=outs),
+                    text, first, after, location=pname,
                 ))
             for s in going:
                 add(s.officer, Item(
                     ("officer", *s.ref, Kind.HANDOVER_OUT.value), Kind.HANDOVER_OUT,
-                    f"{pname}: handover to {ins}", text, first, after, location=pname,
+                    t.gettext("{posting}: handover to {names}").format(posting=pname, names=ins),
+                    text, first, after, location=pname,
                 ))
         for officer, enrolments in self._enrolments().items():
             for n, e in enrolments:
@@ -370,15 +401,19 @@ class _Builder:
         later = [s for s in self.spans if s.officer == e.officer and s.start > e.end
                  and s.ordinal is not None]
         ahead = min(later, key=lambda s: s.start) if later else None
-        text = (f"{course}, session {clean_text(e.session)}, from {_day(e.start)} to "
-                f"{_day(e.end)} (both days included).")
+        t = self.t
+        text = t.gettext("{course}, session {session}, {dates}.").format(
+            course=course, session=clean_text(e.session), dates=self.dates(e.start, e.end))
         if ahead is not None:
-            pname = clean_text(self.posting(ahead.posting).name)
-            summary = f"{pname}: pre-deployment training, {course}"
-            text += (f"\nFor the deployment at {pname} from {_day(ahead.start)} to "
-                     f"{_day(ahead.end)}.")
+            pname = self.pname(ahead.posting)
+            summary = t.gettext("{posting}: pre-deployment training, {course}").format(
+                posting=pname, course=course)
+            text += "\n" + t.gettext("For the deployment at {posting} from {first} to "
+                                      "{last}.").format(posting=pname,
+                                                        first=self.day(ahead.start),
+                                                        last=self.day(ahead.end))
         else:
-            summary = f"Pre-deployment training: {course}"
+            summary = t.gettext("Pre-deployment training: {course}").format(course=course)
         return Item(
             ("officer", e.officer, "training", e.course, str(n)), Kind.TRAINING, summary,
             text + self.footer, e.start, e.end + timedelta(days=1), busy=True,
@@ -386,36 +421,41 @@ class _Builder:
 
     def posting_items(self) -> dict[str, list[Item]]:
         items: dict[str, list[Item]] = {}
+        t = self.t
         for s in self.spans:
-            p = self.posting(s.posting)
-            pname = clean_text(p.name)
+            pname = self.pname(s.posting)
             who = self.name(s.officer)
             officer = self.inst.officer_by_id.get(s.officer)
-            rank = f" ({officer.rank})" if isinstance(officer, Officer) else ""
-            dates = f"from {_day(s.start)} to {_day(s.end)} (both days included)"
+            rank = f" ({t.rank(officer.rank)})" if isinstance(officer, Officer) else ""
+            dates = self.dates(s.start, s.end)
             ref = (s.posting, *s.ref)
             found = items.setdefault(s.posting, [])
             found.append(Item(
                 ("posting", *ref, Kind.ON_POST.value), Kind.ON_POST,
-                f"{pname}: {who} on post",
-                f"{who}{rank} is at {pname} {dates}." + self.footer,
+                t.gettext("{posting}: {officer} on post").format(posting=pname, officer=who),
+                t.gettext("{officer}{rank} is at {posting} {dates}.").format(
+                    officer=who, rank=rank, posting=pname, dates=dates) + self.footer,
                 s.start, s.end + timedelta(days=1), location=pname,
             ))
             if s.start >= self.inst.rules.start:
                 leave, arrive = self.outbound(s)
                 found.append(Item(
                     ("posting", *ref, Kind.ARRIVAL.value), Kind.ARRIVAL,
-                    f"{pname}: arrival of {who}",
-                    f"{who}{rank} arrives for the deployment {dates}.\n"
-                    f"Departure: {_local(leave)}\nArrival: {_local(arrive)}" + self.footer,
+                    t.gettext("{posting}: arrival of {officer}").format(
+                        posting=pname, officer=who),
+                    t.gettext("{officer}{rank} arrives for the deployment {dates}.").format(
+                        officer=who, rank=rank, dates=dates)
+                    + "\n" + self.journey(leave, arrive) + self.footer,
                     leave, arrive, location=pname,
                 ))
             leave, arrive = self.inbound(s)
             found.append(Item(
                 ("posting", *ref, Kind.DEPARTURE.value), Kind.DEPARTURE,
-                f"{pname}: departure of {who}",
-                f"{who}{rank} leaves at the end of the deployment {dates}.\n"
-                f"Departure: {_local(leave)}\nArrival: {_local(arrive)}" + self.footer,
+                t.gettext("{posting}: departure of {officer}").format(
+                    posting=pname, officer=who),
+                t.gettext("{officer}{rank} leaves at the end of the deployment {dates}.").format(
+                    officer=who, rank=rank, dates=dates)
+                + "\n" + self.journey(leave, arrive) + self.footer,
                 leave, arrive, location=pname,
             ))
         return items
@@ -431,13 +471,15 @@ def _sorted(items: Iterable[Item]) -> tuple[Item, ...]:
     return tuple(sorted(items, key=key))
 
 
-def build_feeds(inst: Instance, plan: Plan) -> dict[FeedKey, Feed]:
-    """Every officer's and every posting's calendar for one plan.
+def build_feeds(inst: Instance, plan: Plan, language: str | None = None
+                ) -> dict[FeedKey, Feed]:
+    """Every officer's and every posting's calendar for one plan, in ``language`` (default: the
+    case's).
 
     Only officers with at least one item get a feed here; a feed that once had items keeps its
     history in the store, which is where cancellations come from.
     """
-    b = _Builder(inst, plan)
+    b = _Builder(inst, plan, language)
     case = clean_text(inst.name)
     feeds: dict[FeedKey, Feed] = {}
     for officer, items in b.officer_items().items():
@@ -445,15 +487,16 @@ def build_feeds(inst: Instance, plan: Plan) -> dict[FeedKey, Feed]:
         feeds[key] = Feed(key, f"{case}: {b.name(officer)}", _sorted(items))
     for posting, items in b.posting_items().items():
         key = FeedKey(inst.name, "posting", posting)
-        feeds[key] = Feed(key, f"{case}: {clean_text(b.posting(posting).name)}", _sorted(items))
+        feeds[key] = Feed(key, f"{case}: {b.pname(posting)}", _sorted(items))
     return feeds
 
 
-def empty_feed(inst: Instance, key: FeedKey) -> Feed:
+def empty_feed(inst: Instance, key: FeedKey, language: str | None = None) -> Feed:
     """A feed with nothing planned, titled as it would be if it had items."""
     case = clean_text(inst.name)
     if key.kind == "officer":
         who = inst.officer_by_id.get(key.subject)
         return Feed(key, f"{case}: {clean_text(who.name) if who else key.subject}")
     where = inst.posting_by_id.get(key.subject)
-    return Feed(key, f"{case}: {clean_text(where.name) if where else key.subject}")
+    name = texts(language or inst.output.language).posting(where) if where else key.subject
+    return Feed(key, f"{case}: {clean_text(name)}")

@@ -79,14 +79,14 @@ def feed_keys(store: Store, stored: StoredPlan, kind: FeedKind) -> list[FeedKey]
     return sorted(now | before)
 
 
-def _drafts(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], create: bool
-            ) -> tuple[list[Feed], list[FeedDraft], bytes]:
-    """The feeds named, what each should show for this plan, and the store's UID key (made
-    now if ``create``)."""
+def _drafts(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], create: bool,
+            language: str | None = None) -> tuple[list[Feed], list[FeedDraft], bytes]:
+    """The feeds named, what each should show for this plan in ``language`` (default: the
+    case's), and the store's UID key (made now if ``create``)."""
     inst = stored.instance
     secret = store.calendar_secret(create)
-    feeds = build_feeds(inst, stored.plan)
-    chosen: list[Feed] = [feeds.get(key) or empty_feed(inst, key) for key in keys]
+    feeds = build_feeds(inst, stored.plan, language)
+    chosen: list[Feed] = [feeds.get(key) or empty_feed(inst, key, language) for key in keys]
     drafts = []
     for feed in chosen:
         items = [
@@ -120,16 +120,18 @@ def publish_plan(store: Store, stored: StoredPlan, actor: str, note: str, now: d
     return store.publish_plan(stored.id, actor, note, now, drafts, retention)
 
 
-def calendars(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime
-              ) -> list[Rendered]:
+def calendars(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: datetime,
+              language: str | None = None) -> list[Rendered]:
     """The calendars of a stored plan, rendered, without writing anything. For the latest
-    published version of its case they are what its publish recorded; for any other plan, what
-    publishing it now would show."""
+    published version of its case, in the case's language, they are what its publish recorded;
+    for any other plan or language, what publishing it so would show (another language changes
+    every body, not the UIDs)."""
     inst = stored.instance
-    chosen, drafts, secret = _drafts(store, stored, keys, create=False)
+    chosen, drafts, secret = _drafts(store, stored, keys, create=False, language=language)
     retention = timedelta(days=inst.calendar.cancelled_retention_days)
     published = store.published(inst.name)
-    if published is not None and published.plan_id == stored.id:
+    recorded = language is None or language == inst.output.language
+    if recorded and published is not None and published.plan_id == stored.id:
         states = {d.feed: store.feed_state(d.feed, d.header, now, retention) for d in drafts}
     else:
         states = store.preview(drafts, now, retention)

@@ -2,10 +2,9 @@
 
 What goes into a calendar is decided in :mod:`rotation.calendars.events`, and which version of
 each event a client should see (SEQUENCE, STATUS, LAST-MODIFIED) in the store; this module writes
-them as
-RFC 5545 text that independent parsers read the same way (tests/test_calendar_parsers.py checks
-that with ical.js, node-ical and vobject). Three things are done by hand because the library
-alone got them wrong for those parsers:
+them as RFC 5545 text that independent parsers read the same way (tests/test_calendar_parsers.py
+checks that with ical.js, node-ical, vobject and libical). Three things are done by hand because
+the library alone got them wrong for those parsers:
 
 * NAME and X-WR-CALNAME are written as TEXT: the library does not know them and would write
   commas, semicolons and backslashes unescaped (vobject then cuts the name at the first comma)
@@ -13,7 +12,8 @@ alone got them wrong for those parsers:
 * Lines are folded here at 75 octets between whole characters and never inside a backslash
   escape; the library's folding can part the two halves of an escaped backslash.
 * Every TZID used gets its VTIMEZONE, so a client resolves times from the file itself instead
-  of guessing from the zone's name.
+  of guessing from the zone's name; without the COMMENT the library puts on it, which RFC 5545
+  does not allow there.
 
 There is no METHOD property: a feed is a published calendar, not a scheduling message (METHOD
 would make it an iTIP message, which requires an ORGANIZER these calendars do not have).
@@ -79,6 +79,10 @@ def _vtimezone(tzid: str, last_year: int) -> Timezone:
     zone: Timezone = Timezone.from_tzinfo(
         ZoneInfo(tzid), first_date=date(1970, 1, 1), last_date=date(last_year, 1, 1)
     )
+    # The library notes the range it covered in a COMMENT on the VTIMEZONE itself, where RFC
+    # 5545 allows COMMENT only inside its STANDARD and DAYLIGHT parts; libical (Evolution,
+    # KDE) flags it with an X-LIC-ERROR. The range is no news to a reader, so it goes.
+    zone.pop("COMMENT", None)
     return zone
 
 
