@@ -17,14 +17,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rotation.domain import (
+    MAX_LEVEL,
     RANKS,
     CalendarSettings,
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
     InvalidObject,
-    LanguageCertificate,
     Officer,
     PastDeployment,
     Posting,
@@ -67,6 +68,10 @@ TABLES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
 RULES_FILE = "rules.toml"
 
 
+# Domain fields read from a column of another name: problems name the column as written.
+_WRITTEN = {"grants_credential": "grants_language"}
+
+
 class _Skip(Exception):
     """A row had a problem already recorded; leave it out and carry on reading."""
 
@@ -101,6 +106,18 @@ class _Row:
             self._bad(column, f"'{raw}' is not a whole number")
             return 0
 
+    def level(self, column: str, required: bool) -> int:
+        """A language level, 1 to MAX_LEVEL; blank (where allowed) is 0, no level."""
+        raw = self.text(column, required=False)
+        if not raw:
+            if required:
+                self._bad(column, f"is empty; a language needs its level, 1 to {MAX_LEVEL}")
+            return 0
+        value = self.integer(column)
+        if not self.failed and not 1 <= value <= MAX_LEVEL:
+            self._bad(column, f"{value} is out of range; use 1 to {MAX_LEVEL}")
+        return value
+
     def day(self, column: str, required: bool = True) -> date | None:
         raw = self.text(column, required=required)
         if not raw:
@@ -129,7 +146,8 @@ class _Row:
             return factory()
         except InvalidObject as err:
             for column, message in err.issues:
-                self.problems.append(Problem(message, self.file, self.number, column))
+                written = _WRITTEN.get(column, column)
+                self.problems.append(Problem(message, self.file, self.number, written))
             raise _Skip from err
 
 
@@ -484,8 +502,8 @@ def _course(r: _Row) -> CourseDef:
     values = dict(
         id=r.text("id"),
         name=r.text("name"),
-        grants_language=r.text("grants_language", required=False).lower(),
-        grants_level=r.integer("grants_level", 0),
+        grants_credential=r.text("grants_language", required=False).lower(),
+        grants_level=r.level("grants_level", required=bool(r.text("grants_language", False))),
         validity_months=r.integer("validity_months") if validity else None,
     )
     return r.build(lambda: CourseDef(source=_source(r), **values))  # type: ignore[arg-type]
@@ -537,11 +555,11 @@ def _demand(r: _Row) -> Demand:
     )
 
 
-def _certificate(r: _Row) -> LanguageCertificate:
-    language, level = r.text("language").lower(), r.integer("level")
+def _certificate(r: _Row) -> Credential:
+    language, level = r.text("language").lower(), r.level("level", required=True)
     start, until = r.day("valid_from"), r.day("valid_until", required=False)
     return r.build(
-        lambda: LanguageCertificate(language, level, start, until, _source(r))  # type: ignore[arg-type]
+        lambda: Credential(language, level, start, until, _source(r))  # type: ignore[arg-type]
     )
 
 

@@ -5,6 +5,11 @@ the problem: the same case files give the same hash, whatever the row order of s
 Solver settings are not part of the snapshot; they are stored as the solve's parameters. Calendar
 settings are in the snapshot (a stored plan's calendars must not depend on files that have since
 changed) but not in the hash: they change how a plan is shown, never which plan is right.
+
+Keys keep the names of the first format where the meaning only widened (a course's
+``grants_language`` holds any credential it grants), and keys added since are written only when
+they hold something, so that a case that uses nothing new keeps the hash it had, and every
+snapshot stored before still loads.
 """
 
 from __future__ import annotations
@@ -19,9 +24,9 @@ from rotation.domain import (
     CalendarSettings,
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
-    LanguageCertificate,
     Officer,
     PastDeployment,
     Posting,
@@ -77,7 +82,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             {
                 "id": c.id,
                 "name": c.name,
-                "grants_language": c.grants_language,
+                "grants_language": c.grants_credential,
                 "grants_level": c.grants_level,
                 "validity_months": c.validity_months,
             }
@@ -104,6 +109,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "required_courses": sorted(p.required_courses),
                 "min_supervisors": p.min_supervisors,
                 "min_specialists": [list(x) for x in p.min_specialists],
+                **({"required_credentials": [list(x) for x in p.required_credentials]}
+                   if p.required_credentials else {}),
             }
             for p in inst.postings
         ],
@@ -126,7 +133,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "home_unit": o.home_unit,
                 "preferences": list(o.preferences),
                 "certificates": [
-                    [c.language, c.level, _d(c.valid_from), _d(c.valid_until)]
+                    [c.name, c.level, _d(c.valid_from), _d(c.valid_until)]
                     for c in o.certificates
                 ],
                 "courses": [
@@ -182,6 +189,9 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
                 required_courses=frozenset(p["required_courses"]),
                 min_supervisors=p["min_supervisors"],
                 min_specialists=tuple((s, n) for s, n in p["min_specialists"]),
+                required_credentials=tuple(
+                    (name, level) for name, level in p.get("required_credentials", ())
+                ),
             )
             for p in data["postings"]
         ),
@@ -198,8 +208,8 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
                 home_unit=o["home_unit"],
                 preferences=tuple(o["preferences"]),
                 certificates=tuple(
-                    LanguageCertificate(lang, level, _req(a), _day(b))
-                    for lang, level, a, b in o["certificates"]
+                    Credential(name, level, _req(a), _day(b))
+                    for name, level, a, b in o["certificates"]
                 ),
                 courses=tuple(
                     CourseCompletion(course, _req(a), _day(b)) for course, a, b in o["courses"]

@@ -615,9 +615,9 @@ def rules_with(*lines: str) -> Callable[[str], str]:
 def test_courses_grants_and_sessions_load(make_case: CaseMaker) -> None:
     inst = load_case(training_case(make_case))
     khmer = inst.course_by_id["khmer-intensive"]
-    assert (khmer.grants_language, khmer.grants_level, khmer.validity_months) == ("khmer", 2, 24)
+    assert (khmer.grants_credential, khmer.grants_level, khmer.validity_months) == ("khmer", 2, 24)
     culture = inst.course_by_id["cultural-sensitivity"]
-    assert (culture.grants_language, culture.grants_level, culture.validity_months) == (
+    assert (culture.grants_credential, culture.grants_level, culture.validity_months) == (
         "", 0, None
     )
     first, second = inst.sessions
@@ -633,7 +633,7 @@ def test_training_defaults_without_sessions_or_training_keys(tiny_case: Path) ->
     assert inst.sessions == ()
     assert inst.rules.training_lead_days == 14
     assert inst.rules.weights.training == 2
-    assert all(c.validity_months is None and not c.grants_language for c in inst.courses)
+    assert all(c.validity_months is None and not c.grants_credential for c in inst.courses)
 
 
 def test_training_keys_in_rules_load(make_case: CaseMaker) -> None:
@@ -704,7 +704,7 @@ def test_sessions_missing_the_seats_column(make_case: CaseMaker) -> None:
 )
 def test_grants_level_out_of_range(make_case: CaseMaker, new: str) -> None:
     case = training_case(make_case, {"courses.csv": replace_line(KHMER_COURSE, new)})
-    only_problem(case, "courses.csv", 2, "grants_level", "out of range", "1 to 5")
+    only_problem(case, "courses.csv", 2, "grants_level", "1 to 5")
 
 
 def test_grants_level_without_grants_language(make_case: CaseMaker) -> None:
