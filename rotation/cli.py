@@ -25,7 +25,7 @@ from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_shortfall
-from rotation.io import load_case
+from rotation.io import read_case
 from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
@@ -192,7 +192,9 @@ class _Ticker:
 
 def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
         Instance, Result, int | None]:
-    inst = load_case(case)
+    loaded = read_case(case)
+    _print_warnings(loaded.warnings)
+    inst = loaded.instance
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         chosen = replace(inst.solver, **given)
@@ -230,12 +232,23 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
 @app.command()
 def check(case: Annotated[Path, typer.Argument(help="Case folder.")]) -> None:
     """Validate a case folder without solving; lists every problem with file, row and field."""
-    inst = load_case(case)
+    loaded = read_case(case)
+    _print_warnings(loaded.warnings)
+    inst = loaded.instance
     out.print(
         f"{case}: valid. {inst.name}: {len(inst.officers)} officers, {len(inst.postings)} "
         f"postings, {len(inst.demands)} demand rows, horizon {inst.rules.month_label(0)} to "
-        f"{inst.rules.month_label(inst.rules.months - 1)}."
+        f"{inst.rules.month_label(inst.rules.months - 1)}.", highlight=False
     )
+    out.print("Read:", highlight=False)
+    width = max(len(where) for where, _ in loaded.reads)
+    for where, what in loaded.reads:
+        out.print(f"  {where:<{width}}  {what}", highlight=False, soft_wrap=True)
+
+
+def _print_warnings(warnings: tuple[Problem, ...]) -> None:
+    for w in warnings:
+        err.print(Text.assemble(("warning: ", "bold yellow"), str(w)), highlight=False)
 
 
 @app.command("solve")
