@@ -230,8 +230,8 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
 
 
 @app.command()
-def check(case: Annotated[Path, typer.Argument(help="Case folder.")]) -> None:
-    """Validate a case folder without solving; lists every problem with file, row and field."""
+def check(case: Annotated[Path, typer.Argument(help="Case folder or .xlsx workbook.")]) -> None:
+    """Validate a case without solving; lists every problem with file, row and field."""
     loaded = read_case(case)
     _print_warnings(loaded.warnings)
     inst = loaded.instance
@@ -251,9 +251,21 @@ def _print_warnings(warnings: tuple[Problem, ...]) -> None:
         err.print(Text.assemble(("warning: ", "bold yellow"), str(w)), highlight=False)
 
 
+@app.command()
+def template(
+    out_path: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
+) -> None:
+    """Write an empty case as one Excel workbook: a sheet per table, an example row in each."""
+    from rotation.template import write_template  # openpyxl only for this command
+
+    write_template(out_path)
+    out.print(f"Wrote {out_path}: replace the example rows, then 'rotation check {out_path}'.",
+              highlight=False)
+
+
 @app.command("solve")
 def solve_cmd(
-    case: Annotated[Path, typer.Argument(help="Case folder.")],
+    case: Annotated[Path, typer.Argument(help="Case folder or .xlsx workbook.")],
     time_limit: Annotated[float | None, typer.Option(help="Seconds (default: rules.toml).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: rules.toml).")] = None,
     workers: Annotated[int | None, typer.Option(help="Search workers (default: rules.toml).")]

@@ -1,7 +1,8 @@
-"""Load a case (a folder of CSV tables and ``rules.toml``) into a validated :class:`Instance`.
+"""Load a case into a validated :class:`Instance`: a folder of CSV tables and ``rules.toml``,
+Excel workbooks in that folder, or one workbook with a sheet per table.
 
 The loader never stops at the first mistake: it reads every file, collects every problem with its
-file, row and field, and raises one :class:`InputError` listing them all. Nothing is
+file (and sheet), row and field, and raises one :class:`InputError` listing them all. Nothing is
 returned (and so nothing can be written) unless the whole case is valid. A table that cannot be
 read at all is reported once, by ``rotation.tables``, and references to its ids are then not
 reported as unknown. The format is documented in ``docs/input.md``.
@@ -40,7 +41,7 @@ from rotation.domain import (
     rank_of,
 )
 from rotation.errors import InputError, Problem
-from rotation.tables import SPECS, Cell, Found, Table, describe, find_tables, within
+from rotation.tables import SPECS, Cell, Found, RulesSource, Table, describe, find_tables, within
 
 __all__ = ["Loaded", "load_case", "read_case"]
 
@@ -120,6 +121,9 @@ class _Row:
         return value
 
     def day(self, column: str, required: bool = True) -> date | None:
+        cell = self.cells.get(column)
+        if isinstance(cell, date):
+            return cell
         raw = self.text(column, required=required)
         if not raw:
             return None
@@ -130,6 +134,13 @@ class _Row:
             return None
 
     def month(self, column: str) -> date | None:
+        cell = self.cells.get(column)
+        if isinstance(cell, date):
+            if cell.day == 1:
+                return cell  # a month Excel turned into its first day
+            self._bad(column, f"{cell} is a day, not a month; write YYYY-MM, e.g. 2025-11, in a "
+                      "cell formatted as text")
+            return None
         raw = self.text(column)
         if not raw:
             return None
@@ -232,17 +243,80 @@ _RULE_KEYS: dict[str, set[str]] = {
 def _read_rules(
     found: Found, problems: list[Problem]
 ) -> tuple[str, Rules, SolverSettings, CalendarSettings] | None:
-    """The rules from ``rules.toml``; None if they have problems."""
+    """The rules from ``rules.toml`` or a workbook's rules sheet; None if they have problems."""
     source = found.rules
     if source is None:
         return None
-    path = Path(source.file)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        problems.append(Problem(f"is not valid TOML: {err}", source.file))
-        return None
-    return _rules_from(data, source.file, found.name, problems)
+    if source.sheet:
+        data, rows = _sheet_rules(source, problems)
+    else:
+        path = Path(source.file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            problems.append(Problem(f"is not valid TOML: {err}", source.file))
+            return None
+    before = len(problems)
+    read = _rules_from(data, source.file, found.name, problems)
+    if source.sheet:
+        problems[before:] = [_locate(p, source, rows) for p in problems[before:]]
+    return read
+
+
+# Keys whose value is text even where it looks like a number.
+_TEXT_KEYS = {"name", "horizon.start", "calendar.contact", "calendar.home_timezone",
+              "calendar.outbound_departure", "calendar.return_departure"}
+
+
+def _sheet_rules(source: RulesSource, problems: list[Problem]
+                 ) -> tuple[dict[str, Any], dict[str, int]]:
+    """A rules sheet's rows as rules.toml would hold them, and the row of each key.
+
+    A cell is text in a workbook whatever it holds; a number is read as one (as TOML would),
+    except for the keys whose value is text, and a month Excel turned into its first day is read
+    as that month. A blank value leaves the key at its default.
+    """
+    data: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for number, key, cell in source.rows:
+        if key in rows:
+            problems.append(Problem(f"key given twice (first in row {rows[key]}); keep one",
+                                    source.file, number, "key", source.sheet, source.letters[0]))
+            continue
+        rows[key] = number
+        value: Any
+        if isinstance(cell, date):
+            value = f"{cell:%Y-%m}" if key == "horizon.start" and cell.day == 1 else str(cell)
+        else:
+            value = cell.strip()
+            if value == "":
+                continue
+            if key not in _TEXT_KEYS:
+                value = _number(value)
+        section, dot, rest = key.partition(".")
+        if dot:
+            table = data.setdefault(section, {})
+            if isinstance(table, dict):
+                table[rest] = value
+        else:
+            data[key] = value
+    return data, rows
+
+
+def _number(text: str) -> Any:
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text):
+        return float(text)
+    return text
+
+
+def _locate(problem: Problem, source: RulesSource, rows: dict[str, int]) -> Problem:
+    """A rules problem found by key, placed on the sheet's row of that key (its value cell)."""
+    key = problem.field
+    row = rows.get(key) or next((n for k, n in rows.items() if k.startswith(key + ".")), None)
+    return Problem(problem.message, source.file, row, key, source.sheet,
+                   source.letters[1] if row else "")
 
 
 def _rules_from(
@@ -381,7 +455,7 @@ def load_case(path: str | Path) -> Instance:
 
 
 def read_case(path: str | Path) -> Loaded:
-    """Read and validate a case folder with its warnings and
+    """Read and validate a case (a folder, or one ``.xlsx`` workbook) with its warnings and
     what was read; raise :class:`InputError` with every problem found, and the warnings."""
     found = find_tables(Path(path))
     reader = _Reader(found)

@@ -1,12 +1,12 @@
-"""A case's tables as rows of cells, from its CSV files, before any cell is read.
+"""A case's tables as rows of cells, from CSV files and Excel workbooks, before any cell is read.
 
 This is where a case is found and its files are judged as files: which tables it has and where
 each comes from, whether a file can be read as a table at all (its encoding, its separator, its
 header), and whether every row has the shape of the header. What the cells mean is left to
 ``rotation.io``.
 
-Two promises shape it. Nothing is lost silently: a file of the case whose name names no table,
- a row with more or fewer fields than the header, a value under a column without a name,
+Two promises shape it. Nothing is lost silently: a file or sheet of the case whose name names no
+table, a row with more or fewer fields than the header, a value under a column without a name,
 and a row given twice are all reported. One cause gives one message: a file that cannot be read
 as a table is reported once, with what to change, and is then left out, and the tables that
 could not be read are handed on (:attr:`Found.unreadable`) so that the loader does not also
@@ -29,6 +29,7 @@ from rotation.errors import Problem
 __all__ = [
     "RULES_FILE",
     "SPECS",
+    "WORKBOOK_SUFFIXES",
     "Cell",
     "Found",
     "RulesSource",
@@ -44,10 +45,10 @@ Cell = str | date
 """A cell's value: text, or a date where a workbook cell holds one typed as a date."""
 
 RULES_FILE = "rules.toml"
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 # Files that hold data in a form the tool does not read: reported even when their name is
 # nothing like a table's, since they are almost always a table saved the wrong way.
-_DATA_SUFFIXES = (".csv", ".tsv", ".tab", ".toml", ".xlsx", ".xlsm", ".xls", ".xlsb", ".ods",
-                  ".numbers", ".json")
+_DATA_SUFFIXES = (".csv", ".tsv", ".tab", ".toml", ".xls", ".xlsb", ".ods", ".numbers", ".json")
 _SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 # What `rotation export --format csv|json` writes: plainly not a misnamed table, so only a warning.
 _EXPORTS = frozenset({"deployments.csv", "enrolments.csv", "staffing.csv", "plan.json"})
@@ -104,6 +105,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
          repeat_is_error=False),
     Spec("history", False, ("officer", "posting", "start", "end"), (), repeat_is_error=False),
 )}
+_RULES_SHEET = Spec("rules", False, ("key", "value"))
 
 
 def is_note(name: str) -> bool:
@@ -145,11 +147,13 @@ class Table:
 
 @dataclass(frozen=True)
 class RulesSource:
-    """Where the rules come from: a TOML file, or a sheet's (row, key, value) rows."""
+    """Where the rules come from: a TOML file, or a sheet's (row, key, value) rows with the
+    letters of its key and value columns."""
 
     file: str
     sheet: str = ""
     rows: tuple[tuple[int, str, Cell], ...] = ()
+    letters: tuple[str, str] = ("A", "B")
 
 
 @dataclass
@@ -180,18 +184,21 @@ class _Source:
 
 
 def find_tables(path: Path) -> Found:
-    """Find the case in the folder ``path`` and read every table's rows."""
+    """Find the case at ``path`` (a folder, or one workbook) and read every table's rows."""
     sources: dict[str, list[_Source]] = {}
     rules: list[RulesSource] = []
     stood_for: set[str] = set()
-    if path.is_dir():
+    if path.is_file() and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        found = Found(path, path.stem)
+        _read_workbook(found, path, sources, rules, stood_for, alone=True)
+    elif path.is_dir():
         found = Found(path, path.name)
         _read_folder(found, path, sources, rules, stood_for)
     else:
-        what = "does not exist" if not path.exists() else "is not a folder"
+        what = "does not exist" if not path.exists() else "is neither a folder nor a workbook"
         found = Found(path, path.stem)
         found.problems.append(Problem(
-            f"{what}; give the folder that holds the case files", str(path)))
+            f"{what}; give the folder that holds the case files, or an .xlsx workbook", str(path)))
         found.unreadable.update([*SPECS, "rules"])
         return found
     _settle(found, sources, rules, stood_for)
@@ -212,6 +219,8 @@ def _read_folder(found: Found, folder: Path, sources: dict[str, list[_Source]],
             rules.append(RulesSource(str(path)))
         elif stem in SPECS and name == SPECS[stem].file:
             sources.setdefault(stem, []).append(_read_csv(path, SPECS[stem]))
+        elif suffix in WORKBOOK_SUFFIXES:
+            _read_workbook(found, path, sources, rules, stood_for, alone=False)
         elif name in _EXPORTS:
             found.warnings.append(Problem(
                 "is what `rotation export` writes, not an input; keep exports outside the case "
@@ -227,13 +236,16 @@ def _read_folder(found: Found, folder: Path, sources: dict[str, list[_Source]],
 def _stranger(suffix: str, guess: str | None) -> str:
     """What to say of a file in the case folder that the case does not read."""
     target = ("rules.toml" if guess == "rules" else f"{guess}.csv") if guess else ""
-    if suffix in (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".numbers"):
-        return f"a workbook cannot be read; save it as {target or 'CSV'} in CSV UTF-8"
+    if suffix in (".xls", ".xlsb", ".ods", ".numbers"):
+        if guess == "rules":
+            return "a workbook of this kind cannot be read; write the rules in rules.toml"
+        return ("a workbook of this kind cannot be read; save it as an Excel workbook (.xlsx)"
+                + (f", or as {target} in CSV UTF-8" if target else ""))
     if guess:
         return f"not a file of a case; did you mean {target}?"
     return ("not a file of a case; a case reads rules.toml, "
             + ", ".join(s.file for s in SPECS.values())
-            + " (see docs/input.md); rename it, or start its name with "
+            + " and .xlsx workbooks (see docs/input.md); rename it, or start its name with "
             "'notes' to keep it beside the case")
 
 
@@ -246,9 +258,82 @@ def _closest(name: str, names: Sequence[str]) -> str | None:
     return lowered[found[0]] if found else None
 
 
+def _read_workbook(found: Found, path: Path, sources: dict[str, list[_Source]],
+                   rules: list[RulesSource], stood_for: set[str], *, alone: bool) -> None:
+    """Add a workbook's sheets: each named after its table, or, in a workbook named after a
+    table (``officers.xlsx``), that table's one sheet."""
+    from rotation.workbook import read_workbook  # openpyxl only for cases that hold a workbook
+
+    label = str(path)
+    guess = _closest(path.stem, _EXPECTED)
+    read = read_workbook(path)
+    if isinstance(read, str):
+        found.problems.append(Problem(read, label))
+        stood_for.update(_EXPECTED if alone else [guess] if guess else [])
+        return
+    sheets = [(name, rows) for name, rows in read if rows and not is_note(name)]
+    single = guess if not alone and path.stem.strip().lower() in _EXPECTED else None
+    if single is not None:
+        named = [s for s in sheets if s[0].strip().lower() == single]
+        chosen = named or (sheets if len(sheets) == 1 else [])
+        if not chosen:
+            found.problems.append(Problem(
+                f"holds the sheets {', '.join(repr(n) for n, _ in sheets) or '(none)'}; a "
+                f"workbook named after {single} needs one sheet, or a sheet named '{single}'",
+                label))
+            stood_for.add(single)
+            return
+        _add_sheet(found, single, label, *chosen[0], sources, rules)
+        return
+    if not alone and guess is not None and not any(
+            n.strip().lower() in _EXPECTED for n, _ in sheets):
+        found.problems.append(Problem(
+            f"not a workbook of a case; did you mean {guess}.xlsx?", label))
+        stood_for.add(guess)
+        return
+    for name, rows in sheets:
+        wanted = name.strip().lower()
+        if wanted in _EXPECTED:
+            _add_sheet(found, wanted, label, name, rows, sources, rules)
+            continue
+        near = _closest(name, _EXPECTED)
+        hint = (f"did you mean '{near}'?" if near else "name each sheet after its table: "
+                + ", ".join(_EXPECTED) + " (see docs/input.md)")
+        found.problems.append(Problem(f"is not a table of a case; {hint}", label, sheet=name))
+        stood_for.update([near] if near else [])
+
+
+def _add_sheet(found: Found, target: str, label: str, sheet: str,
+               rows: Sequence[tuple[int, tuple[Cell, ...]]], sources: dict[str, list[_Source]],
+               rules: list[RulesSource]) -> None:
+    if target == "rules":
+        rules.append(_rules_rows(found, _Source(label, sheet, tuple(rows))))
+    else:
+        sources.setdefault(target, []).append(_Source(label, sheet, tuple(rows)))
+
+
+def _rules_rows(found: Found, source: _Source) -> RulesSource:
+    """The rules sheet's key and value rows, its header checked like a table's."""
+    table = _as_table(found, _RULES_SHEET, source)
+    if table is None:
+        found.unreadable.add("rules")
+        return RulesSource(source.file, source.sheet)
+    out = []
+    for number, cells in table.rows:
+        key = _text(cells.get("key", ""))
+        if key:
+            out.append((number, key, cells.get("value", "")))
+        else:
+            found.problems.append(Problem("has a value but no key", source.file, number, "key",
+                                          source.sheet, table.letter("key")))
+    return RulesSource(source.file, source.sheet, tuple(out),
+                       (table.letter("key"), table.letter("value")))
+
+
 def _settle(found: Found, sources: dict[str, list[_Source]], rules: list[RulesSource],
             stood_for: set[str]) -> None:
     """Turn every table's sources into tables: one source each, present where required."""
+    workbook = found.root.is_file()
     if len(rules) > 1:
         found.problems.append(Problem(
             "the rules are given twice: " + " and ".join(_label(r.file, r.sheet) for r in rules)
@@ -260,8 +345,11 @@ def _settle(found: Found, sources: dict[str, list[_Source]], rules: list[RulesSo
         found.unreadable.add("rules")
     elif "rules" not in found.unreadable:
         found.unreadable.add("rules")
-        found.problems.append(Problem("file is missing; every case needs rules.toml (see "
-                                      "docs/input.md)", str(found.root / RULES_FILE)))
+        found.problems.append(
+            Problem("has no sheet 'rules'; every case needs its rules (see docs/input.md)",
+                    str(found.root)) if workbook else
+            Problem("file is missing; every case needs rules.toml, or a sheet 'rules' in a "
+                    "workbook (see docs/input.md)", str(found.root / RULES_FILE)))
     for name, spec in SPECS.items():
         given = sources.get(name, [])
         if len(given) > 1:
@@ -274,9 +362,12 @@ def _settle(found: Found, sources: dict[str, list[_Source]], rules: list[RulesSo
                 found.unreadable.add(name)
             elif spec.required:
                 found.unreadable.add(name)
-                found.problems.append(Problem(
-                    f"file is missing; every case needs {spec.file} (see docs/input.md)",
-                    str(found.root / spec.file)))
+                found.problems.append(
+                    Problem(f"has no sheet '{name}'; every case needs one (see docs/input.md)",
+                            str(found.root)) if workbook else
+                    Problem(f"file is missing; every case needs {spec.file}, or a sheet "
+                            f"'{name}' in a workbook (see docs/input.md)",
+                            str(found.root / spec.file)))
         else:
             table = _as_table(found, spec, given[0])
             if table is None:
@@ -298,7 +389,8 @@ def _read_csv(path: Path, spec: Spec) -> _Source:
     data = path.read_bytes()
     if data.startswith(b"PK\x03\x04"):
         return _Source(label, problem="is an Excel workbook, not a CSV file; in Excel choose "
-                       "Save As, CSV UTF-8 (Comma delimited)")
+                       "Save As, CSV UTF-8 (Comma delimited), or rename it to "
+                       f"{spec.name}.xlsx")
     text = _decode(data)
     if text is None:
         try:

@@ -859,7 +859,7 @@ def test_rows_that_differ_only_in_notes_are_the_same_row(tiny_case: Path,
         ("Officers.csv", ("did you mean officers.csv?",)),
         ("history.tsv", ("did you mean history.csv?",)),
         ("rules.txt", ("did you mean rules.toml?",)),
-        ("courses.xls", ("cannot be read", "courses.csv")),
+        ("courses.xls", ("cannot be read", ".xlsx", "courses.csv")),
         ("roster.csv", ("not a file of a case", "officers.csv", "notes")),
     ],
 )
@@ -950,7 +950,7 @@ def test_utf16_as_excel_writes_unicode_text_is_read(tiny_case: Path, make_case: 
 def test_a_workbook_saved_under_a_csv_name_is_one_problem(make_case: CaseMaker) -> None:
     case = make_case()
     (case / "postings.csv").write_bytes(b"PK\x03\x04 not really a workbook")
-    only_problem(case, "postings.csv", None, "", "Excel workbook", "CSV UTF-8")
+    only_problem(case, "postings.csv", None, "", "Excel workbook", "postings.xlsx")
 
 
 @pytest.mark.parametrize(

@@ -2,8 +2,9 @@
 and checked through the real ``rotation check``: its exit code, the one message it prints
 (no follow-ons), and that nothing is written.
 
-A slip that loses nothing (a `;`-separated file, a notes column, a rank in Korean) is read;
-one that would lose or change data is an error; a fact given twice is read once with a warning.
+A slip that loses nothing (a `;`-separated file, a notes column, a rank in Korean, a workbook
+beside the CSV files) is read; one that would lose or change data is an error; a fact given
+twice is read once with a warning.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 from rotation.domain import requirements
 from rotation.io import read_case
 from rotation.storage import ENV_VAR
+from rotation.workbook import Sheet, write_workbook
 from tests.conftest import CaseMaker, add_lines
 from tests.test_cli import no_traceback, run, sqlite
 
@@ -75,6 +77,13 @@ def cp949(case: Path) -> None:
     (case / "officers.csv").write_bytes(text.encode("cp949"))
 
 
+def as_workbook(case: Path) -> None:
+    rows = _rows(case / "officers.csv")
+    write_workbook(case / "officers.xlsx", [Sheet("officers", tuple(rows[0]),
+                                                  tuple(tuple(r) for r in rows[1:]))])
+    (case / "officers.csv").unlink()
+
+
 def notes(case: Path) -> None:
     rows = _rows(case / "officers.csv")
     _write(case / "officers.csv", [r + (["notes"] if i == 0 else ["called in May" if i == 3
@@ -129,6 +138,8 @@ READ: dict[str, tuple[Slip, str]] = {
                                          "postings.csv           4 rows (semicolon-separated)"),
     "officers saved with tab separators": (separated_by("officers.csv", "\t"),
                                            "officers.csv           120 rows (tab-separated)"),
+    "officers.xlsx instead of officers.csv": (
+        as_workbook, "officers.xlsx, sheet 'officers'  120 rows"),
     "a notes column": (notes, "officers.csv           120 rows"),
     "a rank in Korean": (korean_rank, "officers.csv           120 rows"),
 }
@@ -199,6 +210,21 @@ def test_check_ends_with_every_tables_rows(tmp_path: Path) -> None:
         "sessions.csv", "certificates.csv", "completed_courses.csv", "unavailability.csv",
         "history.csv"]
     assert read[1].split()[1:] == ["120", "rows"]
+
+
+def test_the_template_command_writes_a_case_to_fill_in(tmp_path: Path) -> None:
+    proc = run("template", "--out", "case.xlsx", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Wrote case.xlsx" in proc.stdout
+    checked = run("check", "case.xlsx", cwd=tmp_path, env={ENV_VAR: sqlite(tmp_path / "r.db")})
+    assert checked.returncode == 0, checked.stderr
+    assert "case.xlsx: valid. New case: 1 officers, 1 postings, 1 demand rows" in checked.stdout
+    before = (tmp_path / "case.xlsx").read_bytes()
+    again = run("template", "--out", "case.xlsx", cwd=tmp_path)
+    assert again.returncode == 2
+    assert "  - case.xlsx: already exists; give another name" in again.stderr
+    assert (tmp_path / "case.xlsx").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.xlsx"]
 
 
 def test_the_bundled_example_loads_unchanged_in_the_format_it_was_written_in() -> None:
