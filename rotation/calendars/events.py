@@ -27,7 +27,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from rotation.domain import Instance, Officer, Posting
+from rotation.domain import Instance, InvalidObject, Officer, Posting, Requirement, Session
 from rotation.plan import Enrolment, Plan
 
 __all__ = [
@@ -372,6 +372,7 @@ class _Builder:
         ahead = min(later, key=lambda s: s.start) if later else None
         text = (f"{course}, session {clean_text(e.session)}, from {_day(e.start)} to "
                 f"{_day(e.end)} (both days included).")
+        text += self._grant(e)
         if ahead is not None:
             pname = clean_text(self.posting(ahead.posting).name)
             summary = f"{pname}: pre-deployment training, {course}"
@@ -383,6 +384,23 @@ class _Builder:
             ("officer", e.officer, "training", e.course, str(n)), Kind.TRAINING, summary,
             text + self.footer, e.start, e.end + timedelta(days=1), busy=True,
         )
+
+    def _grant(self, e: Enrolment) -> str:
+        """The credential finishing the session gives, for the officer to know what it is for:
+        ``" It gives Khmer level 2, valid until 2028-10-23."`` ("" if it gives none)."""
+        course = self.inst.course_by_id.get(e.course)
+        if course is None or not course.grants_credential:
+            return ""
+        try:
+            _, granted = Session(e.session, e.course, e.start, e.end).grants(course)
+        except InvalidObject:
+            return ""
+        if granted is None:
+            return ""
+        name = clean_text(str(Requirement(credential=granted.name, level=granted.level)))
+        until = (f"valid until {_day(granted.valid_until)}" if granted.valid_until is not None
+                 else "valid with no end")
+        return f" It gives {name}, {until}."
 
     def posting_items(self) -> dict[str, list[Item]]:
         items: dict[str, list[Item]] = {}
