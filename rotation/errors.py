@@ -33,8 +33,8 @@ class Problem:
     counts lines as a spreadsheet shows them (the header is row 1). In a workbook, ``sheet`` names
     the sheet and ``column`` the letter Excel shows above ``field``.
 
-    ``refers_to`` is set on a problem that only says an id is unknown, and names the kind of thing
-    it refers to (``officer``, ``posting``, ``course``, ``credential``): a loader that could not
+    ``refers_to`` is set on a problem that only says something is not found in another table,
+    and names what it looked for (``officer``, ``posting``, ``course``): a loader that could not
     read that table leaves such problems out, since they would all follow from that one cause.
     """
 

@@ -48,8 +48,7 @@ __all__ = ["Loaded", "load_case", "read_case"]
 T = TypeVar("T")
 
 # The kind of thing a reference names, and the table its ids come from.
-_REFERS_TO = {"officer": "officers", "posting": "postings", "course": "courses",
-              "credential": "certificates"}
+_REFERS_TO = {"officer": "officers", "posting": "postings", "course": "courses"}
 
 
 @dataclass(frozen=True)
@@ -522,7 +521,8 @@ def read_case(path: str | Path) -> Loaded:
         )
         for o in officer_rows
     )
-    if not found.unreadable & {"officers", "certificates", "courses"}:
+    if not problems and not found.unreadable & {"officers", "certificates", "courses"}:
+        # Only on tables read whole: a credential left out with a bad row is no news.
         warnings += _credentials_nobody_holds(postings, officers, courses, found)
 
     # Without valid rules, cross-file checks still run against a horizon wide enough to judge
