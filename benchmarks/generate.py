@@ -48,9 +48,9 @@ from rotation.domain import (
     SUPERVISOR_RANKS,
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
-    LanguageCertificate,
     Officer,
     PastDeployment,
     Posting,
@@ -248,7 +248,7 @@ class _Draft:
     specialties: set[str]
     home_unit: str
     focus: tuple[str, ...]
-    certificates: list[LanguageCertificate] = field(default_factory=list)
+    certificates: list[Credential] = field(default_factory=list)
     courses: list[CourseCompletion] = field(default_factory=list)
     absences: list[Unavailability] = field(default_factory=list)
     history: list[PastDeployment] = field(default_factory=list)
@@ -261,7 +261,7 @@ class _Draft:
         if need.course:
             return any(c.course == need.course and c.counts_for(first, last) for c in self.courses)
         return any(
-            c.language == need.language and c.level >= need.level and c.covers(first, last)
+            c.name == need.credential and c.level >= need.level and c.covers(first, last)
             for c in self.certificates
         )
 
@@ -277,7 +277,7 @@ class _Draft:
         )
 
 
-_Action = tuple[str, Session | LanguageCertificate | CourseCompletion]
+_Action = tuple[str, Session | Credential | CourseCompletion]
 
 
 @dataclass(frozen=True)
@@ -315,7 +315,7 @@ class _Builder:
         self.course_by_id: dict[str, CourseDef] = {}
         self.latest_first: list[Session] = []
         self.granting: dict[Requirement, list[Session]] = {}
-        self.grants: dict[str, tuple[CourseCompletion, LanguageCertificate | None]] = {}
+        self.grants: dict[str, tuple[CourseCompletion, Credential | None]] = {}
 
     # -- months and days ----------------------------------------------------------------------
     def first(self, t: int) -> date:
@@ -458,7 +458,7 @@ class _Builder:
                     level = rng.choices((1, 2, 3, 4), weights=(25, 40, 25, 10))[0]
                     start = _day(rng, _shift(h, -30), _shift(h, 3))
                     until = None if rng.random() < 0.2 else _shift(start, 36) - timedelta(1)
-                    d.certificates.append(LanguageCertificate(KHMER, level, start, until))
+                    d.certificates.append(Credential(KHMER, level, start, until))
                     if rng.random() < 0.5 and start - timedelta(days=7) < h:
                         done = start - timedelta(days=7)
                         d.courses.append(CourseCompletion("khmer-intensive", done,
@@ -468,7 +468,7 @@ class _Builder:
                 d.courses.append(CourseCompletion(language_id(country), done))
         if rng.random() < 0.3:
             start = _day(rng, _shift(h, -30), h)
-            d.certificates.append(LanguageCertificate("english", rng.choice((2, 3, 3, 4, 5)),
+            d.certificates.append(Credential("english", rng.choice((2, 3, 3, 4, 5)),
                                                       start, _shift(start, 24) - timedelta(1)))
 
     # -- history ------------------------------------------------------------------------------
@@ -633,16 +633,16 @@ class _Builder:
         return self.taken.get(session, 0)
 
     def _record(self, need: Requirement, first: date, last: date
-                ) -> LanguageCertificate | CourseCompletion | None:
+                ) -> Credential | CourseCompletion | None:
         """A record dated before the horizon that meets ``need`` for the deployment, if any."""
         rng, h = self.rng, HORIZON_START
         if not need.course:
             lo, hi = max(_shift(h, -30), _shift(last, -36) + timedelta(days=1)), min(first, h)
             if lo <= hi:
                 start = _day(rng, lo, hi)
-                return LanguageCertificate(need.language, need.level, start,
+                return Credential(need.credential, need.level, start,
                                            _shift(start, 36) - timedelta(days=1))
-            return LanguageCertificate(need.language, need.level, _day(rng, _shift(h, -30), h))
+            return Credential(need.credential, need.level, _day(rng, _shift(h, -30), h))
         course = self.course_by_id[need.course]
         lo = _shift(h, -30)
         if course.validity_months is not None:
@@ -670,7 +670,7 @@ class _Builder:
                                                  what.end))
                 self.taken[what.id] = self.taken.get(what.id, 0) + 1
                 d.busy.append((what.start, what.end))
-            elif isinstance(what, LanguageCertificate):
+            elif isinstance(what, Credential):
                 d.certificates.append(what)
             elif isinstance(what, CourseCompletion):
                 d.courses.append(what)
@@ -886,13 +886,13 @@ def write_case(inst: Instance, out: Path) -> None:
             for d in inst.demands))
     _write(out / "courses.csv", ["id", "name", "grants_language", "grants_level",
                                  "validity_months"],
-           ([c.id, c.name, c.grants_language, c.grants_level or "", c.validity_months]
+           ([c.id, c.name, c.grants_credential, c.grants_level or "", c.validity_months]
             for c in inst.courses))
     _write(out / "sessions.csv", ["id", "course", "start", "end", "seats", "location"],
            ([q.id, q.course, q.start, q.end, q.seats, q.location] for q in inst.sessions))
     _write(out / "certificates.csv", ["officer", "language", "level", "valid_from",
                                       "valid_until"],
-           ([x.id, c.language, c.level, c.valid_from, c.valid_until]
+           ([x.id, c.name, c.level, c.valid_from, c.valid_until]
             for x in o for c in x.certificates))
     _write(out / "completed_courses.csv", ["officer", "course", "completed_on", "expires_on"],
            ([x.id, c.course, c.completed_on, c.expires_on] for x in o for c in x.courses))

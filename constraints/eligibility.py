@@ -1,8 +1,9 @@
 """Eligibility: an officer meets the posting's entry requirements for the whole deployment.
 
-- Language: a Khmer certificate of at least the posting's ``min_khmer_level`` that is valid on
-  every day of the deployment (``valid_from`` on or before the start, ``valid_until`` on or after
-  the end). Level 0 means no certificate is needed.
+- Credentials: for each credential the posting requires (``required_credentials``, and
+  ``min_khmer_level`` as ``khmer`` at that level), one record of it, of at least the level asked
+  (any level when none is asked), valid on every day of the deployment (``valid_from`` on or
+  before the start, ``valid_until`` on or after the end).
 - Courses: every required course completed strictly before the start day and not expired by the
   end (``expires_on`` is the first day it no longer counts, so it must be after the end day).
 
@@ -20,7 +21,6 @@ from datetime import date, timedelta
 
 from constraints.base import Rule
 from rotation.domain import (
-    KHMER,
     Instance,
     InvalidObject,
     Officer,
@@ -37,20 +37,28 @@ NAME = "eligibility"
 def reasons(officer: Officer, posting: Posting, start: date, end: date) -> list[str]:
     """Plain-word reasons why ``officer`` may not serve at ``posting`` from ``start`` to ``end``."""
     out = []
-    if posting.min_khmer_level > 0:
-        level = officer.language_level(KHMER, start, end)
-        if level < posting.min_khmer_level:
-            held = [c for c in officer.certificates if c.language == KHMER]
+    for need in requirements(posting):
+        if need.course or need.met_by(officer, start, end):
+            continue
+        held = [c for c in officer.certificates if c.name == need.credential]
+        if need.level:
             if not held:
-                detail = "holds no Khmer certificate"
+                detail = f"holds no {need.label} certificate"
             else:
                 best = max(held, key=lambda c: c.level)
                 until = f", valid {best.valid_from}..{best.valid_until or 'open-ended'}"
-                detail = f"holds Khmer level {best.level}{until}"
-            out.append(
-                f"{officer.id} {detail}; {posting.name} needs level {posting.min_khmer_level} "
-                f"valid {start}..{end}"
-            )
+                grade = f"level {best.level}" if best.level else "without a level"
+                detail = f"holds {need.label} {grade}{until}"
+            wanted = f"level {need.level}"
+        else:
+            if not held:
+                detail = f"holds no {need.label}"
+            else:
+                best = max(held, key=lambda c: c.valid_until or date.max)
+                detail = (f"holds {need.label} valid {best.valid_from}.."
+                          f"{best.valid_until or 'open-ended'}")
+            wanted = need.label
+        out.append(f"{officer.id} {detail}; {posting.name} needs {wanted} valid {start}..{end}")
     for course in sorted(posting.required_courses):
         if not officer.has_course(course, start, end):
             done = [c for c in officer.courses if c.course == course]
@@ -107,7 +115,7 @@ def meeting(inst: Instance, need: Requirement, start: int) -> frozenset[str]:
 def _able(inst: Instance, need: Requirement, start: int) -> tuple[frozenset[str], frozenset[str]]:
     """For a deployment starting in month ``start``: the ids of the officers whose own records
     meet ``need``, and of those no session could qualify (``Instance.unable_to_qualify``).
-    Only officers holding a record of the course or language can meet it on their own, and
+    Only officers holding a record of the course or credential can meet it on their own, and
     few hold one, so the first set is found by asking them alone: at 5,000 officers asking
     each officer in turn took about half of the first plan's time."""
     memo = inst.memo(NAME + ":able")
@@ -120,7 +128,7 @@ def _able(inst: Instance, need: Requirement, start: int) -> tuple[frozenset[str]
 
 
 def _holders(inst: Instance, need: Requirement) -> list[Officer]:
-    """Officers with any record of the course or language ``need`` asks for."""
+    """Officers with any record of the course or credential ``need`` asks for."""
     memo = inst.memo(NAME + ":holders")
     found = memo.get(need)
     if found is None:
@@ -128,7 +136,7 @@ def _holders(inst: Instance, need: Requirement) -> list[Officer]:
             found = [o for o in inst.officers if any(c.course == need.course for c in o.courses)]
         else:
             found = [o for o in inst.officers
-                     if any(c.language == need.language for c in o.certificates)]
+                     if any(c.name == need.credential for c in o.certificates)]
         memo[need] = found
     return found
 
@@ -172,7 +180,7 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
 RULE = Rule(
     NAME,
     hard=True,
-    summary="Language certificate and required courses valid for the whole deployment.",
+    summary="Required credentials and courses valid for the whole deployment.",
     check=check,
     allows=allows,
     allows_depends_on=requirements,

@@ -27,7 +27,7 @@ from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_mix, explain_shortfall
-from rotation.io import load_case
+from rotation.io import read_case
 from rotation.plan import (
     MixShortfall,
     Plan,
@@ -230,7 +230,9 @@ class _Ticker:
 
 def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
         Instance, Result, int | None]:
-    inst = load_case(case)
+    loaded = read_case(case)
+    _print_warnings(loaded.warnings)
+    inst = loaded.instance
     given = {k: v for k, v in overrides.items() if v is not None}
     try:
         chosen = replace(inst.solver, **given)
@@ -274,19 +276,42 @@ def _chosen(store: Store, plan: int | None, published_only: bool = False) -> int
 
 
 @app.command()
-def check(case: Annotated[Path, typer.Argument(help="Case folder.")]) -> None:
-    """Validate a case folder without solving; lists every problem with file, row and field."""
-    inst = load_case(case)
+def check(case: Annotated[Path, typer.Argument(help="Case folder or .xlsx workbook.")]) -> None:
+    """Validate a case without solving; lists every problem with file, row and field."""
+    loaded = read_case(case)
+    _print_warnings(loaded.warnings)
+    inst = loaded.instance
     out.print(
         f"{case}: valid. {inst.name}: {len(inst.officers)} officers, {len(inst.postings)} "
         f"postings, {len(inst.demands)} demand rows, horizon {inst.rules.month_label(0)} to "
-        f"{inst.rules.month_label(inst.rules.months - 1)}."
+        f"{inst.rules.month_label(inst.rules.months - 1)}.", highlight=False
     )
+    out.print("Read:", highlight=False)
+    width = max(len(where) for where, _ in loaded.reads)
+    for where, what in loaded.reads:
+        out.print(f"  {where:<{width}}  {what}", highlight=False, soft_wrap=True)
+
+
+def _print_warnings(warnings: tuple[Problem, ...]) -> None:
+    for w in warnings:
+        err.print(Text.assemble(("warning: ", "bold yellow"), str(w)), highlight=False)
+
+
+@app.command()
+def template(
+    out_path: Annotated[Path, typer.Option("--out", help="The workbook to write (.xlsx).")],
+) -> None:
+    """Write an empty case as one Excel workbook: a sheet per table, an example row in each."""
+    from rotation.template import write_template  # openpyxl only for this command
+
+    write_template(out_path)
+    out.print(f"Wrote {out_path}: replace the example rows, then 'rotation check {out_path}'.",
+              highlight=False)
 
 
 @app.command("solve")
 def solve_cmd(
-    case: Annotated[Path, typer.Argument(help="Case folder.")],
+    case: Annotated[Path, typer.Argument(help="Case folder or .xlsx workbook.")],
     time_limit: Annotated[float | None, typer.Option(help="Seconds (default: rules.toml).")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: rules.toml).")] = None,
     workers: Annotated[int | None, typer.Option(help="Search workers (default: rules.toml).")]

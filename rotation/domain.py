@@ -14,7 +14,7 @@ from __future__ import annotations
 import calendar as _calendar
 import itertools
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, time, timedelta
 from functools import cached_property
 from typing import Any, TypeVar
@@ -26,13 +26,16 @@ import numpy.typing as npt
 from rotation.errors import InputError, Problem
 
 __all__ = [
+    "KOREAN_RANKS",
     "LANGUAGES",
     "MAX_LANGUAGE_LEVEL",
+    "MAX_LEVEL",
     "RANKS",
     "SUPERVISOR_RANKS",
     "CalendarSettings",
     "CourseCompletion",
     "CourseDef",
+    "Credential",
     "Demand",
     "Instance",
     "InvalidObject",
@@ -49,11 +52,13 @@ __all__ = [
     "Unavailability",
     "Weights",
     "add_months",
+    "column_letter",
     "month_end",
     "month_index",
     "month_label",
     "month_start",
     "parse_clock",
+    "rank_of",
     "requirements",
     "weeks_away",
 ]
@@ -70,13 +75,33 @@ RANKS: tuple[str, ...] = (
     "senior-superintendent",
 )
 SUPERVISOR_RANKS: frozenset[str] = frozenset(RANKS[RANKS.index("inspector") :])
-MAX_LANGUAGE_LEVEL = 5
+# The same ranks as planners at home write them (순경 … 총경), in the order of RANKS.
+KOREAN_RANKS: dict[str, str] = dict(
+    zip(("순경", "경장", "경사", "경위", "경감", "경정", "총경"), RANKS, strict=True)
+)
+# Levels of a credential (a language certificate, a security clearance...) run from 1 to
+# MAX_LEVEL, higher meaning more; 0 stands for a credential that has no level (a passport).
+MAX_LEVEL = 5
+MAX_LANGUAGE_LEVEL = MAX_LEVEL
 KHMER = "khmer"
 
 Cost = TypeVar("Cost", int, float)
 """What :meth:`Instance.least_among` weighs a session by: weeks, or a price."""
 # A handover longer than two weeks either side of a changeover is a typo, not a plan.
 MAX_HANDOVER_DAYS = 14
+
+
+def rank_of(text: str) -> str | None:
+    """The rank a planner wrote, in English or Korean, as one of :data:`RANKS` (None if none).
+
+    English is read without regard to case, and a space or underscore stands for a hyphen
+    (``Senior officer``), because that is how people type it in a spreadsheet cell.
+    """
+    raw = text.strip()
+    if raw in KOREAN_RANKS:
+        return KOREAN_RANKS[raw]
+    slug = "-".join(raw.lower().replace("_", " ").replace("-", " ").split())
+    return slug if slug in RANKS else None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,10 +142,37 @@ def month_label(origin: date, t: int) -> str:
 
 @dataclass(frozen=True)
 class Source:
-    """Where an object was read from: file name and spreadsheet row (header = row 1)."""
+    """Where an object was read from: file name and spreadsheet row (header = row 1).
+
+    An object read from a workbook also names its ``sheet`` and keeps the sheet's ``columns``
+    (the header, left to right), so that a problem found later can name the cell by the letter
+    Excel shows above it.
+    """
 
     file: str
     row: int | None = None
+    sheet: str = ""
+    columns: tuple[str, ...] = ()
+
+    def letter(self, column: str) -> str:
+        """The Excel letter of ``column`` in the sheet (``""`` outside a workbook)."""
+        if column not in self.columns:
+            return ""
+        return column_letter(self.columns.index(column))
+
+    def problem(self, column: str, message: str) -> Problem:
+        """A problem located at this row and ``column``."""
+        return Problem(message, self.file, self.row, column, self.sheet, self.letter(column))
+
+
+def column_letter(index: int) -> str:
+    """Excel's name of the column ``index`` counts from 0: A, B, ... Z, AA, AB..."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 class InvalidObject(ValueError):
@@ -143,10 +195,11 @@ def _check_span(issues: list[tuple[str, str]], start: date, end: date | None, na
         issues.append((last, f"{end} is before {first} {start}; swap them or fix the date"))
 
 
-def _problem(source: Source | None, field_name: str, message: str) -> Problem:
+def _problem(source: Source | None, field_name: str, message: str, refers_to: str = ""
+             ) -> Problem:
     if source is None:
-        return Problem(message, field=field_name)
-    return Problem(message, file=source.file, row=source.row, field=field_name)
+        return Problem(message, field=field_name, refers_to=refers_to)
+    return replace(source.problem(field_name, message), refers_to=refers_to)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -154,13 +207,16 @@ def _problem(source: Source | None, field_name: str, message: str) -> Problem:
 
 
 @dataclass(frozen=True)
-class LanguageCertificate:
-    """A language level, valid from ``valid_from`` to ``valid_until``, both days inclusive.
+class Credential:
+    """Something an officer holds for a time: a language certificate at a level, a passport, a
+    medical or security clearance. Valid from ``valid_from`` to ``valid_until``, both days
+    inclusive; ``valid_until`` of ``None`` means it does not expire.
 
-    ``valid_until`` of ``None`` means the certificate does not expire.
+    ``name`` is a lower-case word such as ``khmer``, ``passport`` or ``medical``. ``level`` runs
+    from 1 to :data:`MAX_LEVEL`, higher meaning more; 0 means the credential has no level.
     """
 
-    language: str
+    name: str
     level: int
     valid_from: date
     valid_until: date | None = None
@@ -168,18 +224,23 @@ class LanguageCertificate:
 
     def __post_init__(self) -> None:
         issues: list[tuple[str, str]] = []
-        if not self.language.strip():
-            issues.append(("language", "is empty; write the language, e.g. khmer"))
-        if not 1 <= self.level <= MAX_LANGUAGE_LEVEL:
+        if not self.name.strip():
+            issues.append(("credential", "is empty; name the credential, e.g. khmer or passport"))
+        if not 0 <= self.level <= MAX_LEVEL:
             issues.append(
-                ("level", f"{self.level} is out of range; use 1 to {MAX_LANGUAGE_LEVEL}")
+                ("level", f"{self.level} is out of range; use 1 to {MAX_LEVEL}, or leave it "
+                 "blank for a credential without levels")
             )
         _check_span(issues, self.valid_from, self.valid_until, "valid_from/valid_until")
-        _raise_if("certificate", issues)
+        _raise_if("credential", issues)
 
     def covers(self, start: date, end: date) -> bool:
-        """True if the certificate is valid on every day from ``start`` to ``end`` inclusive."""
+        """True if the credential is valid on every day from ``start`` to ``end`` inclusive."""
         return self.valid_from <= start and (self.valid_until is None or self.valid_until >= end)
+
+
+LanguageCertificate = Credential
+"""The name of :class:`Credential` from when only languages were recorded."""
 
 
 @dataclass(frozen=True)
@@ -254,7 +315,7 @@ class Officer:
     rank: str
     specialties: frozenset[str] = frozenset()
     home_unit: str = ""
-    certificates: tuple[LanguageCertificate, ...] = ()
+    certificates: tuple[Credential, ...] = ()
     courses: tuple[CourseCompletion, ...] = ()
     unavailability: tuple[Unavailability, ...] = ()
     preferences: tuple[str, ...] = ()
@@ -268,7 +329,8 @@ class Officer:
         if not self.name.strip():
             issues.append(("name", "is empty"))
         if self.rank not in RANKS:
-            issues.append(("rank", f"'{self.rank}' is not a rank; use one of {', '.join(RANKS)}"))
+            named = ", ".join(f"{r} ({k})" for k, r in KOREAN_RANKS.items())
+            issues.append(("rank", f"'{self.rank}' is not a rank; use one of {named}"))
         if len(set(self.preferences)) != len(self.preferences):
             issues.append(("preferences", "names a posting twice"))
         _raise_if("officer", issues)
@@ -278,14 +340,15 @@ class Officer:
         """Supervisors are inspectors and above; the posting mix counts them."""
         return self.rank in SUPERVISOR_RANKS
 
+    def credential_level(self, name: str, start: date, end: date) -> int | None:
+        """Highest level of credential ``name`` held by one record valid on every day of
+        ``start``..``end``: 0 for one without levels, None if no such record."""
+        levels = [c.level for c in self.certificates if c.name == name and c.covers(start, end)]
+        return max(levels, default=None)
+
     def language_level(self, language: str, start: date, end: date) -> int:
         """Highest level in ``language`` held on every day of ``start``..``end`` (0 if none)."""
-        levels = [
-            c.level
-            for c in self.certificates
-            if c.language == language and c.covers(start, end)
-        ]
-        return max(levels, default=0)
+        return self.credential_level(language, start, end) or 0
 
     def has_course(self, course: str, start: date, end: date) -> bool:
         """True if ``course`` was completed before ``start`` and still counts on ``end``."""
@@ -302,7 +365,8 @@ class Officer:
 
 @dataclass(frozen=True)
 class CourseDef:
-    """A pre-deployment course: completing it counts as the course, and may grant a language level.
+    """A pre-deployment course: completing it counts as the course, and may grant a credential
+    (``grants_credential``, e.g. ``khmer``) at ``grants_level`` (0: a credential without levels).
 
     ``validity_months`` is how long what the course grants stays valid after its last day
     (``None``: for good).
@@ -310,7 +374,7 @@ class CourseDef:
 
     id: str
     name: str
-    grants_language: str = ""
+    grants_credential: str = ""
     grants_level: int = 0
     validity_months: int | None = None
     source: Source | None = field(default=None, compare=False)
@@ -319,13 +383,13 @@ class CourseDef:
         issues: list[tuple[str, str]] = []
         if not self.id.strip():
             issues.append(("id", "is empty"))
-        if self.grants_language and not 1 <= self.grants_level <= MAX_LANGUAGE_LEVEL:
+        if not 0 <= self.grants_level <= MAX_LEVEL:
             issues.append(
-                ("grants_level", f"{self.grants_level} is out of range; use 1 to "
-                 f"{MAX_LANGUAGE_LEVEL} with grants_language")
+                ("grants_level", f"{self.grants_level} is out of range; use 1 to {MAX_LEVEL}, "
+                 "or leave it blank for a credential without levels")
             )
-        if self.grants_level and not self.grants_language:
-            issues.append(("grants_language", "is empty but grants_level is set"))
+        if self.grants_level and not self.grants_credential:
+            issues.append(("grants_credential", "is empty but grants_level is set"))
         if self.validity_months is not None and self.validity_months < 1:
             issues.append(("validity_months", "must be at least 1, or blank for no expiry"))
         _raise_if("course", issues)
@@ -356,7 +420,7 @@ class Session:
     def weeks(self) -> int:
         return weeks_away(self.start, self.end)
 
-    def grants(self, course: CourseDef) -> tuple[CourseCompletion, LanguageCertificate | None]:
+    def grants(self, course: CourseDef) -> tuple[CourseCompletion, Credential | None]:
         """What finishing this session gives, dated from its last day."""
         expires = (
             _shift_months(self.end, course.validity_months)
@@ -365,11 +429,9 @@ class Session:
         )
         completion = CourseCompletion(course.id, self.end, expires)
         certificate = None
-        if course.grants_language:
+        if course.grants_credential:
             until = expires - timedelta(days=1) if expires is not None else None
-            certificate = LanguageCertificate(
-                course.grants_language, course.grants_level, self.end, until
-            )
+            certificate = Credential(course.grants_credential, course.grants_level, self.end, until)
         return completion, certificate
 
 
@@ -399,6 +461,7 @@ class Posting:
     min_specialists: tuple[tuple[str, int], ...] = ()
     name_ko: str = ""
     """The name in Korean for outputs in Korean (blank: ``name`` is used)."""
+    required_credentials: tuple[tuple[str, int], ...] = ()
     source: Source | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -429,39 +492,73 @@ class Posting:
                 issues.append(("min_specialists", f"{specialty} has a negative count"))
         if len({s for s, _ in self.min_specialists}) != len(self.min_specialists):
             issues.append(("min_specialists", "names a specialty twice"))
+        names = [name for name, _ in self.required_credentials]
+        for name, level in self.required_credentials:
+            if not name.strip():
+                issues.append(("required_credentials", "names an empty credential"))
+            if not 0 <= level <= MAX_LEVEL:
+                issues.append(("required_credentials",
+                               f"{name}>={level}: the level is out of range; use 1 to {MAX_LEVEL}"))
+        if len(set(names)) != len(names):
+            issues.append(("required_credentials", "names a credential twice"))
+        elif self.min_khmer_level > 0 and KHMER in names:
+            issues.append(("required_credentials",
+                           f"names {KHMER}, which min_khmer_level also sets; keep one of them"))
         _raise_if("posting", issues)
+
+    @property
+    def credentials(self) -> tuple[tuple[str, int], ...]:
+        """Every credential the posting requires with its least level (0: any level), by name:
+        ``required_credentials`` with ``min_khmer_level`` as ``khmer`` at that level."""
+        found = dict(self.required_credentials)
+        if self.min_khmer_level > 0:
+            found[KHMER] = self.min_khmer_level
+        return tuple(sorted(found.items()))
 
 
 @dataclass(frozen=True)
 class Requirement:
-    """One entry requirement of a posting: a course, or a minimum level in a language."""
+    """One entry requirement of a posting: a course, or a credential at a least level.
+
+    A credential requirement of level 0 is met by any record of that credential; of level L > 0,
+    by one of level L or more. Either way one record must be valid on every day asked about.
+    """
 
     course: str = ""
-    language: str = ""
+    credential: str = ""
     level: int = 0
 
     def met_by(self, officer: Officer, start: date, end: date) -> bool:
         """True if the officer's own records satisfy it on every day of ``start``..``end``."""
         if self.course:
             return officer.has_course(self.course, start, end)
-        return officer.language_level(self.language, start, end) >= self.level
+        held = officer.credential_level(self.credential, start, end)
+        return held is not None and held >= self.level
 
     def granted_by(self, course: CourseDef) -> bool:
         if self.course:
             return course.id == self.course
-        return course.grants_language == self.language and course.grants_level >= self.level
+        return course.grants_credential == self.credential and course.grants_level >= self.level
+
+    @property
+    def label(self) -> str:
+        """The credential as a sentence names it: a language level capitalised like the
+        language (``Khmer``), a credential without levels as written (``passport``)."""
+        words = self.credential.replace("-", " ").replace("_", " ")
+        return words.capitalize() if self.level else words
 
     def __str__(self) -> str:
         if self.course:
             return self.course
-        return f"{self.language.capitalize()} level {self.level}"
+        if self.level:
+            return f"{self.label} level {self.level}"
+        return self.label
 
 
 def requirements(posting: Posting) -> tuple[Requirement, ...]:
-    """Everything an officer needs to serve at ``posting``."""
+    """Everything an officer needs to serve at ``posting``: courses, then credentials, by name."""
     out = [Requirement(course=c) for c in sorted(posting.required_courses)]
-    if posting.min_khmer_level > 0:
-        out.append(Requirement(language=KHMER, level=posting.min_khmer_level))
+    out += [Requirement(credential=name, level=level) for name, level in posting.credentials]
     return tuple(out)
 
 
@@ -896,7 +993,7 @@ class Instance:
     @cached_property
     def _grants(
         self,
-    ) -> tuple[tuple[Session, CourseDef, CourseCompletion, LanguageCertificate | None], ...]:
+    ) -> tuple[tuple[Session, CourseDef, CourseCompletion, Credential | None], ...]:
         """Every session with its course and what finishing it gives, computed once."""
         out = []
         for session in self.sessions:
@@ -1012,19 +1109,21 @@ def _cross_check(inst: Instance) -> list[Problem]:
         for pref in o.preferences:
             if pref not in postings:
                 problems.append(
-                    _problem(o.source, "preferences", f"unknown posting '{pref}' (officer {o.id})")
+                    _problem(o.source, "preferences", f"unknown posting '{pref}' (officer {o.id})",
+                             "posting")
                 )
         for c in o.courses:
             if c.course not in courses:
                 problems.append(
-                    _problem(c.source, "course", f"unknown course '{c.course}' (officer {o.id})")
+                    _problem(c.source, "course", f"unknown course '{c.course}' (officer {o.id})",
+                             "course")
                 )
         spans: list[tuple[date, date, PastDeployment]] = []
         for past in o.history:
             if past.posting not in postings:
                 problems.append(
                     _problem(past.source, "posting",
-                             f"unknown posting '{past.posting}' (officer {o.id})")
+                             f"unknown posting '{past.posting}' (officer {o.id})", "posting")
                 )
             if past.start > rules.end:
                 problems.append(
@@ -1046,27 +1145,29 @@ def _cross_check(inst: Instance) -> list[Problem]:
             if course not in courses:
                 problems.append(
                     _problem(p.source, "required_courses",
-                             f"unknown course '{course}' (posting {p.id}); add it to courses.csv")
+                             f"unknown course '{course}' (posting {p.id}); add it to courses.csv",
+                             "course")
                 )
         for specialty, count in p.min_specialists:
             if count > 0 and specialty not in held_specialties:
                 problems.append(
                     _problem(p.source, "min_specialists",
                              f"no officer has specialty '{specialty}' (posting {p.id}); check "
-                             "the spelling against officers.csv")
+                             "the spelling against officers.csv", "officer")
                 )
 
     for q in inst.sessions:
         if q.course not in courses:
             problems.append(
                 _problem(q.source, "course", f"unknown course '{q.course}' (session {q.id}); "
-                         "add it to courses.csv")
+                         "add it to courses.csv", "course")
             )
 
     by_posting: dict[str, list[Demand]] = {}
     for d in inst.demands:
         if d.posting not in postings:
-            problems.append(_problem(d.source, "posting", f"unknown posting '{d.posting}'"))
+            problems.append(_problem(d.source, "posting", f"unknown posting '{d.posting}'",
+                                     "posting"))
             continue
         if d.last < rules.start or d.first > rules.end:
             problems.append(

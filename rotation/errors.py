@@ -6,6 +6,7 @@ Exit codes (see README): 0 success, 1 infeasible or no plan within the limit, 2 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 __all__ = [
@@ -30,37 +31,62 @@ class Problem:
     """One thing wrong with the input, located precisely enough for a planner to fix it.
 
     ``file`` and ``row`` are empty for objects built in code rather than read from files; ``row``
-    counts lines as a spreadsheet shows them (the header is row 1).
+    counts lines as a spreadsheet shows them (the header is row 1). In a workbook, ``sheet`` names
+    the sheet and ``column`` the letter Excel shows above ``field``.
+
+    ``refers_to`` is set on a problem that only says something is not found in another table,
+    and names what it looked for (``officer``, ``posting``, ``course``): a loader that could not
+    read that table leaves such problems out, since they would all follow from that one cause.
     """
 
     message: str
     file: str = ""
     row: int | None = None
     field: str = ""
+    sheet: str = ""
+    column: str = ""
+    refers_to: str = dataclasses.field(default="", compare=False)
 
     def __str__(self) -> str:
         where = self.file
+        if self.sheet:
+            where += f", sheet '{self.sheet}'"
         if self.row is not None:
             where += f", row {self.row}"
         if self.field:
-            where += f", field '{self.field}'" if where else f"field '{self.field}'"
+            cell = f"'{self.field}'"
+            cell = f"column {self.column} {cell}" if self.column else f"field {cell}"
+            where += f", {cell}" if where else cell
         return f"{where}: {self.message}" if where else self.message
 
 
 class InputError(RotationError):
-    """The input is invalid; carries every problem found, not only the first."""
+    """The input is invalid; carries every problem found, not only the first.
+
+    ``warnings`` are things worth a look that do not make the input wrong (a row given twice
+    where reading it once changes nothing); they are listed after the problems. A valid case
+    hands its warnings back with the instance instead (``rotation.io.read_case``).
+    """
 
     exit_code = 2
 
-    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+    def __init__(
+        self, problems: list[Problem] | Problem | str, warnings: list[Problem] | None = None
+    ) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: list[Problem] = list(problems)
+        self.warnings: list[Problem] = list(warnings or ())
         count = len(self.problems)
         head = f"{count} problem{'s' if count != 1 else ''} in the input"
-        super().__init__(head + ":\n" + "\n".join(f"  - {p}" for p in self.problems))
+        text = head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
+        if self.warnings:
+            many = len(self.warnings)
+            text += f"\nand {many} warning{'s' if many != 1 else ''}:\n" + "\n".join(
+                f"  - {w}" for w in self.warnings)
+        super().__init__(text)
 
 
 class InfeasibleError(RotationError):

@@ -1,14 +1,16 @@
-"""Load a case folder (CSV tables and ``rules.toml``) into a validated :class:`Instance`.
+"""Load a case into a validated :class:`Instance`: a folder of CSV tables and ``rules.toml``,
+Excel workbooks in that folder, or one workbook with a sheet per table.
 
 The loader never stops at the first mistake: it reads every file, collects every problem with its
-file, row and field, and raises one :class:`InputError` listing them all. Nothing is returned (and
-so nothing can be written) unless the whole case is valid. The format is documented in
-``docs/input.md``.
+file (and sheet), row and field, and raises one :class:`InputError` listing them all. Nothing is
+returned (and so nothing can be written) unless the whole case is valid. A table that cannot be
+read at all is reported once, by ``rotation.tables``, and references to its ids are then not
+reported as unknown. The format is documented in ``docs/input.md``.
 """
 
 from __future__ import annotations
 
-import csv
+import re
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,14 +19,16 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from rotation.domain import (
+    KHMER,
+    MAX_LEVEL,
     RANKS,
     CalendarSettings,
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
     InvalidObject,
-    LanguageCertificate,
     Officer,
     OutputSettings,
     PastDeployment,
@@ -35,38 +39,28 @@ from rotation.domain import (
     Source,
     Unavailability,
     Weights,
+    rank_of,
 )
 from rotation.errors import InputError, Problem
+from rotation.tables import SPECS, Cell, Found, RulesSource, Table, describe, find_tables, within
 
-__all__ = ["TABLES", "load_case"]
+__all__ = ["Loaded", "load_case", "read_case"]
 
 T = TypeVar("T")
 
-# file -> (required?, required columns, optional columns)
-TABLES: dict[str, tuple[bool, tuple[str, ...], tuple[str, ...]]] = {
-    "officers.csv": (True, ("id", "name", "rank"), ("specialties", "home_unit", "preferences")),
-    "postings.csv": (
-        True,
-        ("id", "name", "timezone", "hardship"),
-        ("min_khmer_level", "required_courses", "min_supervisors", "min_specialists",
-         "name_ko"),
-    ),
-    "demand.csv": (True, ("posting", "from", "to", "min", "max"), ()),
-    "courses.csv": (
-        False, ("id", "name"), ("grants_language", "grants_level", "validity_months")
-    ),
-    "sessions.csv": (False, ("id", "course", "start", "end", "seats"), ("location",)),
-    "certificates.csv": (
-        False,
-        ("officer", "language", "level", "valid_from"),
-        ("valid_until",),
-    ),
-    "completed_courses.csv": (False, ("officer", "course", "completed_on"), ("expires_on",)),
-    "unavailability.csv": (False, ("officer", "from", "to"), ("reason",)),
-    "history.csv": (False, ("officer", "posting", "start", "end"), ()),
-}
+# The kind of thing a reference names, and the table its ids come from.
+_REFERS_TO = {"officer": "officers", "posting": "postings", "course": "courses"}
 
-RULES_FILE = "rules.toml"
+
+@dataclass(frozen=True)
+class Loaded:
+    """A valid case as read: the instance, the warnings found on the way (a row given twice
+    where reading it once changes nothing...), and, per table, where it was read from and how
+    many rows it gave, so that a planner can see that nothing was left behind."""
+
+    instance: Instance
+    warnings: tuple[Problem, ...] = ()
+    reads: tuple[tuple[str, str], ...] = ()
 
 
 class _Skip(Exception):
@@ -75,20 +69,31 @@ class _Skip(Exception):
 
 @dataclass
 class _Row:
-    """One CSV row with typed accessors that record problems instead of raising."""
+    """One row with typed accessors that record problems instead of raising."""
 
-    file: str
+    table: Table
     number: int
-    cells: dict[str, str]
+    cells: dict[str, Cell]
     problems: list[Problem]
     failed: bool = False
 
     def _bad(self, column: str, message: str) -> None:
-        self.problems.append(Problem(message, self.file, self.number, column))
+        self.problems.append(self._at(column, message))
         self.failed = True
 
+    def _at(self, column: str, message: str) -> Problem:
+        """A problem at ``column`` of this row, named as the file names it."""
+        t = self.table
+        return Problem(message, t.file, self.number, t.written.get(column, column), t.sheet,
+                       t.letter(column))
+
+    def given(self, column: str) -> bool:
+        """Whether the table has ``column`` (under its name or an older one)."""
+        return column in self.table.columns
+
     def text(self, column: str, required: bool = True) -> str:
-        value = (self.cells.get(column) or "").strip()
+        cell = self.cells.get(column) or ""
+        value = cell.isoformat() if isinstance(cell, date) else cell.strip()
         if required and not value:
             self._bad(column, "is empty; a value is required")
         return value
@@ -103,7 +108,22 @@ class _Row:
             self._bad(column, f"'{raw}' is not a whole number")
             return 0
 
+    def level(self, column: str, required: bool = False) -> int:
+        """A credential level, 1 to MAX_LEVEL; blank (where allowed) is 0, no level."""
+        raw = self.text(column, required=False)
+        if not raw:
+            if required:
+                self._bad(column, f"is empty; a language needs its level, 1 to {MAX_LEVEL}")
+            return 0
+        value = self.integer(column)
+        if not self.failed and not 1 <= value <= MAX_LEVEL:
+            self._bad(column, f"{value} is out of range; use 1 to {MAX_LEVEL}")
+        return value
+
     def day(self, column: str, required: bool = True) -> date | None:
+        cell = self.cells.get(column)
+        if isinstance(cell, date):
+            return cell
         raw = self.text(column, required=required)
         if not raw:
             return None
@@ -114,6 +134,13 @@ class _Row:
             return None
 
     def month(self, column: str) -> date | None:
+        cell = self.cells.get(column)
+        if isinstance(cell, date):
+            if cell.day == 1:
+                return cell  # a month Excel turned into its first day
+            self._bad(column, f"{cell} is a day, not a month; write YYYY-MM, e.g. 2025-11, in a "
+                      "cell formatted as text")
+            return None
         raw = self.text(column)
         if not raw:
             return None
@@ -123,6 +150,10 @@ class _Row:
         raw = self.text(column, required=False)
         return [part.strip() for part in raw.split(";") if part.strip()]
 
+    def source(self) -> Source:
+        t = self.table
+        return Source(t.file, self.number, t.sheet, t.columns if t.sheet else ())
+
     def build(self, factory: Callable[[], T]) -> T:
         """Construct a domain object, turning its own validation into located problems."""
         if self.failed:
@@ -131,7 +162,7 @@ class _Row:
             return factory()
         except InvalidObject as err:
             for column, message in err.issues:
-                self.problems.append(Problem(message, self.file, self.number, column))
+                self.problems.append(self._at(column, message))
             raise _Skip from err
 
 
@@ -148,73 +179,35 @@ def _parse_month(raw: str, bad: Callable[[str], None]) -> date | None:
 
 @dataclass
 class _Reader:
-    folder: Path
+    found: Found
     problems: list[Problem] = field(default_factory=list)
     broken: dict[str, set[str]] = field(default_factory=dict)
 
     def rows(self, name: str) -> Iterator[_Row]:
-        required, columns, optional = TABLES[name]
-        path = self.folder / name
-        label = str(path)
-        if not path.is_file():
-            if required:
-                self.problems.append(
-                    Problem(f"file is missing; every case needs {name} (see docs/input.md)",
-                            label)
-                )
+        table = self.found.tables.get(name)
+        if table is None:
             return
-        try:
-            with path.open(newline="", encoding="utf-8-sig") as handle:
-                # csv.reader, not DictReader: DictReader drops blank lines, which would shift
-                # every later row number away from what the spreadsheet shows.
-                records = csv.reader(handle)
-                header = [h.strip() for h in next(records, [])]
-                missing = [c for c in columns if c not in header]
-                for column in missing:
-                    self.problems.append(
-                        Problem("column is missing from the header row", label, 1, column)
-                    )
-                if missing:
-                    return
-                known = set(columns) | set(optional)
-                for column in header:
-                    if column and column not in known:
-                        self.problems.append(
-                            Problem(
-                                f"unknown column; expected {', '.join(columns + optional)}",
-                                label, 1, column,
-                            )
-                        )
-                for index, cells in enumerate(records, start=2):
-                    if not any(c.strip() for c in cells):
-                        continue
-                    if len(cells) > len(header):
-                        self.problems.append(
-                            Problem("row has more cells than the header", label, index)
-                        )
-                        continue
-                    values = dict(zip(header, cells, strict=False))
-                    yield _Row(label, index, values, self.problems)
-        except UnicodeDecodeError:
-            self.problems.append(Problem("is not UTF-8 text; save it as CSV UTF-8", label))
-        except csv.Error as err:
-            self.problems.append(Problem(f"is not valid CSV: {err}", label))
+        for number, cells in table.rows:
+            yield _Row(table, number, cells, self.problems)
 
-    def table(self, name: str, make: Callable[[_Row], T], key: str = "") -> list[T]:
-        """Build every valid row; the ``key`` of each invalid row goes to ``self.broken``."""
+    def table(self, name: str, make: Callable[[_Row], T]) -> list[T]:
+        """Build every valid row; the key of each invalid row goes to ``self.broken``."""
+        key = SPECS[name].key
         out = []
         for row in self.rows(name):
             try:
                 out.append(make(row))
             except _Skip:
-                ident = (row.cells.get(key) or "").strip() if key else ""
+                ident = row.text(key, required=False) if key else ""
                 if ident:
                     self.broken.setdefault(name, set()).add(ident)
+        for ident in self.found.left_out.get(name, ()):
+            self.broken.setdefault(name, set()).add(ident)
         return out
 
 
 def _source(row: _Row) -> Source:
-    return Source(row.file, row.number)
+    return row.source()
 
 
 def _specialists(row: _Row) -> tuple[tuple[str, int], ...]:
@@ -250,19 +243,88 @@ _RULE_KEYS: dict[str, set[str]] = {
 
 
 def _read_rules(
-    folder: Path, problems: list[Problem]
+    found: Found, problems: list[Problem]
 ) -> tuple[str, Rules, SolverSettings, CalendarSettings, OutputSettings] | None:
-    path = folder / RULES_FILE
-    label = str(path)
-    if not path.is_file():
-        problems.append(Problem("file is missing; every case needs rules.toml", label))
+    """The rules from ``rules.toml`` or a workbook's rules sheet; None if they have problems."""
+    source = found.rules
+    if source is None:
         return None
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        problems.append(Problem(f"is not valid TOML: {err}", label))
-        return None
+    if source.sheet:
+        data, rows = _sheet_rules(source, problems)
+    else:
+        path = Path(source.file)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+            problems.append(Problem(f"is not valid TOML: {err}", source.file))
+            return None
+    before = len(problems)
+    read = _rules_from(data, source.file, found.name, problems)
+    if source.sheet:
+        problems[before:] = [_locate(p, source, rows) for p in problems[before:]]
+    return read
 
+
+# Keys whose value is text even where it looks like a number.
+_TEXT_KEYS = {"name", "horizon.start", "calendar.contact", "calendar.home_timezone",
+              "calendar.outbound_departure", "calendar.return_departure"}
+
+
+def _sheet_rules(source: RulesSource, problems: list[Problem]
+                 ) -> tuple[dict[str, Any], dict[str, int]]:
+    """A rules sheet's rows as rules.toml would hold them, and the row of each key.
+
+    A cell is text in a workbook whatever it holds; a number is read as one (as TOML would),
+    except for the keys whose value is text, and a month Excel turned into its first day is read
+    as that month. A blank value leaves the key at its default.
+    """
+    data: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for number, key, cell in source.rows:
+        if key in rows:
+            problems.append(Problem(f"key given twice (first in row {rows[key]}); keep one",
+                                    source.file, number, "key", source.sheet, source.letters[0]))
+            continue
+        rows[key] = number
+        value: Any
+        if isinstance(cell, date):
+            value = f"{cell:%Y-%m}" if key == "horizon.start" and cell.day == 1 else str(cell)
+        else:
+            value = cell.strip()
+            if value == "":
+                continue
+            if key not in _TEXT_KEYS:
+                value = _number(value)
+        section, dot, rest = key.partition(".")
+        if dot:
+            table = data.setdefault(section, {})
+            if isinstance(table, dict):
+                table[rest] = value
+        else:
+            data[key] = value
+    return data, rows
+
+
+def _number(text: str) -> Any:
+    if re.fullmatch(r"[+-]?\d+", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text):
+        return float(text)
+    return text
+
+
+def _locate(problem: Problem, source: RulesSource, rows: dict[str, int]) -> Problem:
+    """A rules problem found by key, placed on the sheet's row of that key (its value cell)."""
+    key = problem.field
+    row = rows.get(key) or next((n for k, n in rows.items() if k.startswith(key + ".")), None)
+    return Problem(problem.message, source.file, row, key, source.sheet,
+                   source.letters[1] if row else "")
+
+
+def _rules_from(
+    data: dict[str, Any], label: str, default_name: str, problems: list[Problem]
+) -> tuple[str, Rules, SolverSettings, CalendarSettings, OutputSettings] | None:
+    """Check the rules' keys and values; the rules and settings, or None if any is wrong."""
     before = len(problems)
     for section, keys in _RULE_KEYS.items():
         table = data if not section else data.get(section, {})
@@ -355,10 +417,10 @@ def _read_rules(
             "calendar", "cancelled_retention_days", int, c.cancelled_retention_days
         ),
     }
-    name = data.get("name", folder.name)
+    name = data.get("name", default_name)
     if not isinstance(name, str):
         problems.append(Problem(f"{name!r} should be text", label, field="name"))
-        name = folder.name
+        name = default_name
     # The calendar section is built on its own so that its mistakes are reported together with
     # those of the sections above instead of only after they are fixed.
     calendar: CalendarSettings | None = None
@@ -399,55 +461,62 @@ def _read_rules(
 # The case
 
 
-def load_case(folder: str | Path) -> Instance:
-    """Read and validate a case folder; raise :class:`InputError` with every problem found."""
-    root = Path(folder)
-    if not root.is_dir():
-        raise InputError(Problem("is not a folder; give the folder that holds the case files",
-                                 str(root)))
-    reader = _Reader(root)
-    problems = reader.problems
-    header = _read_rules(root, problems)
+def load_case(path: str | Path) -> Instance:
+    """Read and validate a case; raise :class:`InputError` with every problem found."""
+    return read_case(path).instance
 
-    officer_rows = reader.table("officers.csv", _officer, key="id")
-    postings = reader.table("postings.csv", _posting, key="id")
-    demands = reader.table("demand.csv", _demand)
-    courses = reader.table("courses.csv", _course, key="id")
-    sessions = reader.table("sessions.csv", _session, key="id")
+
+def read_case(path: str | Path) -> Loaded:
+    """Read and validate a case (a folder, or one ``.xlsx`` workbook) with its warnings and
+    what was read; raise :class:`InputError` with every problem found, and the warnings."""
+    found = find_tables(Path(path))
+    reader = _Reader(found)
+    problems = reader.problems
+    problems += found.problems
+    warnings = list(found.warnings)
+    header = _read_rules(found, problems)
+
+    officer_rows = reader.table("officers", _officer)
+    postings = reader.table("postings", _posting)
+    demands = reader.table("demand", _demand)
+    courses = reader.table("courses", _course)
+    sessions = reader.table("sessions", _session)
     # Rows that failed their own checks are already reported. Stand-ins keep their ids known,
     # so rows that refer to them are not also reported as naming something unknown.
-    broken_officers = reader.broken.get("officers.csv", set())
+    broken_officers = reader.broken.get("officers", set())
     officer_ids = {o.id for o in officer_rows} | broken_officers
     postings += [
         Posting(id=i, name=i, timezone="UTC", hardship=0)
-        for i in sorted(reader.broken.get("postings.csv", set()) - {p.id for p in postings})
+        for i in sorted(reader.broken.get("postings", set()) - {p.id for p in postings})
     ]
     courses += [
         CourseDef(i, i)
-        for i in sorted(reader.broken.get("courses.csv", set()) - {c.id for c in courses})
+        for i in sorted(reader.broken.get("courses", set()) - {c.id for c in courses})
     ]
     officer_rows += [
         Officer(id=i, name=i, rank=RANKS[0])
         for i in sorted(broken_officers - {o.id for o in officer_rows})
     ]
+    officers_known = "officers" not in found.unreadable
 
     def owned(name: str, make: Callable[[_Row], T]) -> dict[str, list[T]]:
         out: dict[str, list[T]] = {}
 
         def one(row: _Row) -> tuple[str, T]:
             officer = row.text("officer")
-            if officer and officer not in officer_ids:
-                row._bad("officer", f"unknown officer '{officer}'; it is not in officers.csv")
+            if officer and officers_known and officer not in officer_ids:
+                row._bad("officer", f"unknown officer '{officer}'; it is not in "
+                         f"{_where(found, 'officers')}")
             return officer, make(row)
 
         for officer, item in reader.table(name, one):
             out.setdefault(officer, []).append(item)
         return out
 
-    certificates = owned("certificates.csv", _certificate)
-    completed = owned("completed_courses.csv", _completion)
-    absences = owned("unavailability.csv", _absence)
-    history = owned("history.csv", _past)
+    certificates = owned("certificates", _certificate)
+    completed = owned("completed_courses", _completion)
+    absences = owned("unavailability", _absence)
+    history = owned("history", _past)
 
     officers = tuple(
         Officer(
@@ -465,11 +534,14 @@ def load_case(folder: str | Path) -> Instance:
         )
         for o in officer_rows
     )
+    if not problems and not found.unreadable & {"officers", "certificates", "courses"}:
+        # Only on tables read whole: a credential left out with a bad row is no news.
+        warnings += _credentials_nobody_holds(postings, officers, courses, found)
 
     # Without valid rules, cross-file checks still run against a horizon wide enough to judge
     # nothing as outside it, so one bad key in rules.toml does not hide the tables' problems.
     name, rules, solver, calendar, output = header or (
-        root.name, _OPEN_RULES, SolverSettings(), CalendarSettings(), OutputSettings()
+        found.name, _OPEN_RULES, SolverSettings(), CalendarSettings(), OutputSettings()
     )
     try:
         instance = Instance(
@@ -485,10 +557,39 @@ def load_case(folder: str | Path) -> Instance:
             output=output,
         )
     except InputError as err:
-        raise InputError(problems + err.problems) from None
+        # A reference to a table that could not be read follows from that table's problem.
+        unread = {kind for kind, table in _REFERS_TO.items() if table in found.unreadable}
+        problems += [p for p in err.problems if p.refers_to not in unread]
+        raise InputError(problems, warnings) from None
     if problems:
-        raise InputError(problems)
-    return instance
+        raise InputError(problems, warnings)
+    return Loaded(instance, tuple(warnings), tuple(describe(found)))
+
+
+def _where(found: Found, name: str) -> str:
+    """The file or sheet of table ``name`` as the case names it (``officers.csv``)."""
+    table = found.tables.get(name)
+    return within(found, table.file, table.sheet) if table is not None else SPECS[name].file
+
+
+def _credentials_nobody_holds(postings: list[Posting], officers: tuple[Officer, ...],
+                              courses: list[CourseDef], found: Found) -> list[Problem]:
+    """Warnings for credentials a posting asks for that no officer holds and no course grants:
+    most likely a misspelt name, which would leave the posting with nobody who may serve."""
+    held = {c.name for o in officers for c in o.certificates}
+    granted = {c.grants_credential for c in courses}
+    out = []
+    for p in postings:
+        for credential, _ in p.credentials:
+            if credential in held or credential in granted or p.source is None:
+                continue
+            column = "min_khmer_level" if (
+                credential == KHMER and p.min_khmer_level) else "required_credentials"
+            out.append(p.source.problem(
+                column, f"no officer holds '{credential}' and no course grants it, so nobody "
+                f"may serve at {p.id}; check the spelling against "
+                f"{_where(found, 'certificates')}"))
+    return out
 
 
 _OPEN_RULES = Rules(start=date(1900, 1, 1), months=12 * 400)
@@ -496,14 +597,22 @@ _OPEN_RULES = Rules(start=date(1900, 1, 1), months=12 * 400)
 
 def _course(r: _Row) -> CourseDef:
     validity = r.text("validity_months", required=False)
+    grants = r.text("grants_credential", required=False).lower()
     values = dict(
         id=r.text("id"),
         name=r.text("name"),
-        grants_language=r.text("grants_language", required=False).lower(),
-        grants_level=r.integer("grants_level", 0),
+        grants_credential=grants,
+        grants_level=r.level("grants_level", required=bool(grants) and _language(r, "grants")),
         validity_months=r.integer("validity_months") if validity else None,
     )
     return r.build(lambda: CourseDef(source=_source(r), **values))  # type: ignore[arg-type]
+
+
+def _language(r: _Row, prefix: str) -> bool:
+    """Whether the row names a credential by the older column for languages, which always
+    have a level (``language``, ``grants_language``)."""
+    column = f"{prefix}_credential" if prefix else "credential"
+    return r.table.written.get(column, column).endswith("language")
 
 
 def _session(r: _Row) -> Session:
@@ -522,12 +631,45 @@ def _officer(r: _Row) -> Officer:
     values = dict(
         id=r.text("id"),
         name=r.text("name"),
-        rank=r.text("rank"),
+        rank=_rank(r),
         specialties=frozenset(r.items("specialties")),
         home_unit=r.text("home_unit", required=False),
         preferences=tuple(r.items("preferences")),
     )
     return r.build(lambda: Officer(source=_source(r), **values))  # type: ignore[arg-type]
+
+
+def _rank(r: _Row) -> str:
+    """The rank in English or Korean, as the domain names it; unknown text is left for the
+    domain to report."""
+    raw = r.text("rank")
+    return rank_of(raw) or raw
+
+
+_NEED = re.compile(r"(?P<name>[^\s<>=:]+)\s*(?:>=\s*(?P<level>\S+))?")
+
+
+def _credentials(r: _Row) -> tuple[tuple[str, int], ...]:
+    """``required_credentials``: entries ``name`` or ``name>=level``, separated by ``;`` or
+    ``,``, e.g. ``khmer>=2; passport; medical``."""
+    out = []
+    raw = r.text("required_credentials", required=False)
+    for item in (part.strip() for part in re.split(r"[;,]", raw)):
+        if not item:
+            continue
+        match = _NEED.fullmatch(item)
+        level = match.group("level") if match else None
+        if match is None or (level is not None and not level.isdigit()):
+            r._bad("required_credentials", f"'{item}' is not credential or credential>=level, "
+                   "e.g. khmer>=2 or passport")
+            continue
+        value = int(level) if level is not None else 0
+        if level is not None and not 1 <= value <= MAX_LEVEL:
+            r._bad("required_credentials",
+                   f"'{item}': the level is out of range; use 1 to {MAX_LEVEL}")
+            continue
+        out.append((match.group("name").lower(), value))
+    return tuple(out)
 
 
 def _posting(r: _Row) -> Posting:
@@ -540,6 +682,7 @@ def _posting(r: _Row) -> Posting:
         required_courses=frozenset(r.items("required_courses")),
         min_supervisors=r.integer("min_supervisors", 0),
         min_specialists=_specialists(r),
+        required_credentials=_credentials(r),
         name_ko=r.text("name_ko", required=False),
     )
     return r.build(lambda: Posting(source=_source(r), **values))  # type: ignore[arg-type]
@@ -553,11 +696,12 @@ def _demand(r: _Row) -> Demand:
     )
 
 
-def _certificate(r: _Row) -> LanguageCertificate:
-    language, level = r.text("language").lower(), r.integer("level")
+def _certificate(r: _Row) -> Credential:
+    language = r.text("credential").lower()
+    level = r.level("level", required=_language(r, ""))
     start, until = r.day("valid_from"), r.day("valid_until", required=False)
     return r.build(
-        lambda: LanguageCertificate(language, level, start, until, _source(r))  # type: ignore[arg-type]
+        lambda: Credential(language, level, start, until, _source(r))  # type: ignore[arg-type]
     )
 
 

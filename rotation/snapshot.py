@@ -6,6 +6,11 @@ Solver settings are not part of the snapshot; they are stored as the solve's par
 settings are in the snapshot (a stored plan's calendars must not depend on files that have since
 changed) but not in the hash: they change how a plan is shown, never which plan is right. The
 same holds for the output settings (the language) and postings' Korean names.
+
+Keys keep the names of the first format where the meaning only widened (a course's
+``grants_language`` holds any credential it grants), and keys added since are written only when
+they hold something (a weight only when it differs from its default), so that a case that uses
+nothing new keeps the hash it had, and every snapshot stored before still loads.
 """
 
 from __future__ import annotations
@@ -20,9 +25,9 @@ from rotation.domain import (
     CalendarSettings,
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
-    LanguageCertificate,
     Officer,
     OutputSettings,
     PastDeployment,
@@ -73,16 +78,19 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "fairness": r.weights.fairness,
                 "preference": r.weights.preference,
                 "training": r.weights.training,
-                "skill_mix": r.weights.skill_mix,
-                "stability_officer": r.weights.stability_officer,
-                "stability_month": r.weights.stability_month,
+                # Weights added since the first format: only when not the default.
+                **{name: value for name, value in (
+                    ("skill_mix", r.weights.skill_mix),
+                    ("stability_officer", r.weights.stability_officer),
+                    ("stability_month", r.weights.stability_month),
+                ) if value != getattr(Weights(), name)},
             },
         },
         "courses": [
             {
                 "id": c.id,
                 "name": c.name,
-                "grants_language": c.grants_language,
+                "grants_language": c.grants_credential,
                 "grants_level": c.grants_level,
                 "validity_months": c.validity_months,
             }
@@ -111,6 +119,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "min_specialists": [list(x) for x in p.min_specialists],
                 # Only when given, so snapshots (and hashes) of cases without it are unchanged.
                 **({"name_ko": p.name_ko} if p.name_ko else {}),
+                **({"required_credentials": [list(x) for x in p.required_credentials]}
+                   if p.required_credentials else {}),
             }
             for p in inst.postings
         ],
@@ -133,7 +143,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 "home_unit": o.home_unit,
                 "preferences": list(o.preferences),
                 "certificates": [
-                    [c.language, c.level, _d(c.valid_from), _d(c.valid_until)]
+                    [c.name, c.level, _d(c.valid_from), _d(c.valid_until)]
                     for c in o.certificates
                 ],
                 "courses": [
@@ -191,6 +201,9 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
                 min_supervisors=p["min_supervisors"],
                 min_specialists=tuple((s, n) for s, n in p["min_specialists"]),
                 name_ko=p.get("name_ko", ""),
+                required_credentials=tuple(
+                    (name, level) for name, level in p.get("required_credentials", ())
+                ),
             )
             for p in data["postings"]
         ),
@@ -207,8 +220,8 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
                 home_unit=o["home_unit"],
                 preferences=tuple(o["preferences"]),
                 certificates=tuple(
-                    LanguageCertificate(lang, level, _req(a), _day(b))
-                    for lang, level, a, b in o["certificates"]
+                    Credential(name, level, _req(a), _day(b))
+                    for name, level, a, b in o["certificates"]
                 ),
                 courses=tuple(
                     CourseCompletion(course, _req(a), _day(b)) for course, a, b in o["courses"]

@@ -13,9 +13,9 @@ from datetime import date, timedelta
 from rotation.domain import (
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
-    LanguageCertificate,
     Officer,
     PastDeployment,
     Posting,
@@ -71,7 +71,7 @@ def officer(
     rank: str = "officer",
     *,
     specialties: Iterable[str] = (),
-    certificates: Iterable[LanguageCertificate] = (),
+    certificates: Iterable[Credential] = (),
     courses: Iterable[CourseCompletion] = (),
     unavailability: Iterable[Unavailability] = (),
     preferences: Iterable[str] = (),
@@ -98,6 +98,7 @@ def posting(
     courses: Iterable[str] = (),
     supervisors: int = 0,
     specialists: Iterable[tuple[str, int]] = (),
+    credentials: Iterable[tuple[str, int]] = (),
 ) -> Posting:
     return Posting(
         id=pid,
@@ -108,6 +109,7 @@ def posting(
         required_courses=frozenset(courses),
         min_supervisors=supervisors,
         min_specialists=tuple(specialists),
+        required_credentials=tuple(credentials),
     )
 
 
@@ -116,8 +118,14 @@ def demand(pid: str, first: int, last: int, lo: int, hi: int) -> Demand:
     return Demand(pid, first_day(first), first_day(last), lo, hi)
 
 
-def khmer(level: int, valid_from: date, valid_until: date | None = None) -> LanguageCertificate:
-    return LanguageCertificate("khmer", level, valid_from, valid_until)
+def khmer(level: int, valid_from: date, valid_until: date | None = None) -> Credential:
+    return Credential("khmer", level, valid_from, valid_until)
+
+
+def credential(name: str, valid_from: date, valid_until: date | None = None, level: int = 0
+               ) -> Credential:
+    """A credential such as a passport (no level unless ``level``)."""
+    return Credential(name, level, valid_from, valid_until)
 
 
 def course(cid: str, completed_on: date, expires_on: date | None = None) -> CourseCompletion:

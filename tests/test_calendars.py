@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from rotation.calendars.events import EventVersion, FeedKey, Kind, build_feeds, event_uid
 from rotation.calendars.feeds import calendars, publish_plan
 from rotation.calendars.ics import fold, render
-from rotation.domain import CalendarSettings, InvalidObject
+from rotation.domain import CalendarSettings, CourseDef, InvalidObject
 from rotation.errors import StorageError
 from rotation.io import load_case
 from rotation.plan import Plan
@@ -104,6 +104,16 @@ def _feeds(plan: Plan = cc.ORIGINAL, **calendar: object) -> dict[FeedKey, list[R
 
 def _key(kind: str, subject: str) -> FeedKey:
     return FeedKey(cc.CASE, kind, subject)  # type: ignore[arg-type]
+
+
+def test_a_training_item_names_the_credential_its_course_gives() -> None:
+    grants = CourseDef("khmer", cc.COURSE, "khmer", 2, 24)
+    feeds = build_feeds(replace(cc.instance(), courses=(grants,)), cc.ORIGINAL)
+    (item,) = [i for i in feeds[_key("officer", "K-0002")].items if i.kind is Kind.TRAINING]
+    # The course's last day is 2026-02-20; what it gives lasts 24 months less a day.
+    assert " It gives Khmer level 2, valid until 2028-02-19." in item.description
+    plain = build_feeds(cc.instance(), cc.ORIGINAL)[_key("officer", "K-0002")].items
+    assert all("It gives" not in i.description for i in plain)
 
 
 def test_officer_calendar_has_every_kind_of_item_with_the_right_days() -> None:

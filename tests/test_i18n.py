@@ -109,7 +109,8 @@ def test_uids_do_not_depend_on_the_language() -> None:
 
 def test_exporting_in_the_other_language_updates_events_in_place(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'r.db'}")
-    stored = cc.stored(store, cc.ORIGINAL)
+    # Published in the case's language (English); Korean bodies would reach clients as updates.
+    stored = cc.published(store, cc.ORIGINAL, at=cc.STAMP_1)
     export(stored, "ics", tmp_path / "en", store=store, stamp=cc.STAMP_1)
     export(stored, "ics", tmp_path / "ko", store=store, language="ko",
            stamp=datetime(2026, 2, 1, tzinfo=UTC))
@@ -148,7 +149,10 @@ def test_postings_may_carry_a_korean_name(make_case: CaseMaker) -> None:
     folder = make_case({"postings.csv": lambda text: replace_line(
         "PNH,Phnom Penh,Asia/Phnom_Penh,1,1,khmer-intensive,0,",
         "PNH,Phnom Penh,Asia/Phnom_Penh,1,1,khmer-intensive,0,,프놈펜",
-    )(text.replace("min_supervisors,min_specialists", "min_supervisors,min_specialists,name_ko"))})
+    )(replace_line("SHV,Sihanoukville,Asia/Phnom_Penh,2,0,,0,",
+                   "SHV,Sihanoukville,Asia/Phnom_Penh,2,0,,0,,")(
+        text.replace("min_supervisors,min_specialists",
+                     "min_supervisors,min_specialists,name_ko")))})
     inst = load_case(folder)
     assert inst.posting_by_id["PNH"].name_ko == "프놈펜"
     assert inst.posting_by_id["SHV"].name_ko == ""

@@ -7,15 +7,18 @@ Problems that concern a whole file (missing file, rules.toml keys) carry no row.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from rotation.domain import Credential, requirements
 from rotation.errors import InputError, Problem
-from rotation.io import load_case
-from tests.conftest import CaseMaker, Change, add_lines, replace_line
+from rotation.io import load_case, read_case
+from tests.conftest import TINY_FILES, CaseMaker, Change, add_lines, replace_line
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -178,7 +181,7 @@ def test_folder_that_does_not_exist(tmp_path: Path) -> None:
     found = problems_of(tmp_path / "nowhere")
     assert len(found) == 1
     assert found[0].file == str(tmp_path / "nowhere")
-    assert "not a folder" in found[0].message
+    assert "does not exist" in found[0].message
 
 
 @pytest.mark.parametrize(
@@ -191,9 +194,10 @@ def test_folder_that_does_not_exist(tmp_path: Path) -> None:
     ],
 )
 def test_missing_column(make_case: CaseMaker, file: str, text: str, column: str) -> None:
+    # One message for the file, and none of the rows that refer to its ids (every officer, or
+    # posting) is reported as unknown.
     case = make_case({file: text})
-    found = problems_of(case)
-    the_problem(found, case, file, 1, column, "column is missing")
+    only_problem(case, file, 1, column, f"column '{column}' is missing", "it must have")
 
 
 def test_unknown_column(make_case: CaseMaker) -> None:
@@ -204,7 +208,7 @@ def test_unknown_column(make_case: CaseMaker) -> None:
 
 def test_row_with_more_cells_than_the_header(make_case: CaseMaker) -> None:
     case = make_case({"officers.csv": add_lines("K-0006,Han Ji-min,officer,,,,surplus")})
-    only_problem(case, "officers.csv", 7, "", "more cells")
+    only_problem(case, "officers.csv", 7, "", "has 7 fields where the header has 6", "quotes")
 
 
 def test_empty_required_cell(make_case: CaseMaker) -> None:
@@ -615,9 +619,9 @@ def rules_with(*lines: str) -> Callable[[str], str]:
 def test_courses_grants_and_sessions_load(make_case: CaseMaker) -> None:
     inst = load_case(training_case(make_case))
     khmer = inst.course_by_id["khmer-intensive"]
-    assert (khmer.grants_language, khmer.grants_level, khmer.validity_months) == ("khmer", 2, 24)
+    assert (khmer.grants_credential, khmer.grants_level, khmer.validity_months) == ("khmer", 2, 24)
     culture = inst.course_by_id["cultural-sensitivity"]
-    assert (culture.grants_language, culture.grants_level, culture.validity_months) == (
+    assert (culture.grants_credential, culture.grants_level, culture.validity_months) == (
         "", 0, None
     )
     first, second = inst.sessions
@@ -633,7 +637,7 @@ def test_training_defaults_without_sessions_or_training_keys(tiny_case: Path) ->
     assert inst.sessions == ()
     assert inst.rules.training_lead_days == 14
     assert inst.rules.weights.training == 2
-    assert all(c.validity_months is None and not c.grants_language for c in inst.courses)
+    assert all(c.validity_months is None and not c.grants_credential for c in inst.courses)
 
 
 def test_training_keys_in_rules_load(make_case: CaseMaker) -> None:
@@ -691,7 +695,7 @@ def test_duplicate_session_id(make_case: CaseMaker) -> None:
 def test_sessions_missing_the_seats_column(make_case: CaseMaker) -> None:
     no_seats = "id,course,start,end\nKHM-2025-12,khmer-intensive,2025-12-01,2025-12-12\n"
     case = training_case(make_case, {"sessions.csv": no_seats})
-    only_problem(case, "sessions.csv", 1, "seats", "column is missing")
+    only_problem(case, "sessions.csv", 1, "seats", "column 'seats' is missing")
 
 
 @pytest.mark.parametrize(
@@ -704,7 +708,7 @@ def test_sessions_missing_the_seats_column(make_case: CaseMaker) -> None:
 )
 def test_grants_level_out_of_range(make_case: CaseMaker, new: str) -> None:
     case = training_case(make_case, {"courses.csv": replace_line(KHMER_COURSE, new)})
-    only_problem(case, "courses.csv", 2, "grants_level", "out of range", "1 to 5")
+    only_problem(case, "courses.csv", 2, "grants_level", "1 to 5")
 
 
 def test_grants_level_without_grants_language(make_case: CaseMaker) -> None:
@@ -770,3 +774,306 @@ def test_negative_training_weight(make_case: CaseMaker) -> None:
     change = replace_line("preference = 5", "training = -2")
     case = make_case({"rules.toml": change})
     only_problem(case, "rules.toml", None, "weights.training", "negative")
+
+
+# ---------------------------------------------------------------------------------------------
+# nothing lost silently
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "row", "fields"),
+    [
+        ("postings.csv", PNH, "PNH,Phnom Penh,Asia/Phnom_Penh,1", 2, (4, 8)),
+        ("officers.csv", "K-0003,Park Ji-ho,senior-officer,cyber;financial,Incheon Cyber Unit,",
+         "K-0003,Park Ji-ho,senior-officer", 4, (3, 6)),
+        ("courses.csv", "khmer-intensive,Intensive Khmer language", "khmer-intensive", 2, (1, 2)),
+        ("demand.csv", "SHV,2026-01,2026-12,1,1", "SHV,2026-01,2026-12,1,1,", 4, (6, 5)),
+    ],
+)
+def test_a_row_cut_short_or_too_long_is_one_problem(
+    make_case: CaseMaker, file: str, old: str, new: str, row: int, fields: tuple[int, int]
+) -> None:
+    # The row's id stays known, so nothing that refers to it is reported as unknown.
+    case = make_case({file: replace_line(old, new)})
+    found, expected = fields
+    only_problem(case, file, row, "", f"has {found} fields where the header has {expected}")
+
+
+def test_a_value_under_a_column_without_a_name_is_a_problem(make_case: CaseMaker) -> None:
+    case = make_case({"unavailability.csv": "officer,from,to,reason,\n"
+                                            "K-0004,2026-03-01,2026-04-15,parental leave,\n"
+                                            "K-0002,2026-09-01,2026-09-10,court,testimony\n"})
+    only_problem(case, "unavailability.csv", 3, "", "column E", "no name")
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "row", "first"),
+    [
+        ("certificates.csv", "K-0002,khmer,3,2025-03-01,2028-02-28", 5, 3),
+        ("completed_courses.csv", "K-0004,cultural-sensitivity,2025-05-01,", 6, 5),
+        ("unavailability.csv", "K-0004,2026-03-01,2026-04-15,parental leave", 4, 2),
+        ("history.csv", "K-0003,PNH,2024-03-01,2024-08-31", 4, 3),
+    ],
+)
+def test_a_fact_given_twice_is_a_warning_and_read_once(
+    tiny_case: Path, make_case: CaseMaker, file: str, line: str, row: int, first: int
+) -> None:
+    case = make_case({file: add_lines(line)})
+    loaded = read_case(case)
+    assert [(Path(w.file).name, w.row) for w in loaded.warnings] == [(file, row)]
+    assert f"repeats row {first} exactly" in loaded.warnings[0].message
+    assert loaded.instance == load_case(tiny_case)
+
+
+@pytest.mark.parametrize(
+    ("file", "line", "row", "first"),
+    [
+        ("officers.csv", "K-0004,Choi Hae-won,officer,,Daegu Anti-Fraud Unit,SHV", 7, 5),
+        ("demand.csv", "SHV,2026-01,2026-12,1,1", 5, 4),
+        ("courses.csv", "cultural-sensitivity,Cambodian cultural sensitivity", 4, 3),
+    ],
+)
+def test_a_thing_given_twice_is_an_error(
+    make_case: CaseMaker, file: str, line: str, row: int, first: int
+) -> None:
+    # One message, not also a duplicate id or an overlapping demand row.
+    case = make_case({file: add_lines(line)})
+    only_problem(case, file, row, "", f"repeats row {first} exactly", "delete one")
+
+
+def test_rows_that_differ_only_in_notes_are_the_same_row(tiny_case: Path,
+                                                          make_case: CaseMaker) -> None:
+    case = make_case({"unavailability.csv": "officer,from,to,reason,notes\n"
+                                            "K-0004,2026-03-01,2026-04-15,parental leave,\n"
+                                            "K-0004,2026-03-01,2026-04-15,parental leave,again\n"
+                                            "K-0002,2026-09-01,2026-09-10,court testimony,\n"})
+    loaded = read_case(case)
+    assert [w.row for w in loaded.warnings] == [3]
+    assert loaded.instance == load_case(tiny_case)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("certificate.csv", ("not a file of a case", "did you mean certificates.csv?")),
+        ("Officers.csv", ("did you mean officers.csv?",)),
+        ("history.tsv", ("did you mean history.csv?",)),
+        ("rules.txt", ("did you mean rules.toml?",)),
+        ("courses.xls", ("cannot be read", ".xlsx", "courses.csv")),
+        ("roster.csv", ("not a file of a case", "officers.csv", "notes")),
+    ],
+)
+def test_a_file_the_case_does_not_read_is_reported(
+    make_case: CaseMaker, name: str, words: tuple[str, ...]
+) -> None:
+    case = make_case({name: "officer,language,level,valid_from\n"})
+    only_problem(case, name, None, "", *words)
+
+
+def test_an_export_in_the_case_folder_is_a_warning(tiny_case: Path, make_case: CaseMaker
+                                                   ) -> None:
+    loaded = read_case(make_case({"deployments.csv": "officer,posting,start,end\n"}))
+    assert [(Path(w.file).name, w.message) for w in loaded.warnings] == [
+        ("deployments.csv", "is what `rotation export` writes, not an input; keep exports "
+         "outside the case folder")]
+    assert loaded.instance == load_case(tiny_case)
+
+
+def test_a_misnamed_required_file_is_one_problem(make_case: CaseMaker) -> None:
+    # Not also "officers.csv: file is missing", nor every certificate's officer unknown.
+    case = make_case({"officers.csv": None, "officer.csv": TINY_FILES["officers.csv"]})
+    only_problem(case, "officer.csv", None, "", "did you mean officers.csv?")
+
+
+@pytest.mark.parametrize("name", ["README.md", "notes.csv", "Notes on June.txt",
+                                  "#draft.csv", ".DS_Store", "~$officers.xlsx"])
+def test_documents_notes_and_hidden_files_are_left_alone(
+    tiny_case: Path, make_case: CaseMaker, name: str
+) -> None:
+    assert load_case(make_case({name: "anything\n"})) == load_case(tiny_case)
+
+
+def test_notes_columns_are_read_past(tiny_case: Path, make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": lambda text: "\n".join(
+        line + (",Notes,# asked" if i == 0 else ",prefers May,x")
+        for i, line in enumerate(text.splitlines())) + "\n"})
+    assert load_case(case) == load_case(tiny_case)
+
+
+def test_the_missing_required_file_says_so_once(make_case: CaseMaker) -> None:
+    # Every certificate, completion, absence and past deployment names an officer: none of them
+    # is reported as unknown when officers.csv is not there.
+    case = make_case({"officers.csv": None})
+    only_problem(case, "officers.csv", None, "", "file is missing")
+
+
+# ---------------------------------------------------------------------------------------------
+# one cause, one message
+
+
+def _semicolons(text: str) -> str:
+    return "\n".join(";".join(f'"{c}"' if ";" in c else c for c in row)
+                     for row in csv.reader(io.StringIO(text))) + "\n"
+
+
+def _tabs(text: str) -> str:
+    return "\n".join("\t".join(row) for row in csv.reader(io.StringIO(text))) + "\n"
+
+
+@pytest.mark.parametrize(("convert", "said"), [(_semicolons, "semicolon"), (_tabs, "tab")])
+def test_semicolon_and_tab_separated_files_are_read(
+    tiny_case: Path, make_case: CaseMaker, convert: Callable[[str], str], said: str
+) -> None:
+    case = make_case({"postings.csv": convert, "officers.csv": convert})
+    loaded = read_case(case)
+    assert loaded.instance == load_case(tiny_case)
+    reads = dict(loaded.reads)
+    assert reads["postings.csv"] == f"2 rows ({said}-separated)"
+    assert reads["demand.csv"] == "3 rows"
+
+
+def test_a_file_that_is_not_utf8_is_one_problem(make_case: CaseMaker) -> None:
+    case = make_case()
+    text = TINY_FILES["officers.csv"].replace("Kim Min-jun", "김민준")
+    (case / "officers.csv").write_bytes(text.encode("cp949"))
+    problem = only_problem(case, "officers.csv", None, "", "not UTF-8", "CSV UTF-8")
+    assert "cp949" in problem.message
+
+
+def test_utf16_as_excel_writes_unicode_text_is_read(tiny_case: Path, make_case: CaseMaker
+                                                     ) -> None:
+    case = make_case()
+    (case / "officers.csv").write_bytes(TINY_FILES["officers.csv"].encode("utf-16"))
+    assert load_case(case) == load_case(tiny_case)
+
+
+def test_a_workbook_saved_under_a_csv_name_is_one_problem(make_case: CaseMaker) -> None:
+    case = make_case()
+    (case / "postings.csv").write_bytes(b"PK\x03\x04 not really a workbook")
+    only_problem(case, "postings.csv", None, "", "Excel workbook", "postings.xlsx")
+
+
+@pytest.mark.parametrize(
+    ("header", "words", "field"),
+    [
+        ("ID,Name,rank,specialties,home_unit,preferences",
+         ("column 'ID' should be 'id'", "column 'Name' should be 'name'"), ""),
+        ("id,name,specialities,home_unit,preferences,rank",
+         ("column 'specialities' should be 'specialties'",), "specialities"),
+        ("id,name,rank,specialties,home_unit,preferences,name",
+         ("column 'name' appears twice",), "name"),
+    ],
+)
+def test_a_header_it_does_not_know_is_one_problem(
+    make_case: CaseMaker, header: str, words: tuple[str, ...], field: str
+) -> None:
+    def change(text: str) -> str:
+        lines = text.splitlines()
+        width = header.count(",") + 1
+        return "\n".join([header, *(line + "," * (width - 1 - line.count(","))
+                                    for line in lines[1:])]) + "\n"
+
+    case = make_case({"officers.csv": change})
+    only_problem(case, "officers.csv", 1, field, *words, "it must have id, name, rank")
+
+
+def test_a_header_naming_no_column_asks_whether_it_is_the_right_file(make_case: CaseMaker
+                                                                     ) -> None:
+    case = make_case({"postings.csv": TINY_FILES["demand.csv"]})
+    only_problem(case, "postings.csv", 1, "", "is this the right file?")
+
+
+# ---------------------------------------------------------------------------------------------
+# Korean and English values; credentials
+
+
+@pytest.mark.parametrize(("written", "rank"), [("경사", "sergeant"), ("경위", "inspector"),
+                                               ("총경", "senior-superintendent"),
+                                               ("Senior officer", "senior-officer"),
+                                               ("SERGEANT", "sergeant")])
+def test_ranks_in_korean_or_english(make_case: CaseMaker, written: str, rank: str) -> None:
+    case = make_case({"officers.csv": replace_line(
+        "K-0002,Lee Seo-yeon,sergeant,,Busan Financial Crime Unit,PNH;SHV",
+        f"K-0002,Lee Seo-yeon,{written},,Busan Financial Crime Unit,PNH;SHV")})
+    assert load_case(case).officer_by_id["K-0002"].rank == rank
+
+
+def test_the_rank_message_lists_korean_ranks_too(make_case: CaseMaker) -> None:
+    case = make_case({"officers.csv": add_lines("K-0006,Han Ji-min,순경장,,,")})
+    problem = only_problem(case, "officers.csv", 7, "rank", "'순경장' is not a rank")
+    assert "sergeant (경사)" in problem.message
+
+
+CREDENTIALS = """\
+officer,credential,level,valid_from,valid_until
+K-0001,khmer,2,2025-01-01,
+K-0001,passport,,2020-05-01,2030-04-30
+K-0002,khmer,3,2025-03-01,2028-02-28
+K-0002,security-clearance,2,2025-01-01,2027-12-31
+K-0003,khmer,1,2025-06-01,2027-05-31
+"""
+
+
+def test_credentials_of_any_kind_load(make_case: CaseMaker) -> None:
+    case = make_case({
+        "certificates.csv": CREDENTIALS,
+        "postings.csv": POSTINGS_HEADER + ",required_credentials\n"
+        + PNH + ',"passport, security-clearance>=2"\n' + SHV + ",\n",
+        "courses.csv": "id,name,grants_credential,grants_level\n"
+                       "khmer-intensive,Intensive Khmer language,khmer,2\n"
+                       "cultural-sensitivity,Cambodian cultural sensitivity,,\n"
+                       "passport-office,Passport application,passport,\n",
+    })
+    inst = load_case(case)
+    pnh = inst.posting_by_id["PNH"]
+    assert pnh.required_credentials == (("passport", 0), ("security-clearance", 2))
+    assert [str(n) for n in requirements(pnh)] == [
+        "khmer-intensive", "Khmer level 1", "passport", "Security clearance level 2"]
+    kim = inst.officer_by_id["K-0001"]
+    assert kim.certificates[1] == Credential("passport", 0, date(2020, 5, 1), date(2030, 4, 30))
+    assert inst.course_by_id["passport-office"].grants_credential == "passport"
+
+
+@pytest.mark.parametrize(
+    ("cell", "words"),
+    [
+        ("khmer>2", ("'khmer>2' is not credential or credential>=level",)),
+        ("passport>=high", ("'passport>=high'",)),
+        ("security>=7", ("out of range", "1 to 5")),
+        ("passport;passport", ("names a credential twice",)),
+        ("khmer>=2", ("min_khmer_level also sets",)),
+    ],
+)
+def test_bad_required_credentials(make_case: CaseMaker, cell: str, words: tuple[str, ...]
+                                  ) -> None:
+    case = make_case({"certificates.csv": CREDENTIALS,
+                      "postings.csv": POSTINGS_HEADER + ",required_credentials\n"
+                      + PNH + f',"{cell}"\n' + SHV + ",\n"})
+    only_problem(case, "postings.csv", 2, "required_credentials", *words)
+
+
+def test_a_credential_nobody_holds_or_is_granted_is_a_warning(make_case: CaseMaker) -> None:
+    case = make_case({"certificates.csv": CREDENTIALS,
+                      "postings.csv": POSTINGS_HEADER + ",required_credentials\n"
+                      + PNH + ",pasport\n" + SHV + ",\n"})
+    (warning,) = read_case(case).warnings
+    assert (Path(warning.file).name, warning.row, warning.field) == (
+        "postings.csv", 2, "required_credentials")
+    assert "no officer holds 'pasport' and no course grants it" in warning.message
+
+
+def test_a_credential_without_a_level_may_not_be_given_as_a_language(make_case: CaseMaker
+                                                                     ) -> None:
+    # The older column means a language, which always has a level; the new one may have none.
+    case = make_case({"certificates.csv": add_lines("K-0004,khmer,,2025-01-01,")})
+    only_problem(case, "certificates.csv", 5, "level", "a language needs its level")
+    case = make_case({"certificates.csv": CREDENTIALS.replace("K-0001,passport,,",
+                                                              "K-0001,khmer,,")})
+    assert load_case(case).officer_by_id["K-0001"].certificates[1].level == 0
+
+
+def test_language_and_credential_columns_together_are_one_problem(make_case: CaseMaker) -> None:
+    case = make_case({"certificates.csv": "officer,language,credential,level,valid_from\n"
+                                          "K-0001,khmer,khmer,2,2025-01-01\n"})
+    only_problem(case, "certificates.csv", 1, "credential",
+                 "'language' and 'credential' name the same column")

@@ -25,10 +25,10 @@ from rotation.domain import (
     RANKS,
     CourseCompletion,
     CourseDef,
+    Credential,
     Demand,
     Instance,
     InvalidObject,
-    LanguageCertificate,
     Officer,
     PastDeployment,
     Posting,
@@ -70,7 +70,7 @@ def _officer(
         valid_from = _day(draw, -400, draw(st.sampled_from((0, horizon_days))))
         until = draw(st.none() | st.integers(0, 800))
         certificates.append(
-            LanguageCertificate(
+            Credential(
                 draw(st.sampled_from(("khmer", "khmer", "english"))),
                 draw(st.integers(1, 5)),
                 valid_from,
@@ -151,7 +151,7 @@ def _course_def(draw: st.DrawFn, cid: str) -> CourseDef:
     return CourseDef(
         cid,
         cid.upper(),
-        grants_language=language,
+        grants_credential=language,
         grants_level=draw(st.integers(1, 4)) if language else 0,
         validity_months=draw(st.none() | st.integers(1, 8)),
     )

@@ -31,7 +31,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from rotation.domain import Instance, Officer, Posting
+from rotation.domain import Instance, InvalidObject, Officer, Posting, Requirement, Session
 from rotation.i18n import Texts, texts
 from rotation.plan import Enrolment, Plan
 
@@ -404,6 +404,7 @@ class _Builder:
         t = self.t
         text = t.gettext("{course}, session {session}, {dates}.").format(
             course=course, session=clean_text(e.session), dates=self.dates(e.start, e.end))
+        text += self._grant(e)
         if ahead is not None:
             pname = self.pname(ahead.posting)
             summary = t.gettext("{posting}: pre-deployment training, {course}").format(
@@ -418,6 +419,26 @@ class _Builder:
             ("officer", e.officer, "training", e.course, str(n)), Kind.TRAINING, summary,
             text + self.footer, e.start, e.end + timedelta(days=1), busy=True,
         )
+
+    def _grant(self, e: Enrolment) -> str:
+        """The credential finishing the session gives, for the officer to know what it is for:
+        ``" It gives Khmer level 2, valid until 2028-10-23."`` ("" if it gives none)."""
+        course = self.inst.course_by_id.get(e.course)
+        if course is None or not course.grants_credential:
+            return ""
+        try:
+            _, granted = Session(e.session, e.course, e.start, e.end).grants(course)
+        except InvalidObject:
+            return ""
+        if granted is None:
+            return ""
+        name = clean_text(str(Requirement(credential=granted.name, level=granted.level)))
+        t = self.t
+        if granted.valid_until is not None:
+            return " " + t.gettext("It gives {credential}, valid until {day}.").format(
+                credential=name, day=self.day(granted.valid_until))
+        return " " + t.gettext("It gives {credential}, valid with no end.").format(
+            credential=name)
 
     def posting_items(self) -> dict[str, list[Item]]:
         items: dict[str, list[Item]] = {}

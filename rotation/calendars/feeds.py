@@ -17,7 +17,7 @@ import json
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import get_args
 
@@ -31,7 +31,7 @@ from rotation.calendars.events import (
     event_uid,
 )
 from rotation.errors import InputError, Problem
-from rotation.storage import AuditEntry, FeedDraft, FeedToken, Store, StoredPlan
+from rotation.storage import AuditEntry, FeedDraft, FeedState, FeedToken, Store, StoredPlan
 
 __all__ = [
     "Rendered",
@@ -101,6 +101,14 @@ def _drafts(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], create: b
     return chosen, drafts, secret
 
 
+def _in_order(state: FeedState, draft: FeedDraft) -> FeedState:
+    """The events in the order the plan lists them (what is gone last), as a publish returns
+    them: a file reads the same whichever path made it."""
+    order = {uid: i for i, (uid, _) in enumerate(draft.items)}
+    events = sorted(state.events, key=lambda v: (order.get(v.uid, len(order)), v.uid))
+    return replace(state, events=tuple(events))
+
+
 def _header(feed: Feed, secret: bytes) -> str:
     return json.dumps([feed.title, calendar_uid(secret, feed.key)], ensure_ascii=False)
 
@@ -132,7 +140,8 @@ def calendars(store: Store, stored: StoredPlan, keys: Sequence[FeedKey], now: da
     published = store.published(inst.name)
     recorded = language is None or language == inst.output.language
     if recorded and published is not None and published.plan_id == stored.id:
-        states = {d.feed: store.feed_state(d.feed, d.header, now, retention) for d in drafts}
+        states = {d.feed: _in_order(store.feed_state(d.feed, d.header, now, retention), d)
+                  for d in drafts}
     else:
         states = store.preview(drafts, now, retention)
     # Imported here: only writing calendars needs the calendar library, and every command that

@@ -1,4 +1,5 @@
-"""Eligibility: Khmer level valid every day of the deployment, courses done and still counting."""
+"""Eligibility: credentials (a Khmer level, a passport...) valid every day of the deployment,
+courses done and still counting."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from constraints import eligibility
-from rotation.domain import Instance, LanguageCertificate, PastDeployment, requirements
+from rotation.domain import Credential, Instance, InvalidObject, PastDeployment, requirements
 from rotation.plan import Deployment
 from rotation.validate import validate
 from tests.builders import (
     assert_blocked,
     away,
     course,
+    credential,
     day_after,
     day_before,
     demand,
@@ -34,11 +36,12 @@ START, END = date(2026, 1, 1), date(2026, 2, 28)  # a two-month deployment from 
 EARLY = date(2024, 1, 1)
 
 
-def _case(*, level: int = 0, courses_required=(), soft: bool = False, **kw):
+def _case(*, level: int = 0, courses_required=(), soft: bool = False, credentials=(), **kw):
     """A is the only inspector; P (open months 0..1) needs a supervisor, or one officer if soft."""
     return instance(
         [officer("A", "inspector", **kw)],
-        [posting("P", khmer=level, courses=courses_required, supervisors=0 if soft else 1)],
+        [posting("P", khmer=level, courses=courses_required, supervisors=0 if soft else 1,
+                 credentials=credentials)],
         [demand("P", 0, 1, 1 if soft else 0, 1)],
         rules(2, 2),
         course_ids=["c1", "c2"],
@@ -122,7 +125,7 @@ def test_level_zero_needs_no_certificate() -> None:
 
 
 def test_other_languages_do_not_count() -> None:
-    cert = LanguageCertificate("english", 5, EARLY)
+    cert = Credential("english", 5, EARLY)
     assert not _eligible(_case(level=1, certificates=[cert]))
 
 
@@ -167,6 +170,73 @@ def test_every_required_course_is_needed() -> None:
 def test_a_later_retake_of_an_expired_course_counts() -> None:
     taken = [course("c1", date(2023, 1, 1), date(2025, 1, 1)), course("c1", date(2025, 6, 1))]
     assert _eligible(_case(courses_required=["c1"], courses=taken))
+
+
+# -- credentials beyond Khmer ------------------------------------------------------------------
+
+
+def test_smallest_feasible_case_passport_valid_until_the_end_day() -> None:
+    inst = _case(credentials=[("passport", 0)], certificates=[credential("passport", EARLY, END)])
+    result, _ = solve_sound(inst)
+    assert result.plan is not None
+    assert result.plan.deployments == (dep("A", "P", 0),)
+
+
+def test_smallest_infeasible_case_passport_expiring_a_day_early() -> None:
+    assert_blocked(_case(credentials=[("passport", 0)],
+                            certificates=[credential("passport", EARLY, day_before(END))]))
+
+
+@pytest.mark.parametrize(
+    ("held", "needed", "ok"),
+    [
+        (0, 0, True),   # a credential without levels meets a requirement without a level
+        (3, 0, True),   # any level meets a requirement without a level
+        (0, 1, False),  # no level does not reach level 1
+        (1, 2, False),
+        (2, 2, True),
+    ],
+)
+def test_credential_level_compared_with_the_least_asked(held: int, needed: int, ok: bool) -> None:
+    inst = _case(credentials=[("security", needed)],
+                 certificates=[credential("security", EARLY, level=held)])
+    assert _eligible(inst) is ok
+
+
+def test_every_required_credential_is_needed() -> None:
+    held = [khmer(2, EARLY), credential("passport", EARLY)]
+    needs = [("medical", 0), ("passport", 0)]
+    assert not _eligible(_case(level=2, credentials=needs, certificates=held))
+    assert _eligible(_case(level=2, credentials=needs,
+                           certificates=[*held, credential("medical", EARLY)]))
+
+
+def test_min_khmer_level_and_a_khmer_credential_mean_the_same() -> None:
+    old = _case(level=2).postings[0]
+    new = _case(credentials=[("khmer", 2)]).postings[0]
+    assert requirements(old) == requirements(new)
+
+
+def test_a_posting_may_not_ask_for_khmer_twice() -> None:
+    with pytest.raises(InvalidObject) as info:
+        posting("P", khmer=2, credentials=[("khmer", 3)])
+    assert info.value.issues == [
+        ("required_credentials", "names khmer, which min_khmer_level also sets; keep one of them")
+    ]
+
+
+def test_check_messages_name_the_credential() -> None:
+    inst = _case(level=1, credentials=[("passport", 0), ("security", 2)],
+                 certificates=[credential("security", EARLY, date(2026, 2, 1), level=2)])
+    found = eligibility.check(inst, plan(dep("A", "P", 0)))
+    assert [v.message for v in found] == [
+        "A holds no Khmer certificate; Post P needs level 1 valid 2026-01-01..2026-02-28",
+        "A holds no passport; Post P needs passport valid 2026-01-01..2026-02-28",
+        "A holds Security level 2, valid 2024-01-01..2026-02-01; Post P needs level 2 valid "
+        "2026-01-01..2026-02-28",
+    ]
+    assert [str(n) for n in requirements(inst.postings[0])] == [
+        "Khmer level 1", "passport", "Security level 2"]
 
 
 # -- messages -------------------------------------------------------------------------------

@@ -208,6 +208,17 @@ def test_lead_zero_a_session_ending_on_the_first_day_does_not_qualify(language: 
     assert_blocked(inst)
 
 
+def test_a_course_granting_a_credential_without_levels_qualifies() -> None:
+    # P asks for a hostile-environment credential ("heat"), which the course grants, no level.
+    heat = course_def("heat-course", language="heat", validity=12)
+    run_of_it = s1(cid="heat-course")
+    inst = instance(
+        [A], [posting("P", credentials=[("heat", 0)], supervisors=1), posting("Q")],
+        [demand("P", 0, 1, 0, 1)], rules(2, 2), courses=[C1, heat], sessions=[run_of_it],
+    )
+    _trained_and_deployed(inst, run_of_it)
+
+
 # -- seats -----------------------------------------------------------------------------------
 
 
