@@ -15,6 +15,7 @@ from constraints import (
     preferences,
     rest,
     skill_mix,
+    stability,
     training,
 )
 from constraints.base import Penalty, Rule
@@ -32,5 +33,6 @@ RULES: tuple[Rule, ...] = (
     skill_mix.RULE,
     fairness.RULE,
     preferences.RULE,
+    stability.RULE,
 )
 

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from rotation.domain import Instance, Officer, Posting
     from rotation.plan import Plan, Violation
 
-__all__ = ["Penalty", "Rule", "ignores_posting", "only_forbids_starts"]
+__all__ = ["Penalty", "Rule", "ignores_posting", "is_active", "only_forbids_starts"]
 
 
 @dataclass(frozen=True)
@@ -63,9 +63,18 @@ class Rule:
         None)
     """The officers of a pool whom ``allows`` lets through, in pool order: for a rule that can
     answer for a whole pool faster than officer by officer."""
+    active: Callable[[Instance], bool] | None = None
+    """Whether the rule has anything to say about an instance (None: always). A rule that does
+    not (stability outside a re-plan) adds nothing and costs nothing there, so strategies that
+    do not build it in may still take the case."""
 
 
 def only_forbids_starts(rule: Rule) -> bool:
     """Whether ``rule`` acts only by forbidding starts (``allows``): it adds nothing to the model
     and costs nothing, so every strategy that draws starts from the candidate lists honours it."""
     return rule.allows is not None and rule.add is _no_encoding and rule.cost is None
+
+
+def is_active(rule: Rule, inst: Instance) -> bool:
+    """Whether ``rule`` has anything to say about ``inst`` (see ``Rule.active``)."""
+    return rule.active is None or rule.active(inst)

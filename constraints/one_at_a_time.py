@@ -2,8 +2,9 @@
 
 Every planned deployment starts on the first day of a month, lasts exactly
 ``deployment.months`` calendar months, ends on the last day of its last month and lies inside the
-horizon. A planned deployment never overlaps an officer's past deployment, including one that
-continues into the horizon. Hard.
+horizon; in a re-plan, a deployment kept as published (pinned) is exempt from that shape, since
+it may have been cut short where a change ended it. A planned deployment never overlaps an
+officer's past deployment, including one that continues into the horizon. Hard.
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ def _expected_end(inst: Instance, start: date) -> date:
 def check(inst: Instance, plan: Plan) -> list[Violation]:
     out = []
     rules = inst.rules
+    replan = inst.replan
     for d in plan.deployments:
+        if replan is not None and replan.pinned_deployment(d.officer, d.posting, d.start, d.end):
+            continue  # kept as published, or cut short where a change ended it (a re-plan)
         if d.start.day != 1 or d.end != _expected_end(inst, d.start):
             out.append(
                 Violation(

@@ -11,7 +11,8 @@ before. Hard, all of it:
 
 - every enrolment prepares the officer for one of their planned deployments: a later one,
   starting at least the lead days after the session ends, at a posting that requires something
-  the course grants;
+  the course grants (in a re-plan, an enrolment kept as published is exempt: the officer is in
+  that course already);
 - no session has more enrolments than seats;
 - an officer is never in a session on a day they are deployed, on leave, on a past deployment,
   or in another session.
@@ -127,7 +128,8 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
             out.append(Violation(NAME, f"{e.officer} in session {e.session}: unknown officer, "
                                  "course or session"))
             continue
-        if not any(
+        kept = inst.replan is not None and inst.replan.pinned_enrolment(e.officer, e.session)
+        if not kept and not any(
             e.end + lead <= d.start
             and any(need.granted_by(course) for need in requirements(inst.posting_by_id[d.posting]))
             for d in plan.for_officer(e.officer)

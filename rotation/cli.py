@@ -12,7 +12,7 @@ import os
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -24,7 +24,7 @@ from rich.text import Text
 from constraints import skill_mix
 from constraints.coverage import unmet
 from rotation.calendars.feeds import check_subject, new_token
-from rotation.domain import Instance, InvalidObject
+from rotation.domain import Instance, InvalidObject, SolverSettings
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_mix, explain_shortfall
 from rotation.io import read_case
@@ -443,6 +443,78 @@ def publish_cmd(
     out.print(f"Published plan {entry.plan_id} as version {entry.version} of "
               f"'{entry.case_name}' (input {entry.input_hash[:12]}). Calendars and feeds now "
               "show it.", highlight=False)
+
+
+@app.command("replan")
+def replan_cmd(
+    changes: Annotated[Path, typer.Argument(help="The changes, a TOML file (docs/replanning.md).")],
+    freeze: Annotated[
+        str | None,
+        typer.Option(help="YYYY-MM-DD: what started before stays as published (default: the "
+                          "file's freeze, else today)."),
+    ] = None,
+    case: Annotated[str | None, typer.Option(help="The case (its name) if several are "
+                                                  "published.")] = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds (default: rules.toml).")] = None,
+    work_limit: Annotated[float | None, typer.Option(help="Deterministic work limit.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: rules.toml).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Search workers.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Re-plan the latest published version with what changed (withdrawals, leave, credentials,
+    courses, headcount, new officers): what started before the freeze date stays, a tour the
+    changes end early is cut, and as few officers as possible move. The plan is stored, not
+    published; the difference from the published version is shown officer by officer."""
+    from rotation.replan import replan
+
+    day = None
+    if freeze is not None:
+        try:
+            day = date.fromisoformat(freeze)
+        except ValueError:
+            raise InputError(Problem(f"'{freeze}' is not a date; write YYYY-MM-DD",
+                                     field="--freeze")) from None
+    store = Store(db)
+    overrides = {k: v for k, v in dict(time_limit=time_limit, work_limit=work_limit, seed=seed,
+                                       workers=workers).items() if v is not None}
+    ticker = _Ticker()
+    with err.status(ticker):
+        done = replan(store, changes, day, case, _settings(store, case, overrides), ticker)
+    inst, result = done.instance, done.result
+    out.print(f"Re-plan of version {done.version} of '{inst.name}' (plan {done.published.id}), "
+              f"freeze {inst.replan.freeze if inst.replan else day}:", highlight=False)
+    for said in done.changes:
+        out.print(f"- {said}", highlight=False, markup=False)
+    for said in done.cut:
+        out.print(f"- kept, but {said}", highlight=False, markup=False)
+    _print_result(inst, result, done.plan_id)
+    if result.plan is None:
+        raise InfeasibleError("no plan: the changes leave the hard rules unable to hold together")
+    table = Table(title=f"Officers whose plan changes: {len(done.moves)}")
+    table.add_column("officer")
+    table.add_column("what changes", overflow="fold")
+    for move in done.moves:
+        table.add_row(Text(move.officer), Text(move.text))
+    out.print(table)
+    if done.plan_id is not None:
+        out.print(f"Publish it with 'rotation publish {done.plan_id} --by NAME'.", highlight=False)
+
+
+def _settings(store: Store, case: str | None, overrides: dict[str, Any]
+               ) -> SolverSettings | None:
+    """The published case's solver settings with the command's options; None for the
+    defaults of the case (the re-plan reads them from the published input)."""
+    if not overrides:
+        return None
+    cases = [case] if case is not None else store.published_cases()
+    latest = store.published(cases[0]) if cases else None
+    if latest is None or latest.plan_id is None:
+        return None
+    try:
+        return replace(store.load(latest.plan_id).instance.solver, **overrides)
+    except InvalidObject as e:
+        raise InputError([Problem(message, field=f"--{name.replace('_', '-')}")
+                          for name, message in e.issues]) from None
 
 
 @app.command()

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rotation.errors import InputError, Problem
+from rotation.plan import Plan
 
 __all__ = [
     "KOREAN_RANKS",
@@ -44,6 +45,7 @@ __all__ = [
     "OutputSettings",
     "PastDeployment",
     "Posting",
+    "Replan",
     "Requirement",
     "Rules",
     "Session",
@@ -822,6 +824,36 @@ class Rules:
 
 
 # ---------------------------------------------------------------------------------------------
+# Re-planning
+
+
+@dataclass(frozen=True)
+class Replan:
+    """A re-plan of a published version. Deployments and enrolments that started before
+    ``freeze`` are kept as published (``pinned``), each deployment cut short where the changes
+    end it early; new ones start on or after ``freeze``; the stability rule counts what moves
+    against ``baseline``, the published plan, for the officers it knew (``officers``).
+
+    Why in the instance: the rules that read it (the shape of a cut deployment, a pinned
+    enrolment that prepares nothing any more, stability) are checked by the validator from the
+    stored plan and its instance alone, like every other rule.
+    """
+
+    version: int
+    freeze: date
+    baseline: Plan
+    pinned: Plan
+    officers: frozenset[str]
+
+    def pinned_deployment(self, officer: str, posting: str, start: date, end: date) -> bool:
+        return any(d.posting == posting and d.start == start and d.end == end
+                   for d in self.pinned.for_officer(officer))
+
+    def pinned_enrolment(self, officer: str, session: str) -> bool:
+        return any(e.session == session for e in self.pinned.enrolments_of(officer))
+
+
+# ---------------------------------------------------------------------------------------------
 # Instance
 
 
@@ -843,6 +875,7 @@ class Instance:
     solver: SolverSettings = SolverSettings()
     calendar: CalendarSettings = CalendarSettings()
     output: OutputSettings = OutputSettings()
+    replan: Replan | None = None
 
     def __post_init__(self) -> None:
         problems = _cross_check(self)
@@ -1188,5 +1221,25 @@ def _cross_check(inst: Instance) -> list[Problem]:
                                  "month may have one row")
                     )
                     break
+    if inst.replan is not None:
+        problems += _check_replan(inst, inst.replan)
     return problems
+
+
+def _check_replan(inst: Instance, replan: Replan) -> list[Problem]:
+    """What a re-plan keeps must belong to the case: its officers, postings and sessions."""
+    out: list[Problem] = []
+    if not inst.rules.start <= replan.freeze <= inst.rules.end:
+        out.append(Problem(f"the freeze date {replan.freeze} lies outside the horizon "
+                           f"{inst.rules.start}..{inst.rules.end}", field="freeze"))
+    officers = {o.id for o in inst.officers}
+    for d in replan.pinned.deployments:
+        if d.officer not in officers or d.posting not in inst.posting_by_id:
+            out.append(Problem(f"the kept deployment of {d.officer} at {d.posting} names an "
+                               "officer or posting the case does not have", field="pinned"))
+    for e in replan.pinned.enrolments:
+        if e.officer not in officers or e.session not in inst.session_by_id:
+            out.append(Problem(f"the kept enrolment of {e.officer} in {e.session} names an "
+                               "officer or session the case does not have", field="pinned"))
+    return out
 

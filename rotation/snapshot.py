@@ -32,11 +32,13 @@ from rotation.domain import (
     OutputSettings,
     PastDeployment,
     Posting,
+    Replan,
     Rules,
     Session,
     Unavailability,
     Weights,
 )
+from rotation.plan import Deployment, Enrolment, Plan
 
 __all__ = [
     "input_hash",
@@ -156,7 +158,42 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
         ],
         "calendar": asdict(inst.calendar),
         "output": asdict(inst.output),
+        # Only for a re-plan, so every other snapshot (and hash) is as it was.
+        **({"replan": _replan_to_dict(inst.replan)} if inst.replan is not None else {}),
     }
+
+
+def _plan_to_dict(plan: Plan) -> dict[str, Any]:
+    return {
+        "deployments": [[d.officer, d.posting, _d(d.start), _d(d.end)] for d in plan.deployments],
+        "enrolments": [[e.officer, e.course, e.session, _d(e.start), _d(e.end)]
+                       for e in plan.enrolments],
+    }
+
+
+def _plan_from_dict(data: dict[str, Any]) -> Plan:
+    return Plan(
+        tuple(Deployment(o, p, _req(a), _req(b)) for o, p, a, b in data["deployments"]),
+        tuple(Enrolment(o, c, q, _req(a), _req(b)) for o, c, q, a, b in data["enrolments"]),
+    )
+
+
+def _replan_to_dict(replan: Replan) -> dict[str, Any]:
+    return {
+        "version": replan.version,
+        "freeze": _d(replan.freeze),
+        "baseline": _plan_to_dict(replan.baseline),
+        "pinned": _plan_to_dict(replan.pinned),
+        "officers": sorted(replan.officers),
+    }
+
+
+def _replan_from_dict(data: dict[str, Any] | None) -> Replan | None:
+    if data is None:
+        return None
+    return Replan(version=data["version"], freeze=_req(data["freeze"]),
+                  baseline=_plan_from_dict(data["baseline"]),
+                  pinned=_plan_from_dict(data["pinned"]), officers=frozenset(data["officers"]))
 
 
 def instance_from_dict(data: dict[str, Any]) -> Instance:
@@ -236,6 +273,7 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
         # Snapshots stored before calendars had settings read back with the defaults.
         calendar=CalendarSettings(**data.get("calendar", {})),
         output=OutputSettings(**data.get("output", {})),
+        replan=_replan_from_dict(data.get("replan")),
     )
 
 

@@ -39,6 +39,8 @@ LAZY = {
     ("rotation.workflow", "rotation.solve"): "OR-Tools for commands that only read plans",
     ("rotation.calendars.feeds", "rotation.calendars.ics"): "icalendar for `rotation solve`",
     ("rotation.cli", "rotation.calendars.server"): "starlette and uvicorn for every command",
+    ("rotation.cli", "rotation.replan"): "OR-Tools for commands that only read plans",
+    ("rotation.replan", "rotation.solve"): "OR-Tools for commands that only read plans",
     ("rotation.cli", "rotation.template"): "openpyxl for every command but `rotation template`",
     ("rotation.tables", "rotation.excel"): "openpyxl for cases without a workbook",
 }

@@ -34,7 +34,7 @@ from constraints import (
     skill_mix,
     training,
 )
-from constraints.base import ignores_posting, only_forbids_starts
+from constraints.base import ignores_posting, is_active, only_forbids_starts
 from constraints.variables import Variables
 from rotation.domain import Instance, Officer, Posting, SolverSettings
 from rotation.errors import RotationError
@@ -236,9 +236,11 @@ class Candidates:
 
     @property
     def unknown(self) -> tuple[Rule, ...]:
-        """Rules of this set that the fast path does not build in (``FAST_PATH_RULES``)."""
+        """Rules of this set with something to say about the case that the fast path does not
+        build in (``FAST_PATH_RULES``)."""
         return tuple(rule for rule in self.rules
-                     if rule not in FAST_PATH_RULES and not only_forbids_starts(rule))
+                     if rule not in FAST_PATH_RULES and not only_forbids_starts(rule)
+                     and is_active(rule, self.inst))
 
     def require_known(self, who: str) -> None:
         """Refuse, for ``who``, a rule set the fast path does not build in."""

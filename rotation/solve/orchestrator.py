@@ -40,9 +40,12 @@ def solve(
     settings: SolverSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
     rules: Sequence[Rule] = RULES,
+    start: Plan | None = None,
 ) -> Result:
     """Solve ``inst`` under ``rules``; never raises for infeasibility, which is a status of the
-    result."""
+    result. ``start`` is a plan to start from (a re-plan's published future): the search starts
+    there instead of from the greedy's first plan where it keeps every hard rule, and the whole
+    model takes it as a hint."""
     settings = settings or inst.solver
     parameters: dict[str, float | int] = {
         "time_limit": settings.time_limit,
@@ -56,18 +59,27 @@ def solve(
         names = ", ".join(f"'{rule.name}'" for rule in candidates.unknown)
         note = (f"solved as one model: the first plan, the bound, the combination and the "
                 f"proof do not build in {names}")
-        return solve_whole(inst, settings, progress, parameters, candidates.rules, notes=(note,))
+        return solve_whole(inst, settings, progress, parameters, candidates.rules, start,
+                           notes=(note,), hinted=start is not None)
     began = time.perf_counter()
     if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
-        result, first = _solve_by_neighbourhoods(candidates, settings, progress, parameters)
+        result, first = _solve_by_neighbourhoods(candidates, settings, progress, parameters,
+                                                 start)
         if result is not None:
             return result
         left = settings.time_limit - (time.perf_counter() - began)
         return solve_whole(inst, replace(settings, time_limit=max(left, 1.0)), progress,
                            parameters, candidates.rules, first)
-    first = first_plan(inst, candidates)
+    first = _first(candidates, start)
     return solve_whole(inst, settings, progress, parameters, candidates.rules, first,
-                       spent=time.perf_counter() - began)
+                       spent=time.perf_counter() - began, hinted=start is not None)
+
+
+def _first(candidates: Candidates, start: Plan | None) -> Plan:
+    """The plan to start from: ``start`` where it keeps every hard rule, else the greedy's."""
+    if start is not None and validate(candidates.inst, start, candidates.rules).ok:
+        return start
+    return first_plan(candidates.inst, candidates)
 
 
 def _solve_by_neighbourhoods(
@@ -75,13 +87,14 @@ def _solve_by_neighbourhoods(
     settings: SolverSettings,
     progress: Callable[[Progress], None] | None,
     parameters: dict[str, float | int],
+    start: Plan | None = None,
 ) -> tuple[Result | None, Plan]:
     """First plan, then neighbourhood by neighbourhood, the bound beside. No result if the
     first plan breaks a hard rule the search cannot mend: the whole model is tried then, from
     the same first plan, which is returned either way."""
     inst = candidates.inst
     began = time.perf_counter()
-    first = first_plan(inst, candidates)
+    first = _first(candidates, start)
     first_verdict = validate(inst, first, candidates.rules)
     deadline = began + settings.time_limit
     every = max(1, math.ceil(OFFER_EVERY * candidate_starts(inst) / 200_000))

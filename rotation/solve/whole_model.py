@@ -67,15 +67,17 @@ def solve_whole(
     first: Plan | None = None,
     spent: float = 0.0,
     notes: tuple[str, ...] = (),
+    hinted: bool = False,
 ) -> Result:
     """One CP-SAT model of every rule of ``rules``. ``first`` is the first plan when the caller
     made one, ``spent`` the seconds that took: the time limit and the wall time cover it, as it
-    is part of what the planner waits for."""
+    is part of what the planner waits for. ``hinted``: hand ``first`` to CP-SAT as a hint
+    whatever the model's size (a re-plan's published future is near its optimum)."""
     model = build(inst, rules=rules)
     began = time.perf_counter() - spent
     watcher = _Watcher(progress, began) if progress else None
     large = len(model.variables) > LARGE_MODEL
-    if large and first is not None:
+    if first is not None and (large or hinted):
         # On the Cambodia example the hint led the search away from the optimum it otherwise
         # proves; on large models the search finds nothing without it.
         hint(inst, model, first)
