@@ -26,7 +26,12 @@ from constraints.coverage import unmet
 from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject, SolverSettings
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
-from rotation.explain import explain_mix, explain_shortfall
+from rotation.explain import (
+    explain_mix,
+    explain_officer,
+    explain_posting,
+    explain_shortfall,
+)
 from rotation.io import read_case
 from rotation.plan import (
     MixShortfall,
@@ -39,7 +44,15 @@ from rotation.plan import (
 )
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
-from rotation.workflow import FORMATS, choose_plan, export, publish, report, solve_and_store
+from rotation.workflow import (
+    FORMATS,
+    choose_plan,
+    export,
+    publish,
+    report,
+    solve_and_store,
+    why_no_plan,
+)
 
 __all__ = ["app", "main"]
 
@@ -150,6 +163,15 @@ def _print_mix(inst: Instance, plan: Plan, gaps: list[MixShortfall]) -> None:
                   "posting's)")
 
 
+def _print_conflicts(inst: Instance) -> None:
+    """Why there is no plan, in words, found with CP-SAT's assumptions."""
+    lines = why_no_plan(inst)
+    if lines:
+        out.print("Why there is no plan:", style="bold red")
+    for line in lines:
+        out.print(f"- {line}", highlight=False, markup=False)
+
+
 def _print_plan(stored: StoredPlan, posting: str | None) -> None:
     inst = stored.instance
     head = Table(title=f"Plan {stored.id}: {stored.case_name}", show_header=False)
@@ -254,6 +276,7 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
     _print_result(inst, result, solved.plan_id)
     if result.plan is None:
         if result.status is SolveStatus.INFEASIBLE:
+            _print_conflicts(inst)
             raise InfeasibleError("no plan: the hard rules cannot all hold together")
         if result.stopped == "interrupted":
             raise InfeasibleError("interrupted before any plan was found; nothing stored")
@@ -465,7 +488,7 @@ def replan_cmd(
     courses, headcount, new officers): what started before the freeze date stays, a tour the
     changes end early is cut, and as few officers as possible move. The plan is stored, not
     published; the difference from the published version is shown officer by officer."""
-    from rotation.replan import replan
+    from rotation.replan import replan, solver_instance
 
     day = None
     if freeze is not None:
@@ -489,7 +512,11 @@ def replan_cmd(
         out.print(f"- kept, but {said}", highlight=False, markup=False)
     _print_result(inst, result, done.plan_id)
     if result.plan is None:
-        raise InfeasibleError("no plan: the changes leave the hard rules unable to hold together")
+        if result.status is SolveStatus.INFEASIBLE:
+            _print_conflicts(solver_instance(inst))
+            raise InfeasibleError("no plan: the changes leave the hard rules unable to hold "
+                                  "together")
+        raise InfeasibleError(f"no plan found before the {result.stopped}; raise --time-limit")
     table = Table(title=f"Officers whose plan changes: {len(done.moves)}")
     table.add_column("officer")
     table.add_column("what changes", overflow="fold")
@@ -515,6 +542,51 @@ def _settings(store: Store, case: str | None, overrides: dict[str, Any]
     except InvalidObject as e:
         raise InputError([Problem(message, field=f"--{name.replace('_', '-')}")
                           for name, message in e.issues]) from None
+
+
+@app.command()
+def explain(
+    plan: PlanArg = None,
+    officer: Annotated[str | None, typer.Option(help="Why this officer serves where and when, "
+                                                     "and why not elsewhere.")] = None,
+    posting: Annotated[str | None, typer.Option(help="With --month: who could have been "
+                                                     "there, and why each was not.")] = None,
+    month: Annotated[str | None, typer.Option(help="YYYY-MM, with --posting.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Explain a plan in the rules' own words: an officer's tours and every start they were
+    not given, or a posting's month officer by officer. Reading only."""
+    store = Store(db)
+    stored = store.load(_chosen(store, plan))
+    inst = stored.instance
+    if (officer is None) == (posting is None) or (posting is None) != (month is None):
+        raise InputError(Problem("give --officer ID, or --posting ID with --month YYYY-MM",
+                                 field="--officer/--posting"))
+    if officer is not None:
+        found = explain_officer(inst, stored.plan, officer)
+        name = inst.officer_by_id[officer].name
+        table = Table(title=f"{officer} {name}: tours in plan {stored.id}")
+        for column in ("posting", "from", "why"):
+            table.add_column(column, overflow="fold")
+        for w in found.tours:
+            table.add_row(w.posting, w.start, Text(w.text))
+        out.print(table)
+        table = Table(title="Starts not in the plan, and why")
+        for column in ("posting", "starting", "why not"):
+            table.add_column(column, overflow="fold")
+        for where, first, last, w in found.elsewhere:
+            table.add_row(where, first if first == last else f"{first}..{last}", Text(w.text))
+        out.print(table)
+        return
+    assert posting is not None and month is not None
+    whys = explain_posting(inst, stored.plan, posting, month)
+    table = Table(title=f"{inst.posting_by_id[posting].name} in {month}, plan {stored.id}")
+    for column in ("officer", "tour from", "why"):
+        table.add_column(column, overflow="fold")
+    for w in sorted(whys, key=lambda w: ({"deployed": 0, "not needed": 1}.get(w.kind, 2),
+                                         w.officer)):
+        table.add_row(Text(w.officer), w.start, Text(w.text))
+    out.print(table)
 
 
 @app.command()

@@ -20,6 +20,7 @@ from rotation.calendars.events import FeedKey
 from rotation.calendars.feeds import calendars, feed_keys, publish_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, NotFoundError, Problem, RotationError
+from rotation.explain import explain_infeasible
 from rotation.html_report import write_report
 from rotation.i18n import check_language
 from rotation.plan import Progress, Result
@@ -36,7 +37,7 @@ from rotation.validate import Verdict, validate
 from rotation.workbook import write_workbook
 
 __all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "publish", "report",
-           "solve_and_store"]
+           "solve_and_store", "why_no_plan"]
 
 FORMATS = ("csv", "json", "ics", "xlsx")
 
@@ -257,3 +258,15 @@ def report(stored: StoredPlan, out: Path, language: str | None = None) -> Path:
     ``language`` (default: the case's); the page appears whole or not at all. Reading only:
     nothing is stored."""
     return write_report(stored, out, check_language(language, stored.instance.output.language))
+
+
+def why_no_plan(inst: Instance, seconds: float = 20.0) -> list[str]:
+    """For a case the solver found infeasible: the rules in conflict and the facts behind them,
+    in words (empty if the conflict is not found within ``seconds``)."""
+    # Imported here: OR-Tools only for the commands that solve.
+    from rotation.solve.diagnose import conflicts
+
+    found = conflicts(inst, seconds=seconds)
+    if not found:
+        return []
+    return explain_infeasible(inst, [(c.rule, c.rows, c.relaxed_has_plan) for c in found])

@@ -415,6 +415,10 @@ def test_infeasible_case_exits_1_and_stores_nothing(make_case: CaseMaker, tmp_pa
     no_traceback(proc)
     assert "infeasible" in proc.stdout
     assert "no plan" in proc.stderr
+    # Why, in the rules' words, with the fact behind it.
+    assert "Why there is no plan" in proc.stdout
+    assert "Sihanoukville has 1 officers in 2026-01; it is closed" in proc.stdout
+    assert "K-0005" in proc.stdout
     assert Store(db).plans() == []
 
 

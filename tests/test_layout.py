@@ -25,12 +25,14 @@ ENGINE = [
     "rotation.solve.first_plan",
     "rotation.solve.neighbourhoods",
     "rotation.solve.whole_model",
+    "rotation.solve.diagnose",
     "rotation.solve.model",
 ]
 # Modules on one level may not import each other either: each stands on the model alone.
 SAME_LEVEL = [
     {"rotation.solve.bound", "rotation.solve.combine"},
-    {"rotation.solve.first_plan", "rotation.solve.neighbourhoods", "rotation.solve.whole_model"},
+    {"rotation.solve.first_plan", "rotation.solve.neighbourhoods", "rotation.solve.whole_model",
+     "rotation.solve.diagnose"},
 ]
 
 # Imports inside a function, each with its reason: a command that does not need the module
@@ -41,6 +43,7 @@ LAZY = {
     ("rotation.cli", "rotation.calendars.server"): "starlette and uvicorn for every command",
     ("rotation.cli", "rotation.replan"): "OR-Tools for commands that only read plans",
     ("rotation.replan", "rotation.solve"): "OR-Tools for commands that only read plans",
+    ("rotation.workflow", "rotation.solve.diagnose"): "OR-Tools for commands that only read",
     ("rotation.cli", "rotation.template"): "openpyxl for every command but `rotation template`",
     ("rotation.tables", "rotation.excel"): "openpyxl for cases without a workbook",
 }
