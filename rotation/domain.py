@@ -86,6 +86,7 @@ KOREAN_RANKS: dict[str, str] = dict(
 MAX_LEVEL = 5
 MAX_LANGUAGE_LEVEL = MAX_LEVEL
 KHMER = "khmer"
+MAX_PRIORITY = 100
 
 Cost = TypeVar("Cost", int, float)
 """What :meth:`Instance.least_among` weighs a session by: weeks, or a price."""
@@ -464,6 +465,9 @@ class Posting:
     name_ko: str = ""
     """The name in Korean for outputs in Korean (blank: ``name`` is used)."""
     required_credentials: tuple[tuple[str, int], ...] = ()
+    priority: int = 1
+    """How many times ``weights.unmet_demand`` an officer-month short here costs: under
+    shortage, a posting of priority 2 is staffed before one of priority 1."""
     source: Source | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -472,6 +476,9 @@ class Posting:
             issues.append(("id", "is empty"))
         if not self.name.strip():
             issues.append(("name", "is empty"))
+        if not 1 <= self.priority <= MAX_PRIORITY:
+            issues.append(("priority", f"{self.priority} is out of range; use a whole number "
+                                       f"from 1 (the default) to {MAX_PRIORITY}"))
         try:
             ZoneInfo(self.timezone)
         except (ZoneInfoNotFoundError, ValueError):

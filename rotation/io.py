@@ -684,6 +684,7 @@ def _posting(r: _Row) -> Posting:
         min_specialists=_specialists(r),
         required_credentials=_credentials(r),
         name_ko=r.text("name_ko", required=False),
+        priority=r.integer("priority", 1),
     )
     return r.build(lambda: Posting(source=_source(r), **values))  # type: ignore[arg-type]
 

@@ -123,6 +123,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                 **({"name_ko": p.name_ko} if p.name_ko else {}),
                 **({"required_credentials": [list(x) for x in p.required_credentials]}
                    if p.required_credentials else {}),
+                **({"priority": p.priority} if p.priority != 1 else {}),
             }
             for p in inst.postings
         ],
@@ -241,6 +242,7 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
                 required_credentials=tuple(
                     (name, level) for name, level in p.get("required_credentials", ())
                 ),
+                priority=p.get("priority", 1),
             )
             for p in data["postings"]
         ),

@@ -89,7 +89,7 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
          key="id"),
     Spec("postings", True, ("id", "name", "timezone", "hardship"),
          ("min_khmer_level", "required_courses", "required_credentials", "min_supervisors",
-          "min_specialists", "name_ko"), key="id"),
+          "min_specialists", "name_ko", "priority"), key="id"),
     Spec("demand", True, ("posting", "from", "to", "min", "max")),
     Spec("courses", False, ("id", "name"), ("grants_credential", "grants_level",
                                             "validity_months"),

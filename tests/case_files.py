@@ -39,7 +39,7 @@ def tables(inst: Instance, months_as_dates: bool = False) -> dict[str, list[Row]
                       ";".join(sorted(p.required_courses)),
                       "; ".join(f"{n}>={lv}" if lv else n for n, lv in p.required_credentials),
                       p.min_supervisors, ";".join(f"{s}:{n}" for s, n in p.min_specialists),
-                      p.name_ko)
+                      p.name_ko, p.priority)
                      for p in inst.postings],
         "demand": [(d.posting, month(d.first), month(d.last), d.minimum, d.maximum)
                    for d in inst.demands],

@@ -267,8 +267,8 @@ class _Volume:
     bound, whatever the path.
     """
 
-    def __init__(self, lam: Floats, mu: Floats, cap: float, cap_mix: float, upper: float
-                 ) -> None:
+    def __init__(self, lam: Floats, mu: Floats, cap: Floats | float, cap_mix: float,
+                 upper: float) -> None:
         self.centre = (lam, mu)
         self.cap = cap
         self.cap_mix = cap_mix
@@ -335,7 +335,7 @@ class _Volume:
                 np.clip(mu + step * d_mu, 0.0, self.cap_mix))
 
 
-def _inward(at: Floats, direction: Floats, cap: float) -> Floats:
+def _inward(at: Floats, direction: Floats, cap: Floats | float) -> Floats:
     """``direction`` without the components that would leave the multipliers' range [0, cap]
     at ``at``: they would only be clipped back. The caps are the soft rows' own weights (a
     multiplier above what a shortfall costs would price more than the rule does)."""

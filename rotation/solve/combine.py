@@ -321,7 +321,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
     for vars_ in per_officer.values():
         model.add_linear_constraint(mathopt.fast_sum(vars_) == 1)
 
-    weight = float(coverage.weight(inst))
+    weight = [float(coverage.weight(inst, p)) for p in inst.postings]
 
     def count(positions: list[int]) -> mathopt.Variable:
         """A variable equal to how many of these columns are taken: rows per month then sum a
@@ -352,7 +352,7 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                 short = model.add_variable(lb=0.0, ub=float(need))
                 choice.headcount[p_i, t] = model.add_linear_constraint(
                     mathopt.fast_sum(present) + short >= need)
-                objective.append(mathopt.LinearTerm(short, weight))
+                objective.append(mathopt.LinearTerm(short, weight[p_i]))
     # Mix minima cost what the rule says per supervisor or specialist missing, as in the model.
     mix_weight = float(skill_mix.weight(inst))
     for j, p_i in enumerate(rows.mix_posting):

@@ -286,11 +286,13 @@ class _Greedy:
     def run(self, lead: Sequence[tuple[str, str, int]] = ()) -> Plan:
         for officer_id, posting_id, start in lead:
             self.lead[posting_id, start].append(officer_id)
+        # Postings of higher priority first: under shortage, they get the officers.
+        postings = sorted(self.inst.postings, key=lambda p: -p.priority)
         for t in self.inst.months:
-            for p in self.inst.postings:
+            for p in postings:
                 for _, minimum, counts in mix_requirements(p):
                     self._fill(p, t, partial(self._mix_gap, p, t, counts, minimum), counts)
-            for p in self.inst.postings:
+            for p in postings:
                 self._fill(p, t, partial(self._headcount_gap, p, t), _anyone)
         return Plan(tuple(sorted(self.deployments)), tuple(sorted(self.enrolments)))
 

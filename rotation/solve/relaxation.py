@@ -296,7 +296,10 @@ class Relaxation:
         self.mix_open = np.array(
             [[inst.demand(postings[p_i].id, t)[1] > 0 for t in range(n_m)]
              for p_i in self.mix_posting], dtype=bool).reshape(len(mix_need), n_m)
-        self.cap_unmet = float(coverage.weight(inst))
+        # Each posting's headcount multiplier is capped at what an officer-month short there
+        # costs (its priority times the weight), as the mix's are at theirs.
+        self.cap_unmet: Floats = np.array([[float(coverage.weight(inst, p))] for p in postings]
+                                          ).reshape(n_p, 1)
         self.cap_mix = float(skill_mix.weight(inst))
         self.shape = (n_o, n_p, n_s, n_m)
         fit = 1 + (n_s - 1) // self.spacing if n_s else 0

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
+import rotation.solve.orchestrator as orchestrator_module
 from constraints import coverage
-from rotation.domain import Demand, PastDeployment
+from rotation.domain import Demand, Instance, PastDeployment
 from rotation.plan import Shortfall
 from rotation.validate import validate
 from tests.builders import (
@@ -225,3 +230,28 @@ def test_one_officer_with_two_history_rows_in_a_month_counts_once_toward_the_min
     assert coverage.unmet(inst, plan()) == [Shortfall("P", "2026-01", 2, 1)]
     result, _ = solve_sound(inst)
     assert result.plan == plan(dep("B", "P", 0, 1))
+
+
+def _priority_case(priority: int) -> Instance:
+    """One officer for two postings each needing one in months 0..1; A asked for P."""
+    return instance(
+        [officer("A", preferences=["P"])],
+        [posting("P"), replace(posting("B"), priority=priority)],
+        [demand("P", 0, 1, 1, 1), demand("B", 0, 1, 1, 1)],
+        rules(2, 2),
+    )
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_a_posting_s_priority_multiplies_what_its_shortfall_costs(
+        fast: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if fast:
+        monkeypatch.setattr(orchestrator_module, "NEIGHBOURHOODS_ABOVE", 0)
+    plain, _ = solve_sound(_priority_case(1))
+    assert plain.plan is not None and plain.plan.deployments == (dep("A", "P", 0),)
+    first, verdict = solve_sound(_priority_case(3))
+    assert first.plan is not None and first.plan.deployments == (dep("A", "B", 0),)
+    # B filled, P two officer-months short at the base weight, and A's preference missed.
+    assert verdict.cost_by_rule["coverage"] == 2 * 1000
+    assert verdict.cost_by_rule["preferences"] == 5
+    assert first.bound is not None and first.bound <= first.objective
