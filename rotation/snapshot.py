@@ -73,6 +73,7 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             "fairness_target": r.fairness_target,
             "fairness_lookback_months": r.fairness_lookback_months,
             "training_lead_days": r.training_lead_days,
+            "allow_past_end": r.allow_past_end,
             "weights": {
                 "unmet_demand": r.weights.unmet_demand,
                 "fairness": r.weights.fairness,
@@ -170,6 +171,7 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
         fairness_target=r["fairness_target"],
         fairness_lookback_months=r["fairness_lookback_months"],
         training_lead_days=r.get("training_lead_days", Rules.training_lead_days),
+        allow_past_end=r.get("allow_past_end", False),
         weights=Weights(**r["weights"]),
     )
     return Instance(

@@ -197,7 +197,7 @@ class _Search:
         length = inst.rules.deployment_months
         month = inst.rules.month_of(d.start)
         chosen = [d.officer, *self._starting(plan, d.posting, month - length, month + length)]
-        added = fairness.deployment_load(inst, inst.posting_by_id[d.posting])
+        added = fairness.deployment_load(inst, inst.posting_by_id[d.posting], month)
         cap = deployment_limit.limit(inst)
         room: list[str] = []
         for s in range(max(0, month - length), month + length + 1):
