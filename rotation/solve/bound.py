@@ -161,8 +161,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         relax = Relaxation(inst, candidates, deadline, stop)
     except OutOfTime:
         return Bound(None, 0, time.perf_counter() - began)
+    # Pools, rounds and proofs hold schedules of at most two deployments; where more fit, the
+    # steps alone bound the optimum (their per-officer problems priced by ``Relaxation._many``).
     if relax.most > 2:
-        return Bound(None, 0, time.perf_counter() - began)
+        schedules = master = settle = probe = None
     n_p, n_m = relax.need.shape
     lam = np.zeros((n_p, n_m))
     mu = np.zeros(relax.mix_need.shape)
