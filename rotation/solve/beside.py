@@ -428,6 +428,8 @@ class BoundBeside:
         above, the search may well find a cheaper plan meanwhile, and is not held."""
 
         self._holding = holding
+        if holding is not None and holding <= max(self.value or 0, 0):
+            return []  # the plan in hand is optimal (no plan costs below 0): nothing to wait for
 
         def waiting() -> bool:
             return (not interrupted() and time.perf_counter() < self._deadline

@@ -308,7 +308,9 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         if proven != shown and verdict.ok and report is not None:
             report(verdict.objective)  # the bound rose: say so, with the plan as it stands
         shown = proven
-        if proven is not None and verdict.ok and verdict.objective <= proven:
+        # No plan costs less than nothing: every cost of the fast path's rules is at least 0
+        # (weights are never negative), so a plan of cost 0 is optimal at once.
+        if verdict.ok and verdict.objective <= max(proven or 0, 0):
             stopped = "bound reached"
             break
         if search.interrupted:
