@@ -15,8 +15,8 @@ On small cases, rounds priced by the combination's linear relaxation follow the 
 as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array passes cannot.
 The bound is the best value seen, rounded up since every cost is an integer.
 
-Only cases where an officer can fit at most two deployments in the horizon are covered (the
-deployment limit or the horizon's length says so); otherwise no bound is given.
+Where an officer can fit more than two deployments (the deployment limit and the horizon's length
+say so), the steps alone give the bound: pools, rounds and proofs hold at most two.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ schedules the officers' problems picked (:class:`Columns`); :mod:`rotation.solve
 how far each schedule is from its officer's least (:class:`Margins`). Each rule's price comes
 from its own module.
 
-Only cases where an officer can fit at most two deployments in the horizon are covered
-(``Relaxation.most``); the bound declines the others.
+Where an officer can fit more than two deployments (``Relaxation.most``), each officer's problem
+is solved over start months with the schedule's load as state (``Relaxation._many``); the pool
+(:class:`Columns`), the exact pricing and the margins hold at most two and are not used there.
 """
 
 from __future__ import annotations
