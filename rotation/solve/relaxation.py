@@ -50,7 +50,7 @@ from rotation.plan import Plan
 from rotation.solve.model import Candidates
 
 __all__ = ["EXACT_PAIRS", "Columns", "Floats", "Ints", "Margins", "OutOfTime", "Prices",
-           "Relaxation", "Schedule", "Schedules", "Seat"]
+           "Relaxation", "Schedule", "Schedules", "Seat", "tours_that_fit"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -301,12 +301,12 @@ class Relaxation:
         self.cap_unmet = float(coverage.weight(inst))
         self.cap_mix = float(skill_mix.weight(inst))
         self.shape = (n_o, n_p, n_s, n_m)
-        fit = 1 + (n_s - 1) // self.spacing if n_s else 0
-        cap = deployment_limit.limit(inst)
-        self.most = min(fit, cap) if cap is not None else fit
+        self.most = tours_that_fit(inst)
         # Whether schedules of more than two deployments must count them (the cap binds
         # before the horizon does); otherwise their load alone is their state (``_many``).
-        self._counted = cap is not None and cap < fit
+        cap = deployment_limit.limit(inst)
+        self._counted = cap is not None and cap == self.most and cap < tours_that_fit(
+            inst, capped=False)
         # Prices depend on the officer and the schedule alone; every pool of this relaxation
         # shares them, so the second combination prices only what the steps since the first
         # have added.
@@ -1101,6 +1101,16 @@ class Relaxation:
         np.cumsum(cum, axis=1, out=cum)
         out: Floats = cum[:, 1:] - cum[:, np.maximum(np.arange(1, n_m + 1) - self.length, 0)]
         return out
+
+
+def tours_that_fit(inst: Instance, capped: bool = True) -> int:
+    """Most deployments one officer can start in the horizon: as many as the rest spacing
+    leaves room for among the start months, and no more than the deployment limit (unless
+    not ``capped``)."""
+    starts = inst.rules.start_months
+    fit = 1 + (len(starts) - 1) // rest.spacing(inst) if len(starts) else 0
+    cap = deployment_limit.limit(inst)
+    return min(fit, cap) if capped and cap is not None else fit
 
 
 def _course_groups(inst: Instance) -> dict[Requirement, int]:
