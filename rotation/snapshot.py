@@ -73,7 +73,6 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
             "fairness_target": r.fairness_target,
             "fairness_lookback_months": r.fairness_lookback_months,
             "training_lead_days": r.training_lead_days,
-            "allow_past_end": r.allow_past_end,
             "weights": {
                 "unmet_demand": r.weights.unmet_demand,
                 "fairness": r.weights.fairness,
@@ -86,6 +85,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                     ("stability_month", r.weights.stability_month),
                 ) if value != getattr(Weights(), name)},
             },
+            # Only when set, so that stored inputs of fixed horizons keep their hash.
+            **({"allow_past_end": True} if r.allow_past_end else {}),
         },
         "courses": [
             {

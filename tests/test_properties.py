@@ -250,7 +250,6 @@ def instances(
             fairness_target=draw(st.integers(0, 12)),
             fairness_lookback_months=draw(st.integers(0, 12)),
             training_lead_days=lead,
-            allow_past_end=draw(st.booleans()),
             weights=Weights(
                 unmet_demand=draw(st.sampled_from((1000, 50, 1, 0) + (1000,) * bool(runs))),
                 fairness=draw(st.integers(0, 3)),

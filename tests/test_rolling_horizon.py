@@ -14,6 +14,7 @@ from constraints import availability, eligibility, fairness, one_at_a_time, rest
 from rotation.domain import Instance
 from rotation.io import load_case
 from rotation.plan import SolveStatus
+from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 from rotation.solve.bound import lower_bound
 from rotation.solve.model import Candidates
 from rotation.validate import validate
@@ -136,3 +137,10 @@ def test_rules_toml_rejects_a_setting_that_is_not_true_or_false(make_case: CaseM
 def test_the_example_keeps_a_fixed_horizon() -> None:
     example = Path(__file__).resolve().parents[1] / "examples" / "cambodia-2025"
     assert not load_case(example).rules.allow_past_end
+
+
+def test_a_snapshot_keeps_the_setting_and_a_fixed_horizons_hash() -> None:
+    rolling, fixed = _case(True), _case(False)
+    assert instance_from_dict(instance_to_dict(rolling)).rules.allow_past_end
+    assert "allow_past_end" not in instance_to_dict(fixed)["rules"]
+    assert input_hash(rolling) != input_hash(fixed)
