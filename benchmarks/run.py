@@ -597,9 +597,18 @@ def _last_phase(path: Path) -> dict[str, Any]:
         return {}
 
 
+def _size_of(case: str) -> str:
+    """The size of a case named ``SIZE`` or ``FAMILY/SIZE`` (see generate.py's families)."""
+    return case.rpartition("/")[2]
+
+
+def _limit(args: argparse.Namespace, case: str) -> float:
+    return float(args.limits[_size_of(case)])
+
+
 def run_one(solver: str, size: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
-    limit = args.limits[size]
-    stem = work / f"{size}-{solver}"
+    limit = _limit(args, size)
+    stem = work / f"{size.replace('/', '-')}-{solver}"
     result, phases = stem.with_suffix(".json"), stem.with_suffix(".phases")
     for path in (result, phases):
         path.unlink(missing_ok=True)
@@ -608,7 +617,8 @@ def run_one(solver: str, size: str, args: argparse.Namespace, work: Path) -> dic
            "--result", str(result), "--phases", str(phases)]
     if args.breakdown:
         cmd.append("--breakdown")
-    timeout = args.timeout or (2 * limit + {"S": 120, "M": 600, "L": 1800}.get(size, 600))
+    timeout = args.timeout or (2 * limit + {"S": 120, "C": 120, "M": 600, "L": 1800}.get(
+        _size_of(size), 600))
     load = os.getloadavg()[0]
     killed, usage = run_child(cmd, timeout, args.max_rss_gb * 1024, stem.with_suffix(".log"))
     record: dict[str, Any] = {"size": size, "solver": solver, "time_limit": limit,
@@ -632,18 +642,18 @@ def run_one(solver: str, size: str, args: argparse.Namespace, work: Path) -> dic
 
 def run_cli(size: str, args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Time the whole `rotation solve` on the written case folder of ``size``."""
-    folder = work / f"case-{size}"
+    folder = work / f"case-{size.replace('/', '-')}"
     if folder.exists():
         shutil.rmtree(folder)
     write_case(generate(size, args.seed), folder)
     exe = shutil.which("rotation")
     cmd = [exe] if exe else [sys.executable, "-m", "rotation"]
     db = args.db or f"sqlite:///{work / 'bench.db'}"
-    cmd += ["solve", str(folder), "--db", db, "--time-limit", str(args.limits[size])]
+    cmd += ["solve", str(folder), "--db", db, "--time-limit", str(_limit(args, size))]
     if args.workers:
         cmd += ["--workers", str(args.workers)]
-    log = work / f"cli-{size}.log"
-    killed, usage = run_child(cmd, args.timeout or 4 * args.limits[size] + 120,
+    log = work / f"cli-{size.replace('/', '-')}.log"
+    killed, usage = run_child(cmd, args.timeout or 4 * _limit(args, size) + 120,
                               args.max_rss_gb * 1024, log)
     text = log.read_text(errors="replace")
     found = {key: m.group(1) for key in ("status", "objective", "wall time")
@@ -796,10 +806,10 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         for solver in solvers:
             print(f"[{time.strftime('%H:%M:%S')}] {size} {solver} (limit "
-                  f"{args.limits[size]:g} s) ...", file=sys.stderr, flush=True)
+                  f"{_limit(args, size):g} s) ...", file=sys.stderr, flush=True)
             records.append(run_one(solver, size, args, work))
     cli = []
-    for size in [s.strip().upper() for s in args.cli.split(",") if s.strip()]:
+    for size in [size_name(s.strip()) for s in args.cli.split(",") if s.strip()]:
         print(f"[{time.strftime('%H:%M:%S')}] rotation solve {size} ...", file=sys.stderr,
               flush=True)
         cli.append(run_cli(size, args, work))

@@ -2,7 +2,8 @@
 
 An officer's hardship load is the sum, over every month the officer is at a posting (planned
 months, plus past months no more than ``fairness.lookback_months`` before the horizon), of that
-posting's hardship level; in a month spent at two postings the harder one counts. Each unit of
+posting's hardship level; in a month spent at two postings the harder one counts. Months after
+the horizon (a rolling horizon's deployments may run past it) count for nothing. Each unit of
 load above ``fairness.target_hardship_months`` costs ``weights.fairness``. Because the cost only
 starts above the target and grows with every unit, two officers at 18 cost less than one at 36
 and one at 0. Soft.
@@ -36,9 +37,12 @@ def past_load(inst: Instance, officer: str) -> int:
     return sum(hardship_by_month(inst, past, -inst.rules.fairness_lookback_months).values())
 
 
-def deployment_load(inst: Instance, posting: Posting) -> int:
-    """The load one planned deployment at ``posting`` adds: every month of it counts whole."""
-    return posting.hardship * inst.rules.deployment_months
+def deployment_load(inst: Instance, posting: Posting, start: int = 0) -> int:
+    """The load one planned deployment at ``posting`` from month ``start`` adds: every month
+    of it inside the horizon counts whole (months past its end, on a rolling horizon, count
+    for nothing)."""
+    inside = min(inst.rules.deployment_months, inst.rules.months - start)
+    return posting.hardship * max(inside, 0)
 
 
 @overload
@@ -63,8 +67,8 @@ def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     for o in v.decided:
         past = past_load(inst, o.id)
         terms = [
-            (deployment_load(inst, inst.posting_by_id[p]), var)
-            for p, _, var in v.of_officer(o.id)
+            (deployment_load(inst, inst.posting_by_id[p], s), var)
+            for p, s, var in v.of_officer(o.id)
             if inst.posting_by_id[p].hardship > 0
         ]
         most = past + sum(c for c, _ in terms)

@@ -2,9 +2,10 @@
 
 Every planned deployment starts on the first day of a month, lasts exactly
 ``deployment.months`` calendar months, ends on the last day of its last month and lies inside the
-horizon; in a re-plan, a deployment kept as published (pinned) is exempt from that shape, since
-it may have been cut short where a change ended it. A planned deployment never overlaps an
-officer's past deployment, including one that continues into the horizon. Hard.
+horizon; on a rolling horizon (``horizon.allow_past_end``) it starts in a month of the horizon and
+may end after it. In a re-plan, a deployment kept as published (pinned) is exempt from that
+shape, since it may have been cut short where a change ended it. A planned deployment never
+overlaps an officer's past deployment, including one that continues into the horizon. Hard.
 """
 
 from __future__ import annotations
@@ -64,12 +65,20 @@ def check(inst: Instance, plan: Plan) -> list[Violation]:
                     f"the first day of a month for {rules.deployment_months} whole months",
                 )
             )
-        if d.start < rules.start or d.end > rules.end:
+        if d.start < rules.start or d.start > rules.end:
             out.append(
                 Violation(
                     NAME,
-                    f"{d.officer} at {d.posting} runs {d.start}..{d.end}, outside the horizon "
+                    f"{d.officer} at {d.posting} starts on {d.start}, outside the horizon "
                     f"{rules.start}..{rules.end}",
+                )
+            )
+        elif d.end > rules.end and not rules.allow_past_end:
+            out.append(
+                Violation(
+                    NAME,
+                    f"{d.officer} at {d.posting} runs {d.start}..{d.end}, past the horizon's "
+                    f"end {rules.end} (set [horizon] allow_past_end = true for a rolling plan)",
                 )
             )
     for officer, items in stints(inst, plan).items():

@@ -746,7 +746,10 @@ def parse_clock(raw: str) -> time | None:
 class Rules:
     """Planning horizon and the limits every plan must respect.
 
-    ``start`` is the first day of the first month; the horizon covers ``months`` months.
+    ``start`` is the first day of the first month; the horizon covers ``months`` months. With
+    ``allow_past_end`` (a rolling horizon) a deployment may start in any month of the horizon
+    and run past its end; the months after it count for nothing, but the deployment's dates
+    still hold leave, credentials and rest.
     """
 
     start: date
@@ -758,6 +761,7 @@ class Rules:
     fairness_lookback_months: int = 36
     training_lead_days: int = 14
     weights: Weights = Weights()
+    allow_past_end: bool = False
     source: Source | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -811,7 +815,10 @@ class Rules:
 
     @property
     def start_months(self) -> range:
-        """Months in which a new deployment may start so that it ends inside the horizon."""
+        """Months in which a new deployment may start: so that it ends inside the horizon, or
+        any month of it when deployments may run past its end (``allow_past_end``)."""
+        if self.allow_past_end:
+            return range(0, self.months)
         return range(0, self.months - self.deployment_months + 1)
 
     def deployment_span(self, start_month: int) -> tuple[date, date]:

@@ -228,7 +228,7 @@ _RULE_KEYS: dict[str, set[str]] = {
     "": {"name", "horizon", "deployment", "fairness", "training", "weights", "solver",
          "calendar", "output"},
     "output": {"language"},
-    "horizon": {"start", "months"},
+    "horizon": {"start", "months", "allow_past_end"},
     "deployment": {"months", "min_rest_months", "max_per_officer"},
     "fairness": {"target_hardship_months", "lookback_months"},
     "training": {"min_days_before_deployment"},
@@ -363,6 +363,12 @@ def _rules_from(
             raw_start, lambda m: problems.append(Problem(m, label, field="horizon.start"))
         )
     months = get("horizon", "months", int)
+    past_end = data.get("horizon", {}).get("allow_past_end", False) if isinstance(
+        data.get("horizon"), dict) else False
+    if not isinstance(past_end, bool):
+        problems.append(Problem(f"{past_end!r} should be true or false", label,
+                                field="horizon.allow_past_end"))
+        past_end = False
     d = Rules.__dataclass_fields__
     w = Weights()
     s = SolverSettings()
@@ -444,6 +450,7 @@ def _rules_from(
             start=start,
             months=months,
             max_deployments=max_per,
+            allow_past_end=past_end,
             weights=weights,
             source=Source(label),
             **values,

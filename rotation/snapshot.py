@@ -87,6 +87,8 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
                     ("stability_month", r.weights.stability_month),
                 ) if value != getattr(Weights(), name)},
             },
+            # Only when set, so that stored inputs of fixed horizons keep their hash.
+            **({"allow_past_end": True} if r.allow_past_end else {}),
         },
         "courses": [
             {
@@ -208,6 +210,7 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
         fairness_target=r["fairness_target"],
         fairness_lookback_months=r["fairness_lookback_months"],
         training_lead_days=r.get("training_lead_days", Rules.training_lead_days),
+        allow_past_end=r.get("allow_past_end", False),
         weights=Weights(**r["weights"]),
     )
     return Instance(

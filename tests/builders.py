@@ -166,9 +166,11 @@ def rules(
     preference: int = 5,
     lead: int = 14,
     training: int = 2,
+    past_end: bool = False,
 ) -> Rules:
     """Rules over ``months`` months from ``START``; ``lead`` is training.min_days_before_deployment
-    and ``training`` the weight per week of training (both the defaults of :class:`Rules`)."""
+    and ``training`` the weight per week of training (both the defaults of :class:`Rules`);
+    ``past_end`` makes the horizon rolling (``horizon.allow_past_end``)."""
     return Rules(
         start=START,
         months=months,
@@ -178,6 +180,7 @@ def rules(
         fairness_target=target,
         fairness_lookback_months=lookback,
         training_lead_days=lead,
+        allow_past_end=past_end,
         weights=Weights(
             unmet_demand=unmet, fairness=fairness, preference=preference, training=training
         ),

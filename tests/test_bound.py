@@ -64,8 +64,8 @@ def _at_most_two(inst: Instance) -> Instance:
     return replace(inst, rules=replace(inst.rules, max_deployments=2))
 
 
-def _check(inst: Instance) -> None:
-    inst = _at_most_two(inst)
+def _check(inst: Instance, at_most_two: bool = True) -> None:
+    inst = _at_most_two(inst) if at_most_two else inst
     result = solve(inst)
     if result.status != SolveStatus.OPTIMAL:
         return  # nothing proven to compare against (infeasible, or stopped by the limit)
@@ -89,6 +89,14 @@ def test_bound_is_at_most_the_optimum_with_training(inst: Instance) -> None:
     _check(inst)
 
 
+@solving(80)
+@given(instances(sessions=(1, 4), training=True))
+def test_bound_is_at_most_the_optimum_with_three_or_more_tours(inst: Instance) -> None:
+    # Where more than two deployments fit, the steps alone bound the optimum, each officer's
+    # problem solved over start months (``Relaxation._many``).
+    _check(inst, at_most_two=False)
+
+
 def _relaxed_earnings(relax: Relaxation, lam: Any, mu: Any) -> Any:
     """What each officer earns for each start, month by month: [officer, posting, start]."""
     n_o, n_p, n_s, n_m = relax.shape
@@ -107,7 +115,8 @@ def _relaxed_price(relax: Relaxation, earn: Any, o: int,
     the dearest training class of its deployments, and the fairness excess."""
     rules = relax.inst.rules
     load = float(relax.past[o]) + sum(
-        rules.deployment_months * relax.inst.postings[p].hardship for p, _ in schedule)
+        min(rules.deployment_months, rules.months - s) * relax.inst.postings[p].hardship
+        for p, s in schedule)
     training = max((relax.cost_values[relax.cost_class[o, p, s]] for p, s in schedule),
                    default=0.0)
     return (sum(relax.miss[o, p] - earn[o, p, s] for p, s in schedule) + training
@@ -138,7 +147,20 @@ def test_each_officer_takes_the_cheapest_of_all_their_relaxed_schedules(
     # The relaxation finds each officer's cheapest schedule by array passes (cheapest start per
     # hardship and training class, pairs priced by their dearer class); here every schedule is
     # priced on its own. Whole multipliers make ties likely, so both kinds are drawn.
-    inst = _at_most_two(inst)
+    _cheapest_relaxed(_at_most_two(inst), seed, scale)
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(instances(postings=(1, 3), sessions=(1, 4), training=True),
+       st.integers(0, 2**32 - 1), st.sampled_from((1, 20, 1000)))
+def test_each_officer_takes_the_cheapest_of_any_number_of_relaxed_deployments(
+        inst: Instance, seed: int, scale: int) -> None:
+    # Three, four or more deployments: the programme over start months against every schedule.
+    _cheapest_relaxed(inst, seed, scale)
+
+
+def _cheapest_relaxed(inst: Instance, seed: int, scale: int) -> None:
     relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     rng = np.random.default_rng(seed)
     lam = np.minimum(rng.uniform(0, scale, relax.need.shape), relax.cap_unmet)

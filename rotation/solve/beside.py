@@ -35,7 +35,7 @@ from rotation.solve.combine import BLOCK, combine, master_prices, staffing_secon
 from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates, Stop
 from rotation.solve.proof import PROOF_WORK, Proof, prove
-from rotation.solve.relaxation import Columns, Prices, Relaxation, Schedules
+from rotation.solve.relaxation import Columns, Prices, Relaxation, Schedules, tours_that_fit
 from rotation.validate import Verdict, validate
 
 __all__ = ["OFFER_EVERY", "BoundBeside"]
@@ -137,7 +137,8 @@ class BoundBeside:
         self._probing: list[threading.Thread] = []  # a proof tried during the steps
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
-        self._combination_ahead = True
+        # Where more than two tours fit, the bound offers nothing to combine.
+        self._combination_ahead = tours_that_fit(inst) <= 2
         # Called on the search's thread while it waits for plans (progress displays).
         self.on_wait: Callable[[], None] = lambda: None
         # Stops the search's step under way (``listen``), and the cost of the search's plan
@@ -428,6 +429,8 @@ class BoundBeside:
         above, the search may well find a cheaper plan meanwhile, and is not held."""
 
         self._holding = holding
+        if holding is not None and holding <= max(self.value or 0, 0):
+            return []  # the plan in hand is optimal (no plan costs below 0): nothing to wait for
 
         def waiting() -> bool:
             return (not interrupted() and time.perf_counter() < self._deadline

@@ -15,8 +15,8 @@ On small cases, rounds priced by the combination's linear relaxation follow the 
 as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array passes cannot.
 The bound is the best value seen, rounded up since every cost is an integer.
 
-Only cases where an officer can fit at most two deployments in the horizon are covered (the
-deployment limit or the horizon's length says so); otherwise no bound is given.
+Where an officer can fit more than two deployments (the deployment limit and the horizon's length
+say so), the steps alone give the bound: pools, rounds and proofs hold at most two.
 """
 
 from __future__ import annotations
@@ -161,8 +161,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         relax = Relaxation(inst, candidates, deadline, stop)
     except OutOfTime:
         return Bound(None, 0, time.perf_counter() - began)
+    # Pools, rounds and proofs hold schedules of at most two deployments; where more fit, the
+    # steps alone bound the optimum (their per-officer problems priced by ``Relaxation._many``).
     if relax.most > 2:
-        return Bound(None, 0, time.perf_counter() - began)
+        schedules = master = settle = probe = None
     n_p, n_m = relax.need.shape
     lam = np.zeros((n_p, n_m))
     mu = np.zeros(relax.mix_need.shape)

@@ -143,7 +143,7 @@ class _Greedy:
             return None
         cost = training.price(inst, sum(q.weeks for q in sessions))
         cost += preferences.price(inst, s.officer, p.id)
-        added = fairness.deployment_load(inst, p)
+        added = fairness.deployment_load(inst, p, start)
         cost += fairness.excess_cost(inst, s.load + added) - fairness.excess_cost(inst, s.load)
         # Among equals, keep officers the mix will need elsewhere for later.
         roles = self.roles.get(officer_id)
@@ -154,7 +154,7 @@ class _Greedy:
     def _has_room(self, p: Posting, start: int) -> bool:
         """Whether a deployment starting then fits under the maximum in every month it covers
         and leaves room for the months after it."""
-        for t in range(start, start + self.length):
+        for t in range(start, min(start + self.length, self.inst.rules.months)):
             if len(self.present[p.id, t]) >= self.inst.demand(p.id, t)[1]:
                 return False
         return self._leaves_room_for_the_end(p, start)
@@ -218,7 +218,7 @@ class _Greedy:
         s = self.state[officer_id]
         first, last = self.inst.rules.deployment_span(start)
         s.starts.append(start)
-        s.load += fairness.deployment_load(self.inst, p)
+        s.load += fairness.deployment_load(self.inst, p, start)
         for t in range(start, start + self.length):
             self.present[p.id, t].append(officer_id)
         self.deployments.append(Deployment(officer_id, p.id, first, last))

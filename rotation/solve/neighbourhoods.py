@@ -197,7 +197,7 @@ class _Search:
         length = inst.rules.deployment_months
         month = inst.rules.month_of(d.start)
         chosen = [d.officer, *self._starting(plan, d.posting, month - length, month + length)]
-        added = fairness.deployment_load(inst, inst.posting_by_id[d.posting])
+        added = fairness.deployment_load(inst, inst.posting_by_id[d.posting], month)
         cap = deployment_limit.limit(inst)
         room: list[str] = []
         for s in range(max(0, month - length), month + length + 1):
@@ -308,7 +308,9 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
         if proven != shown and verdict.ok and report is not None:
             report(verdict.objective)  # the bound rose: say so, with the plan as it stands
         shown = proven
-        if proven is not None and verdict.ok and verdict.objective <= proven:
+        # No plan costs less than nothing: every cost of the fast path's rules is at least 0
+        # (weights are never negative), so a plan of cost 0 is optimal at once.
+        if verdict.ok and verdict.objective <= max(proven or 0, 0):
             stopped = "bound reached"
             break
         if search.interrupted:

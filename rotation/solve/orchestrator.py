@@ -151,8 +151,9 @@ def _solve_by_neighbourhoods(
     # Optimal when a step re-planned every officer to optimality, or the plan meets the bound
     # (during the search, or after it while the bound finished its steps).
     stopped = outcome.stopped
-    if bound.value is not None and bound.value >= objective and stopped != "search complete":
-        stopped = "bound reached"
+    reached = objective <= 0 or (bound.value is not None and bound.value >= objective)
+    if reached and stopped != "search complete":
+        stopped = "bound reached"  # a plan of cost 0 meets the bound every plan has
     optimal = stopped in ("search complete", "bound reached")
     return Result(
         SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,

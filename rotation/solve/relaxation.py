@@ -17,8 +17,9 @@ schedules the officers' problems picked (:class:`Columns`); :mod:`rotation.solve
 how far each schedule is from its officer's least (:class:`Margins`). Each rule's price comes
 from its own module.
 
-Only cases where an officer can fit at most two deployments in the horizon are covered
-(``Relaxation.most``); the bound declines the others.
+Where an officer can fit more than two deployments (``Relaxation.most``), each officer's problem
+is solved over start months with the schedule's load as state (``Relaxation._many``); the pool
+(:class:`Columns`), the exact pricing and the margins hold at most two and are not used there.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from rotation.plan import Plan
 from rotation.solve.model import Candidates
 
 __all__ = ["EXACT_PAIRS", "Columns", "Floats", "Ints", "Margins", "OutOfTime", "Prices",
-           "Relaxation", "Schedule", "Schedules", "Seat"]
+           "Relaxation", "Schedule", "Schedules", "Seat", "tours_that_fit"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -255,12 +256,13 @@ class Relaxation:
         self.miss = np.array([[preferences.price(inst, o, p.id) for p in postings]
                               for o in officers], dtype=float).reshape(n_o, n_p)
 
-        # Postings by the load a deployment there adds (its hardship over the months): the
-        # fairness price of a schedule depends on these classes alone.
-        loads = [fairness.deployment_load(inst, p) for p in postings]
-        kinds = sorted(set(loads))
+        # Starts by the load a deployment adds (its hardship over the months inside the
+        # horizon): the fairness price of a schedule depends on these classes alone.
+        loads = [[fairness.deployment_load(inst, p, s) for s in range(n_s)] for p in postings]
+        kinds = sorted({x for row in loads for x in row})
         self.hard_values = np.array(kinds, dtype=float)
-        self.hard_class = np.array([kinds.index(x) for x in loads], dtype=int)
+        self.hard_class = np.array([[kinds.index(x) for x in row] for row in loads],
+                                   dtype=int).reshape(n_p, n_s)  # [posting, start]
         self.cost_values = np.array(sorted(self._classes, key=self._classes.__getitem__))
         self.cost_class = cost_class
         self.past = np.array([fairness.past_load(inst, o.id) for o in officers], dtype=float)
@@ -302,9 +304,12 @@ class Relaxation:
                                           ).reshape(n_p, 1)
         self.cap_mix = float(skill_mix.weight(inst))
         self.shape = (n_o, n_p, n_s, n_m)
-        fit = 1 + (n_s - 1) // self.spacing if n_s else 0
+        self.most = tours_that_fit(inst)
+        # Whether schedules of more than two deployments must count them (the cap binds
+        # before the horizon does); otherwise their load alone is their state (``_many``).
         cap = deployment_limit.limit(inst)
-        self.most = min(fit, cap) if cap is not None else fit
+        self._counted = cap is not None and cap == self.most and cap < tours_that_fit(
+            inst, capped=False)
         # Prices depend on the officer and the schedule alone; every pool of this relaxation
         # shares them, so the second combination prices only what the steps since the first
         # have added.
@@ -315,8 +320,9 @@ class Relaxation:
 
     @staticmethod
     def _room(inst: Instance, posting: str, start: int) -> bool:
-        """Whether every month of a deployment starting then has room under the maximum."""
-        for t in range(start, start + inst.rules.deployment_months):
+        """Whether every month of a deployment starting then has room under the maximum (the
+        months inside the horizon: on a rolling horizon the rest count for nothing)."""
+        for t in range(start, min(start + inst.rules.deployment_months, inst.rules.months)):
             if inst.demand(posting, t)[1] - len(inst.carried_over.get((posting, t), ())) <= 0:
                 return False
         return True
@@ -374,8 +380,8 @@ class Relaxation:
             return ()
         load = self.past[officer]
         cost = 0.0
-        for p, _ in schedule:
-            load += self.hard_values[self.hard_class[p]]
+        for p, s in schedule:
+            load += self.hard_values[self.hard_class[p, s]]
             cost += self.miss[officer, p]
         training = self.training_options(officer, schedule, seats)
         if training is None:
@@ -484,10 +490,14 @@ class Relaxation:
         return reduced
 
     def _window_sums(self, per_month: Floats) -> Floats:
-        """For each row and start month, the sum over the deployment's months."""
+        """For each row and start month, the sum over the deployment's months (those inside
+        the horizon: on a rolling horizon the months after it earn nothing)."""
         n_s = self.shape[2]
+        rows, n_m = per_month.shape
         cum: Floats = np.concatenate(
-            [np.zeros((per_month.shape[0], 1)), np.cumsum(per_month, axis=1)], axis=1
+            [np.zeros((rows, 1)), np.cumsum(per_month, axis=1),
+             np.repeat(np.sum(per_month, axis=1, keepdims=True),
+                       max(0, n_s + self.length - 1 - n_m), axis=1)], axis=1
         )
         out: Floats = cum[:, self.length:self.length + n_s] - cum[:, :n_s]
         return out
@@ -548,7 +558,7 @@ class Relaxation:
         flat = np.flatnonzero(self.eligible)
         s, o = flat % n_s, flat // (n_p * n_s)
         p = flat // n_s % n_p
-        kind = (self.cost_class.reshape(-1)[flat] * n_s + s) * n_h + self.hard_class[p]
+        kind = (self.cost_class.reshape(-1)[flat] * n_s + s) * n_h + self.hard_class[p, s]
         # Sorted by kind, officers ascending within each as they come (numpy sorts small
         # integers stably by radix: at 5,000 officers 0.1 s against 0.5 s for the whole key).
         small = np.int16 if n_c * n_s * n_h < 2**15 else np.int64
@@ -613,29 +623,142 @@ class Relaxation:
         if not len(rows):
             return np.zeros(0, dtype=np.int64)
         o, t = rows[:, None], s[:, None]
-        fits = (self.hard_class[None, :] == h[:, None]) & (
+        fits = (self.hard_class[self._all_postings, t] == h[:, None]) & (
             self._class_at[o, self._all_postings, t] == c[:, None])
         masked = np.where(fits, self.miss[rows] - earn[self._sig[rows], t], INF)
         out: Ints = np.argmin(masked, axis=1)
         return out
 
-    def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
-        """The relaxation's value at ``lam``, ``mu``, and its subgradients. Not reentrant: it
-        works in the relaxation's scratch arrays, and leaves the officers' choices in
-        ``picks``."""
-        n_o, n_p, n_s, _ = self.shape
-        n_h, n_c = len(self.hard_values), len(self.cost_values)
-        earn = self._earnings(lam, mu)
-        best_flat = self._best
-        best_flat.fill(INF)
-        value = self._value
-        # Every index is in range; "clip" only spares numpy a buffered copy that "raise" makes.
-        np.take(earn.reshape(-1), self._earn_at, out=value, mode="clip")
-        np.subtract(self._miss_at, value, out=value)
-        for at, size, targets in self._blocks:
-            best_flat[targets] = value[at:at + size * len(targets)].reshape(size, -1).min(axis=0)
-        best = best_flat.reshape(n_c, n_s, n_h, n_o)
+    @cached_property
+    def _states(self) -> tuple[Floats, Ints, Ints]:
+        """The states of :meth:`_many`: the empty schedule first, then every load a schedule
+        of one or more deployments can reach (with their count, where the cap binds), as each
+        state's load and, per state and hardship class, the state one deployment of that
+        class comes from: the empty one (0, else -1), and one that is not (else -1)."""
+        values = self.hard_values.tolist()
+        index: dict[tuple[int, float], int] = {(0, 0.0): 0}
+        frontier = [(0, 0.0)]
+        for _ in range(self.most):
+            reached = []
+            for count, load in frontier:
+                for h in values:
+                    key = (count + 1 if self._counted else 1, load + h)
+                    if key not in index:
+                        index[key] = len(index)
+                        reached.append(key)
+            frontier = reached
+        loads = np.array([load for _, load in index], dtype=float)
+        from_empty = np.full((len(index), len(values)), -1, dtype=np.int64)
+        from_some = np.full((len(index), len(values)), -1, dtype=np.int64)
+        for (count, load), k in index.items():
+            if not k:
+                continue
+            for h, value in enumerate(values):
+                if count == 1 and load == value:
+                    from_empty[k, h] = 0
+                key = (count - 1 if self._counted else 1, load - value)
+                if index.get(key, 0) > 0:
+                    from_some[k, h] = index[key]
+        return loads, from_empty, from_some
 
+    def _schedules(self, cost: Floats, trace: bool
+                   ) -> tuple[Floats, npt.NDArray[np.int32] | None,
+                              npt.NDArray[np.int16] | None]:
+        """The least cost of a schedule ending in each state, per officer ([state, officer]),
+        from each start's cost [month, hardship class, officer]: starts spaced by at least
+        ``spacing``, at most ``most`` of them. With ``trace``, per month, state and officer,
+        the month of the last start of the least schedule up to then, and its hardship class
+        times two plus 1 if it is the schedule's first start."""
+        n_s, n_h, n_o = cost.shape
+        loads, from_empty, from_some = self._states
+        n_st = len(loads)
+        empty = np.full((n_st + 1, n_o), INF)  # the last row stands for "no state"
+        empty[0] = 0.0
+        best = np.full((n_s, n_st + 1, n_o), INF)  # [month, state]: least ending by then
+        when = np.zeros((n_s, n_st, n_o), dtype=np.int32) if trace else None
+        which = np.zeros((n_s, n_st, n_o), dtype=np.int16) if trace else None
+        here = np.empty((n_st, n_o))
+        for t in range(n_s):
+            earlier = best[t - self.spacing] if t >= self.spacing else empty
+            here.fill(INF)
+            kind = np.zeros((n_st, n_o), dtype=np.int16) if trace else None
+            for h in range(n_h):
+                for first, before in ((1, from_empty), (0, from_some)):
+                    step = earlier[before[:, h]] + cost[t, h][None, :]
+                    if kind is not None:
+                        kind[step < here] = 2 * h + first
+                    np.minimum(here, step, out=here)
+            here[0] = INF  # the empty schedule ends nowhere
+            previous = best[t - 1, :n_st] if t else np.full((n_st, n_o), INF)
+            if when is not None and which is not None and kind is not None:
+                later = here < previous
+                when[t] = np.where(later, t, when[t - 1] if t else 0)
+                which[t] = np.where(later, kind, which[t - 1] if t else 0)
+            best[t, :n_st] = np.minimum(previous, here)
+            best[t, 0] = 0.0  # a first deployment may start after any month
+        return best[n_s - 1, :n_st], when, which
+
+    def _many(self, best: Floats) -> tuple[Floats, list[tuple[Ints, Ints, Ints, Ints]]]:
+        """Each officer's least cost where more than two deployments may fit, and the
+        deployments it takes as (officers, hardship classes, training classes, start months)
+        parts, one per deployment from the last.
+
+        Why a dynamic programme: pairs are few enough to price by class, but three or four
+        starts are not. Over start months, the state is the load so far (and the count where
+        the cap binds), since the fairness excess depends on the schedule's whole load; each
+        start adds its cheapest posting of a hardship class. Training is priced as for a
+        pair, at the dearest class of the schedule's deployments (one session may prepare them
+        all, so that is a lower bound): the schedule is priced at each class rank in turn,
+        its starts allowed any class up to it, and the least over the ranks kept."""
+        n_c, n_s, _, n_o = best.shape
+        rows = np.arange(n_o)
+        loads, _, from_some = self._states
+        idle = self.fair(self.past)
+        none = np.zeros(0, dtype=np.int64)
+        if len(loads) == 1 or not n_o or not n_s:
+            return idle, [(none, none, none, none)]  # nowhere to go
+        ends = self.fair(self.past[None, :] + loads[:, None])[1:]  # [state, officer]
+        upto = np.empty_like(best)  # [class rank, month, hardship, officer]
+        upto[0] = best[self._by_price[0]]
+        for j in range(1, n_c):
+            np.minimum(upto[j - 1], best[self._by_price[j]], out=upto[j])
+        by_rank = np.full((n_c, n_o), INF)
+        for j in range(n_c):
+            least, _, _ = self._schedules(upto[j], trace=False)
+            by_rank[j] = (least[1:] + ends).min(axis=0) + self.cost_values[self._by_price[j]]
+        rank = np.argmin(by_rank, axis=0)
+        deploy = by_rank[rank, rows] < idle
+        total = np.where(deploy, by_rank[rank, rows], idle)
+        parts: list[tuple[Ints, Ints, Ints, Ints]] = []
+        going = np.flatnonzero(deploy)
+        if len(going):
+            # Each deploying officer's schedule at their rank, traced back from its end.
+            mine = np.moveaxis(upto[rank[going], :, :, going], 0, -1)  # [month, hardship, o]
+            least, when, which = self._schedules(mine, trace=True)
+            assert when is not None and which is not None
+            state = 1 + np.argmin(least[1:] + ends[:, going], axis=0)
+            at = np.arange(len(going))
+            last = np.full(len(going), n_s - 1)
+            while len(at):
+                s = when[last, state, at]
+                code = which[s, state, at].astype(np.int64)
+                h = code // 2
+                officers = going[at]
+                parts.append((officers, h,
+                              self._class_upto(best, officers, h, rank[officers], s),
+                              s.astype(np.int64)))
+                state = from_some[state, h]
+                keep = code % 2 == 0  # not yet the schedule's first start
+                at, state, last = at[keep], state[keep], (s - self.spacing)[keep]
+        if not parts:
+            parts.append((none, none, none, none))
+        return total, parts
+
+    def _one_or_two(self, best: Floats) -> tuple[Floats, list[tuple[Ints, Ints, Ints, Ints]]]:
+        """Each officer's least cost where at most two deployments fit, from the cheapest start
+        per [class, month, hardship, officer], and the deployments it takes as (officers,
+        hardship classes, training classes, start months) parts."""
+        n_c, n_s, n_h, n_o = best.shape
         # Nothing, one deployment, or two spaced ones: the cheapest for each officer.
         total = self.fair(self.past)
         choice = np.zeros(n_o, dtype=np.int64)  # 0 none, 1 single, 2 pair
@@ -708,12 +831,33 @@ class Relaxation:
                 pair[2][two], pair[5][two] = s1, s2
                 pair[1][two] = self._class_upto(best, two, first_h, rank, s1)
                 pair[4][two] = self._class_upto(best, two, second_h, rank, s2)
-        # Which deployments each officer took, for the subgradient (and ``schedules``): the
-        # singles, the pairs' first and their second deployments, their postings found at once.
+        # Which deployments each officer took: the singles, the pairs' first and their second
+        # deployments.
         one, two_rows = rows[choice == 1], rows[choice == 2]
-        parts = [(one, single[0][one], single[1][one], single[2][one])] + [
+        parts: list[tuple[Ints, Ints, Ints, Ints]] = [
+            (one, single[0][one], single[1][one], single[2][one])] + [
             (two_rows, pair[h_k][two_rows], pair[c_k][two_rows], pair[s_k][two_rows])
             for h_k, c_k, s_k in ((0, 1, 2), (3, 4, 5))]
+        return total, parts
+
+    def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
+        """The relaxation's value at ``lam``, ``mu``, and its subgradients. Not reentrant: it
+        works in the relaxation's scratch arrays, and leaves the officers' choices in
+        ``picks``."""
+        n_o, n_p, n_s, _ = self.shape
+        n_h, n_c = len(self.hard_values), len(self.cost_values)
+        earn = self._earnings(lam, mu)
+        best_flat = self._best
+        best_flat.fill(INF)
+        value = self._value
+        # Every index is in range; "clip" only spares numpy a buffered copy that "raise" makes.
+        np.take(earn.reshape(-1), self._earn_at, out=value, mode="clip")
+        np.subtract(self._miss_at, value, out=value)
+        for at, size, targets in self._blocks:
+            best_flat[targets] = value[at:at + size * len(targets)].reshape(size, -1).min(axis=0)
+        best = best_flat.reshape(n_c, n_s, n_h, n_o)
+
+        total, parts = self._many(best) if self.most > 2 else self._one_or_two(best)
         where = self._postings(earn, *(np.concatenate(x) for x in zip(*parts, strict=True)))
         cut = np.cumsum([len(part[0]) for part in parts])[:-1]
         picks = [(part[0], at, part[3])
@@ -831,7 +975,7 @@ class Relaxation:
             if not len(open_) or self.most < 1:
                 continue
             at_p, at_s = open_ // n_s, open_ % n_s
-            h = self.hard_class[at_p]
+            h = self.hard_class[at_p, at_s]
             r = flat_reduced[o, open_]
             cost = flat_cost[o, open_]
             one = r + cost.sum(axis=1) + self._single_fair[h, o]
@@ -960,6 +1104,16 @@ class Relaxation:
         np.cumsum(cum, axis=1, out=cum)
         out: Floats = cum[:, 1:] - cum[:, np.maximum(np.arange(1, n_m + 1) - self.length, 0)]
         return out
+
+
+def tours_that_fit(inst: Instance, capped: bool = True) -> int:
+    """Most deployments one officer can start in the horizon: as many as the rest spacing
+    leaves room for among the start months, and no more than the deployment limit (unless
+    not ``capped``)."""
+    starts = inst.rules.start_months
+    fit = 1 + (len(starts) - 1) // rest.spacing(inst) if len(starts) else 0
+    cap = deployment_limit.limit(inst)
+    return min(fit, cap) if capped and cap is not None else fit
 
 
 def _course_groups(inst: Instance) -> dict[Requirement, int]:

@@ -163,7 +163,8 @@ def test_check_rejects_a_deployment_outside_the_horizon() -> None:
     inst = _inst()
     found = one_at_a_time.check(inst, plan(dep("A", "P", 5)))
     assert [v.message for v in found] == [
-        "A at P runs 2026-06-01..2026-07-31, outside the horizon 2026-01-01..2026-06-30"
+        "A at P runs 2026-06-01..2026-07-31, past the horizon's end 2026-06-30 (set [horizon] "
+        "allow_past_end = true for a rolling plan)"
     ]
     before = one_at_a_time.check(inst, plan(dep("A", "P", -1)))
     assert len(before) == 1
