@@ -24,7 +24,7 @@ from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates, candidate_starts
 from rotation.solve.neighbourhoods import Outcome, improve
 from rotation.solve.whole_model import solve_whole
-from rotation.validate import validate
+from rotation.validate import Verdict, validate
 
 __all__ = ["NEIGHBOURHOODS_ABOVE", "solve"]
 
@@ -40,9 +40,11 @@ def solve(
     settings: SolverSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
     rules: Sequence[Rule] = RULES,
+    hint: Plan | None = None,
 ) -> Result:
     """Solve ``inst`` under ``rules``; never raises for infeasibility, which is a status of the
-    result."""
+    result. ``hint`` is a plan to start from instead of the first plan when it keeps every hard
+    rule and costs less (a scenario starts from its base case's plan)."""
     settings = settings or inst.solver
     parameters: dict[str, float | int] = {
         "time_limit": settings.time_limit,
@@ -59,15 +61,38 @@ def solve(
         return solve_whole(inst, settings, progress, parameters, candidates.rules, notes=(note,))
     began = time.perf_counter()
     if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
-        result, first = _solve_by_neighbourhoods(candidates, settings, progress, parameters)
+        result, first = _solve_by_neighbourhoods(candidates, settings, progress, parameters,
+                                                 hint)
         if result is not None:
             return result
         left = settings.time_limit - (time.perf_counter() - began)
         return solve_whole(inst, replace(settings, time_limit=max(left, 1.0)), progress,
                            parameters, candidates.rules, first)
     first = first_plan(inst, candidates)
+    if hint is not None:
+        first, _, _ = _start(candidates, first, hint)
     return solve_whole(inst, settings, progress, parameters, candidates.rules, first,
                        spent=time.perf_counter() - began)
+
+
+def _start(candidates: Candidates, first: Plan, hint: Plan | None
+           ) -> tuple[Plan, Verdict, bool]:
+    """The plan a search starts from, with the validator's verdict on it and whether ``hint``
+    made it: the first plan; ``hint`` itself; or the first plan made with ``hint``'s deployments
+    as its lead (wherever the greedy fills a gap it tries them first, so the parts of the hint
+    that still fit are kept and only what changed is staffed anew); whichever keeps every hard
+    rule and costs least, the first plan among equals."""
+    inst = candidates.inst
+    verdict = validate(inst, first, candidates.rules)
+    if hint is None:
+        return first, verdict, False
+    used = False
+    lead = [(d.officer, d.posting, inst.rules.month_of(d.start)) for d in hint.deployments]
+    for option in (hint, first_plan(inst, candidates, lead)):
+        checked = validate(inst, option, candidates.rules)
+        if checked.ok and (not verdict.ok or checked.objective < verdict.objective):
+            first, verdict, used = option, checked, True
+    return first, verdict, used
 
 
 def _solve_by_neighbourhoods(
@@ -75,14 +100,14 @@ def _solve_by_neighbourhoods(
     settings: SolverSettings,
     progress: Callable[[Progress], None] | None,
     parameters: dict[str, float | int],
+    hint: Plan | None = None,
 ) -> tuple[Result | None, Plan]:
     """First plan, then neighbourhood by neighbourhood, the bound beside. No result if the
     first plan breaks a hard rule the search cannot mend: the whole model is tried then, from
     the same first plan, which is returned either way."""
     inst = candidates.inst
     began = time.perf_counter()
-    first = first_plan(inst, candidates)
-    first_verdict = validate(inst, first, candidates.rules)
+    first, first_verdict, hinted = _start(candidates, first_plan(inst, candidates), hint)
     deadline = began + settings.time_limit
     every = max(1, math.ceil(OFFER_EVERY * candidate_starts(inst) / 200_000))
     beside = BoundBeside(inst, candidates, first, first_verdict.objective, deadline,
@@ -130,6 +155,8 @@ def _solve_by_neighbourhoods(
     }
     if beside.failed:
         stats["bound_failed"] = 1
+    if hinted:
+        stats["hint_used"] = 1
     stats["led_plans"] = 0
     stats.update(beside.stats())
     if first_verdict.ok:
