@@ -24,7 +24,7 @@ from rich.text import Text
 from constraints import skill_mix
 from constraints.coverage import unmet
 from rotation.calendars.feeds import check_subject, new_token
-from rotation.domain import Instance, InvalidObject
+from rotation.domain import Instance, InvalidObject, SolverSettings
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_mix, explain_shortfall
 from rotation.io import read_case
@@ -654,6 +654,148 @@ def report_cmd(
     stored = store.load(_chosen(store, plan))
     written = report(stored, out_file, lang)
     out.print(f"Wrote {written}.", highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# commanders: scenarios, comparison, capacity, sweeps (docs/scenarios.md)
+
+scenario_app = typer.Typer(
+    help="What-ifs on a case: named overrides (headcount, postings, rules, pool, training), "
+         "solved beside the case without ever changing what is published.",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("create")
+def scenario_create(
+    file: Annotated[Path, typer.Argument(help="The scenario's TOML file (docs/scenarios.md).")],
+    case: Annotated[Path | None, typer.Option(help="The case folder or workbook it applies to "
+                                                   "(not needed when the file names a base "
+                                                   "scenario).")] = None,
+    name: Annotated[str | None, typer.Option(help="Store it under this name instead of the "
+                                                  "file's.")] = None,
+    by: ByOption = "",
+    db: DbOption = None,
+) -> None:
+    """Check a scenario file against its case and store it with the case's snapshot; nothing is
+    stored if any override contradicts the case (exit 2)."""
+    from rotation.scenario_jobs import create
+    from rotation.scenarios import changes, parse
+
+    stored = create(Store(db), file, case, name, by or _user())
+    out.print(f"Stored scenario '{stored.name}' on {stored.base or stored.case_name} "
+              f"(input {stored.input_hash[:12]}):", highlight=False)
+    for line in changes(parse(stored.overrides_toml, str(file), stored.name)):
+        out.print(f"  - {line}", highlight=False, markup=False)
+    out.print(f"'rotation scenario solve {stored.name}' solves it.", highlight=False)
+
+
+@scenario_app.command("list")
+def scenario_list(db: DbOption = None) -> None:
+    """Stored scenarios, oldest first, with what they build on and their plans."""
+    rows = Store(db).scenarios()
+    if not rows:
+        out.print("No scenarios yet; 'rotation scenario create FILE --case CASE' stores one.")
+        return
+    table = Table(title="Scenarios")
+    for column in ("name", "builds on", "created (UTC)", "by", "plans", "description"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(Text(r.name), Text(r.base or f"case '{r.case_name}'"),
+                      r.created_at.strftime("%Y-%m-%d %H:%M"), Text(r.created_by),
+                      ", ".join(map(str, r.plans)) or "-", Text(r.description))
+    out.print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(
+    name: Annotated[str, typer.Argument(help="The scenario's name.")],
+    toml: Annotated[bool, typer.Option("--toml", help="Print only its file, to hand over.")]
+    = False,
+    db: DbOption = None,
+) -> None:
+    """What a scenario changes, what it builds on and its plans; --toml prints its file."""
+    from rotation.scenario_jobs import resolve
+    from rotation.scenarios import changes, parse
+
+    store = Store(db)
+    stored, base, inst = resolve(store, name)
+    if toml:
+        sys.stdout.write(stored.overrides_toml)
+        return
+    head = Table(title=f"Scenario {stored.name}", show_header=False)
+    head.add_row("description", Text(stored.description or "-"))
+    head.add_row("builds on", Text(stored.base or f"case '{stored.case_name}'"))
+    head.add_row("case input", stored.input_hash[:12])
+    head.add_row("created (UTC)", stored.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+    head.add_row("by", Text(stored.created_by))
+    head.add_row("officers", f"{len(base.officers)} -> {len(inst.officers)}")
+    head.add_row("postings", f"{', '.join(p.id for p in inst.postings)}")
+    head.add_row("plans", ", ".join(map(str, stored.plans)) or "none yet")
+    out.print(head)
+    out.print("Changes:")
+    for line in changes(parse(stored.overrides_toml, stored.name, stored.name)):
+        out.print(f"  - {line}", highlight=False, markup=False)
+
+
+@scenario_app.command("delete")
+def scenario_delete(
+    name: Annotated[str, typer.Argument(help="The scenario's name.")],
+    db: DbOption = None,
+) -> None:
+    """Delete a scenario (not one another scenario builds on); its plans stay stored."""
+    plans = Store(db).delete_scenario(name)
+    kept = f"; its plans {', '.join(map(str, plans))} stay ('rotation delete PLAN')" \
+        if plans else ""
+    out.print(f"Deleted scenario '{name}'{kept}.", highlight=False)
+
+
+@scenario_app.command("solve")
+def scenario_solve(
+    name: Annotated[str, typer.Argument(help="The scenario's name.")],
+    time_limit: Annotated[float | None, typer.Option(help="Seconds (default: the case's).")]
+    = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the case's).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Search workers (default: the case's).")]
+    = None,
+    work_limit: Annotated[float | None, typer.Option(
+        help="Deterministic work limit; a stop there is reproducible.")] = None,
+    hint: Annotated[bool, typer.Option(help="Start from the base case's plan where it keeps "
+                                            "every hard rule and costs less.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Solve a scenario and store the plan, linked to it; never publishes."""
+    from rotation.scenario_jobs import resolve, solve_scenario
+
+    store = Store(db)
+    _, _, inst = resolve(store, name)
+    chosen = _settings(inst, time_limit=time_limit, seed=seed, workers=workers,
+                       work_limit=work_limit)
+    err.print(f"{inst.name}: {len(inst.officers)} officers, {len(inst.postings)} postings; "
+              f"time limit {chosen.time_limit:g} s", highlight=False)
+    ticker = _Ticker()
+    with err.status(ticker):
+        solved = solve_scenario(store, name, chosen, ticker, use_hint=hint)
+    result = solved.result
+    _print_result(inst, result, solved.plan_id)
+    if solved.hint_plan_id is not None:
+        used = "took it" if result.stats.get("hint_used") else "kept its own first plan"
+        out.print(f"Started from plan {solved.hint_plan_id} of the base as a hint: the search "
+                  f"{used}.", highlight=False)
+    if result.plan is None:
+        raise InfeasibleError(f"no plan for scenario '{name}' ({result.stopped}); nothing stored")
+
+
+def _settings(inst: Instance, **overrides: Any) -> SolverSettings:
+    """The case's solver settings with the options given on the command line."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return replace(inst.solver, **given)
+    except InvalidObject as e:
+        raise InputError(
+            [Problem(message, field=f"--{name.replace('_', '-')}") for name, message in e.issues]
+        ) from None
 
 
 def main() -> None:
