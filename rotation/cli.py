@@ -787,6 +787,72 @@ def scenario_solve(
         raise InfeasibleError(f"no plan for scenario '{name}' ({result.stopped}); nothing stored")
 
 
+@app.command("compare")
+def compare_cmd(
+    plans: Annotated[list[str], typer.Argument(
+        help="Two or more plan ids or scenario names (a scenario's newest plan); the first is "
+             "the reference.")],
+    posting: Annotated[str | None, typer.Option(help="Only this posting's months.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the comparison as "
+                                                               "JSON to this file.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write staffing.csv, totals.csv "
+                                                             "and officers.csv here.")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write one self-contained page "
+                                                               "with a chart per posting.")]
+    = None,
+    db: DbOption = None,
+) -> None:
+    """Compare plans side by side: staffing per posting and month, totals, and the officers
+    whose deployments differ. Reading only: nothing is stored."""
+    from rotation.compare import compare, load_sides, write_csv_tables, write_json_file
+
+    comparison = compare(load_sides(Store(db), plans))
+    if posting is not None and posting not in dict(comparison.postings):
+        raise InputError(Problem(f"unknown posting '{posting}'; these plans have "
+                                 f"{', '.join(dict(comparison.postings))}", field="--posting"))
+    written: list[Path] = []
+    if json_out is not None:
+        written.append(write_json_file(comparison, json_out))
+    if csv_out is not None:
+        written += write_csv_tables(comparison, csv_out)
+    if html_out is not None:
+        from rotation.compare_html import write_html
+
+        written.append(write_html(comparison, html_out))
+    if written:
+        out.print("Wrote " + ", ".join(str(w) for w in written) + ".", highlight=False)
+        return
+    labels = [s.label for s in comparison.sides]
+    totals = Table(title="Totals")
+    totals.add_column("figure")
+    for label in labels:
+        totals.add_column(label, justify="right")
+    for row in comparison.totals_rows():
+        totals.add_row(str(row["figure"]), *(str(row[label]) for label in labels))
+    out.print(totals)
+    for pid, name in comparison.postings:
+        if posting is not None and pid != posting:
+            continue
+        table = Table(title=f"{name} ({pid}): demand / assigned / unmet")
+        table.add_column("month")
+        for label in labels:
+            table.add_column(label, justify="right")
+        for month in comparison.months:
+            cells = comparison.cells[pid, month]
+            table.add_row(month, *(
+                "-" if c is None else (f"{c.minimum}-{c.maximum} / {c.assigned} / "
+                                       + (f"[bold red]{c.unmet}[/]" if c.unmet else "0"))
+                for c in cells))
+        out.print(table)
+    moved = Table(title=f"Officers whose deployments differ: {len(comparison.officers)}")
+    moved.add_column("officer")
+    for label in labels:
+        moved.add_column(label, overflow="fold")
+    for o in comparison.officers:
+        moved.add_row(Text(f"{o.officer} {o.name}"), *(Text(t) for t in o.deployments))
+    out.print(moved)
+
+
 def _settings(inst: Instance, **overrides: Any) -> SolverSettings:
     """The case's solver settings with the options given on the command line."""
     given = {k: v for k, v in overrides.items() if v is not None}

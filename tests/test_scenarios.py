@@ -150,7 +150,7 @@ def test_every_problem_at_once_and_bad_toml(tiny) -> None:  # type: ignore[no-un
                      '[[headcount]]\nposting = "B"\nadd = 1\n')
     assert [p.field for p in caught.value.problems] == ["headcount[1].posting",
                                                          "headcount[2].posting"]
-    with pytest.raises(InputError, match="what-if.toml: is not valid TOML"):
+    with pytest.raises(InputError, match=r"what-if\.toml: is not valid TOML"):
         parse("name = ", "what-if.toml")
     with pytest.raises(InputError, match="field 'name'"):
         parse('name = "two words"', "what-if.toml")
