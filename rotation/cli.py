@@ -853,6 +853,68 @@ def compare_cmd(
     out.print(moved)
 
 
+@app.command("capacity")
+def capacity_cmd(
+    scenario: Annotated[str | None, typer.Argument(
+        help="A stored scenario (default: the case of the latest published version, or of the "
+             "newest plan).")] = None,
+    posting: Annotated[str, typer.Option(help="The posting to fill.")] = "",
+    from_month: Annotated[str | None, typer.Option("--from", help="First month (YYYY-MM).")]
+    = None,
+    to_month: Annotated[str | None, typer.Option("--to", help="Last month (YYYY-MM).")] = None,
+    uniform: Annotated[bool, typer.Option(help="One headcount held in every month of the "
+                                               "range, instead of each month's own.")] = False,
+    case: Annotated[Path | None, typer.Option(help="Ask of this case folder or workbook.")]
+    = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for all the searches "
+                                                          "(default: the case's).")] = None,
+    db: DbOption = None,
+) -> None:
+    """The most officers a posting can hold in each month (or uniformly) with the current pool
+    and rules while every other posting keeps its minimum, found by optimisation, and what
+    binds it. Reading only: nothing is stored."""
+    from rotation.capacity import capacity
+
+    if not posting:
+        raise InputError(Problem("name the posting: --posting ID", field="--posting"))
+    if scenario is not None and case is not None:
+        raise InputError(Problem("name a scenario or --case, not both", field="--case"))
+    if case is not None:
+        inst = read_case(case).instance
+    elif scenario is not None:
+        from rotation.scenario_jobs import resolve
+
+        inst = resolve(Store(db), scenario)[2]
+    else:
+        store = Store(db)
+        inst = store.load(_chosen(store, None)).instance
+    settings = _settings(inst, time_limit=time_limit)
+    err.print(f"{inst.name}: how many officers {posting} can hold; up to "
+              f"{settings.time_limit:g} s", highlight=False)
+    with err.status("Searching..."):
+        answer = capacity(inst, posting, from_month, to_month, uniform, settings)
+    table = Table(title=f"Capacity of {answer.posting_name} ({answer.posting}), "
+                        f"{answer.first}..{answer.last}")
+    for column in ("month", "demand", "can hold", "proven"):
+        table.add_column(column)
+    for m in answer.months:
+        table.add_row(m.month, f"{m.demand[0]}-{m.demand[1]}", str(m.capacity),
+                      "yes" if m.proven else f"no (at most {m.bound})")
+    out.print(table)
+    if answer.uniform:
+        out.print(f"{answer.posting_name} can hold {answer.value} officers in every month from "
+                  f"{answer.first} to {answer.last}"
+                  + ("" if answer.proven else " (not proven within the time limit)") + ".",
+                  highlight=False)
+    if answer.others_short:
+        out.print(f"The other postings are left {answer.others_short} short (officer-months and "
+                  "missing supervisors or specialists), as in the best plan of the case.",
+                  highlight=False)
+    tightest = min(answer.months, key=lambda m: (m.capacity, m.month))
+    out.print(tightest.binds, highlight=False, markup=False)
+    out.print(f"({answer.wall_time:.1f} s)", highlight=False)
+
+
 def _settings(inst: Instance, **overrides: Any) -> SolverSettings:
     """The case's solver settings with the options given on the command line."""
     given = {k: v for k, v in overrides.items() if v is not None}

@@ -41,7 +41,7 @@ from rotation.domain import (
 )
 from rotation.errors import InputError, Problem
 
-__all__ = ["KEYS", "Scenario", "apply", "apply_all", "changes", "parse"]
+__all__ = ["KEYS", "Scenario", "apply", "apply_all", "changes", "parse", "with_demand"]
 
 KEYS: dict[str, set[str]] = {
     "": {"name", "description", "base", "headcount", "requirements", "open", "close", "rules",
@@ -597,6 +597,14 @@ def _demand_rows(inst: Instance, table: dict[tuple[str, int], tuple[int, int]],
                 rows.append(Demand(pid, rules.month_start(t), rules.month_start(end), *value))
             t = end + 1
     return tuple(rows)
+
+
+def with_demand(inst: Instance, months: dict[tuple[str, int], tuple[int, int]]) -> Instance:
+    """``inst`` with the (minimum, maximum) of some postings' months replaced, the others kept:
+    how capacity questions and sweeps restate demand without a scenario file."""
+    table = {(p.id, t): inst.demand(p.id, t) for p in inst.postings for t in inst.months}
+    table.update(months)
+    return replace(inst, demands=_demand_rows(inst, table, [p.id for p in inst.postings]))
 
 
 def changes(scenario: Scenario) -> list[str]:
