@@ -915,6 +915,79 @@ def capacity_cmd(
     out.print(f"({answer.wall_time:.1f} s)", highlight=False)
 
 
+@app.command("sweep")
+def sweep_cmd(
+    spec: Annotated[Path, typer.Argument(help="The sweep's TOML file (docs/scenarios.md).")],
+    processes: Annotated[int, typer.Option(help="Local processes solving at once.")]
+    = max(1, os.cpu_count() or 1),
+    cluster: Annotated[str | None, typer.Option(
+        help="Run on the Dask scheduler at this address (e.g. tcp://10.0.0.5:8786) instead.")]
+    = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per scenario.")] = None,
+    work_limit: Annotated[float | None, typer.Option(help="Work limit per scenario.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    by: ByOption = "",
+    db: DbOption = None,
+) -> None:
+    """Solve a grid of scenarios, here on this machine's cores or on a Dask cluster, store every
+    plan linked to its scenario and print a comparison table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rotation.sweep import Swept, read_spec, run_sweep
+
+    sweep = read_spec(spec)
+    store = Store(db)
+    settings = None
+    if time_limit is not None or work_limit is not None or seed is not None:
+        from rotation.scenario_jobs import snapshot_instance
+        from rotation.sweep import sweep_settings
+
+        if sweep.base:
+            base = snapshot_instance(store.scenario(sweep.base).input_json)
+        else:
+            assert sweep.case is not None
+            base = read_case(sweep.case).instance
+        settings = _settings(replace(base, solver=sweep_settings(sweep, base)),
+                             time_limit=time_limit, work_limit=work_limit, seed=seed)
+    where = f"the Dask cluster at {cluster}" if cluster else \
+        f"{processes} local process{'es' * (processes > 1)}"
+    err.print(f"Sweep {sweep.name}: axes "
+              + ", ".join(f"{a} {v}" for a, v in sweep.axes.items()) + f", on {where}.",
+              highlight=False)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err)
+    with bar:
+        task = bar.add_task("Solving", total=None)
+
+        def tick(swept: Swept, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=f"Solved {swept.scenario}")
+
+        outcomes = run_sweep(store, sweep, processes, cluster, settings, tick, by or _user())
+    from rotation.compare import compare, load_sides
+
+    solved = [o for o in outcomes if o.plan_id is not None]
+    totals = {}
+    if solved:
+        refs = [str(o.plan_id) for o in solved]
+        comparison = compare(load_sides(store, refs if len(refs) > 1 else refs * 2))
+        totals = {side.plan_id: t for side, t in zip(comparison.sides, comparison.totals,
+                                                     strict=True)}
+    table = Table(title=f"Sweep {sweep.name}: {len(outcomes)} scenarios")
+    for column in (*sweep.axes, "plan", "status", "objective", "unmet officer-months",
+                   "mix missing", "officers deployed", "training seats", "solve s"):
+        table.add_column(column, justify="right")
+    for o in outcomes:
+        t = totals.get(o.plan_id) if o.plan_id is not None else None
+        table.add_row(*(str(o.point.values[a]) for a in sweep.axes),
+                      str(o.plan_id or "-"), o.result.status.value, str(o.result.objective),
+                      str(t.unmet_officer_months) if t else "-", str(t.mix_missing) if t else "-",
+                      str(t.officers_deployed) if t else "-", str(t.training_seats) if t else "-",
+                      f"{o.result.wall_time:.1f}")
+    out.print(table)
+    out.print("'rotation compare PLAN PLAN...' compares any of them in full.", highlight=False)
+
+
 def _settings(inst: Instance, **overrides: Any) -> SolverSettings:
     """The case's solver settings with the options given on the command line."""
     given = {k: v for k, v in overrides.items() if v is not None}

@@ -24,7 +24,8 @@ from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 from rotation.storage import Store, StoredScenario
 from rotation.validate import Verdict, validate
 
-__all__ = ["ScenarioSolved", "adapt", "base_plan", "create", "resolve", "solve_scenario"]
+__all__ = ["ScenarioSolved", "adapt", "base_plan", "chain_of", "create", "resolve",
+           "snapshot_instance", "solve_scenario"]
 
 
 def create(store: Store, file: Path, case: Path | None, name: str | None, actor: str
@@ -44,7 +45,7 @@ def create(store: Store, file: Path, case: Path | None, name: str | None, actor:
                                      field="base"))
         parent = store.scenario(scenario.base)
         snapshot = parent.input_json
-        chain = [*_chain(store, parent), scenario]
+        chain = [*chain_of(store, parent), scenario]
     else:
         if case is None:
             raise InputError(Problem("name the case the scenario applies to (--case FOLDER), "
@@ -56,7 +57,7 @@ def create(store: Store, file: Path, case: Path | None, name: str | None, actor:
         snapshot = json.dumps({**instance_to_dict(base), "solver": asdict(base.solver)},
                               sort_keys=True)
         chain = [scenario]
-    inst = _instance(snapshot)
+    inst = snapshot_instance(snapshot)
     apply_all(inst, chain)  # every problem is raised here, before anything is stored
     stored_id = store.add_scenario(scenario.name, inst.name, scenario.base, scenario.description,
                                    scenario.text, snapshot, input_hash(inst), actor,
@@ -65,14 +66,14 @@ def create(store: Store, file: Path, case: Path | None, name: str | None, actor:
     return store.scenario(scenario.name)
 
 
-def _instance(snapshot: str) -> Instance:
+def snapshot_instance(snapshot: str) -> Instance:
     """The case a scenario applies to, with its solver settings, from the stored snapshot."""
     data = json.loads(snapshot)
     inst = instance_from_dict(data)
     return replace(inst, solver=SolverSettings(**data.get("solver", {})))
 
 
-def _chain(store: Store, stored: StoredScenario) -> list[Scenario]:
+def chain_of(store: Store, stored: StoredScenario) -> list[Scenario]:
     """The scenarios to apply, base first, ending with ``stored``."""
     chain = []
     seen: set[str] = set()
@@ -89,8 +90,8 @@ def _chain(store: Store, stored: StoredScenario) -> list[Scenario]:
 def resolve(store: Store, name: str) -> tuple[StoredScenario, Instance, Instance]:
     """A stored scenario, its base case and the instance it makes."""
     stored = store.scenario(name)
-    base = _instance(stored.input_json)
-    return stored, base, apply_all(base, _chain(store, stored))
+    base = snapshot_instance(stored.input_json)
+    return stored, base, apply_all(base, chain_of(store, stored))
 
 
 def base_plan(store: Store, stored: StoredScenario) -> int | None:
