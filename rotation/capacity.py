@@ -41,6 +41,7 @@ from rotation.domain import Instance, Officer, Posting, SolverSettings, requirem
 from rotation.errors import InputError, Problem
 from rotation.plan import Plan
 from rotation.scenarios import with_demand
+from rotation.solve import solve
 from rotation.solve.model import Candidates, Model, configure, extract, hint
 
 __all__ = ["Capacity", "MonthCapacity", "capacity", "limits"]
@@ -154,8 +155,6 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
 
     # Step 1 by the engine itself, which finds and proves the best plan of a case far sooner
     # than one CP-SAT model: the other postings may be left no shorter than in its plan.
-    from rotation.solve import solve
-
     engine = solve(opened, replace(settings, time_limit=left(3)))
     if engine.plan is None:
         raise InputError(Problem(f"no plan was found within the time limit ({engine.stopped}) to "

@@ -24,6 +24,8 @@ from rich.text import Text
 from constraints import skill_mix
 from constraints.coverage import unmet
 from rotation.calendars.feeds import check_subject, new_token
+from rotation.compare import compare, load_sides, write_csv_tables, write_json_file
+from rotation.compare_html import write_html
 from rotation.domain import Instance, InvalidObject, SolverSettings
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import explain_mix, explain_shortfall
@@ -38,7 +40,10 @@ from rotation.plan import (
     relative_gap,
 )
 from rotation.report import roster, staffing
+from rotation.scenario_jobs import create, resolve, snapshot_instance, solve_scenario
+from rotation.scenarios import changes, parse
 from rotation.storage import ENV_VAR, Store, StoredPlan
+from rotation.sweep import Swept, read_spec, run_sweep, sweep_settings
 from rotation.workflow import FORMATS, choose_plan, export, publish, report, solve_and_store
 
 __all__ = ["app", "main"]
@@ -680,9 +685,6 @@ def scenario_create(
 ) -> None:
     """Check a scenario file against its case and store it with the case's snapshot; nothing is
     stored if any override contradicts the case (exit 2)."""
-    from rotation.scenario_jobs import create
-    from rotation.scenarios import changes, parse
-
     stored = create(Store(db), file, case, name, by or _user())
     out.print(f"Stored scenario '{stored.name}' on {stored.base or stored.case_name} "
               f"(input {stored.input_hash[:12]}):", highlight=False)
@@ -716,9 +718,6 @@ def scenario_show(
     db: DbOption = None,
 ) -> None:
     """What a scenario changes, what it builds on and its plans; --toml prints its file."""
-    from rotation.scenario_jobs import resolve
-    from rotation.scenarios import changes, parse
-
     store = Store(db)
     stored, base, inst = resolve(store, name)
     if toml:
@@ -766,8 +765,6 @@ def scenario_solve(
     db: DbOption = None,
 ) -> None:
     """Solve a scenario and store the plan, linked to it; never publishes."""
-    from rotation.scenario_jobs import resolve, solve_scenario
-
     store = Store(db)
     _, _, inst = resolve(store, name)
     chosen = _settings(inst, time_limit=time_limit, seed=seed, workers=workers,
@@ -804,8 +801,6 @@ def compare_cmd(
 ) -> None:
     """Compare plans side by side: staffing per posting and month, totals, and the officers
     whose deployments differ. Reading only: nothing is stored."""
-    from rotation.compare import compare, load_sides, write_csv_tables, write_json_file
-
     comparison = compare(load_sides(Store(db), plans))
     if posting is not None and posting not in dict(comparison.postings):
         raise InputError(Problem(f"unknown posting '{posting}'; these plans have "
@@ -816,8 +811,6 @@ def compare_cmd(
     if csv_out is not None:
         written += write_csv_tables(comparison, csv_out)
     if html_out is not None:
-        from rotation.compare_html import write_html
-
         written.append(write_html(comparison, html_out))
     if written:
         out.print("Wrote " + ", ".join(str(w) for w in written) + ".", highlight=False)
@@ -882,8 +875,6 @@ def capacity_cmd(
     if case is not None:
         inst = read_case(case).instance
     elif scenario is not None:
-        from rotation.scenario_jobs import resolve
-
         inst = resolve(Store(db), scenario)[2]
     else:
         store = Store(db)
@@ -933,15 +924,10 @@ def sweep_cmd(
     plan linked to its scenario and print a comparison table."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from rotation.sweep import Swept, read_spec, run_sweep
-
     sweep = read_spec(spec)
     store = Store(db)
     settings = None
     if time_limit is not None or work_limit is not None or seed is not None:
-        from rotation.scenario_jobs import snapshot_instance
-        from rotation.sweep import sweep_settings
-
         if sweep.base:
             base = snapshot_instance(store.scenario(sweep.base).input_json)
         else:
@@ -964,8 +950,6 @@ def sweep_cmd(
                        description=f"Solved {swept.scenario}")
 
         outcomes = run_sweep(store, sweep, processes, cluster, settings, tick, by or _user())
-    from rotation.compare import compare, load_sides
-
     solved = [o for o in outcomes if o.plan_id is not None]
     totals = {}
     if solved:

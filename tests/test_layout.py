@@ -41,6 +41,9 @@ LAZY = {
     ("rotation.cli", "rotation.calendars.server"): "starlette and uvicorn for every command",
     ("rotation.cli", "rotation.template"): "openpyxl for every command but `rotation template`",
     ("rotation.tables", "rotation.excel"): "openpyxl for cases without a workbook",
+    ("rotation.cli", "rotation.capacity"): "OR-Tools for every command but `rotation capacity`",
+    ("rotation.scenario_jobs", "rotation.solve"): "OR-Tools for the scenario commands that read",
+    ("rotation.sweep", "rotation.solve"): "OR-Tools for `rotation sweep` (its workers solve)",
 }
 
 
