@@ -877,8 +877,7 @@ def capacity_cmd(
     elif scenario is not None:
         inst = resolve(Store(db), scenario)[2]
     else:
-        store = Store(db)
-        inst = store.load(_chosen(store, None)).instance
+        inst = _case_of_latest(Store(db))
     settings = _settings(inst, time_limit=time_limit)
     err.print(f"{inst.name}: how many officers {posting} can hold; up to "
               f"{settings.time_limit:g} s", highlight=False)
@@ -970,6 +969,25 @@ def sweep_cmd(
                       f"{o.result.wall_time:.1f}")
     out.print(table)
     out.print("'rotation compare PLAN PLAN...' compares any of them in full.", highlight=False)
+
+
+def _case_of_latest(store: Store) -> Instance:
+    """The case of the latest published version, else of the newest plan of a case (never a
+    scenario's plan: a what-if is asked about by its name)."""
+    cases = store.published_cases()
+    if cases:
+        latest = store.published(cases[0])
+        assert latest is not None and latest.plan_id is not None
+        err.print(f"Asking of the case of plan {latest.plan_id}, published version "
+                  f"{latest.version}.", highlight=False)
+        return store.load(latest.plan_id).instance
+    for row in store.plans():
+        if row.id is not None and store.scenario_of(row.id) is None:
+            err.print(f"Asking of the case of plan {row.id}, the newest (nothing is published "
+                      "yet).", highlight=False)
+            return store.load(row.id).instance
+    raise InputError(Problem(f"no plan of a case is stored in {store.safe_url}; name a "
+                             "scenario or --case FOLDER", field="SCENARIO"))
 
 
 def _settings(inst: Instance, **overrides: Any) -> SolverSettings:

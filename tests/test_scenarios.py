@@ -225,6 +225,12 @@ def test_scenario_commands_store_solve_and_never_publish(tiny_case: Path, tmp_pa
     assert refused.returncode == 2 and "scenario 'surge'" in refused.stderr
     assert store.published(entry.case_name) == entry
 
+    # Capacity asks of the case by default, never of the newer what-if.
+    asked = run("capacity", "--posting", "PNH", "--from", "2026-05", "--to", "2026-05", "--db",
+                db, cwd=tmp_path)
+    assert asked.returncode == 0 and "case of plan 1, published version 1" in asked.stderr
+    assert "2026-05 │ 2-2" not in asked.stdout
+
     again = run("scenario", "create", "surge.toml", "--case", tiny_case, "--db", db,
                 cwd=tmp_path)
     assert again.returncode == 2 and "exists already" in again.stderr
