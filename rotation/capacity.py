@@ -181,7 +181,9 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
             answers[t] = (value, ceiling, best)
     else:
         value = None
+        found = [best]  # every plan found so far: each month starts from the best of them
         for k, t in enumerate(months):
+            best = max(found, key=lambda plan: _present(opened, plan, posting, t))
             reached = _present(opened, best, posting, t)
             if reached >= bounds[t]:
                 answers[t] = (reached, reached, best)
@@ -189,9 +191,9 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
             model.cp.maximize(_headcount(model, posting, t))
             code, solver = _solve(model, settings, left(len(months) - k), best, opened)
             if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-                found = extract(opened, model, solver)
-                if _present(opened, found, posting, t) >= reached:
-                    best, reached = found, _present(opened, found, posting, t)
+                found.append(extract(opened, model, solver))
+                if _present(opened, found[-1], posting, t) >= reached:
+                    best, reached = found[-1], _present(opened, found[-1], posting, t)
             answers[t] = (reached, min(bounds[t], _bound(code, solver, reached)), best)
     out = []
     for t in months:
@@ -355,7 +357,10 @@ def _binds(inst: Instance, posting: str, t: int, count: int, reasons: Counter[st
         SEATS: "training seats bind: the sessions that would qualify more officers are full",
         CAPPED: "the limit on deployments per officer binds",
     }[main]
-    return f"{head} What binds most: {because}."
+    said_credentials = ""
+    if reasons[CANNOT] and main != CANNOT:
+        said_credentials = f" Of the pool, {_credentials(inst, posting, t)}."
+    return f"{head} What binds most: {because}.{said_credentials}"
 
 
 _WORDS = {
