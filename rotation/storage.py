@@ -654,6 +654,7 @@ class Store:
             link = session.get(ScenarioPlanRow, plan_id)
             if link is not None:
                 session.delete(link)
+                session.flush()  # before the plan row it refers to
             session.add(AuditRow(at=now, actor=actor, action="delete", case_name=row.case_name,
                                  plan_id=plan_id, input_hash=row.input_hash,
                                  note=row.label or ""))

@@ -255,3 +255,26 @@ def test_a_contradicting_scenario_exits_2_and_stores_nothing(tiny_case: Path, tm
     assert Store(db).scenarios() == []
     missing = run("scenario", "solve", "nope", "--db", db, cwd=tmp_path)
     assert missing.returncode == 2 and "no scenario named 'nope'" in missing.stderr
+
+
+@pytest.mark.postgres
+def test_scenarios_and_their_plans_on_postgresql(tiny_case: Path, tmp_path: Path,
+                                                 postgres_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from rotation.domain import SolverSettings
+    from rotation.scenario_jobs import create, solve_scenario
+
+    store = Store(postgres_url)
+    (tmp_path / "surge.toml").write_text(SURGE, encoding="utf-8")
+    create(store, tmp_path / "surge.toml", tiny_case, None, "Kim")
+    (tmp_path / "more.toml").write_text('name = "more"\nbase = "surge"\n[[seats]]\n'
+                                        'session = "none"\nadd = 1\n', encoding="utf-8")
+    with pytest.raises(InputError, match="unknown session 'none'"):
+        create(store, tmp_path / "more.toml", None, None, "Kim")
+    solved = solve_scenario(store, "surge", SolverSettings(time_limit=10))
+    assert solved.plan_id is not None and store.scenario("surge").plans == (solved.plan_id,)
+    store.delete(solved.plan_id, "Kim", datetime.now(UTC))
+    assert store.scenario("surge").plans == ()
+    assert store.delete_scenario("surge") == ()
+    assert store.scenarios() == []
