@@ -24,6 +24,8 @@ from rich.text import Text
 from constraints import skill_mix
 from constraints.coverage import unmet
 from rotation.calendars.feeds import check_subject, new_token
+from rotation.compare import compare, load_sides, write_csv_tables, write_json_file
+from rotation.compare_html import write_html
 from rotation.domain import Instance, InvalidObject, SolverSettings
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
 from rotation.explain import (
@@ -43,7 +45,10 @@ from rotation.plan import (
     relative_gap,
 )
 from rotation.report import roster, staffing
+from rotation.scenario_jobs import create, resolve, snapshot_instance, solve_scenario
+from rotation.scenarios import changes, parse
 from rotation.storage import ENV_VAR, Store, StoredPlan
+from rotation.sweep import Swept, read_spec, run_sweep, sweep_settings
 from rotation.workflow import (
     FORMATS,
     choose_plan,
@@ -502,7 +507,8 @@ def replan_cmd(
                                        workers=workers).items() if v is not None}
     ticker = _Ticker()
     with err.status(ticker):
-        done = replan(store, changes, day, case, _settings(store, case, overrides), ticker)
+        done = replan(store, changes, day, case, _replan_settings(store, case, overrides),
+                      ticker)
     inst, result = done.instance, done.result
     out.print(f"Re-plan of version {done.version} of '{inst.name}' (plan {done.published.id}), "
               f"freeze {inst.replan.freeze if inst.replan else day}:", highlight=False)
@@ -527,8 +533,8 @@ def replan_cmd(
         out.print(f"Publish it with 'rotation publish {done.plan_id} --by NAME'.", highlight=False)
 
 
-def _settings(store: Store, case: str | None, overrides: dict[str, Any]
-               ) -> SolverSettings | None:
+def _replan_settings(store: Store, case: str | None, overrides: dict[str, Any]
+                     ) -> SolverSettings | None:
     """The published case's solver settings with the command's options; None for the
     defaults of the case (the re-plan reads them from the published input)."""
     if not overrides:
@@ -798,6 +804,346 @@ def report_cmd(
     stored = store.load(_chosen(store, plan))
     written = report(stored, out_file, lang)
     out.print(f"Wrote {written}.", highlight=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# commanders: scenarios, comparison, capacity, sweeps (docs/scenarios.md)
+
+scenario_app = typer.Typer(
+    help="What-ifs on a case: named overrides (headcount, postings, rules, pool, training), "
+         "solved beside the case without ever changing what is published.",
+    no_args_is_help=True,
+)
+app.add_typer(scenario_app, name="scenario")
+
+
+@scenario_app.command("create")
+def scenario_create(
+    file: Annotated[Path, typer.Argument(help="The scenario's TOML file (docs/scenarios.md).")],
+    case: Annotated[Path | None, typer.Option(help="The case folder or workbook it applies to "
+                                                   "(not needed when the file names a base "
+                                                   "scenario).")] = None,
+    name: Annotated[str | None, typer.Option(help="Store it under this name instead of the "
+                                                  "file's.")] = None,
+    by: ByOption = "",
+    db: DbOption = None,
+) -> None:
+    """Check a scenario file against its case and store it with the case's snapshot; nothing is
+    stored if any override contradicts the case (exit 2)."""
+    stored = create(Store(db), file, case, name, by or _user())
+    out.print(f"Stored scenario '{stored.name}' on {stored.base or stored.case_name} "
+              f"(input {stored.input_hash[:12]}):", highlight=False)
+    for line in changes(parse(stored.overrides_toml, str(file), stored.name)):
+        out.print(f"  - {line}", highlight=False, markup=False)
+    out.print(f"'rotation scenario solve {stored.name}' solves it.", highlight=False)
+
+
+@scenario_app.command("list")
+def scenario_list(db: DbOption = None) -> None:
+    """Stored scenarios, oldest first, with what they build on and their plans."""
+    rows = Store(db).scenarios()
+    if not rows:
+        out.print("No scenarios yet; 'rotation scenario create FILE --case CASE' stores one.")
+        return
+    table = Table(title="Scenarios")
+    for column in ("name", "builds on", "created (UTC)", "by", "plans", "description"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        table.add_row(Text(r.name), Text(r.base or f"case '{r.case_name}'"),
+                      r.created_at.strftime("%Y-%m-%d %H:%M"), Text(r.created_by),
+                      ", ".join(map(str, r.plans)) or "-", Text(r.description))
+    out.print(table)
+
+
+@scenario_app.command("show")
+def scenario_show(
+    name: Annotated[str, typer.Argument(help="The scenario's name.")],
+    toml: Annotated[bool, typer.Option("--toml", help="Print only its file, to hand over.")]
+    = False,
+    db: DbOption = None,
+) -> None:
+    """What a scenario changes, what it builds on and its plans; --toml prints its file."""
+    store = Store(db)
+    stored, base, inst = resolve(store, name)
+    if toml:
+        sys.stdout.write(stored.overrides_toml)
+        return
+    head = Table(title=f"Scenario {stored.name}", show_header=False)
+    head.add_row("description", Text(stored.description or "-"))
+    head.add_row("builds on", Text(stored.base or f"case '{stored.case_name}'"))
+    head.add_row("case input", stored.input_hash[:12])
+    head.add_row("created (UTC)", stored.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+    head.add_row("by", Text(stored.created_by))
+    head.add_row("officers", f"{len(base.officers)} -> {len(inst.officers)}")
+    head.add_row("postings", f"{', '.join(p.id for p in inst.postings)}")
+    head.add_row("plans", ", ".join(map(str, stored.plans)) or "none yet")
+    out.print(head)
+    out.print("Changes:")
+    for line in changes(parse(stored.overrides_toml, stored.name, stored.name)):
+        out.print(f"  - {line}", highlight=False, markup=False)
+
+
+@scenario_app.command("delete")
+def scenario_delete(
+    name: Annotated[str, typer.Argument(help="The scenario's name.")],
+    db: DbOption = None,
+) -> None:
+    """Delete a scenario (not one another scenario builds on); its plans stay stored."""
+    plans = Store(db).delete_scenario(name)
+    kept = f"; its plans {', '.join(map(str, plans))} stay ('rotation delete PLAN')" \
+        if plans else ""
+    out.print(f"Deleted scenario '{name}'{kept}.", highlight=False)
+
+
+@scenario_app.command("solve")
+def scenario_solve(
+    name: Annotated[str, typer.Argument(help="The scenario's name.")],
+    time_limit: Annotated[float | None, typer.Option(help="Seconds (default: the case's).")]
+    = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the case's).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Search workers (default: the case's).")]
+    = None,
+    work_limit: Annotated[float | None, typer.Option(
+        help="Deterministic work limit; a stop there is reproducible.")] = None,
+    hint: Annotated[bool, typer.Option(help="Start from the base case's plan where it keeps "
+                                            "every hard rule and costs less.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Solve a scenario and store the plan, linked to it; never publishes."""
+    store = Store(db)
+    _, _, inst = resolve(store, name)
+    chosen = _settings(inst, time_limit=time_limit, seed=seed, workers=workers,
+                       work_limit=work_limit)
+    err.print(f"{inst.name}: {len(inst.officers)} officers, {len(inst.postings)} postings; "
+              f"time limit {chosen.time_limit:g} s", highlight=False)
+    ticker = _Ticker()
+    with err.status(ticker):
+        solved = solve_scenario(store, name, chosen, ticker, use_hint=hint)
+    result = solved.result
+    _print_result(inst, result, solved.plan_id)
+    if solved.hint_plan_id is not None:
+        used = "took it" if result.stats.get("hint_used") else "kept its own first plan"
+        out.print(f"Started from plan {solved.hint_plan_id} of the base as a hint: the search "
+                  f"{used}.", highlight=False)
+    if result.plan is None:
+        raise InfeasibleError(f"no plan for scenario '{name}' ({result.stopped}); nothing stored")
+
+
+@app.command("compare")
+def compare_cmd(
+    plans: Annotated[list[str], typer.Argument(
+        help="Two or more plan ids or scenario names (a scenario's newest plan); the first is "
+             "the reference.")],
+    posting: Annotated[str | None, typer.Option(help="Only this posting's months.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the comparison as "
+                                                               "JSON to this file.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write staffing.csv, totals.csv "
+                                                             "and officers.csv here.")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Write one self-contained page "
+                                                               "with a chart per posting.")]
+    = None,
+    db: DbOption = None,
+) -> None:
+    """Compare plans side by side: staffing per posting and month, totals, and the officers
+    whose deployments differ. Reading only: nothing is stored."""
+    comparison = compare(load_sides(Store(db), plans))
+    if posting is not None and posting not in dict(comparison.postings):
+        raise InputError(Problem(f"unknown posting '{posting}'; these plans have "
+                                 f"{', '.join(dict(comparison.postings))}", field="--posting"))
+    written: list[Path] = []
+    if json_out is not None:
+        written.append(write_json_file(comparison, json_out))
+    if csv_out is not None:
+        written += write_csv_tables(comparison, csv_out)
+    if html_out is not None:
+        written.append(write_html(comparison, html_out))
+    if written:
+        out.print("Wrote " + ", ".join(str(w) for w in written) + ".", highlight=False)
+        return
+    labels = [s.label for s in comparison.sides]
+    totals = Table(title="Totals")
+    totals.add_column("figure")
+    for label in labels:
+        totals.add_column(label, justify="right")
+    for row in comparison.totals_rows():
+        totals.add_row(str(row["figure"]), *(str(row[label]) for label in labels))
+    out.print(totals)
+    for pid, name in comparison.postings:
+        if posting is not None and pid != posting:
+            continue
+        table = Table(title=f"{name} ({pid}): demand / assigned / unmet")
+        table.add_column("month")
+        for label in labels:
+            table.add_column(label, justify="right")
+        for month in comparison.months:
+            cells = comparison.cells[pid, month]
+            table.add_row(month, *(
+                "-" if c is None else (f"{c.minimum}-{c.maximum} / {c.assigned} / "
+                                       + (f"[bold red]{c.unmet}[/]" if c.unmet else "0"))
+                for c in cells))
+        out.print(table)
+    moved = Table(title=f"Officers whose deployments differ: {len(comparison.officers)}")
+    moved.add_column("officer")
+    for label in labels:
+        moved.add_column(label, overflow="fold")
+    for o in comparison.officers:
+        moved.add_row(Text(f"{o.officer} {o.name}"), *(Text(t) for t in o.deployments))
+    out.print(moved)
+
+
+@app.command("capacity")
+def capacity_cmd(
+    scenario: Annotated[str | None, typer.Argument(
+        help="A stored scenario (default: the case of the latest published version, or of the "
+             "newest plan).")] = None,
+    posting: Annotated[str, typer.Option(help="The posting to fill.")] = "",
+    from_month: Annotated[str | None, typer.Option("--from", help="First month (YYYY-MM).")]
+    = None,
+    to_month: Annotated[str | None, typer.Option("--to", help="Last month (YYYY-MM).")] = None,
+    uniform: Annotated[bool, typer.Option(help="One headcount held in every month of the "
+                                               "range, instead of each month's own.")] = False,
+    case: Annotated[Path | None, typer.Option(help="Ask of this case folder or workbook.")]
+    = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds for all the searches "
+                                                          "(default: the case's).")] = None,
+    db: DbOption = None,
+) -> None:
+    """The most officers a posting can hold in each month (or uniformly) with the current pool
+    and rules while every other posting keeps its minimum, found by optimisation, and what
+    binds it. Reading only: nothing is stored."""
+    from rotation.capacity import capacity
+
+    if not posting:
+        raise InputError(Problem("name the posting: --posting ID", field="--posting"))
+    if scenario is not None and case is not None:
+        raise InputError(Problem("name a scenario or --case, not both", field="--case"))
+    if case is not None:
+        inst = read_case(case).instance
+    elif scenario is not None:
+        inst = resolve(Store(db), scenario)[2]
+    else:
+        inst = _case_of_latest(Store(db))
+    settings = _settings(inst, time_limit=time_limit)
+    err.print(f"{inst.name}: how many officers {posting} can hold; up to "
+              f"{settings.time_limit:g} s", highlight=False)
+    with err.status("Searching..."):
+        answer = capacity(inst, posting, from_month, to_month, uniform, settings)
+    table = Table(title=f"Capacity of {answer.posting_name} ({answer.posting}), "
+                        f"{answer.first}..{answer.last}")
+    for column in ("month", "demand", "can hold", "proven"):
+        table.add_column(column)
+    for m in answer.months:
+        table.add_row(m.month, f"{m.demand[0]}-{m.demand[1]}", str(m.capacity),
+                      "yes" if m.proven else f"no (at most {m.bound})")
+    out.print(table)
+    if answer.uniform:
+        out.print(f"{answer.posting_name} can hold {answer.value} officers in every month from "
+                  f"{answer.first} to {answer.last}"
+                  + ("" if answer.proven else " (not proven within the time limit)") + ".",
+                  highlight=False)
+    if answer.others_short:
+        out.print(f"The other postings are left {answer.others_short} short (officer-months and "
+                  "missing supervisors or specialists), as in the best plan of the case.",
+                  highlight=False)
+    tightest = min(answer.months, key=lambda m: (m.capacity, m.month))
+    out.print(tightest.binds, highlight=False, markup=False)
+    out.print(f"({answer.wall_time:.1f} s)", highlight=False)
+
+
+@app.command("sweep")
+def sweep_cmd(
+    spec: Annotated[Path, typer.Argument(help="The sweep's TOML file (docs/scenarios.md).")],
+    processes: Annotated[int, typer.Option(help="Local processes solving at once.")]
+    = max(1, os.cpu_count() or 1),
+    cluster: Annotated[str | None, typer.Option(
+        help="Run on the Dask scheduler at this address (e.g. tcp://10.0.0.5:8786) instead.")]
+    = None,
+    time_limit: Annotated[float | None, typer.Option(help="Seconds per scenario.")] = None,
+    work_limit: Annotated[float | None, typer.Option(help="Work limit per scenario.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    by: ByOption = "",
+    db: DbOption = None,
+) -> None:
+    """Solve a grid of scenarios, here on this machine's cores or on a Dask cluster, store every
+    plan linked to its scenario and print a comparison table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    sweep = read_spec(spec)
+    store = Store(db)
+    settings = None
+    if time_limit is not None or work_limit is not None or seed is not None:
+        if sweep.base:
+            base = snapshot_instance(store.scenario(sweep.base).input_json)
+        else:
+            assert sweep.case is not None
+            base = read_case(sweep.case).instance
+        settings = _settings(replace(base, solver=sweep_settings(sweep, base)),
+                             time_limit=time_limit, work_limit=work_limit, seed=seed)
+    where = f"the Dask cluster at {cluster}" if cluster else \
+        f"{processes} local process{'es' * (processes > 1)}"
+    err.print(f"Sweep {sweep.name}: axes "
+              + ", ".join(f"{a} {v}" for a, v in sweep.axes.items()) + f", on {where}.",
+              highlight=False)
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=err)
+    with bar:
+        task = bar.add_task("Solving", total=None)
+
+        def tick(swept: Swept, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total,
+                       description=f"Solved {swept.scenario}")
+
+        outcomes = run_sweep(store, sweep, processes, cluster, settings, tick, by or _user())
+    solved = [o for o in outcomes if o.plan_id is not None]
+    totals = {}
+    if solved:
+        refs = [str(o.plan_id) for o in solved]
+        comparison = compare(load_sides(store, refs if len(refs) > 1 else refs * 2))
+        totals = {side.plan_id: t for side, t in zip(comparison.sides, comparison.totals,
+                                                     strict=True)}
+    table = Table(title=f"Sweep {sweep.name}: {len(outcomes)} scenarios")
+    for column in (*sweep.axes, "plan", "status", "objective", "unmet officer-months",
+                   "mix missing", "officers deployed", "training seats", "solve s"):
+        table.add_column(column, justify="right")
+    for o in outcomes:
+        t = totals.get(o.plan_id) if o.plan_id is not None else None
+        table.add_row(*(str(o.point.values[a]) for a in sweep.axes),
+                      str(o.plan_id or "-"), o.result.status.value, str(o.result.objective),
+                      str(t.unmet_officer_months) if t else "-", str(t.mix_missing) if t else "-",
+                      str(t.officers_deployed) if t else "-", str(t.training_seats) if t else "-",
+                      f"{o.result.wall_time:.1f}")
+    out.print(table)
+    out.print("'rotation compare PLAN PLAN...' compares any of them in full.", highlight=False)
+
+
+def _case_of_latest(store: Store) -> Instance:
+    """The case of the latest published version, else of the newest plan of a case (never a
+    scenario's plan: a what-if is asked about by its name)."""
+    cases = store.published_cases()
+    if cases:
+        latest = store.published(cases[0])
+        assert latest is not None and latest.plan_id is not None
+        err.print(f"Asking of the case of plan {latest.plan_id}, published version "
+                  f"{latest.version}.", highlight=False)
+        return store.load(latest.plan_id).instance
+    for row in store.plans():
+        if row.id is not None and store.scenario_of(row.id) is None:
+            err.print(f"Asking of the case of plan {row.id}, the newest (nothing is published "
+                      "yet).", highlight=False)
+            return store.load(row.id).instance
+    raise InputError(Problem(f"no plan of a case is stored in {store.safe_url}; name a "
+                             "scenario or --case FOLDER", field="SCENARIO"))
+
+
+def _settings(inst: Instance, **overrides: Any) -> SolverSettings:
+    """The case's solver settings with the options given on the command line."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        return replace(inst.solver, **given)
+    except InvalidObject as e:
+        raise InputError(
+            [Problem(message, field=f"--{name.replace('_', '-')}") for name, message in e.issues]
+        ) from None
 
 
 def main() -> None:

@@ -227,7 +227,7 @@ def replan(
     start = Plan(tuple(d for d in published.plan.deployments if d.start >= freeze),
                  tuple(e for e in published.plan.enrolments if e.start >= freeze))
     began = time.perf_counter()
-    solved = solve(inner, settings or published.instance.solver, progress, start=start)
+    solved = solve(inner, settings or published.instance.solver, progress, hint=start)
     result = _whole(target, pinned, solved, time.perf_counter() - began)
     moves = differences(target, published.plan, result.plan) if result.plan else ()
     plan_id = None

@@ -43,6 +43,7 @@ __all__ = [
     "FeedToken",
     "Store",
     "StoredPlan",
+    "StoredScenario",
     "resolve_url",
 ]
 
@@ -116,6 +117,63 @@ class EnrolmentRow(SQLModel, table=True):
     session_id: str
     start: date
     end: date
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenarios (commanders' what-ifs, rotation/scenarios.py): added with the scenario commands.
+# Tables: scenario, scenario_plan. No column of an existing table changes.
+
+
+class ScenarioRow(SQLModel, table=True):
+    """A named set of overrides on a base case (or on another scenario, ``base_id``), with the
+    snapshot of the case it applies to, so that it solves without the case files. The overrides
+    are kept as the TOML text they were written in, so the file can be handed on as it came."""
+
+    __tablename__ = "scenario"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, unique=True)
+    case_name: str
+    base_id: int | None = Field(default=None, foreign_key="scenario.id")
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    overrides_toml: str = Field(sa_column=Column(Text, nullable=False))
+    input_json: str = Field(sa_column=Column(Text, nullable=False))
+    input_hash: str = Field(index=True)
+    created_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+    created_by: str = ""
+
+
+class ScenarioPlanRow(SQLModel, table=True):
+    """A stored plan that is a solve of a scenario (a plan has at most one), and whether the
+    solve started from the base plan as a hint."""
+
+    __tablename__ = "scenario_plan"
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True)
+    hint_plan_id: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredScenario:
+    """A scenario read back from the store."""
+
+    id: int
+    name: str
+    case_name: str
+    base: str
+    """The name of the scenario it builds on; empty for the case itself."""
+    description: str
+    overrides_toml: str
+    input_json: str
+    input_hash: str
+    created_at: datetime
+    created_by: str
+    plans: tuple[int, ...]
+    """Its stored solves, oldest first."""
+
+# End of the scenario tables.
+# ---------------------------------------------------------------------------------------------
 
 
 def _aware(moment: datetime) -> datetime:
@@ -308,9 +366,11 @@ class Store:
             raise StorageError(f"database error on {self._safe_url}: {_reason(err)}") from err
 
     def save(self, inst: Instance, result: Result, label: str | None = None,
-             based_on: int | None = None) -> int:
+             based_on: int | None = None, scenario_id: int | None = None,
+             hint_plan_id: int | None = None) -> int:
         """Store a solve with its input; one transaction, so a failure stores nothing.
-        ``based_on`` is the published plan a re-plan started from."""
+        ``based_on`` is the published plan a re-plan started from; ``scenario_id`` the scenario
+        it solves (with ``hint_plan_id``, the plan it started from)."""
         if result.plan is None:
             raise StorageError("only solves that produced a plan are stored")
         row = PlanRow(
@@ -369,6 +429,9 @@ class Store:
                         end=e.end,
                     )
                 )
+            if scenario_id is not None:
+                session.add(ScenarioPlanRow(plan_id=row.id, scenario_id=scenario_id,
+                                            hint_plan_id=hint_plan_id))
             session.commit()
             return row.id
 
@@ -588,6 +651,10 @@ class Store:
             for other in session.exec(
                     select(EnrolmentRow).where(EnrolmentRow.plan_id == plan_id)).all():
                 session.delete(other)
+            link = session.get(ScenarioPlanRow, plan_id)
+            if link is not None:
+                session.delete(link)
+                session.flush()  # before the plan row it refers to
             session.add(AuditRow(at=now, actor=actor, action="delete", case_name=row.case_name,
                                  plan_id=plan_id, input_hash=row.input_hash,
                                  note=row.label or ""))
@@ -600,6 +667,88 @@ class Store:
             raise NotFoundError(f"plan {plan_id} does not exist in {self._safe_url}; "
                                 "'rotation plans' lists the stored plans")
         return row
+
+    # -- scenarios (see the scenario tables above) -------------------------------------------
+    def add_scenario(self, name: str, case_name: str, base: str, description: str,
+                     overrides_toml: str, input_json: str, input_hash: str, actor: str,
+                     now: datetime) -> int:
+        """Store a new scenario; a name already taken is refused (nothing is replaced)."""
+        with self._session() as session:
+            if session.exec(select(ScenarioRow.id).where(ScenarioRow.name == name)).first():
+                raise InputError(Problem(f"a scenario named '{name}' exists already; 'rotation "
+                                         "scenario delete' it first, or choose another name",
+                                         field="name"))
+            base_id = None
+            if base:
+                base_id = self._scenario_row(session, base).id
+            row = ScenarioRow(name=name, case_name=case_name, base_id=base_id,
+                              description=description, overrides_toml=overrides_toml,
+                              input_json=input_json, input_hash=input_hash, created_at=now,
+                              created_by=actor)
+            session.add(row)
+            session.commit()
+            assert row.id is not None
+            return row.id
+
+    def scenarios(self) -> list[StoredScenario]:
+        """Every stored scenario, oldest first."""
+        with self._session() as session:
+            rows = session.exec(select(ScenarioRow).order_by(col(ScenarioRow.id))).all()
+            return [self._scenario(session, r) for r in rows]
+
+    def scenario(self, name: str) -> StoredScenario:
+        """A stored scenario by name; NotFoundError lists what exists otherwise."""
+        with self._session() as session:
+            return self._scenario(session, self._scenario_row(session, name))
+
+    def scenario_of(self, plan_id: int) -> str | None:
+        """The scenario a stored plan solves, if any."""
+        with self._session() as session:
+            link = session.get(ScenarioPlanRow, plan_id)
+            if link is None:
+                return None
+            row = session.get(ScenarioRow, link.scenario_id)
+            return row.name if row is not None else None
+
+    def delete_scenario(self, name: str) -> tuple[int, ...]:
+        """Delete a scenario that no other scenario builds on. Its plans stay stored (as
+        plans of no scenario); their ids are returned."""
+        with self._session() as session:
+            row = self._scenario_row(session, name)
+            children = session.exec(
+                select(ScenarioRow.name).where(ScenarioRow.base_id == row.id)).all()
+            if children:
+                raise InputError(Problem(f"scenarios {', '.join(children)} build on '{name}'; "
+                                         "delete them first", field="NAME"))
+            links = session.exec(
+                select(ScenarioPlanRow).where(ScenarioPlanRow.scenario_id == row.id)).all()
+            plans = tuple(sorted(link.plan_id for link in links))
+            for link in links:
+                session.delete(link)
+            session.flush()
+            session.delete(row)
+            session.commit()
+            return plans
+
+    def _scenario_row(self, session: Session, name: str) -> ScenarioRow:
+        row = session.exec(select(ScenarioRow).where(ScenarioRow.name == name)).first()
+        if row is None:
+            names = session.exec(select(ScenarioRow.name)).all()
+            known = f"; stored: {', '.join(names)}" if names else "; none is stored yet"
+            raise NotFoundError(f"no scenario named '{name}' in {self._safe_url}{known} "
+                                "('rotation scenario create FILE' stores one)")
+        return row
+
+    def _scenario(self, session: Session, row: ScenarioRow) -> StoredScenario:
+        assert row.id is not None
+        base = session.get(ScenarioRow, row.base_id) if row.base_id is not None else None
+        plans = session.exec(select(ScenarioPlanRow.plan_id)
+                             .where(ScenarioPlanRow.scenario_id == row.id)
+                             .order_by(col(ScenarioPlanRow.plan_id))).all()
+        return StoredScenario(row.id, row.name, row.case_name, base.name if base else "",
+                              row.description, row.overrides_toml, row.input_json,
+                              row.input_hash, _aware(row.created_at), row.created_by,
+                              tuple(plans))
 
     # -- subscription tokens ----------------------------------------------------------------
     def add_token(self, token_hash: str, case_name: str, kind: str, subject: str,

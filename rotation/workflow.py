@@ -245,6 +245,11 @@ def publish(store: Store, plan_id: int | None, actor: str, note: str,
     if not actor.strip():
         raise InputError(Problem("say who publishes: --by NAME", field="--by"))
     stored = store.load(plan_id)
+    scenario = store.scenario_of(stored.id)
+    if scenario is not None:
+        raise InputError(Problem(f"plan {stored.id} solves scenario '{scenario}', a what-if; "
+                                 "scenarios are never published (publish a plan of the case "
+                                 "itself)", field="PLAN"))
     verdict = validate(stored.instance, stored.plan)
     if not verdict.ok:
         details = "; ".join(v.message for v in verdict.violations[:5])

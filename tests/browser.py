@@ -60,11 +60,14 @@ class Visit:
     height: int
     screenshot: Path
     pdf_pages: int
+    probed: Any = None
+    """What ``probe`` returned, run in the page once it had loaded."""
 
 
-def visit(page: Path, shots: Path, width: int = 1400) -> Visit:
+def visit(page: Path, shots: Path, width: int = 1400, probe: str | None = None) -> Visit:
     """Open ``page`` and return what happened; the screenshot (whole page, PNG) and the print
-    (PDF) are written beside each other in ``shots``."""
+    (PDF) are written beside each other in ``shots``. ``probe`` is JavaScript (a function body)
+    run in the page after it has loaded, to read what it shows."""
     require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -83,6 +86,7 @@ def visit(page: Path, shots: Path, width: int = 1400) -> Visit:
             "const t = performance.getEntriesByType('navigation')[0];"
             "return [t.loadEventEnd, document.documentElement.scrollHeight];"
         )
+        probed = driver.execute_script(probe) if probe is not None else None
         console = driver.get_log("browser")
         requests = []
         for entry in driver.get_log("performance"):
@@ -102,7 +106,7 @@ def visit(page: Path, shots: Path, width: int = 1400) -> Visit:
             "preferCSSPageSize": True, "printBackground": True})["data"])
         (shots / f"{page.stem}.pdf").write_bytes(pdf)
         return Visit(console, requests, float(timing[0]), height, shot,
-                     pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages"))
+                     pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages"), probed)
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)

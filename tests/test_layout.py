@@ -46,6 +46,9 @@ LAZY = {
     ("rotation.workflow", "rotation.solve.diagnose"): "OR-Tools for commands that only read",
     ("rotation.cli", "rotation.template"): "openpyxl for every command but `rotation template`",
     ("rotation.tables", "rotation.excel"): "openpyxl for cases without a workbook",
+    ("rotation.cli", "rotation.capacity"): "OR-Tools for every command but `rotation capacity`",
+    ("rotation.scenario_jobs", "rotation.solve"): "OR-Tools for the scenario commands that read",
+    ("rotation.sweep", "rotation.solve"): "OR-Tools for `rotation sweep` (its workers solve)",
 }
 
 

@@ -24,7 +24,7 @@ from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates, candidate_starts
 from rotation.solve.neighbourhoods import Outcome, improve
 from rotation.solve.whole_model import solve_whole
-from rotation.validate import validate
+from rotation.validate import Verdict, validate
 
 __all__ = ["NEIGHBOURHOODS_ABOVE", "solve"]
 
@@ -40,12 +40,12 @@ def solve(
     settings: SolverSettings | None = None,
     progress: Callable[[Progress], None] | None = None,
     rules: Sequence[Rule] = RULES,
-    start: Plan | None = None,
+    hint: Plan | None = None,
 ) -> Result:
     """Solve ``inst`` under ``rules``; never raises for infeasibility, which is a status of the
-    result. ``start`` is a plan to start from (a re-plan's published future): the search starts
-    there instead of from the greedy's first plan where it keeps every hard rule, and the whole
-    model takes it as a hint."""
+    result. ``hint`` is a plan to start from (a scenario's base plan, a re-plan's published
+    future): the search starts there instead of from the greedy's first plan when it keeps
+    every hard rule and costs less, and the whole model takes it as CP-SAT's hint."""
     settings = settings or inst.solver
     parameters: dict[str, float | int] = {
         "time_limit": settings.time_limit,
@@ -59,27 +59,42 @@ def solve(
         names = ", ".join(f"'{rule.name}'" for rule in candidates.unknown)
         note = (f"solved as one model: the first plan, the bound, the combination and the "
                 f"proof do not build in {names}")
-        return solve_whole(inst, settings, progress, parameters, candidates.rules, start,
-                           notes=(note,), hinted=start is not None)
+        return solve_whole(inst, settings, progress, parameters, candidates.rules, hint,
+                           notes=(note,), hinted=hint is not None)
     began = time.perf_counter()
     if candidate_starts(inst) > NEIGHBOURHOODS_ABOVE:
         result, first = _solve_by_neighbourhoods(candidates, settings, progress, parameters,
-                                                 start)
+                                                 hint)
         if result is not None:
             return result
         left = settings.time_limit - (time.perf_counter() - began)
         return solve_whole(inst, replace(settings, time_limit=max(left, 1.0)), progress,
                            parameters, candidates.rules, first)
-    first = _first(candidates, start)
+    first = first_plan(inst, candidates)
+    if hint is not None:
+        first, _, _ = _start(candidates, first, hint)
     return solve_whole(inst, settings, progress, parameters, candidates.rules, first,
-                       spent=time.perf_counter() - began, hinted=start is not None)
+                       spent=time.perf_counter() - began, hinted=hint is not None)
 
 
-def _first(candidates: Candidates, start: Plan | None) -> Plan:
-    """The plan to start from: ``start`` where it keeps every hard rule, else the greedy's."""
-    if start is not None and validate(candidates.inst, start, candidates.rules).ok:
-        return start
-    return first_plan(candidates.inst, candidates)
+def _start(candidates: Candidates, first: Plan, hint: Plan | None
+           ) -> tuple[Plan, Verdict, bool]:
+    """The plan a search starts from, with the validator's verdict on it and whether ``hint``
+    made it: the first plan; ``hint`` itself; or the first plan made with ``hint``'s deployments
+    as its lead (wherever the greedy fills a gap it tries them first, so the parts of the hint
+    that still fit are kept and only what changed is staffed anew); whichever keeps every hard
+    rule and costs least, the first plan among equals."""
+    inst = candidates.inst
+    verdict = validate(inst, first, candidates.rules)
+    if hint is None:
+        return first, verdict, False
+    used = False
+    lead = [(d.officer, d.posting, inst.rules.month_of(d.start)) for d in hint.deployments]
+    for option in (hint, first_plan(inst, candidates, lead)):
+        checked = validate(inst, option, candidates.rules)
+        if checked.ok and (not verdict.ok or checked.objective < verdict.objective):
+            first, verdict, used = option, checked, True
+    return first, verdict, used
 
 
 def _solve_by_neighbourhoods(
@@ -87,15 +102,14 @@ def _solve_by_neighbourhoods(
     settings: SolverSettings,
     progress: Callable[[Progress], None] | None,
     parameters: dict[str, float | int],
-    start: Plan | None = None,
+    hint: Plan | None = None,
 ) -> tuple[Result | None, Plan]:
     """First plan, then neighbourhood by neighbourhood, the bound beside. No result if the
     first plan breaks a hard rule the search cannot mend: the whole model is tried then, from
     the same first plan, which is returned either way."""
     inst = candidates.inst
     began = time.perf_counter()
-    first = _first(candidates, start)
-    first_verdict = validate(inst, first, candidates.rules)
+    first, first_verdict, hinted = _start(candidates, first_plan(inst, candidates), hint)
     deadline = began + settings.time_limit
     every = max(1, math.ceil(OFFER_EVERY * candidate_starts(inst) / 200_000))
     beside = BoundBeside(inst, candidates, first, first_verdict.objective, deadline,
@@ -143,6 +157,8 @@ def _solve_by_neighbourhoods(
     }
     if beside.failed:
         stats["bound_failed"] = 1
+    if hinted:
+        stats["hint_used"] = 1
     stats["led_plans"] = 0
     stats.update(beside.stats())
     if first_verdict.ok:

@@ -1,0 +1,92 @@
+"""Capacity: every answer checked by solving with it as the posting's minimum (met) and with one
+more (unmet), judged by the independent validator; what binds said from the data."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rotation.capacity import ELSEWHERE, THERE, capacity
+from rotation.domain import Instance, SolverSettings, Weights
+from rotation.io import read_case
+from rotation.scenarios import with_demand
+from rotation.solve import solve
+from rotation.validate import validate
+from tests.test_cli import run, sqlite
+
+SETTINGS = SolverSettings(time_limit=30, workers=1)
+
+
+@pytest.fixture
+def tiny(tiny_case: Path) -> Instance:
+    inst = read_case(tiny_case).instance
+    # Demand dominates everything else, so that a plan meets any minimum it can.
+    heavy = Weights(unmet_demand=10**6, skill_mix=10**6)
+    return replace(inst, rules=replace(inst.rules, weights=heavy))
+
+
+def _unmet_when(inst: Instance, posting: str, months: range, minimum: int,
+                asked: range) -> tuple[int, int]:
+    """Solve with ``minimum`` at ``posting`` in ``months`` (0 elsewhere in ``asked``, its
+    maximum the pool everywhere, as capacity poses it): its unmet there, and in all."""
+    pool = len(inst.officers)
+    demand = {(posting, t): (minimum if t in months else 0 if t in asked
+                             else inst.demand(posting, t)[0], pool) for t in inst.months}
+    asked_inst = with_demand(inst, demand)
+    result = solve(asked_inst, SETTINGS)
+    assert result.plan is not None
+    verdict = validate(asked_inst, result.plan)
+    assert verdict.ok
+    month_labels = {asked_inst.rules.month_label(t) for t in months}
+    here = sum(g.missing for g in verdict.unmet
+               if g.posting == posting and g.month in month_labels)
+    return here, sum(g.missing for g in verdict.unmet)
+
+
+def test_each_month_s_answer_is_met_and_one_more_is_not(tiny: Instance) -> None:
+    answer = capacity(tiny, "PNH", "2026-04", "2026-06", settings=SETTINGS)
+    assert [m.month for m in answer.months] == ["2026-04", "2026-05", "2026-06"]
+    assert answer.proven
+    # The tiny case leaves SHV short whatever PNH holds: the answer never takes from it.
+    short = answer.others_short
+    asked = range(3, 6)
+    for t, m in zip(asked, answer.months, strict=True):
+        assert m.capacity >= tiny.demand("PNH", t)[0]
+        assert _unmet_when(tiny, "PNH", range(t, t + 1), m.capacity, asked) == (0, short)
+        _, total = _unmet_when(tiny, "PNH", range(t, t + 1), m.capacity + 1, asked)
+        assert total > short, f"{m.month}: {m.capacity + 1} was met too"
+        assert m.reasons[THERE] == m.capacity
+        assert sum(m.reasons.values()) == len(tiny.officers)
+        assert "What binds most" in m.binds or "everyone is there" in m.binds
+
+
+def test_the_uniform_answer_is_met_in_every_month_and_one_more_is_not(tiny: Instance) -> None:
+    answer = capacity(tiny, "SHV", "2026-02", "2026-09", uniform=True, settings=SETTINGS)
+    assert answer.value is not None and answer.proven
+    asked = range(1, 9)
+    short = answer.others_short
+    assert _unmet_when(tiny, "SHV", asked, answer.value, asked) == (0, short)
+    assert _unmet_when(tiny, "SHV", asked, answer.value + 1, asked)[1] > short
+    tightest = min(answer.months, key=lambda m: m.capacity)
+    assert tightest.reasons[THERE] + tightest.reasons[ELSEWHERE] <= len(tiny.officers)
+
+
+def test_capacity_command_reads_only(tiny_case: Path, tmp_path: Path) -> None:
+    db_file = tmp_path / "r.db"
+    db = sqlite(db_file)
+    assert run("solve", tiny_case, "--db", db, cwd=tmp_path).returncode == 0
+    before = hashlib.sha256(db_file.read_bytes()).hexdigest()
+    proc = run("capacity", "--posting", "PNH", "--from", "2026-05", "--to", "2026-05",
+               "--db", db, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Capacity of Phnom Penh (PNH)," in proc.stdout and "2026-05..2026-05" in proc.stdout
+    assert "Phnom Penh can hold" in proc.stdout
+    assert hashlib.sha256(db_file.read_bytes()).hexdigest() == before
+    for args, says in ((["--posting", "XXX"], "unknown posting 'XXX'"),
+                       (["--posting", "PNH", "--from", "2030-01"], "outside the horizon"),
+                       ([], "name the posting")):
+        bad = run("capacity", *args, "--db", db, cwd=tmp_path)
+        assert bad.returncode == 2 and says in bad.stderr, bad.stderr
