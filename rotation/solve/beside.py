@@ -137,8 +137,7 @@ class BoundBeside:
         self._probing: list[threading.Thread] = []  # a proof tried during the steps
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
-        # Where more than two tours fit, the bound offers nothing to combine.
-        self._combination_ahead = tours_that_fit(inst) <= 2
+        self._combination_ahead = True
         # Called on the search's thread while it waits for plans (progress displays).
         self.on_wait: Callable[[], None] = lambda: None
         # Stops the search's step under way (``listen``), and the cost of the search's plan
@@ -162,8 +161,9 @@ class BoundBeside:
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
-        # Where rounds price the pool, a proof may follow them (``_prove``).
-        self._provable = master is not None
+        # Where rounds price the pool, a proof may follow them (``_prove``), from prices that
+        # price schedules of at most two deployments exactly.
+        self._provable = master is not None and tours_that_fit(inst) <= 2
 
         tried: list[Prices] = []  # the prices a proof was tried from before the rounds ended
         settled = threading.Event()  # a proof has settled the case (the bound shows it)
