@@ -223,10 +223,14 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
     first: list[tuple[float, int]] = []
     last: list[tuple[float, int, int]] = []
 
+    best: list[tuple[float, int]] = []
+
     def progress(p: Any) -> None:
         if not first:
             first.append((p.elapsed, p.objective))
             phases("first plan", objective=p.objective)
+        if p.objective is not None and (not best or p.objective < best[0][1]):
+            best[:] = [(p.elapsed, p.objective)]
         last[:] = [(p.elapsed, p.objective, p.bound)]
 
     settings = replace(inst.solver, time_limit=args.time_limit,
@@ -255,6 +259,10 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         "solve_s": result.wall_time,
         "first_plan_s": first[0][0] if first else None,
         "first_objective": first[0][1] if first else None,
+        # When the plan kept was first reported (the whole model's last plan may come without
+        # a report of its own: then the solve's end).
+        "best_s": (best[0][0] if best and best[0][1] == result.objective
+                   else result.wall_time if result.objective is not None else None),
         "status": result.status.value,
         "stopped": getattr(result, "stopped", None),
         "objective": result.objective,
@@ -321,6 +329,21 @@ def first_feasible(log: str) -> float | None:
         m = _BB_ROW.match(line)
         if m and m.group(2) not in ("inf", "-inf", "+inf"):
             return float(m.group(3))
+    return None
+
+
+def time_to_best(log: str, objective: float | None) -> float | None:
+    """Time of the first B&B row of a HiGHS MIP log whose best solution is ``objective``."""
+    if objective is None:
+        return None
+    for line in log.splitlines():
+        m = _BB_ROW.match(line)
+        if m and m.group(2) not in ("inf", "-inf", "+inf"):
+            try:
+                if abs(float(m.group(2)) - objective) < 0.5:
+                    return float(m.group(3))
+            except ValueError:
+                continue
     return None
 
 
@@ -404,6 +427,7 @@ def child_mip(args: argparse.Namespace) -> dict[str, Any]:
         "translate_s": translated,
         "solve_s": wall,
         "first_plan_s": first_feasible(text),
+        "best_s": time_to_best(text, objective),
         "status": status,
         "termination": str(result.termination.reason.name),
         "objective": objective,
