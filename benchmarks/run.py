@@ -49,7 +49,6 @@ from generate import SIZES, generate, size_name, write_case
 
 HERE = Path(__file__).resolve().parent
 SOLVERS = ("cpsat", "highs")
-INT_MAX = 2**63 - 1
 TARGETS = {
     "S": "optimal; whole `rotation solve` < 2 s",
     "M": "gap <= 1 % in 60 s; better than HiGHS",
@@ -224,10 +223,14 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
     first: list[tuple[float, int]] = []
     last: list[tuple[float, int, int]] = []
 
+    best: list[tuple[float, int]] = []
+
     def progress(p: Any) -> None:
         if not first:
             first.append((p.elapsed, p.objective))
             phases("first plan", objective=p.objective)
+        if p.objective is not None and (not best or p.objective < best[0][1]):
+            best[:] = [(p.elapsed, p.objective)]
         last[:] = [(p.elapsed, p.objective, p.bound)]
 
     settings = replace(inst.solver, time_limit=args.time_limit,
@@ -256,6 +259,10 @@ def child_cpsat(args: argparse.Namespace) -> dict[str, Any]:
         "solve_s": result.wall_time,
         "first_plan_s": first[0][0] if first else None,
         "first_objective": first[0][1] if first else None,
+        # When the plan kept was first reported (the whole model's last plan may come without
+        # a report of its own: then the solve's end).
+        "best_s": (best[0][0] if best and best[0][1] == result.objective
+                   else result.wall_time if result.objective is not None else None),
         "status": result.status.value,
         "stopped": getattr(result, "stopped", None),
         "objective": result.objective,
@@ -304,113 +311,11 @@ def _verdict(verdict: Any, objective: float | None, plan: Any, who: str) -> dict
 # HiGHS child: the same model as a MIP
 
 
-def _literal(ref: int) -> tuple[int, int, int]:
-    """(variable, coefficient, constant) of a CP-SAT literal: x, or 1 - x when negated."""
-    return (ref, 1, 0) if ref >= 0 else (-ref - 1, -1, 1)
-
-
 def translate(proto: Any) -> Any:
-    """The MIP of a CpModelProto as a MathOpt ModelProto: same variables, rows and objective.
+    """The MIP of a CpModelProto: :func:`rotation.solve.mip.translate`, the engine's own."""
+    from rotation.solve.mip import translate as engine_translate
 
-    Linear rows, at-most-one, exactly-one and clauses carry over as they are; ``t = max(e_i)``
-    becomes ``t >= e_i`` for every ``i`` (exact here: every such ``t`` is only penalised).
-    """
-    from ortools.math_opt import model_pb2
-
-    def bound(value: int) -> float:
-        return -math.inf if value <= -INT_MAX else math.inf if value >= INT_MAX else float(value)
-
-    out = model_pb2.ModelProto(name="rotation")
-    n = len(proto.variables)
-    lower, upper = [], []
-    for v in proto.variables:
-        lower.append(bound(v.domain[0]))
-        upper.append(bound(v.domain[len(v.domain) - 1]))
-    out.variables.ids.extend(range(n))
-    out.variables.lower_bounds.extend(lower)
-    out.variables.upper_bounds.extend(upper)
-    out.variables.integers.extend([True] * n)
-
-    row_lo: list[float] = []
-    row_hi: list[float] = []
-    rows: list[dict[int, float]] = []
-
-    def row(terms: list[tuple[int, int]], lo: float, hi: float) -> None:
-        coefs: dict[int, float] = {}
-        for var, coef in terms:
-            coefs[var] = coefs.get(var, 0.0) + coef
-        rows.append(coefs)
-        row_lo.append(lo)
-        row_hi.append(hi)
-
-    def literals(refs: Any, lo: float, hi: float) -> None:
-        terms, constant = [], 0
-        for ref in refs:
-            var, coef, const = _literal(ref)
-            terms.append((var, coef))
-            constant += const
-        row(terms, lo - constant, hi - constant)
-
-    def linear(expr: Any, offset: bool = True) -> tuple[list[tuple[int, int]], int]:
-        terms = []
-        constant = int(expr.offset) if offset else 0
-        for ref, coef in zip(expr.vars, expr.coeffs, strict=True):
-            var, sign, const = _literal(ref)
-            terms.append((var, sign * coef))
-            constant += coef * const
-        return terms, constant
-
-    for c in proto.constraints:
-        if len(c.enforcement_literal):
-            raise NotImplementedError("enforced constraints are not translated")
-        if c.has_linear():
-            domain = list(c.linear.domain)
-            if len(domain) != 2:
-                raise NotImplementedError("linear constraints with holes are not translated")
-            terms, constant = linear(c.linear, offset=False)
-            row(terms, bound(domain[0]) - constant, bound(domain[1]) - constant)
-        elif c.has_at_most_one():
-            literals(c.at_most_one.literals, -math.inf, 1)
-        elif c.has_exactly_one():
-            literals(c.exactly_one.literals, 1, 1)
-        elif c.has_bool_or():
-            literals(c.bool_or.literals, 1, math.inf)
-        elif c.has_lin_max():
-            target, t0 = linear(c.lin_max.target)
-            for e in c.lin_max.exprs:
-                terms, constant = linear(e)
-                row(target + [(v, -a) for v, a in terms], constant - t0, math.inf)
-        else:
-            raise NotImplementedError(f"constraint not translated: {c}")
-
-    out.linear_constraints.ids.extend(range(len(rows)))
-    out.linear_constraints.lower_bounds.extend(row_lo)
-    out.linear_constraints.upper_bounds.extend(row_hi)
-    row_ids, col_ids, values = [], [], []
-    for r, coefs in enumerate(rows):
-        for var in sorted(coefs):
-            if coefs[var]:
-                row_ids.append(r)
-                col_ids.append(var)
-                values.append(coefs[var])
-    matrix = out.linear_constraint_matrix
-    matrix.row_ids.extend(row_ids)
-    matrix.column_ids.extend(col_ids)
-    matrix.coefficients.extend(values)
-
-    scale = proto.objective.scaling_factor or 1.0
-    objective: dict[int, float] = {}
-    offset = scale * proto.objective.offset
-    for ref, coef in zip(proto.objective.vars, proto.objective.coeffs, strict=True):
-        var, sign, const = _literal(ref)
-        objective[var] = objective.get(var, 0.0) + scale * sign * coef
-        offset += scale * coef * const
-    ids = sorted(v for v in objective if objective[v])
-    out.objective.linear_coefficients.ids.extend(ids)
-    out.objective.linear_coefficients.values.extend(objective[v] for v in ids)
-    out.objective.offset = offset
-    out.objective.maximize = False
-    return out
+    return engine_translate(proto)
 
 
 _BB_ROW = re.compile(
@@ -424,6 +329,21 @@ def first_feasible(log: str) -> float | None:
         m = _BB_ROW.match(line)
         if m and m.group(2) not in ("inf", "-inf", "+inf"):
             return float(m.group(3))
+    return None
+
+
+def time_to_best(log: str, objective: float | None) -> float | None:
+    """Time of the first B&B row of a HiGHS MIP log whose best solution is ``objective``."""
+    if objective is None:
+        return None
+    for line in log.splitlines():
+        m = _BB_ROW.match(line)
+        if m and m.group(2) not in ("inf", "-inf", "+inf"):
+            try:
+                if abs(float(m.group(2)) - objective) < 0.5:
+                    return float(m.group(3))
+            except ValueError:
+                continue
     return None
 
 
@@ -507,6 +427,7 @@ def child_mip(args: argparse.Namespace) -> dict[str, Any]:
         "translate_s": translated,
         "solve_s": wall,
         "first_plan_s": first_feasible(text),
+        "best_s": time_to_best(text, objective),
         "status": status,
         "termination": str(result.termination.reason.name),
         "objective": objective,

@@ -741,3 +741,36 @@ def test_cutting_the_search_short_stops_its_step_but_not_the_search() -> None:
     search.running = running
     handed[0]()
     assert running.stopped and not search.interrupted
+
+
+def test_the_pool_keeps_schedules_of_three_or_more_deployments() -> None:
+    # Deployments of 2 months, no rest, 6 months: three fit, and the posting needs one
+    # officer every month, which only three deployments of the one officer give.
+    inst = instance([officer("a")], [posting("P")], [demand("P", 0, 5, 1, 1)],
+                    rules(months=6, deployment=2, rest=0))
+    columns = _columns(inst, [(1000.0, 0.0)])
+    assert columns.rows.most == 3
+    schedules = {schedule for _, schedule, _ in columns.priced()}
+    assert ((0, 0), (0, 2), (0, 4)) in schedules
+    plan = combine(inst, Candidates(inst), columns, [], time.perf_counter() + 60)
+    assert plan is not None
+    verdict = validate(inst, plan)
+    assert verdict.ok and verdict.objective == 0 and len(plan.deployments) == 3
+
+
+@solving(60)
+@given(instances(sessions=(0, 4), training=True), st.randoms(use_true_random=False))
+def test_a_combined_plan_of_any_number_of_tours_breaks_no_hard_rule(
+        inst: Instance, rng: random.Random) -> None:
+    candidates = Candidates(inst)
+    prices = [(rng.uniform(0, 1500), rng.uniform(0, 300)) for _ in range(rng.randint(1, 6))]
+    columns = _columns(inst, prices)
+    first = first_plan(inst, candidates)
+    # A plan's schedules of any length the relaxation allows join the pool whole.
+    held = columns.schedules_of(first)
+    assert all(len(s) <= max(columns.rows.most, 2) for s in held.values())
+    plan = combine(inst, candidates, columns, [first], time.perf_counter() + 60)
+    if plan is None:
+        return
+    verdict = validate(inst, plan)
+    assert verdict.ok, verdict.violations

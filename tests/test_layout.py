@@ -25,6 +25,7 @@ ENGINE = [
     "rotation.solve.first_plan",
     "rotation.solve.neighbourhoods",
     "rotation.solve.whole_model",
+    "rotation.solve.mip",
     "rotation.solve.diagnose",
     "rotation.solve.model",
 ]
@@ -32,7 +33,7 @@ ENGINE = [
 SAME_LEVEL = [
     {"rotation.solve.bound", "rotation.solve.combine"},
     {"rotation.solve.first_plan", "rotation.solve.neighbourhoods", "rotation.solve.whole_model",
-     "rotation.solve.diagnose"},
+     "rotation.solve.mip", "rotation.solve.diagnose"},
 ]
 
 # Imports inside a function, each with its reason: a command that does not need the module

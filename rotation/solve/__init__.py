@@ -6,8 +6,8 @@
 - ``bound`` and ``combine``: the Lagrangian bound's steps and rounds; whole plans chosen from
   the schedules its steps picked;
 - ``relaxation``: the officers' own problems once the rows tying them together are priced;
-- ``first_plan``, ``neighbourhoods``, ``whole_model``: the greedy first plan, the search a
-  neighbourhood at a time, the whole case as one CP-SAT model;
+- ``first_plan``, ``neighbourhoods``, ``whole_model``, ``mip``: the greedy first plan, the
+  search a neighbourhood at a time, the whole case as one CP-SAT model, and as a MIP for HiGHS;
 - ``model``: who may start where and when, the CP-SAT model of a rule set, a search that can be
   stopped, and which rules the fast path builds in.
 

@@ -11,6 +11,12 @@ The threads and their rules:
   offered, so the bound's steps never wait for them; each lands in its slot;
 - *a proof beside the steps* (``rotation-proof``, up to 600 officers, no work limit): at most one
   at a time;
+- *HiGHS on the whole model* (``rotation-mip``, up to ``MIP_UP_TO`` officers where more than two
+  deployments fit, no work limit): started by the bound's thread once its steps and rounds are
+  over below the search's plan, so that it takes the bound's core rather than share one; one
+  solve, which publishes its bound as a proof does and hands its plan to the search as a made
+  plan; HiGHS cannot be interrupted, so it is held to ``MIP_SECONDS`` within the time limit and
+  a solve that ends first does not wait for it;
 - the caller's thread runs the search and asks ``offers`` before each step.
 
 All of them only read the instance and its remembered answers; what they share (the bound shown,
@@ -33,6 +39,7 @@ from rotation.plan import Plan
 from rotation.solve.bound import Bound, lower_bound, proven
 from rotation.solve.combine import BLOCK, combine, master_prices, staffing_seconds
 from rotation.solve.first_plan import first_plan
+from rotation.solve.mip import solve_mip
 from rotation.solve.model import Candidates, Stop
 from rotation.solve.proof import PROOF_WORK, Proof, prove
 from rotation.solve.relaxation import Columns, Prices, Relaxation, Schedules, tours_that_fit
@@ -79,6 +86,21 @@ far. Past 200 steps the pool's relaxation hardly improves, and a later pool is o
 later. Only the last of them also leads the greedy, after its combination, as a fallback:
 beside a combined plan the led ones came to nothing, and at 5,000 officers each holds the plan
 thread for a minute."""
+
+
+MIP_UP_TO = 150
+"""Officers up to which HiGHS solves the whole model beside the search where more than two
+deployments fit (``BoundBeside``'s ``rotation-mip`` thread), once the bound's steps and rounds
+are over: there the proof from the bound's prices is not tried, and HiGHS's cuts sometimes
+prove what the Lagrangian bound cannot (the 50-officer case with heavy leave: 549 optimal in
+8 s alone, where the bound stays near 536). Its model grows with the case (at 500 officers it
+found no plan in 60 s and took 2.4 GB). Started with the bound's steps, it took the core they
+and the combinations need: on the 50-officer cases its plans and bound came too late for a
+10 s limit and the bound's own fell by 15 to 25."""
+
+MIP_SECONDS = 60.0
+"""Most seconds HiGHS may take beside the search (within the time limit): it cannot be
+interrupted, so a solve that ends first leaves it running this long at most."""
 
 
 class _Slot:
@@ -137,8 +159,7 @@ class BoundBeside:
         self._probing: list[threading.Thread] = []  # a proof tried during the steps
         self._held: tuple[Plan, int] | None = None  # the best combined plan made so far
         # Until the last offer whose pool is combined, the search waits for it (``offers``).
-        # Where more than two tours fit, the bound offers nothing to combine.
-        self._combination_ahead = tours_that_fit(inst) <= 2
+        self._combination_ahead = True
         # Called on the search's thread while it waits for plans (progress displays).
         self.on_wait: Callable[[], None] = lambda: None
         # Stops the search's step under way (``listen``), and the cost of the search's plan
@@ -162,8 +183,9 @@ class BoundBeside:
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
-        # Where rounds price the pool, a proof may follow them (``_prove``).
-        self._provable = master is not None
+        # Where rounds price the pool, a proof may follow them (``_prove``), from prices that
+        # price schedules of at most two deployments exactly.
+        self._provable = master is not None and tours_that_fit(inst) <= 2
 
         tried: list[Prices] = []  # the prices a proof was tried from before the rounds ended
         settled = threading.Event()  # a proof has settled the case (the bound shows it)
@@ -244,11 +266,21 @@ class BoundBeside:
                 if (not settled_by_now() and prices is not None
                         and all(p is not prices for p in tried) and not self._stop.is_set()):
                     self._prove(candidates, self._result, seed)
+                # The bound can rise no further by its own means: HiGHS takes its core.
+                holding, value = self._holding, self.value
+                if (self._mip is not None and not self._stop.is_set()
+                        and (holding is None or value is None or value < holding)):
+                    self._mip.start()
             except Exception:  # the plan does not depend on the bound: keep what was proven
                 self.failed = True
                 raise
 
         self._thread = threading.Thread(target=run, name="rotation-bound", daemon=True)
+        self._mip: threading.Thread | None = None
+        if (replay_every is None and len(inst.officers) <= MIP_UP_TO
+                and tours_that_fit(inst) > 2):
+            self._mip = threading.Thread(target=partial(self._highs, candidates),
+                                         name="rotation-mip", daemon=True)
         self._maker = threading.Thread(target=self._make, name="rotation-plans", daemon=True)
 
     def _task(self, kind: str, make: Callable[[], Plan | None]) -> None:
@@ -352,6 +384,40 @@ class BoundBeside:
             self._news(found=True)
         self._raise(proof.bound)
         return proof
+
+    def _highs(self, candidates: Candidates) -> None:
+        """HiGHS on the whole model (:func:`rotation.solve.mip.solve_mip`) until the deadline or
+        ``MIP_SECONDS``: its bound is shown like a proof's, and its plan, if the validator finds
+        it keeps every hard rule, is handed to the search. Never under a work limit: when it
+        ends depends on the machine."""
+        began = time.perf_counter()
+        seconds = min(self._deadline - began, MIP_SECONDS)
+        if seconds <= 0 or self._stop.is_set():
+            return
+        try:
+            answer = solve_mip(candidates, seconds)
+            verdict = (validate(self._inst, answer.plan, self._rules)
+                       if answer.plan is not None else None)
+        except Exception:  # a second opinion: the search and the bound go on without it
+            self._count("mip_failed")
+            return
+        with self._lock:
+            self._stats["mip_ms"] = round(1000 * (time.perf_counter() - began))
+            if answer.bound is not None:
+                self._stats["mip_bound"] = answer.bound
+        if self._stop.is_set():
+            return
+        if verdict is not None and verdict.ok and answer.plan is not None:
+            slot = _Slot()
+            slot.made = (answer.plan, verdict)
+            slot.ready.set()
+            self._slots.append(slot)
+            self._count("mip_plans")
+            with self._lock:
+                self._stats["best_mip_plan_objective"] = verdict.objective
+            self._news(found=True)
+        if answer.bound is not None:
+            self._raise(answer.bound)
 
     def _show(self, value: int) -> bool:
         """Show ``value`` as the bound if above the one shown (the steps' rises and a proof's
@@ -486,6 +552,9 @@ class BoundBeside:
         # the thread has published so far is proven already. A combination under way is not
         # waited for either: it ends when HiGHS returns, and its plan would come too late.
         self._thread.join(STOP_GRACE)
+        if self._mip is not None and self._mip.is_alive() and wait_until is not None:
+            # HiGHS is held to the time limit: its bound, if it comes by then, stands.
+            self._mip.join(max(0.0, wait_until + STOP_GRACE - time.perf_counter()))
         # A proof tried beside the steps stops its CP-SAT search at once and asks no further
         # question (its Python work, margins and model, may take a moment); a CP-SAT search
         # still running when the interpreter exits would abort the process.

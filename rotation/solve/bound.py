@@ -16,7 +16,9 @@ as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array p
 The bound is the best value seen, rounded up since every cost is an integer.
 
 Where an officer can fit more than two deployments (the deployment limit and the horizon's length
-say so), the steps alone give the bound: pools, rounds and proofs hold at most two.
+say so), the pool keeps schedules of any length and the rounds price as the steps do (seats left
+out, training at the dearest deployment's); the proof, which needs every schedule priced
+exactly, holds at most two and is not tried.
 """
 
 from __future__ import annotations
@@ -161,10 +163,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         relax = Relaxation(inst, candidates, deadline, stop)
     except OutOfTime:
         return Bound(None, 0, time.perf_counter() - began)
-    # Pools, rounds and proofs hold schedules of at most two deployments; where more fit, the
-    # steps alone bound the optimum (their per-officer problems priced by ``Relaxation._many``).
+    # Where more than two deployments fit, rounds price as the steps do (``Relaxation.exact``),
+    # and the proof from the exact prices (``settle``, ``probe``) is not tried.
     if relax.most > 2:
-        schedules = master = settle = probe = None
+        settle = probe = None
     n_p, n_m = relax.need.shape
     lam = np.zeros((n_p, n_m))
     mu = np.zeros(relax.mix_need.shape)

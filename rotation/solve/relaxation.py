@@ -19,7 +19,8 @@ from its own module.
 
 Where an officer can fit more than two deployments (``Relaxation.most``), each officer's problem
 is solved over start months with the schedule's load as state (``Relaxation._many``); the pool
-(:class:`Columns`), the exact pricing and the margins hold at most two and are not used there.
+(:class:`Columns`) then keeps schedules of any length, while the exact pricing and the margins
+hold at most two and are not used there.
 """
 
 from __future__ import annotations
@@ -80,8 +81,10 @@ class Columns:
 
     Each step chooses every officer's best schedule at that step's prices; as the prices move,
     an officer's choices trace the schedules worth weighing for them (about 22 per officer at
-    500 officers after 200 steps). A schedule is kept as one integer, so adding a step's
-    choices is two array passes and a set update.
+    500 officers after 200 steps). Where at most two deployments fit, a schedule is kept as one
+    integer, so adding a step's choices is two array passes and a set update; where more fit
+    (``Relaxation.most``), as the tuple of its starts, gathered officer by officer from the
+    parts of the relaxation's solution (one per deployment).
     """
 
     def __init__(self, relax: Relaxation) -> None:
@@ -90,9 +93,10 @@ class Columns:
         self._n_s = n_s
         self._slot = n_p * n_s + 1  # 0 stands for no deployment
         self._codes: set[int] = set()
+        self._long: set[tuple[int, Schedule]] = set()  # where more than two fit
 
     def __len__(self) -> int:
-        return len(self._codes)
+        return len(self._codes) + len(self._long)
 
     def _code(self, officer: Ints, first: Ints, second: Ints) -> Ints:
         code: Ints = (officer * self._slot + first) * self._slot + second
@@ -100,14 +104,35 @@ class Columns:
 
     def add(self, picks: list[tuple[Ints, Ints, Ints]]) -> None:
         """Keep the schedules of one evaluation's per-officer solutions."""
+        if self._relax.most > 2:
+            self._add_long(picks)
+            return
         (one, p1, s1), (two, p2a, s2a), (_, p2b, s2b) = picks
         n_s = self._n_s
         self._codes.update(self._code(one, p1 * n_s + s1 + 1, np.zeros_like(one)).tolist())
         self._codes.update(
             self._code(two, p2a * n_s + s2a + 1, p2b * n_s + s2b + 1).tolist())
 
+    def _add_long(self, picks: list[tuple[Ints, Ints, Ints]]) -> None:
+        """Schedules of any length: the parts' deployments gathered by officer, in start
+        order."""
+        if not picks:
+            return
+        officer, posting, start = (np.concatenate(x) for x in zip(*picks, strict=True))
+        if not len(officer):
+            return
+        order = np.lexsort((start, officer))
+        officer, posting, start = officer[order], posting[order], start[order]
+        cuts = np.flatnonzero(np.diff(officer)) + 1
+        for o, p, s in zip(np.split(officer, cuts), np.split(posting, cuts),
+                           np.split(start, cuts), strict=True):
+            self._long.add((int(o[0]), tuple(zip(p.tolist(), s.tolist(), strict=True))))
+
     def add_plan(self, plan: Plan) -> None:
         """Keep a whole plan's schedules too, where the pool can hold them (``schedules_of``)."""
+        if self._relax.most > 2:
+            self._long.update(self.schedules_of(plan).items())
+            return
         rows = [(o, *([p * self._n_s + s + 1 for p, s in schedule] + [0, 0])[:2])
                 for o, schedule in self.schedules_of(plan).items()]
         if rows:
@@ -116,8 +141,8 @@ class Columns:
 
     def schedules_of(self, plan: Plan) -> dict[int, Schedule]:
         """Each officer's schedule in ``plan``, by officer index, where the relaxation allows
-        each start and the officer has at most two deployments: the schedules of the plan the
-        pool can hold."""
+        each start and the officer has at most as many deployments as fit
+        (``Relaxation.most``): the schedules of the plan the pool can hold."""
         inst = self._relax.inst
         officer_index = {o.id: i for i, o in enumerate(inst.officers)}
         posting_index = {p.id: i for i, p in enumerate(inst.postings)}
@@ -125,13 +150,15 @@ class Columns:
         for d in sorted(plan.deployments, key=lambda d: d.start):
             mine.setdefault(officer_index[d.officer], []).append(
                 (posting_index[d.posting], inst.rules.month_of(d.start)))
+        most = max(self._relax.most, 2)
         return {o: tuple(schedule) for o, schedule in mine.items()
-                if len(schedule) <= 2 and self.price(o, tuple(schedule)) is not None}
+                if len(schedule) <= most and self.price(o, tuple(schedule)) is not None}
 
     def copy(self) -> Columns:
         """The pool as it stands, for another thread to read while steps add to this one."""
         other = Columns(self._relax)
         other._codes = set(self._codes)  # one C call: the GIL makes it a consistent snapshot
+        other._long = set(self._long)
         return other
 
     @property
@@ -142,18 +169,26 @@ class Columns:
         together, as the relaxation prices them."""
         return self._relax
 
+    def _kept(self) -> list[tuple[int, Schedule]]:
+        """Every schedule kept, with the empty schedule of every officer, in a fixed order."""
+        n_o = self._relax.shape[0]
+        if self._relax.most > 2:
+            return sorted(self._long.union((o, ()) for o in range(n_o)))
+        slot, n_s = self._slot, self._n_s
+        codes = sorted(self._codes.union(o * slot * slot for o in range(n_o)))
+        out: list[tuple[int, Schedule]] = []
+        for code in codes:
+            officer, rest = divmod(code, slot * slot)
+            out.append((officer, tuple(divmod(x - 1, n_s) for x in divmod(rest, slot) if x)))
+        return out
+
     def priced(self, dearer: bool = True) -> list[tuple[int, Schedule, int]]:
         """(officer index, schedule, price) for every schedule kept, with the empty schedule
         of every officer, in a fixed order; with ``dearer``, a schedule whose cheapest
         training relies on one session for both deployments is there once more, priced with
         a session for each (:meth:`Relaxation.options`)."""
-        n_o = self._relax.shape[0]
-        slot, n_s = self._slot, self._n_s
-        codes = sorted(self._codes.union(o * slot * slot for o in range(n_o)))
         out: list[tuple[int, Schedule, int]] = []
-        for code in codes:
-            officer, rest = divmod(code, slot * slot)
-            schedule = tuple(divmod(x - 1, n_s) for x in divmod(rest, slot) if x)
+        for officer, schedule in self._kept():
             options = self._relax.options(officer, schedule)
             out.extend((officer, schedule, price) for price in options[:None if dearer else 1])
         return out
@@ -1050,8 +1085,9 @@ class Relaxation:
 
     @property
     def exact(self) -> bool:
-        """Whether :meth:`evaluate_priced` prices exactly (up to ``EXACT_PAIRS`` pairs)."""
-        return self._pairs <= EXACT_PAIRS
+        """Whether :meth:`evaluate_priced` prices exactly: up to ``EXACT_PAIRS`` pairs, where at
+        most two deployments fit (one by one, schedules of three or more are too many)."""
+        return self.most <= 2 and self._pairs <= EXACT_PAIRS
 
     @cached_property
     def _pairs(self) -> int:
