@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from constraints.coverage import unmet
+from rotation import storage
 from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject
 from rotation.errors import InfeasibleError, InputError, Problem, RotationError
@@ -276,7 +277,7 @@ def demo(
     """Solve the bundled Cambodia task-force case, store it, show it and export it to ./out/."""
     case = example_case()
     _, _, plan_id = _solve(case, db, time_limit=time_limit)
-    store = Store(db)
+    store = Store(db, create=False)
     entry = publish(store, plan_id, "rotation demo", "the bundled example")
     out.print(f"Published plan {plan_id} as version {entry.version} of '{entry.case_name}'.",
               highlight=False)
@@ -292,7 +293,7 @@ def demo(
 @app.command()
 def training(plan: PlanArg = None, db: DbOption = None) -> None:
     """Per-session roster of a plan: who sits which training session and the seats left."""
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan))
     names = {o.id: o.name for o in stored.instance.officers}
     rows = roster(stored.instance, stored.plan)
@@ -312,7 +313,7 @@ def training(plan: PlanArg = None, db: DbOption = None) -> None:
 @app.command()
 def plans(db: DbOption = None) -> None:
     """List stored plans, newest first."""
-    store = Store(db)
+    store = Store(db, create=False)
     rows = store.plans()
     if not rows:
         out.print(f"No plans in {store.safe_url} yet; run 'rotation solve CASE'.")
@@ -338,7 +339,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Show a plan: per posting and month the demand, who is assigned, and unmet demand."""
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan))
     if posting is not None and posting not in stored.instance.posting_by_id:
         known = ", ".join(stored.instance.posting_by_id)
@@ -360,7 +361,7 @@ def export_cmd(
     version unless a plan id is given; after a newly published re-plan they update the events
     clients already imported instead of adding new ones.
     """
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan, published_only=fmt == "ics"))
     files = export(stored, fmt, out_dir, officer, store=store)
     out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
@@ -377,7 +378,7 @@ def publish_cmd(
     """Publish a plan as the next version of its case: officers' calendars and feeds, and
     commanders' reports, show the latest published version. Published versions are never
     changed or deleted; 'rotation history' lists them."""
-    store = Store(db)
+    store = Store(db, create=False)
     entry = publish(store, plan, by, note)
     out.print(f"Published plan {entry.plan_id} as version {entry.version} of "
               f"'{entry.case_name}' (input {entry.input_hash[:12]}). Calendars and feeds now "
@@ -391,7 +392,7 @@ def history(
 ) -> None:
     """The audit log, newest first: who published which plan as which version, from which
     input and parameters, with their note; labels and deletions too."""
-    entries = Store(db).history(case)
+    entries = Store(db, create=False).history(case)
     if not entries:
         out.print("Nothing published, labelled or deleted yet.")
         return
@@ -416,7 +417,7 @@ def label(
     db: DbOption = None,
 ) -> None:
     """Give a stored plan a label, shown by 'rotation plans'."""
-    Store(db).label(plan, text, by or _user(), datetime.now(UTC))
+    Store(db, create=False).label(plan, text, by or _user(), datetime.now(UTC))
     out.print(f"Plan {plan} labelled '{text}'." if text else f"Plan {plan}'s label removed.",
               highlight=False)
 
@@ -428,7 +429,7 @@ def delete(
     db: DbOption = None,
 ) -> None:
     """Delete a plan that was never published; published versions are kept for good."""
-    Store(db).delete(plan, by or _user(), datetime.now(UTC))
+    Store(db, create=False).delete(plan, by or _user(), datetime.now(UTC))
     out.print(f"Deleted plan {plan}.")
 
 
@@ -438,6 +439,91 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# the database itself
+
+db_app = typer.Typer(
+    help="The plan database: its schema version, upgrades and backups.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+def _print_status(found: storage.Status) -> None:
+    table = Table(title=f"Database {found.url}", show_header=False)
+    table.add_row("backend", found.backend)
+    schema = found.schema
+    state = {
+        "current": f"{schema.revision}, up to date",
+        "older": f"{schema.revision}{' (unversioned)' if schema.unversioned else ''}, older: "
+                 "'rotation db upgrade' brings it to " + storage.SCHEMA_HEAD,
+        "newer": f"{schema.revision}, unknown to this version (made by a newer one?)",
+        "empty": "no tables yet: 'rotation db init' or 'rotation solve CASE' makes them",
+        "foreign": "not a rotation database: " + ", ".join(schema.tables[:8]),
+    }[schema.state]
+    table.add_row("schema", state)
+    for name, value in (("plans", found.plans), ("published versions", found.published),
+                        ("live feed links", found.links)):
+        if value is not None:
+            table.add_row(name, str(value))
+    if found.journal is not None:
+        table.add_row("journal", found.journal)
+    if found.mode is not None:
+        private = not found.mode & 0o077
+        table.add_row("permissions", f"{found.mode:04o}" + (
+            "" if private else " (others may read it: chmod 600 the file and its -wal, -shm)"))
+    if found.intact is not None:
+        table.add_row("integrity", found.intact)
+    out.print(table)
+
+
+@db_app.command("status")
+def db_status(db: DbOption = None) -> None:
+    """Show the database's schema version, what it holds and (SQLite) its journal mode,
+    permissions and integrity; writes nothing. Exits 3 unless this version can use it."""
+    found = storage.status(db)
+    _print_status(found)
+    if found.schema.state != "current" or found.intact not in (None, "ok"):
+        raise typer.Exit(3)
+
+
+@db_app.command("init")
+def db_init(db: DbOption = None) -> None:
+    """Create an empty plan database (the file, for SQLite, readable by its owner only) with
+    the current schema; an up-to-date one is left as it is."""
+    store = Store(db)
+    out.print(f"{store.safe_url} is ready (schema {store.schema.revision}).", highlight=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Bring a database made by an older version up to date, keeping every row; one
+    transaction, so a failed upgrade changes nothing. Back it up first ('rotation db backup')."""
+    before, after = storage.upgrade(db)
+    where = storage.safe_url(storage.resolve_url(db))
+    if before == after:
+        out.print(f"{where} is up to date (schema {after.revision}).", highlight=False)
+        return
+    out.print(f"Upgraded {where} from schema {before.revision} to {after.revision}.",
+              highlight=False)
+    if before.revision == "0001":
+        out.print("Nothing is published yet: feeds answer 404 until 'rotation publish PLAN "
+                  "--by NAME' publishes a plan; calendar history carries on from what was "
+                  "served.", highlight=False)
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The copy to write (a new file).")],
+    db: DbOption = None,
+) -> None:
+    """Copy a SQLite database to FILE while it is in use (SQLite's online backup), readable by
+    its owner only. For PostgreSQL use pg_dump (README, 'Where plans are stored')."""
+    copy = storage.backup(db, file)
+    out.print(f"Backed up to {file}: {copy.plans} plans, schema {copy.schema.revision}, "
+              f"integrity {copy.intact}.", highlight=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -487,7 +573,7 @@ def feeds_create(
     scheme, sep, rest = base.partition("://")
     if not sep or scheme not in ("http", "https") or not rest:
         raise InputError(Problem(f"'{base}' is not an http(s) address", field="--base-url"))
-    store = Store(db)
+    store = Store(db, create=False)
     key = check_subject(store.load(_chosen(store, plan)), kind, subject)
     token, digest = new_token()
     link = store.add_token(digest, key.case, kind, subject, datetime.now(UTC))
@@ -502,7 +588,7 @@ def feeds_create(
 @feeds_app.command("list")
 def feeds_list(db: DbOption = None) -> None:
     """List subscription links (never their tokens, which are not kept)."""
-    rows = Store(db).tokens()
+    rows = Store(db, create=False).tokens()
     if not rows:
         out.print("No feed links yet; 'rotation feeds create --officer ID' makes one.")
         return
@@ -527,7 +613,7 @@ def feeds_revoke(
     db: DbOption = None,
 ) -> None:
     """Revoke links: their addresses answer 404 from the next request on."""
-    store = Store(db)
+    store = Store(db, create=False)
     ids = list(links or [])
     if officer is not None or posting is not None:
         kind, subject = _subject(officer, posting)
@@ -568,7 +654,7 @@ def serve(
             raise InputError(Problem("is not a file", str(path)))
     if not 0 <= port <= 65535:
         raise InputError(Problem(f"{port} is not a port", field="--port"))
-    store = Store(db)
+    store = Store(db, create=False)
     scheme = "https" if ssl_certfile else "http"
     err.print(f"Serving calendar feeds from {store.safe_url} at {scheme}://{host}:{port}/feeds/"
               "<token>.ics; Ctrl-C stops.", highlight=False)
@@ -581,8 +667,13 @@ def main() -> None:
 
     Typer handles usage errors itself (exit 2); the project's own errors come through here.
     """
+    # Every file and folder the commands create (database, exports, backups, recovery files)
+    # is for its owner only: they hold names, leave reasons and the key behind calendar UIDs.
+    umask = os.umask(0o077)
     try:
         app()
     except RotationError as e:
         err.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False)
         sys.exit(e.exit_code)
+    finally:
+        os.umask(umask)

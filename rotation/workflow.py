@@ -21,6 +21,7 @@ from rotation.calendars.feeds import calendars, feed_keys, publish_plan
 from rotation.domain import Instance, SolverSettings
 from rotation.errors import InputError, NotFoundError, Problem, RotationError
 from rotation.plan import Progress, Result
+from rotation.private import private_folder
 from rotation.report import (
     ENROLMENT_COLUMNS,
     deployment_rows,
@@ -146,7 +147,7 @@ def export(
             )
         plan = plan.only(officer)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        private_folder(out)
         staging = Path(tempfile.mkdtemp(prefix=".rotation-export-", dir=out))
     except OSError as err:
         raise InputError(Problem(f"cannot write to this folder: {err.strerror}", str(out),
@@ -183,7 +184,8 @@ def export(
         written = []
         for path in sorted(p for p in staging.rglob("*") if p.is_file()):
             target = out / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(target.parent)
+            path.chmod(0o600)
             path.replace(target)
             written.append(target)
         return written
