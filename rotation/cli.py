@@ -31,7 +31,7 @@ from rotation.io import load_case
 from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
-from rotation.workflow import FORMATS, choose_plan, export, publish, solve_and_store
+from rotation.workflow import FORMATS, choose_plan, export, import_plan, publish, solve_and_store
 
 __all__ = ["app", "main"]
 
@@ -288,6 +288,19 @@ def demo(
         files += export(stored, fmt, out_dir, store=store)
     out.print(f"Wrote {len(files)} files under {out_dir}/ (CSV, JSON and one .ics per officer "
               "and per posting).")
+
+
+@app.command("import-plan")
+def import_plan_cmd(
+    file: Annotated[Path, typer.Argument(help="A recovery file a failed save wrote.")],
+    db: DbOption = None,
+) -> None:
+    """Store the plan of a recovery file (written when a solve could not save its plan), after
+    the validator has checked it again against the input it was solved from."""
+    store = Store(db)
+    plan_id, found = import_plan(store, file)
+    out.print(Text(f"Stored plan {plan_id} ({found.instance.name}, objective "
+                   f"{found.result.objective}) from {file}; the file may be deleted."))
 
 
 @app.command()

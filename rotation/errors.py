@@ -7,12 +7,14 @@ Exit codes (see README): 0 success, 1 infeasible or no plan within the limit, 2 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "ConflictError",
     "InfeasibleError",
     "InputError",
     "NotFoundError",
+    "NotStoredError",
     "Problem",
     "RotationError",
     "StorageError",
@@ -84,3 +86,12 @@ class StorageError(RotationError):
 class ConflictError(StorageError):
     """Someone else changed what this command relied on meanwhile (two planners publishing the
     same case at once); nothing was written, and running it again decides afresh."""
+
+
+class NotStoredError(StorageError):
+    """A finished plan the database would not take; it was written to ``recovery`` instead,
+    and ``rotation import-plan`` stores it from there."""
+
+    def __init__(self, message: str, recovery: Path) -> None:
+        super().__init__(message)
+        self.recovery = recovery

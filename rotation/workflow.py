@@ -11,17 +11,26 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from rotation import recovery
 from rotation.calendars.events import FeedKey
 from rotation.calendars.feeds import calendars, feed_keys, publish_plan
 from rotation.domain import Instance, SolverSettings
-from rotation.errors import InputError, NotFoundError, Problem, RotationError
+from rotation.errors import (
+    InputError,
+    NotFoundError,
+    NotStoredError,
+    Problem,
+    RotationError,
+    StorageError,
+)
 from rotation.plan import Progress, Result
 from rotation.private import private_folder
+from rotation.recovery import Recovered
 from rotation.report import (
     ENROLMENT_COLUMNS,
     deployment_rows,
@@ -33,7 +42,8 @@ from rotation.report import (
 from rotation.storage import AuditEntry, Store, StoredPlan
 from rotation.validate import Verdict, validate
 
-__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "publish", "solve_and_store"]
+__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "import_plan", "keep",
+           "publish", "solve_and_store"]
 
 FORMATS = ("csv", "json", "ics")
 
@@ -68,8 +78,48 @@ def solve_and_store(
             "the solver returned a plan the validator rejects (a bug; please report it with the "
             f"case files): objective {result.objective} vs {verdict.objective}. {details}"
         )
-    plan_id = store.save(inst, result) if store is not None else None
+    plan_id = keep(store, inst, result) if store is not None else None
     return Solved(result, verdict, plan_id)
+
+
+def keep(store: Store, inst: Instance, result: Result, label: str | None = None,
+         based_on: int | None = None) -> int:
+    """Store a validated plan and return its id. A finished solve is never thrown away: if the
+    database will not take it (locked past its timeout, damaged, full, unreachable), the plan
+    goes to a recovery file and :class:`NotStoredError` says where and how to store it later."""
+    try:
+        return store.save(inst, result, label, based_on)
+    except StorageError as err:
+        try:
+            path = recovery.write(inst, result, str(err), label, based_on)
+        except OSError as failed:
+            raise StorageError(f"{err}; the plan could not be written to a recovery file "
+                               f"either: {failed}") from err
+        raise NotStoredError(
+            f"{err}\nThe plan is kept in {path} (readable by you only): 'rotation import-plan "
+            f"{path}' stores it once the database is back (give the same --db).", path,
+        ) from err
+
+
+def import_plan(store: Store, path: Path) -> tuple[int, Recovered]:
+    """Store the plan of a recovery file, after the validator has checked it against the input
+    it was solved from: no hard rule broken, and the cost it records is the cost it has. The
+    stored figures are the validator's (cost by rule, unmet demand); the rest (status, bound,
+    wall time, parameters) are the solve's, as recorded."""
+    found = recovery.read(path)
+    plan = found.result.plan
+    assert plan is not None
+    verdict = validate(found.instance, plan)
+    if not verdict.ok:
+        details = "; ".join(v.message for v in verdict.violations[:5])
+        raise InputError(Problem(f"its plan breaks a hard rule and is not stored: {details}",
+                                 str(path), field="plan"))
+    if verdict.objective != found.result.objective:
+        raise InputError(Problem(
+            f"its plan costs {verdict.objective}, not the {found.result.objective} it records: "
+            "the file was edited or damaged; nothing was stored", str(path), field="result"))
+    result = replace(found.result, cost_by_rule=verdict.cost_by_rule, unmet=verdict.unmet)
+    return store.save(found.instance, result, found.label, found.based_on), found
 
 
 def _summary(stored: StoredPlan) -> dict[str, object]:

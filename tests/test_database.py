@@ -1,9 +1,11 @@
 """A store a planning cell can share: write-ahead logging and a busy timeout on SQLite, files for
-their owner only, URLs printed without passwords, online backups, and damaged files refused.
+their owner only, URLs printed without passwords, online backups, damaged files refused, and a
+finished plan never thrown away (recovery files and ``rotation import-plan``).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import stat
 import threading
@@ -13,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from rotation import storage
+from rotation import recovery, storage
 from rotation.domain import Instance, SolverSettings
-from rotation.errors import InputError, StorageError
+from rotation.errors import InputError, NotStoredError, StorageError
 from rotation.io import load_case
 from rotation.plan import Result
 from rotation.solve import solve
 from rotation.storage import Store, safe_url
-from rotation.workflow import export
+from rotation.workflow import export, import_plan, keep
 
 SETTINGS = SolverSettings(time_limit=10.0, seed=0, workers=2)
 
@@ -171,3 +173,105 @@ def test_postgresql_is_backed_up_with_pg_dump(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="pg_dump"):
         storage.backup("postgresql://planner:pw@127.0.0.1:1/x", tmp_path / "b.db")
     assert not (tmp_path / "b.db").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# a finished plan is never thrown away
+
+
+def _failing_save(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*args: object, **kwargs: object) -> int:
+        raise StorageError("database error on sqlite:///x.db: database is locked")
+
+    monkeypatch.setattr(Store, "save", fail)
+
+
+def test_a_plan_the_database_refuses_goes_to_a_recovery_file_and_imports_later(
+        tmp_path: Path, solved: tuple[Instance, Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inst, result = solved
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(recovery.ENV_VAR, raising=False)
+    store = Store(_sqlite(tmp_path / "plans.db"))
+    with monkeypatch.context() as patched:
+        _failing_save(patched)
+        with pytest.raises(NotStoredError) as info:
+            keep(store, inst, result, label="what-if", based_on=None)
+    path = info.value.recovery
+    assert info.value.exit_code == 3
+    assert path.parent == tmp_path / "rotation-recovery"
+    assert f"rotation import-plan {path}" in str(info.value)
+    assert "database is locked" in str(info.value)
+    assert _mode(path) == 0o600 and _mode(path.parent) == 0o700
+    assert store.plans() == []
+
+    plan_id, found = import_plan(store, path)
+    stored = store.load(plan_id)
+    assert stored.plan == result.plan and stored.label == "what-if"
+    assert (stored.objective, stored.bound, stored.status) == (
+        result.objective, result.bound, result.status)
+    assert stored.parameters == result.parameters
+    assert stored.cost_by_rule == result.cost_by_rule
+    assert found.instance == stored.instance
+
+
+def test_an_edited_recovery_file_is_refused(
+        tmp_path: Path, solved: tuple[Instance, Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inst, result = solved
+    monkeypatch.setenv(recovery.ENV_VAR, str(tmp_path / "kept"))
+    path = recovery.write(inst, result, "test")
+    store = Store(_sqlite(tmp_path / "plans.db"))
+    doc = json.loads(path.read_text(encoding="utf-8"))
+
+    def edited(change: Callable[[dict[str, object]], None]) -> Path:
+        copy = json.loads(json.dumps(doc))
+        change(copy)
+        target = tmp_path / f"edited-{time.perf_counter_ns()}.json"
+        target.write_text(json.dumps(copy), encoding="utf-8")
+        return target
+
+    def cheaper(d: dict[str, object]) -> None:
+        d["result"]["objective"] -= 1  # type: ignore[index]
+
+    def double_booked(d: dict[str, object]) -> None:
+        plan = d["plan"]["deployments"]  # type: ignore[index]
+        plan.append([plan[0][0], "SHV", plan[0][2], plan[0][3]])
+
+    def other_input(d: dict[str, object]) -> None:
+        d["input"]["name"] = "another case"  # type: ignore[index]
+
+    for change, message in ((cheaper, "not the"), (double_booked, "breaks a hard rule"),
+                            (other_input, "fingerprint")):
+        with pytest.raises(InputError, match=message):
+            import_plan(store, edited(change))
+    for text in ("", "[]", '{"format": "rotation-recovery/1"}', "{" * 100_000):
+        target = tmp_path / "bad.json"
+        target.write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=r"bad\.json"):
+            import_plan(store, target)
+    assert store.plans() == []
+
+
+def test_rotation_solve_keeps_the_plan_when_the_save_fails(
+        tmp_path: Path, tiny_case: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from rotation.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(recovery.ENV_VAR, raising=False)
+    db = _sqlite(tmp_path / "plans.db")
+    _failing_save(monkeypatch)
+    monkeypatch.setattr("sys.argv", ["rotation", "solve", str(tiny_case), "--db", db])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 3
+    err = capsys.readouterr().err
+    (kept,) = (tmp_path / "rotation-recovery").glob("plan-*.json")
+    assert f"rotation import-plan {kept}" in err.replace("\n", "")
+    monkeypatch.undo()
+    monkeypatch.setattr("sys.argv", ["rotation", "import-plan", str(kept), "--db", db])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 0
+    assert [r.case_name for r in Store(db, create=False).plans()] == ["Tiny test case"]
