@@ -519,8 +519,9 @@ def db_upgrade(db: DbOption = None) -> None:
     if before == after:
         out.print(f"{where} is up to date (schema {after.revision}).", highlight=False)
         return
-    out.print(f"Upgraded {where} from schema {before.revision} to {after.revision}.",
-              highlight=False)
+    unversioned = " (made before schema versions were recorded)" if before.unversioned else ""
+    out.print(f"Upgraded {where} from schema {before.revision}{unversioned} to "
+              f"{after.revision}.", highlight=False)
     if before.revision == "0001":
         out.print("Nothing is published yet: feeds answer 404 until 'rotation publish PLAN "
                   "--by NAME' publishes a plan; calendar history carries on from what was "
@@ -654,9 +655,17 @@ def serve(
         int | None, typer.Option(help="Stop after this many requests (for a supervisor that "
                                       "restarts the server).")
     ] = None,
+    max_connections: Annotated[int, typer.Option(
+        help="Open connections beyond which new requests are answered 503 at once.")] = 1000,
+    request_timeout: Annotated[float, typer.Option(
+        help="Seconds a client has to send a request's headers and body; slower connections "
+             "(or ones that send nothing) are closed.")] = 10.0,
     db: DbOption = None,
 ) -> None:
-    """Serve calendar feeds at /feeds/<token>.ics until stopped (Ctrl-C)."""
+    """Serve calendar feeds at /feeds/<token>.ics until stopped (Ctrl-C).
+
+    An idle keep-alive connection is closed after 5 s, request headers are limited to 8 KiB;
+    see README, 'Where plans are stored', for the limits."""
     from rotation.calendars.server import run
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
@@ -667,12 +676,18 @@ def serve(
             raise InputError(Problem("is not a file", str(path)))
     if not 0 <= port <= 65535:
         raise InputError(Problem(f"{port} is not a port", field="--port"))
+    if not 1 <= max_connections <= 100_000:
+        raise InputError(Problem("must be between 1 and 100000", field="--max-connections"))
+    if not 0.1 <= request_timeout <= 3600:  # also refuses nan
+        raise InputError(Problem("must be between 0.1 and 3600 seconds",
+                                 field="--request-timeout"))
     store = Store(db, create=False)
     scheme = "https" if ssl_certfile else "http"
     err.print(f"Serving calendar feeds from {store.safe_url} at {scheme}://{host}:{port}/feeds/"
               "<token>.ics; Ctrl-C stops.", highlight=False)
     run(store, host, port, str(ssl_certfile) if ssl_certfile else None,
-        str(ssl_keyfile) if ssl_keyfile else None, max_requests)
+        str(ssl_keyfile) if ssl_keyfile else None, max_requests, max_connections,
+        request_timeout)
 
 
 def main() -> None:
