@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import getpass
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
@@ -25,13 +28,21 @@ from constraints.coverage import unmet
 from rotation import storage
 from rotation.calendars.feeds import check_subject, new_token
 from rotation.domain import Instance, InvalidObject
-from rotation.errors import InfeasibleError, InputError, Problem, RotationError
+from rotation.errors import InfeasibleError, InputError, Problem, RotationError, interrupted
 from rotation.explain import explain_shortfall
 from rotation.io import load_case
 from rotation.plan import Plan, Progress, Result, Shortfall, SolveStatus, relative_gap
 from rotation.report import roster, staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
-from rotation.workflow import FORMATS, choose_plan, export, import_plan, publish, solve_and_store
+from rotation.workflow import (
+    FORMATS,
+    choose_plan,
+    export,
+    import_plan,
+    interrupts_deferred,
+    publish,
+    solve_and_store,
+)
 
 __all__ = ["app", "main"]
 
@@ -212,10 +223,19 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
         + f", seed {chosen.seed}, {chosen.workers} worker{'s' if chosen.workers > 1 else ''}"
     )
     ticker = _Ticker()
-    with err.status(ticker):
-        solved = solve_and_store(inst, chosen, store, ticker)
+    try:
+        with err.status(ticker):
+            solved = solve_and_store(inst, chosen, store, ticker)
+    except (KeyboardInterrupt, ImportError) as stop:
+        # Before the search had a plan (loading the solver, the model, the first plan): the
+        # searches handle Ctrl-C themselves, and a plan in hand is stored whatever comes.
+        if not interrupted(stop):
+            raise
+        raise InfeasibleError("interrupted (Ctrl-C) before any plan was found; nothing "
+                              "stored") from None
     result = solved.result
-    _print_result(inst, result, solved.plan_id)
+    with interrupts_deferred():
+        _print_result(inst, result, solved.plan_id)
     if result.plan is None:
         if result.status is SolveStatus.INFEASIBLE:
             raise InfeasibleError("no plan: the hard rules cannot all hold together")
@@ -698,10 +718,54 @@ def main() -> None:
     # Every file and folder the commands create (database, exports, backups, recovery files)
     # is for its owner only: they hold names, leave reasons and the key behind calendar UIDs.
     umask = os.umask(0o077)
+    previous = signal.signal(signal.SIGINT, _interrupt)
+    code: int | str | None = 0
     try:
         app()
     except RotationError as e:
         err.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False)
-        sys.exit(e.exit_code)
+        code = e.exit_code
+    except SystemExit as stop:
+        code = stop.code
+        if code == 130:  # typer's answer to Ctrl-C in a command that does not handle it
+            err.print("error: interrupted (Ctrl-C)", highlight=False)
+    except (KeyboardInterrupt, ImportError) as stop:
+        if not interrupted(stop):
+            raise
+        err.print("error: interrupted (Ctrl-C)", highlight=False)
+        code = 130
     finally:
         os.umask(umask)
+        signal.signal(signal.SIGINT, previous)
+    _leave(code)
+
+
+# Libraries whose native code calls back into Python and prints, then swallows, whatever the
+# callback raises: Ctrl-C landing in such a callback printed a KeyboardInterrupt traceback and
+# the solve went on.
+_SWALLOWING = (f"{os.sep}google{os.sep}protobuf{os.sep}", f"{os.sep}ortools{os.sep}")
+
+
+def _interrupt(number: int, frame: FrameType | None) -> None:
+    """Ctrl-C: KeyboardInterrupt, as Python's own handler raises, unless it would land in a
+    callback from native code (see ``_SWALLOWING``); then the signal comes again 50 ms later,
+    to find Python code that can stop, or a search that handles it itself."""
+    if frame is not None and any(part in frame.f_code.co_filename for part in _SWALLOWING):
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return
+    raise KeyboardInterrupt
+
+
+def _leave(code: int | str | None) -> None:
+    """Exit with ``code``. If threads of the solver still run native code (a HiGHS choice
+    cannot be interrupted; a search may be finishing its step), the interpreter's own exit
+    would abort the process ("terminate called without an active exception") after the
+    plan was stored: output is flushed and the process ends at once instead."""
+    if any(t.daemon and t.name.startswith("rotation-") and t.is_alive()
+           for t in threading.enumerate()):
+        out.file.flush()
+        err.file.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)

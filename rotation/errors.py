@@ -18,6 +18,7 @@ __all__ = [
     "Problem",
     "RotationError",
     "StorageError",
+    "interrupted",
 ]
 
 
@@ -95,3 +96,17 @@ class NotStoredError(StorageError):
     def __init__(self, message: str, recovery: Path) -> None:
         super().__init__(message)
         self.recovery = recovery
+
+
+def interrupted(err: BaseException) -> bool:
+    """Whether ``err`` is Ctrl-C, or came of it: a C extension interrupted while it loads
+    (OR-Tools, through pybind11) reports ImportError "initialization failed" caused by the
+    KeyboardInterrupt."""
+    seen: set[int] = set()
+    found: BaseException | None = err
+    while found is not None and id(found) not in seen:
+        if isinstance(found, KeyboardInterrupt):
+            return True
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return False

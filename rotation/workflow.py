@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,8 +45,8 @@ from rotation.report import (
 from rotation.storage import AuditEntry, Store, StoredPlan
 from rotation.validate import Verdict, validate
 
-__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "import_plan", "keep",
-           "publish", "solve_and_store"]
+__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "import_plan",
+           "interrupts_deferred", "keep", "publish", "solve_and_store"]
 
 FORMATS = ("csv", "json", "ics")
 
@@ -71,15 +74,34 @@ def solve_and_store(
     result = solve(inst, settings, progress)
     if result.plan is None:
         return Solved(result, None, None)
-    verdict = validate(inst, result.plan)
-    if not verdict.ok or verdict.objective != result.objective:
-        details = "; ".join(v.message for v in verdict.violations[:5])
-        raise RotationError(
-            "the solver returned a plan the validator rejects (a bug; please report it with the "
-            f"case files): objective {result.objective} vs {verdict.objective}. {details}"
-        )
-    plan_id = keep(store, inst, result) if store is not None else None
+    with interrupts_deferred():
+        verdict = validate(inst, result.plan)
+        if not verdict.ok or verdict.objective != result.objective:
+            details = "; ".join(v.message for v in verdict.violations[:5])
+            raise RotationError(
+                "the solver returned a plan the validator rejects (a bug; please report it "
+                f"with the case files): objective {result.objective} vs {verdict.objective}. "
+                f"{details}"
+            )
+        plan_id = keep(store, inst, result) if store is not None else None
     return Solved(result, verdict, plan_id)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[list[int]]:
+    """Ctrl-C does not interrupt what runs inside: the search is over and its plan is being
+    checked and stored (a second or so), which an interrupt would throw away. The list it
+    gives holds the signals that came meanwhile. Only on the main thread (where Python
+    handles signals); elsewhere it changes nothing."""
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, frame: came.append(number))
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
 
 
 def keep(store: Store, inst: Instance, result: Result, label: str | None = None,

@@ -39,6 +39,7 @@ LAZY = {
     ("rotation.workflow", "rotation.solve"): "OR-Tools for commands that only read plans",
     ("rotation.calendars.feeds", "rotation.calendars.ics"): "icalendar for `rotation solve`",
     ("rotation.cli", "rotation.calendars.server"): "starlette and uvicorn for every command",
+    ("rotation.__main__", "rotation.cli"): "Ctrl-C while the application loads, in one line",
 }
 
 
