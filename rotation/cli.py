@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 import signal
 import sys
 import threading
@@ -20,7 +21,8 @@ from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, HighlighterType, JustifyMethod, OverflowMethod
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
@@ -52,9 +54,52 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Escape sequences (CSI, OSC with its BEL or ST end, two-byte ESC ones, 8-bit CSI), then any
+# control character left but newline and tab, and the bidirectional overrides, which reorder
+# what a terminal shows.
+_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """Text from the input, fit for a terminal: escape sequences and control characters
+    removed (a name must not recolour, retitle or clear the planner's terminal, or make a
+    link); everything else kept as it is."""
+    return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+
+
+class _Literal(Console):
+    """A console that prints every string literally: rich markup and emoji codes are not
+    interpreted (an officer named "X [/bold] Y" crashed ``rotation show``; one named
+    "[link=...]" made a link), and :func:`plain` removes escape sequences. Styles are given
+    with :class:`Text` objects, never in markup."""
+
+    def render_str(
+        self,
+        text: str,
+        *,
+        style: str | Style = "",
+        justify: JustifyMethod | None = None,
+        overflow: OverflowMethod | None = None,
+        emoji: bool | None = None,
+        markup: bool | None = None,
+        highlight: bool | None = None,
+        highlighter: HighlighterType | None = None,
+    ) -> Text:
+        return super().render_str(plain(text), style=style, justify=justify,
+                                  overflow=overflow, emoji=False, markup=False,
+                                  highlight=highlight, highlighter=highlighter)
+
+
+def _text(value: str, style: str = "") -> Text:
+    """Input text as a :class:`Text` (which rich never parses for markup), made plain."""
+    return Text(plain(value), style=style)
+
+
+out = _Literal(markup=False, emoji=False)
 # Problems must stay one per line when stderr goes to a log file, so never wrap them.
-err = Console(stderr=True, soft_wrap=True)
+err = _Literal(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     str | None,
@@ -153,7 +198,7 @@ def _print_plan(stored: StoredPlan, posting: str | None) -> None:
             if c.posting != p.id:
                 continue
             who = ", ".join(f"{o} {names.get(o, '')}".strip() for o in c.officers)
-            short = f"[bold red]{c.unmet}[/]" if c.unmet else "0"
+            short = Text(str(c.unmet), style="bold red") if c.unmet else "0"
             table.add_row(c.month, f"{c.minimum}-{c.maximum}", str(c.assigned), short, who)
         out.print(table)
     if stored.plan.enrolments:
@@ -319,8 +364,8 @@ def import_plan_cmd(
     the validator has checked it again against the input it was solved from."""
     store = Store(db)
     plan_id, found = import_plan(store, file)
-    out.print(Text(f"Stored plan {plan_id} ({found.instance.name}, objective "
-                   f"{found.result.objective}) from {file}; the file may be deleted."))
+    out.print(f"Stored plan {plan_id} ({found.instance.name}, objective "
+              f"{found.result.objective}) from {file}; the file may be deleted.", highlight=False)
 
 
 @app.command()
@@ -359,8 +404,8 @@ def plans(db: DbOption = None) -> None:
     for r in rows:
         assert r.id is not None
         published = ", ".join(f"v{v}" for v in versions.get(r.id, [])) or "-"
-        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), Text(r.case_name),
-                      Text(r.label or ""), published, r.status, str(r.objective),
+        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), _text(r.case_name),
+                      _text(r.label or ""), published, r.status, str(r.objective),
                       _bound(r.bound), r.input_hash[:12])
     out.print(table)
 
@@ -435,10 +480,10 @@ def history(
         table.add_column(column, overflow="fold")
     for e in entries:
         params = ", ".join(f"{k}={v}" for k, v in sorted(e.parameters.items()))
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), Text(e.actor), e.action,
-                      Text(e.case_name), str(e.plan_id or "-"),
+        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), e.action,
+                      _text(e.case_name), str(e.plan_id or "-"),
                       str(e.version) if e.version is not None else "-", e.input_hash[:12],
-                      params, Text(e.note))
+                      params, _text(e.note))
     out.print(table)
 
 
@@ -723,7 +768,7 @@ def main() -> None:
     try:
         app()
     except RotationError as e:
-        err.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False)
+        err.print(Text.assemble(("error: ", "bold red"), plain(str(e))), highlight=False)
         code = e.exit_code
     except SystemExit as stop:
         code = stop.code
