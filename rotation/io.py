@@ -258,6 +258,9 @@ def _read_rules(
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         problems.append(Problem(f"is not valid TOML: {err}", label))
         return None
+    except RecursionError:  # arrays or tables nested thousands deep
+        problems.append(Problem("is not valid TOML: nested too deeply", label))
+        return None
 
     before = len(problems)
     for section, keys in _RULE_KEYS.items():
@@ -476,7 +479,7 @@ def load_case(folder: str | Path) -> Instance:
     return instance
 
 
-_OPEN_RULES = Rules(start=date(1900, 1, 1), months=12 * 400)
+_OPEN_RULES = Rules.open_horizon()
 
 
 def _course(r: _Row) -> CourseDef:
