@@ -273,6 +273,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     with (CASE / "postings.csv").open(encoding="utf-8") as f:
         places = {r["id"]: r["name"] for r in csv.DictReader(f)}
 
+    load_before = os.getloadavg()  # other work on the machine, before and after the run
     began = time.perf_counter()
     _rotation(tree, "solve", str(CASE), "--db", db)
     _publish(tree, db, "first rotation")
@@ -359,6 +360,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             statuses[status] = statuses.get(status, 0) + n
     return {
         "tree": str(tree), "db": db.split("://", 1)[0], "clients": args.clients,
+        "load_average": [round(x, 2) for x in load_before + os.getloadavg()],
         "offered_rate": args.rate or "as fast as answered",
         "seconds": round(wall, 1), "requests": len(every),
         "rate": round(len(every) / wall, 1),

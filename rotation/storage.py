@@ -790,6 +790,7 @@ class Store:
                 session.add(row)
                 session.flush()
                 _apply(session, drafts, now, retention)
+                _announce(session)
                 session.commit()
                 return _entry(row)
         except StorageError as err:
@@ -896,6 +897,7 @@ class Store:
             row = FeedTokenRow(token_hash=token_hash, case_name=case_name, kind=kind,
                                subject=subject, created_at=now)
             session.add(row)
+            _announce(session)
             session.commit()
             assert row.id is not None
             return row.id
@@ -921,6 +923,7 @@ class Store:
                 if row.revoked_at is None:
                     row.revoked_at = now
                     session.add(row)
+            _announce(session)
             session.commit()
             return [_token_row(r) for r in rows]
 
@@ -1005,6 +1008,89 @@ class Store:
                 label=row.label,
                 based_on=row.based_on,
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# Telling the feed server what changed
+
+FEEDS_CHANNEL = "rotation_feeds"
+"""PostgreSQL's NOTIFY channel on which a change to links or published versions is announced,
+in the transaction that makes it (delivered when it commits)."""
+
+
+def _announce(session: Session) -> None:
+    if session.connection().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"NOTIFY {FEEDS_CHANNEL}")
+
+
+class FeedWatch:
+    """Tells a feed server on PostgreSQL when links or published versions may have changed,
+    so that it can answer from what it read before until then, without a round trip per
+    request. A thread listens on :data:`FEEDS_CHANNEL` (changes this program makes are seen
+    within milliseconds of their commit) and also compares, every ``POLL`` seconds, the
+    latest link, the number of revoked links and the latest publish (changes made without a
+    notice, by hand or by an older version, are seen within that). :meth:`generation` moves
+    on at every change; while the listening connection is down, :meth:`trusted` is False and
+    nothing read before should be used."""
+
+    POLL = 2.0
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._generation = 0
+        self._trusted = False
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="rotation-feed-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def generation(self) -> int:
+        return self._generation
+
+    def trusted(self) -> bool:
+        return self._trusted
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _changed(self) -> None:
+        self._generation += 1  # one writer (this thread); readers see an int, whole
+
+    def _poll(self, conn: Any) -> None:
+        found = tuple(conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM feed_token), "
+            "(SELECT count(revoked_at) FROM feed_token), "
+            "(SELECT coalesce(max(id), 0) FROM audit)").fetchone())
+        if found != self._fingerprint:
+            self._fingerprint = found
+            self._changed()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            raw = None
+            try:
+                raw = self._store.engine.raw_connection()
+                conn = raw.driver_connection
+                assert conn is not None
+                conn.autocommit = True
+                conn.execute(f"LISTEN {FEEDS_CHANNEL}")
+                self._poll(conn)
+                self._changed()  # whatever was read before listening is suspect
+                self._trusted = True
+                while not self._stop.is_set():
+                    for _ in conn.notifies(timeout=self.POLL, stop_after=1):
+                        self._changed()
+                    self._poll(conn)
+            except Exception:  # the database is away: read every time until it is back
+                self._trusted = False
+                self._changed()
+                self._stop.wait(1.0)
+            finally:
+                self._trusted = False
+                if raw is not None:
+                    with suppress(Exception):
+                        raw.invalidate()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -13,12 +13,13 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import icalendar
 import pytest
+from sqlalchemy import create_engine, text
 from starlette.testclient import TestClient
 
 import rotation.calendars.server as server
@@ -232,3 +233,68 @@ def test_oversized_headers_and_too_many_connections_are_refused(
     time.sleep(1.5)  # the held connections are gone (closed, or timed out)
     assert _ask(port, f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode()).startswith(
         b"HTTP/1.1 200")
+
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: answers kept until the database says something changed
+
+
+def _eventually(check: Callable[[], bool], seconds: float) -> float:
+    """Seconds until ``check`` holds (it must within ``seconds``)."""
+    began = time.monotonic()
+    while not check():
+        assert time.monotonic() - began < seconds, "it never did"
+        time.sleep(0.02)
+    return time.monotonic() - began
+
+
+@pytest.mark.postgres
+def test_on_postgres_revocations_and_publishes_reach_the_server_at_once(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(postgres_url)
+    cc.published(store, ONE, at=AT)
+    token = _link(store)
+    other = Store(postgres_url, create=False)  # another command, on its own connections
+    asked: list[str] = []
+    real = store.feed_lookup
+
+    def counted(digest: str) -> object:
+        asked.append(digest)
+        return real(digest)
+
+    monkeypatch.setattr(store, "feed_lookup", counted)
+    with TestClient(create_app(store, lambda: AT), raise_server_exceptions=False) as client:
+        url = f"/feeds/{token}.ics"
+        def kept() -> bool:
+            before = len(asked)
+            return client.get(url).status_code == 200 and len(asked) == before
+
+        _eventually(kept, 5)  # once the watch listens, the answer is kept...
+        before = len(asked)
+        for _ in range(5):
+            assert client.get(url).status_code == 200
+        assert len(asked) == before  # ...and used again, without a read
+        cc.published(other, cc.REVISED, at=AT + timedelta(hours=1))
+        assert _eventually(lambda: _statuses(client.get(url).content) == {"CANCELLED"}, 1) < 1
+        link = next(t.id for t in other.tokens() if t.active)
+        other.revoke_tokens([link], AT)
+        assert _eventually(lambda: client.get(url).status_code == 404, 1) < 1
+
+
+@pytest.mark.postgres
+def test_on_postgres_a_change_made_without_notice_is_seen_within_seconds(
+        postgres_url: str) -> None:
+    store = Store(postgres_url)
+    cc.published(store, ONE, at=AT)
+    token = _link(store)
+    with TestClient(create_app(store, lambda: AT), raise_server_exceptions=False) as client:
+        url = f"/feeds/{token}.ics"
+        assert client.get(url).status_code == 200
+        engine = create_engine(postgres_url)
+        try:
+            with engine.begin() as conn:  # by hand, as a DBA would: no NOTIFY
+                conn.execute(text("UPDATE feed_token SET revoked_at = now()"))
+        finally:
+            engine.dispose()
+        assert _eventually(lambda: client.get(url).status_code == 404,
+                           server.FeedWatch.POLL + 2) > 0

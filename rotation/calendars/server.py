@@ -57,7 +57,7 @@ from rotation.calendars.feeds import (
     token_feed,
 )
 from rotation.errors import InputError, Problem, StorageError
-from rotation.storage import FeedLookup, Store
+from rotation.storage import FeedLookup, FeedWatch, Store
 
 __all__ = ["KEEP_ALIVE", "MAX_HEADER_BYTES", "create_app", "run"]
 
@@ -302,17 +302,7 @@ def create_app(store: Store, clock: Clock = _now, fresh_within: float | None = N
     which tests use so that a publish shows on the very next request. ``processes``: render
     in a process of its own (as ``rotation serve`` does), else on threads."""
     feeds = _Feeds(store, fresh_within, processes)
-    # The token's look-up: on the event loop for SQLite (a file read, 0.04 ms); on threads of
-    # their own for a database server, whose round trips would otherwise hold up the loop
-    # for every request, and much longer when the machine is busy (p99 above 600 ms at 600
-    # requests/s during a re-plan on the same two cores).
-    inline = store.engine.dialect.name == "sqlite"
-    lookups = ThreadPoolExecutor(LOOKUPS, thread_name_prefix="rotation-lookups")
-
-    async def find(token: str) -> FeedLookup | None:
-        if inline:
-            return find_feed(store, token)
-        return await asyncio.get_running_loop().run_in_executor(lookups, find_feed, store, token)
+    find = _Lookups(store)
 
     async def feed(request: Request) -> Response:
         found = await find(request.path_params["token"])
@@ -352,19 +342,71 @@ def create_app(store: Store, clock: Clock = _now, fresh_within: float | None = N
             StorageError: storage_error,
             Exception: crash,
         },
-        lifespan=lambda app: _lifespan(feeds, clock),
+        lifespan=lambda app: _lifespan(feeds, find, clock),
     )
 
 
+class _Lookups:
+    """What a presented token opens (:func:`find_feed`).
+
+    On SQLite, read for every request on the event loop: a file read, 0.04 ms, always exact.
+    On a database server a round trip per request held up the event loop, and far longer when
+    the machine was busy (p99 above 600 ms at 600 requests/s during a re-plan on the same two
+    cores, even with the round trips on threads). There, answers are kept and used again
+    until the database says links or published versions changed (:class:`FeedWatch`: within
+    milliseconds of a change this program makes, within seconds of any other), and read on
+    threads when they are not at hand."""
+
+    KEPT = 100_000  # answers kept at most (unknown tokens are answers too)
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._inline = store.engine.dialect.name == "sqlite"
+        self._threads: ThreadPoolExecutor | None = None
+        self._watch: FeedWatch | None = None
+        self._kept: OrderedDict[str, FeedLookup | None] = OrderedDict()
+        self._generation = -1
+
+    async def __call__(self, token: str) -> FeedLookup | None:
+        if self._inline:
+            return find_feed(self._store, token)
+        if self._watch is None:
+            self._watch = FeedWatch(self._store)
+            self._threads = ThreadPoolExecutor(LOOKUPS, thread_name_prefix="rotation-lookups")
+        watch = self._watch
+        generation = watch.generation()
+        if generation != self._generation or not watch.trusted():
+            self._kept.clear()
+            self._generation = generation
+        if token in self._kept:
+            self._kept.move_to_end(token)
+            return self._kept[token]
+        found = await asyncio.get_running_loop().run_in_executor(
+            self._threads, find_feed, self._store, token)
+        # Kept only if nothing changed while it was read: the answer may predate the change.
+        if watch.trusted() and watch.generation() == generation == self._generation:
+            self._kept[token] = found
+            while len(self._kept) > self.KEPT:
+                self._kept.popitem(last=False)
+        return found
+
+    def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
+
+
 @asynccontextmanager
-async def _lifespan(feeds: _Feeds, clock: Clock) -> AsyncIterator[None]:
+async def _lifespan(feeds: _Feeds, lookups: _Lookups, clock: Clock) -> AsyncIterator[None]:
     """The application's lifespan: feeds of live links rendered before the server listens
     (a cold start otherwise kept the first requests waiting for renders), the render workers
-    ended with the server."""
+    and the watch on the database ended with the server."""
     with suppress(StorageError):  # a database away at start: requests will say so (503)
         await feeds.start(clock())
     yield
     feeds.close()
+    lookups.close()
 
 
 class _Deadline(H11Protocol):
