@@ -1,7 +1,7 @@
 """Ctrl-C at random moments of ``rotation solve``: does it always end cleanly?
 
     python benchmarks/interrupts.py                       # 50 interrupts on the bundled example
-    python benchmarks/interrupts.py -n 20 --case /tmp/bench-m --db postgresql://...
+    python benchmarks/interrupts.py -n 20 --case /tmp/bench-s    # generate.py S --out /tmp/bench-s
 
 First one solve runs to its end to learn how long a solve takes (T, imports included). Then
 each run starts ``rotation solve CASE`` in a fresh process group and sends SIGINT, as a
@@ -9,7 +9,8 @@ terminal's Ctrl-C does, to the whole group at a moment drawn uniformly from [0, 
 clean when the process exits by itself with code 0 (the best plan stored, "stopped by"
 interrupted) or 1/130 (no plan yet, one line on stderr), prints no traceback and is not killed
 by a signal (SIGABRT: "FATAL: exception not rethrown", a CP-SAT search still running as the
-interpreter ended). Each run's plan count is read from its own SQLite file.
+interpreter ended), and does not lose a plan it had in hand (the progress line showed one, and
+nothing was stored). Each run's plan count is read from its own SQLite file.
 
 ``--tree`` runs another checkout (``git worktree add /tmp/before <commit>``) with this
 interpreter, to count the same interrupts before a change.
@@ -72,7 +73,7 @@ def _plans(db: Path) -> int:
         return 0
 
 
-def _verdict(code: int, err: str) -> str:
+def _verdict(code: int, err: str, plans: int) -> str:
     if code < 0:
         return f"killed by {signal.Signals(-code).name}"
     if "Traceback" in err or "KeyboardInterrupt" in err:
@@ -81,6 +82,8 @@ def _verdict(code: int, err: str) -> str:
         return "abort"
     if code not in (0, 1, 130):
         return f"exit {code}"
+    if plans == 0 and "best " in err:  # the progress line showed a plan in hand
+        return "plan lost"
     return "clean"
 
 
@@ -107,10 +110,11 @@ def main() -> None:
         db = work / f"run-{i}.db"
         i += 1
         code, err, wall, sent = _solve(tree, case, db, rng.uniform(0, whole))
-        verdict = _verdict(code, err)
+        plans = _plans(db)
+        verdict = _verdict(code, err, plans)
         last = err.strip().splitlines()[-1] if err.strip() else ""
         runs.append({"at": None if sent is None else round(sent, 3), "exit": code,
-                     "verdict": verdict, "plans": _plans(db), "wall": round(wall, 2),
+                     "verdict": verdict, "plans": plans, "wall": round(wall, 2),
                      "last_line": last[:200]})
         print(f"{i:3d}  at {'-' if sent is None else f'{sent:5.2f}'} s  exit {code:4d}  "
               f"{verdict:10s} plans {runs[-1]['plans']}  {last[:90]}", file=sys.stderr)
