@@ -782,7 +782,7 @@ def main() -> None:
     finally:
         os.umask(umask)
         signal.signal(signal.SIGINT, previous)
-    _leave(code)
+    sys.exit(code)
 
 
 # Libraries whose native code calls back into Python and prints, then swallows, whatever the
@@ -799,18 +799,3 @@ def _interrupt(number: int, frame: FrameType | None) -> None:
         threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
         return
     raise KeyboardInterrupt
-
-
-def _leave(code: int | str | None) -> None:
-    """Exit with ``code``. If threads of the solver still run native code (a HiGHS choice
-    cannot be interrupted; a search may be finishing its step), the interpreter's own exit
-    would abort the process ("terminate called without an active exception") after the
-    plan was stored: output is flushed and the process ends at once instead."""
-    if any(t.daemon and t.name.startswith("rotation-") and t.is_alive()
-           for t in threading.enumerate()):
-        out.file.flush()
-        err.file.flush()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code if isinstance(code, int) else 1)
-    sys.exit(code)
