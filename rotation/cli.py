@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
+import signal
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, HighlighterType, JustifyMethod, OverflowMethod
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
 from constraints import skill_mix
 from constraints.coverage import unmet
+from rotation import storage
 from rotation.calendars.feeds import check_subject, new_token
 from rotation.compare import compare, load_sides, write_csv_tables, write_json_file
 from rotation.compare_html import write_html
 from rotation.domain import Instance, InvalidObject, SolverSettings
-from rotation.errors import InfeasibleError, InputError, Problem, RotationError
+from rotation.errors import InfeasibleError, InputError, Problem, RotationError, interrupted
 from rotation.explain import (
     explain_mix,
     explain_officer,
@@ -53,6 +59,8 @@ from rotation.workflow import (
     FORMATS,
     choose_plan,
     export,
+    import_plan,
+    interrupts_deferred,
     publish,
     report,
     solve_and_store,
@@ -67,9 +75,52 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+# Escape sequences (CSI, OSC with its BEL or ST end, two-byte ESC ones, 8-bit CSI), then any
+# control character left but newline and tab, and the bidirectional overrides, which reorder
+# what a terminal shows.
+_SEQUENCES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[ -~]|\x9b[0-?]*[ -/]*[@-~]")
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain(text: str) -> str:
+    """Text from the input, fit for a terminal: escape sequences and control characters
+    removed (a name must not recolour, retitle or clear the planner's terminal, or make a
+    link); everything else kept as it is."""
+    return _CONTROLS.sub("", _SEQUENCES.sub("", text))
+
+
+class _Literal(Console):
+    """A console that prints every string literally: rich markup and emoji codes are not
+    interpreted (an officer named "X [/bold] Y" crashed ``rotation show``; one named
+    "[link=...]" made a link), and :func:`plain` removes escape sequences. Styles are given
+    with :class:`Text` objects, never in markup."""
+
+    def render_str(
+        self,
+        text: str,
+        *,
+        style: str | Style = "",
+        justify: JustifyMethod | None = None,
+        overflow: OverflowMethod | None = None,
+        emoji: bool | None = None,
+        markup: bool | None = None,
+        highlight: bool | None = None,
+        highlighter: HighlighterType | None = None,
+    ) -> Text:
+        return super().render_str(plain(text), style=style, justify=justify,
+                                  overflow=overflow, emoji=False, markup=False,
+                                  highlight=highlight, highlighter=highlighter)
+
+
+def _text(value: str, style: str = "") -> Text:
+    """Input text as a :class:`Text` (which rich never parses for markup), made plain."""
+    return Text(plain(value), style=style)
+
+
+out = _Literal(markup=False, emoji=False)
 # Problems must stay one per line when stderr goes to a log file, so never wrap them.
-err = Console(stderr=True, soft_wrap=True)
+err = _Literal(stderr=True, soft_wrap=True, markup=False, emoji=False)
 
 DbOption = Annotated[
     str | None,
@@ -201,7 +252,7 @@ def _print_plan(stored: StoredPlan, posting: str | None) -> None:
             if c.posting != p.id:
                 continue
             who = ", ".join(f"{o} {names.get(o, '')}".strip() for o in c.officers)
-            short = f"[bold red]{c.unmet}[/]" if c.unmet else "0"
+            short = Text(str(c.unmet), style="bold red") if c.unmet else "0"
             table.add_row(c.month, f"{c.minimum}-{c.maximum}", str(c.assigned), short, who)
         out.print(table)
     if stored.plan.enrolments:
@@ -275,10 +326,19 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
         + f", seed {chosen.seed}, {chosen.workers} worker{'s' if chosen.workers > 1 else ''}"
     )
     ticker = _Ticker()
-    with err.status(ticker):
-        solved = solve_and_store(inst, chosen, store, ticker)
+    try:
+        with err.status(ticker):
+            solved = solve_and_store(inst, chosen, store, ticker)
+    except (KeyboardInterrupt, ImportError) as stop:
+        # Before the search had a plan (loading the solver, the model, the first plan): the
+        # searches handle Ctrl-C themselves, and a plan in hand is stored whatever comes.
+        if not interrupted(stop):
+            raise
+        raise InfeasibleError("interrupted (Ctrl-C) before any plan was found; nothing "
+                              "stored") from None
     result = solved.result
-    _print_result(inst, result, solved.plan_id)
+    with interrupts_deferred():
+        _print_result(inst, result, solved.plan_id)
     if result.plan is None:
         if result.status is SolveStatus.INFEASIBLE:
             _print_conflicts(inst)
@@ -364,7 +424,7 @@ def demo(
     """Solve the bundled Cambodia task-force case, store it, show it and export it to ./out/."""
     case = example_case()
     _, _, plan_id = _solve(case, db, time_limit=time_limit)
-    store = Store(db)
+    store = Store(db, create=False)
     entry = publish(store, plan_id, "rotation demo", "the bundled example")
     out.print(f"Published plan {plan_id} as version {entry.version} of '{entry.case_name}'.",
               highlight=False)
@@ -377,10 +437,23 @@ def demo(
               "one .ics per officer and per posting).")
 
 
+@app.command("import-plan")
+def import_plan_cmd(
+    file: Annotated[Path, typer.Argument(help="A recovery file a failed save wrote.")],
+    db: DbOption = None,
+) -> None:
+    """Store the plan of a recovery file (written when a solve could not save its plan), after
+    the validator has checked it again against the input it was solved from."""
+    store = Store(db)
+    plan_id, found = import_plan(store, file)
+    out.print(f"Stored plan {plan_id} ({found.instance.name}, objective "
+              f"{found.result.objective}) from {file}; the file may be deleted.", highlight=False)
+
+
 @app.command()
 def training(plan: PlanArg = None, db: DbOption = None) -> None:
     """Per-session roster of a plan: who sits which training session and the seats left."""
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan))
     names = {o.id: o.name for o in stored.instance.officers}
     rows = roster(stored.instance, stored.plan)
@@ -400,7 +473,7 @@ def training(plan: PlanArg = None, db: DbOption = None) -> None:
 @app.command()
 def plans(db: DbOption = None) -> None:
     """List stored plans, newest first."""
-    store = Store(db)
+    store = Store(db, create=False)
     rows = store.plans()
     if not rows:
         out.print(f"No plans in {store.safe_url} yet; run 'rotation solve CASE'.")
@@ -413,8 +486,8 @@ def plans(db: DbOption = None) -> None:
     for r in rows:
         assert r.id is not None
         published = ", ".join(f"v{v}" for v in versions.get(r.id, [])) or "-"
-        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), Text(r.case_name),
-                      Text(r.label or ""), published, r.status, str(r.objective),
+        table.add_row(str(r.id), r.created_at.strftime("%Y-%m-%d %H:%M:%S"), _text(r.case_name),
+                      _text(r.label or ""), published, r.status, str(r.objective),
                       _bound(r.bound), r.input_hash[:12])
     out.print(table)
 
@@ -426,7 +499,7 @@ def show(
     db: DbOption = None,
 ) -> None:
     """Show a plan: per posting and month the demand, who is assigned, and unmet demand."""
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan))
     if posting is not None and posting not in stored.instance.posting_by_id:
         known = ", ".join(stored.instance.posting_by_id)
@@ -449,7 +522,7 @@ def export_cmd(
     version unless a plan id is given; after a newly published re-plan they update the events
     clients already imported instead of adding new ones.
     """
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan, published_only=fmt == "ics"))
     files = export(stored, fmt, out_dir, officer, store=store, language=lang)
     out.print(f"Wrote {len(files)} file{'s' if len(files) != 1 else ''} under {out_dir}/.")
@@ -466,7 +539,7 @@ def publish_cmd(
     """Publish a plan as the next version of its case: officers' calendars and feeds, and
     commanders' reports, show the latest published version. Published versions are never
     changed or deleted; 'rotation history' lists them."""
-    store = Store(db)
+    store = Store(db, create=False)
     entry = publish(store, plan, by, note)
     out.print(f"Published plan {entry.plan_id} as version {entry.version} of "
               f"'{entry.case_name}' (input {entry.input_hash[:12]}). Calendars and feeds now "
@@ -502,7 +575,7 @@ def replan_cmd(
         except ValueError:
             raise InputError(Problem(f"'{freeze}' is not a date; write YYYY-MM-DD",
                                      field="--freeze")) from None
-    store = Store(db)
+    store = Store(db, create=False)
     overrides = {k: v for k, v in dict(time_limit=time_limit, work_limit=work_limit, seed=seed,
                                        workers=workers).items() if v is not None}
     ticker = _Ticker()
@@ -562,7 +635,7 @@ def explain(
 ) -> None:
     """Explain a plan in the rules' own words: an officer's tours and every start they were
     not given, or a posting's month officer by officer. Reading only."""
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan))
     inst = stored.instance
     if (officer is None) == (posting is None) or (posting is None) != (month is None):
@@ -602,7 +675,7 @@ def history(
 ) -> None:
     """The audit log, newest first: who published which plan as which version, from which
     input and parameters, with their note; labels and deletions too."""
-    entries = Store(db).history(case)
+    entries = Store(db, create=False).history(case)
     if not entries:
         out.print("Nothing published, labelled or deleted yet.")
         return
@@ -612,10 +685,10 @@ def history(
         table.add_column(column, overflow="fold")
     for e in entries:
         params = ", ".join(f"{k}={v}" for k, v in sorted(e.parameters.items()))
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), Text(e.actor), e.action,
-                      Text(e.case_name), str(e.plan_id or "-"),
+        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), e.action,
+                      _text(e.case_name), str(e.plan_id or "-"),
                       str(e.version) if e.version is not None else "-", e.input_hash[:12],
-                      params, Text(e.note))
+                      params, _text(e.note))
     out.print(table)
 
 
@@ -627,7 +700,7 @@ def label(
     db: DbOption = None,
 ) -> None:
     """Give a stored plan a label, shown by 'rotation plans'."""
-    Store(db).label(plan, text, by or _user(), datetime.now(UTC))
+    Store(db, create=False).label(plan, text, by or _user(), datetime.now(UTC))
     out.print(f"Plan {plan} labelled '{text}'." if text else f"Plan {plan}'s label removed.",
               highlight=False)
 
@@ -639,7 +712,7 @@ def delete(
     db: DbOption = None,
 ) -> None:
     """Delete a plan that was never published; published versions are kept for good."""
-    Store(db).delete(plan, by or _user(), datetime.now(UTC))
+    Store(db, create=False).delete(plan, by or _user(), datetime.now(UTC))
     out.print(f"Deleted plan {plan}.")
 
 
@@ -649,6 +722,92 @@ def _user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+# ---------------------------------------------------------------------------------------------
+# the database itself
+
+db_app = typer.Typer(
+    help="The plan database: its schema version, upgrades and backups.",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+def _print_status(found: storage.Status) -> None:
+    table = Table(title=f"Database {found.url}", show_header=False)
+    table.add_row("backend", found.backend)
+    schema = found.schema
+    state = {
+        "current": f"{schema.revision}, up to date",
+        "older": f"{schema.revision}{' (unversioned)' if schema.unversioned else ''}, older: "
+                 "'rotation db upgrade' brings it to " + storage.SCHEMA_HEAD,
+        "newer": f"{schema.revision}, unknown to this version (made by a newer one?)",
+        "empty": "no tables yet: 'rotation db init' or 'rotation solve CASE' makes them",
+        "foreign": "not a rotation database: " + ", ".join(schema.tables[:8]),
+    }[schema.state]
+    table.add_row("schema", state)
+    for name, value in (("plans", found.plans), ("published versions", found.published),
+                        ("live feed links", found.links)):
+        if value is not None:
+            table.add_row(name, str(value))
+    if found.journal is not None:
+        table.add_row("journal", found.journal)
+    if found.mode is not None:
+        private = not found.mode & 0o077
+        table.add_row("permissions", f"{found.mode:04o}" + (
+            "" if private else " (others may read it: chmod 600 the file and its -wal, -shm)"))
+    if found.intact is not None:
+        table.add_row("integrity", found.intact)
+    out.print(table)
+
+
+@db_app.command("status")
+def db_status(db: DbOption = None) -> None:
+    """Show the database's schema version, what it holds and (SQLite) its journal mode,
+    permissions and integrity; writes nothing. Exits 3 unless this version can use it."""
+    found = storage.status(db)
+    _print_status(found)
+    if found.schema.state != "current" or found.intact not in (None, "ok"):
+        raise typer.Exit(3)
+
+
+@db_app.command("init")
+def db_init(db: DbOption = None) -> None:
+    """Create an empty plan database (the file, for SQLite, readable by its owner only) with
+    the current schema; an up-to-date one is left as it is."""
+    store = Store(db)
+    out.print(f"{store.safe_url} is ready (schema {store.schema.revision}).", highlight=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Bring a database made by an older version up to date, keeping every row; one
+    transaction, so a failed upgrade changes nothing. Back it up first ('rotation db backup')."""
+    before, after = storage.upgrade(db)
+    where = storage.safe_url(storage.resolve_url(db))
+    if before == after:
+        out.print(f"{where} is up to date (schema {after.revision}).", highlight=False)
+        return
+    unversioned = " (made before schema versions were recorded)" if before.unversioned else ""
+    out.print(f"Upgraded {where} from schema {before.revision}{unversioned} to "
+              f"{after.revision}.", highlight=False)
+    if before.revision == "0001":
+        out.print("Nothing is published yet: feeds answer 404 until 'rotation publish PLAN "
+                  "--by NAME' publishes a plan; calendar history carries on from what was "
+                  "served.", highlight=False)
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The copy to write (a new file).")],
+    db: DbOption = None,
+) -> None:
+    """Copy a SQLite database to FILE while it is in use (SQLite's online backup), readable by
+    its owner only. For PostgreSQL use pg_dump (README, 'Where plans are stored')."""
+    copy = storage.backup(db, file)
+    out.print(f"Backed up to {file}: {copy.plans} plans, schema {copy.schema.revision}, "
+              f"integrity {copy.intact}.", highlight=False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -698,7 +857,7 @@ def feeds_create(
     scheme, sep, rest = base.partition("://")
     if not sep or scheme not in ("http", "https") or not rest:
         raise InputError(Problem(f"'{base}' is not an http(s) address", field="--base-url"))
-    store = Store(db)
+    store = Store(db, create=False)
     key = check_subject(store.load(_chosen(store, plan)), kind, subject)
     token, digest = new_token()
     link = store.add_token(digest, key.case, kind, subject, datetime.now(UTC))
@@ -713,7 +872,7 @@ def feeds_create(
 @feeds_app.command("list")
 def feeds_list(db: DbOption = None) -> None:
     """List subscription links (never their tokens, which are not kept)."""
-    rows = Store(db).tokens()
+    rows = Store(db, create=False).tokens()
     if not rows:
         out.print("No feed links yet; 'rotation feeds create --officer ID' makes one.")
         return
@@ -738,7 +897,7 @@ def feeds_revoke(
     db: DbOption = None,
 ) -> None:
     """Revoke links: their addresses answer 404 from the next request on."""
-    store = Store(db)
+    store = Store(db, create=False)
     ids = list(links or [])
     if officer is not None or posting is not None:
         kind, subject = _subject(officer, posting)
@@ -766,9 +925,17 @@ def serve(
         int | None, typer.Option(help="Stop after this many requests (for a supervisor that "
                                       "restarts the server).")
     ] = None,
+    max_connections: Annotated[int, typer.Option(
+        help="Open connections beyond which new requests are answered 503 at once.")] = 1000,
+    request_timeout: Annotated[float, typer.Option(
+        help="Seconds a client has to send a request's headers and body; slower connections "
+             "(or ones that send nothing) are closed.")] = 10.0,
     db: DbOption = None,
 ) -> None:
-    """Serve calendar feeds at /feeds/<token>.ics until stopped (Ctrl-C)."""
+    """Serve calendar feeds at /feeds/<token>.ics until stopped (Ctrl-C).
+
+    An idle keep-alive connection is closed after 5 s, request headers are limited to 8 KiB;
+    see README, 'Where plans are stored', for the limits."""
     from rotation.calendars.server import run
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
@@ -779,12 +946,18 @@ def serve(
             raise InputError(Problem("is not a file", str(path)))
     if not 0 <= port <= 65535:
         raise InputError(Problem(f"{port} is not a port", field="--port"))
-    store = Store(db)
+    if not 1 <= max_connections <= 100_000:
+        raise InputError(Problem("must be between 1 and 100000", field="--max-connections"))
+    if not 0.1 <= request_timeout <= 3600:  # also refuses nan
+        raise InputError(Problem("must be between 0.1 and 3600 seconds",
+                                 field="--request-timeout"))
+    store = Store(db, create=False)
     scheme = "https" if ssl_certfile else "http"
     err.print(f"Serving calendar feeds from {store.safe_url} at {scheme}://{host}:{port}/feeds/"
               "<token>.ics; Ctrl-C stops.", highlight=False)
     run(store, host, port, str(ssl_certfile) if ssl_certfile else None,
-        str(ssl_keyfile) if ssl_keyfile else None, max_requests)
+        str(ssl_keyfile) if ssl_keyfile else None, max_requests, max_connections,
+        request_timeout)
 
 
 @app.command("report")
@@ -800,7 +973,7 @@ def report_cmd(
 
     The page opens offline and prints; nothing is stored.
     """
-    store = Store(db)
+    store = Store(db, create=False)
     stored = store.load(_chosen(store, plan))
     written = report(stored, out_file, lang)
     out.print(f"Wrote {written}.", highlight=False)
@@ -841,7 +1014,7 @@ def scenario_create(
 @scenario_app.command("list")
 def scenario_list(db: DbOption = None) -> None:
     """Stored scenarios, oldest first, with what they build on and their plans."""
-    rows = Store(db).scenarios()
+    rows = Store(db, create=False).scenarios()
     if not rows:
         out.print("No scenarios yet; 'rotation scenario create FILE --case CASE' stores one.")
         return
@@ -863,7 +1036,7 @@ def scenario_show(
     db: DbOption = None,
 ) -> None:
     """What a scenario changes, what it builds on and its plans; --toml prints its file."""
-    store = Store(db)
+    store = Store(db, create=False)
     stored, base, inst = resolve(store, name)
     if toml:
         sys.stdout.write(stored.overrides_toml)
@@ -889,7 +1062,7 @@ def scenario_delete(
     db: DbOption = None,
 ) -> None:
     """Delete a scenario (not one another scenario builds on); its plans stay stored."""
-    plans = Store(db).delete_scenario(name)
+    plans = Store(db, create=False).delete_scenario(name)
     kept = f"; its plans {', '.join(map(str, plans))} stay ('rotation delete PLAN')" \
         if plans else ""
     out.print(f"Deleted scenario '{name}'{kept}.", highlight=False)
@@ -946,7 +1119,7 @@ def compare_cmd(
 ) -> None:
     """Compare plans side by side: staffing per posting and month, totals, and the officers
     whose deployments differ. Reading only: nothing is stored."""
-    comparison = compare(load_sides(Store(db), plans))
+    comparison = compare(load_sides(Store(db, create=False), plans))
     if posting is not None and posting not in dict(comparison.postings):
         raise InputError(Problem(f"unknown posting '{posting}'; these plans have "
                                  f"{', '.join(dict(comparison.postings))}", field="--posting"))
@@ -1020,9 +1193,9 @@ def capacity_cmd(
     if case is not None:
         inst = read_case(case).instance
     elif scenario is not None:
-        inst = resolve(Store(db), scenario)[2]
+        inst = resolve(Store(db, create=False), scenario)[2]
     else:
-        inst = _case_of_latest(Store(db))
+        inst = _case_of_latest(Store(db, create=False))
     settings = _settings(inst, time_limit=time_limit)
     err.print(f"{inst.name}: how many officers {posting} can hold; up to "
               f"{settings.time_limit:g} s", highlight=False)
@@ -1151,8 +1324,42 @@ def main() -> None:
 
     Typer handles usage errors itself (exit 2); the project's own errors come through here.
     """
+    # Every file and folder the commands create (database, exports, backups, recovery files)
+    # is for its owner only: they hold names, leave reasons and the key behind calendar UIDs.
+    umask = os.umask(0o077)
+    previous = signal.signal(signal.SIGINT, _interrupt)
+    code: int | str | None = 0
     try:
         app()
     except RotationError as e:
-        err.print(Text.assemble(("error: ", "bold red"), str(e)), highlight=False)
-        sys.exit(e.exit_code)
+        err.print(Text.assemble(("error: ", "bold red"), plain(str(e))), highlight=False)
+        code = e.exit_code
+    except SystemExit as stop:
+        code = stop.code
+        if code == 130:  # typer's answer to Ctrl-C in a command that does not handle it
+            err.print("error: interrupted (Ctrl-C)", highlight=False)
+    except (KeyboardInterrupt, ImportError) as stop:
+        if not interrupted(stop):
+            raise
+        err.print("error: interrupted (Ctrl-C)", highlight=False)
+        code = 130
+    finally:
+        os.umask(umask)
+        signal.signal(signal.SIGINT, previous)
+    sys.exit(code)
+
+
+# Libraries whose native code calls back into Python and prints, then swallows, whatever the
+# callback raises: Ctrl-C landing in such a callback printed a KeyboardInterrupt traceback and
+# the solve went on.
+_SWALLOWING = (f"{os.sep}google{os.sep}protobuf{os.sep}", f"{os.sep}ortools{os.sep}")
+
+
+def _interrupt(number: int, frame: FrameType | None) -> None:
+    """Ctrl-C: KeyboardInterrupt, as Python's own handler raises, unless it would land in a
+    callback from native code (see ``_SWALLOWING``); then the signal comes again 50 ms later,
+    to find Python code that can stop, or a search that handles it itself."""
+    if frame is not None and any(part in frame.f_code.co_filename for part in _SWALLOWING):
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+        return
+    raise KeyboardInterrupt

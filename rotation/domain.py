@@ -93,6 +93,33 @@ Cost = TypeVar("Cost", int, float)
 # A handover longer than two weeks either side of a changeover is a typo, not a plan.
 MAX_HANDOVER_DAYS = 14
 
+# The bounds of the numeric settings (docs/input.md, rules.toml). Beyond them a value is a
+# typo, not a plan, and it used to end in a traceback: dates past the year 9999, timedeltas
+# that overflow, seeds CP-SAT cannot take, a NaN time limit that ran for minutes.
+MAX_HORIZON_MONTHS = 360  # thirty years; also the most any other setting counts in months
+FIRST_YEAR, LAST_YEAR = 1900, 2199  # of the horizon's first month
+MAX_TARGET_MONTHS = 10_000  # hardship-weighted months
+MAX_LEAD_DAYS = 730
+MAX_WEIGHT = 1_000_000  # keeps every objective far inside CP-SAT's 64-bit integers
+MAX_TIME_LIMIT = 7 * 24 * 3600.0  # a week, in seconds
+MAX_WORK_LIMIT = 10_000_000.0
+MAX_WORKERS = 256
+MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
+MAX_RETENTION_DAYS = 1830  # five years
+
+
+def _within(issues: list[tuple[str, str]], name: str, value: float, low: float, high: float,
+            unit: str = "") -> None:
+    """Add an issue unless ``low <= value <= high`` (a NaN is never within)."""
+    if not low <= value <= high:
+        unit = f" {unit}" if unit else ""
+        what = "is negative" if value < 0 <= low else "is out of range"
+        issues.append((name, f"{value!r} {what}: give {_number(low)} to {_number(high)}{unit}"))
+
+
+def _number(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else f"{value:,}"
+
 
 def rank_of(text: str) -> str | None:
     """The rank a planner wrote, in English or Korean, as one of :data:`RANKS` (None if none).
@@ -616,7 +643,9 @@ class Weights:
     stability_month: int = 10
 
     def __post_init__(self) -> None:
-        issues = [(n, "is negative") for n, v in self._items() if v < 0]
+        issues: list[tuple[str, str]] = []
+        for name, value in self._items():
+            _within(issues, name, value, 0, MAX_WEIGHT)
         _raise_if("weights", issues)
 
     def _items(self) -> list[tuple[str, int]]:
@@ -647,14 +676,14 @@ class SolverSettings:
 
     def __post_init__(self) -> None:
         issues: list[tuple[str, str]] = []
-        if self.time_limit <= 0:
-            issues.append(("time_limit", "must be positive (seconds)"))
-        if self.workers < 1:
-            issues.append(("workers", "must be at least 1"))
-        if self.seed < 0:
-            issues.append(("seed", "must not be negative"))
-        if self.work_limit is not None and self.work_limit <= 0:
-            issues.append(("work_limit", "must be positive"))
+        if not 0 < self.time_limit <= MAX_TIME_LIMIT:  # also refuses NaN
+            issues.append(("time_limit", f"{self.time_limit!r} is out of range: give a number "
+                           f"of seconds above 0 and at most {MAX_TIME_LIMIT:,.0f} (a week)"))
+        _within(issues, "workers", self.workers, 1, MAX_WORKERS)
+        _within(issues, "seed", self.seed, 0, MAX_SEED)
+        if self.work_limit is not None and not 0 < self.work_limit <= MAX_WORK_LIMIT:
+            issues.append(("work_limit", f"{self.work_limit!r} is out of range: give a number "
+                           f"above 0 and at most {MAX_WORK_LIMIT:,.0f}"))
         _raise_if("solver", issues)
 
 
@@ -695,8 +724,8 @@ class CalendarSettings:
         if not 0 <= self.handover_days <= MAX_HANDOVER_DAYS:
             issues.append(("handover_days",
                            f"must be between 0 (no handovers) and {MAX_HANDOVER_DAYS}"))
-        if self.cancelled_retention_days < 0:
-            issues.append(("cancelled_retention_days", "must not be negative"))
+        _within(issues, "cancelled_retention_days", self.cancelled_retention_days, 0,
+                MAX_RETENTION_DAYS, "days (five years)")
         _raise_if("calendar", issues)
 
     @property
@@ -768,8 +797,10 @@ class Rules:
         issues: list[tuple[str, str]] = []
         if self.start.day != 1:
             issues.append(("horizon.start", "must be a month (YYYY-MM)"))
-        if self.months < 1:
-            issues.append(("horizon.months", "must be at least 1"))
+        if not FIRST_YEAR <= self.start.year <= LAST_YEAR:
+            issues.append(("horizon.start", f"{self.start:%Y-%m} is out of range: give a month "
+                           f"from {FIRST_YEAR}-01 to {LAST_YEAR}-12"))
+        _within(issues, "horizon.months", self.months, 1, MAX_HORIZON_MONTHS, "months")
         if self.deployment_months < 1:
             issues.append(("deployment.months", "must be at least 1"))
         elif self.deployment_months > self.months:
@@ -779,17 +810,27 @@ class Rules:
                     f"{self.deployment_months} is longer than the horizon ({self.months} months)",
                 )
             )
-        if self.min_rest_months < 0:
-            issues.append(("deployment.min_rest_months", "must not be negative"))
-        if self.max_deployments is not None and self.max_deployments < 0:
-            issues.append(("deployment.max_per_officer", "must not be negative"))
-        if self.fairness_target < 0:
-            issues.append(("fairness.target_hardship_months", "must not be negative"))
-        if self.fairness_lookback_months < 0:
-            issues.append(("fairness.lookback_months", "must not be negative"))
-        if self.training_lead_days < 0:
-            issues.append(("training.min_days_before_deployment", "must not be negative"))
+        _within(issues, "deployment.min_rest_months", self.min_rest_months, 0,
+                MAX_HORIZON_MONTHS, "months")
+        if self.max_deployments is not None:
+            _within(issues, "deployment.max_per_officer", self.max_deployments, 0,
+                    MAX_HORIZON_MONTHS)
+        _within(issues, "fairness.target_hardship_months", self.fairness_target, 0,
+                MAX_TARGET_MONTHS)
+        _within(issues, "fairness.lookback_months", self.fairness_lookback_months, 0,
+                MAX_HORIZON_MONTHS, "months")
+        _within(issues, "training.min_days_before_deployment", self.training_lead_days, 0,
+                MAX_LEAD_DAYS, "days")
         _raise_if("rules", issues)
+
+    @classmethod
+    def open_horizon(cls) -> Rules:
+        """Rules whose horizon nothing lies outside (400 years from 1900), to cross-check a
+        case whose rules.toml is invalid without reporting every row as outside it. Not a
+        horizon to plan on, hence beyond the bounds a planning horizon is held to."""
+        rules = cls(start=date(1900, 1, 1), months=12)
+        object.__setattr__(rules, "months", 12 * 400)
+        return rules
 
     def month_start(self, t: int) -> date:
         return month_start(self.start, t)

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "ConflictError",
     "InfeasibleError",
     "InputError",
     "NotFoundError",
+    "NotStoredError",
     "Problem",
     "RotationError",
     "StorageError",
+    "interrupted",
 ]
 
 
@@ -110,3 +113,26 @@ class StorageError(RotationError):
 class ConflictError(StorageError):
     """Someone else changed what this command relied on meanwhile (two planners publishing the
     same case at once); nothing was written, and running it again decides afresh."""
+
+
+class NotStoredError(StorageError):
+    """A finished plan the database would not take; it was written to ``recovery`` instead,
+    and ``rotation import-plan`` stores it from there."""
+
+    def __init__(self, message: str, recovery: Path) -> None:
+        super().__init__(message)
+        self.recovery = recovery
+
+
+def interrupted(err: BaseException) -> bool:
+    """Whether ``err`` is Ctrl-C, or came of it: a C extension interrupted while it loads
+    (OR-Tools, through pybind11) reports ImportError "initialization failed" caused by the
+    KeyboardInterrupt."""
+    seen: set[int] = set()
+    found: BaseException | None = err
+    while found is not None and id(found) not in seen:
+        if isinstance(found, KeyboardInterrupt):
+            return True
+        seen.add(id(found))
+        found = found.__cause__ or found.__context__
+    return False

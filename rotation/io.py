@@ -254,9 +254,13 @@ def _read_rules(
     else:
         path = Path(source.file)
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            # utf-8-sig: a rules.toml saved with a byte-order mark is read like the CSV files.
+            data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
             problems.append(Problem(f"is not valid TOML: {err}", source.file))
+            return None
+        except RecursionError:  # arrays or tables nested thousands deep
+            problems.append(Problem("is not valid TOML: nested too deeply", source.file))
             return None
     before = len(problems)
     read = _rules_from(data, source.file, found.name, problems)
@@ -599,7 +603,7 @@ def _credentials_nobody_holds(postings: list[Posting], officers: tuple[Officer, 
     return out
 
 
-_OPEN_RULES = Rules(start=date(1900, 1, 1), months=12 * 400)
+_OPEN_RULES = Rules.open_horizon()
 
 
 def _course(r: _Row) -> CourseDef:

@@ -38,6 +38,7 @@ from rotation.errors import InputError, Problem, RotationError
 from rotation.plan import Deployment, Enrolment, Plan, Progress, Result
 from rotation.storage import Store, StoredPlan
 from rotation.validate import validate
+from rotation.workflow import keep
 
 __all__ = ["Move", "Replanned", "differences", "pin", "replan", "solver_instance"]
 
@@ -232,8 +233,10 @@ def replan(
     moves = differences(target, published.plan, result.plan) if result.plan else ()
     plan_id = None
     if save and result.plan is not None:
-        plan_id = store.save(target, result, label=f"re-plan of version {latest.version}",
-                             based_on=published.id)
+        # A finished re-plan is never thrown away: keep() writes a recovery file if the store
+        # will not take it.
+        plan_id = keep(store, target, result, label=f"re-plan of version {latest.version}",
+                       based_on=published.id)
     return Replanned(result, target, published, latest.version, changes.said, cut, moves,
                      plan_id)
 

@@ -17,21 +17,40 @@ import hashlib
 import json
 import os
 import secrets
+import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Column, DateTime, Text, UniqueConstraint, func
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import (
+    Column,
+    DateTime,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    event,
+    func,
+    inspect,
+    text,
+)
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 
 from rotation.calendars.events import EventVersion
 from rotation.domain import Instance
 from rotation.errors import ConflictError, InputError, NotFoundError, Problem, StorageError
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus, relative_gap
+from rotation.private import private_file
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 
 __all__ = [
@@ -39,12 +58,20 @@ __all__ = [
     "ENV_VAR",
     "AuditEntry",
     "FeedDraft",
+    "FeedLookup",
     "FeedState",
     "FeedToken",
+    "Schema",
+    "Status",
     "Store",
     "StoredPlan",
     "StoredScenario",
+    "backup",
+    "init",
     "resolve_url",
+    "safe_url",
+    "status",
+    "upgrade",
 ]
 
 ENV_VAR = "ROTATION_DATABASE_URL"
@@ -54,6 +81,201 @@ DEFAULT_URL = "sqlite:///rotation.db"
 def resolve_url(url: str | None) -> str:
     """The database to use: ``--db``, else ``ROTATION_DATABASE_URL``, else ./rotation.db."""
     return url or os.environ.get(ENV_VAR) or DEFAULT_URL
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening a database: where it is, who may read it, and which schema it holds
+
+BUSY_SECONDS = 30.0
+"""How long a command waits for another command's write to finish on SQLite (its busy timeout)
+before it gives up with a storage error: a publish of a large case holds the write lock for a
+second or two, and a solve that finished its search must not lose its plan to that."""
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def _revisions() -> tuple[str, ...]:
+    """Every schema revision, oldest first: ``migrations/versions/v0002_x.py`` is "0002"."""
+    names = sorted(p.name for p in (MIGRATIONS / "versions").glob("v[0-9][0-9][0-9][0-9]_*.py"))
+    return tuple(name[1:5] for name in names)
+
+
+REVISIONS = _revisions()
+SCHEMA_HEAD = REVISIONS[-1]
+"""The schema this program reads and writes (see rotation/migrations/__init__.py)."""
+
+FIRST_RELEASE_TABLES = frozenset({"plan", "deployment", "enrolment", "calendar_key",
+                                  "calendar_event", "calendar_feed", "feed_token"})
+"""The tables of the first release (0.1.0), which kept no schema revision."""
+
+# Alembic's own bookkeeping table, made here as Alembic makes it, so that stamping a new
+# database needs no Alembic import (a third of a second on every `rotation solve`).
+_VERSIONS = Table("alembic_version", MetaData(),
+                  Column("version_num", String(32), nullable=False),
+                  PrimaryKeyConstraint("version_num", name="alembic_version_pkc"))
+# pg_advisory_xact_lock key ("rotation" in ASCII): creating or upgrading the schema on
+# PostgreSQL happens under it, one command at a time.
+_LOCK_KEY = 0x726F746174696F6E
+
+
+def safe_url(url: str) -> str:
+    """A database URL fit to print or log: no password, neither in the user part nor among the
+    query's parameters."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        parsed = None
+    if parsed is None or "@" in (parsed.host or ""):
+        # Not a URL SQLAlchemy reads, or a password with an @ in it: the part after the last
+        # @, without the query.
+        scheme, _, rest = url.partition("://")
+        return f"{scheme}://{rest.rpartition('@')[2].partition('?')[0]}"
+    query = {k: v for k, v in parsed.query.items() if "pass" not in k.lower()}
+    # ``URL.set`` reads None as "unchanged", hence the tuple's own replace for the password.
+    return parsed.set(query=query)._replace(password=None).render_as_string(hide_password=False)
+
+
+def _sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory ones."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") == "true" or str(parsed.database).startswith("file:"):
+        return None  # SQLite URI filenames: opened as given
+    return Path(str(parsed.database))
+
+
+def _missing(path: Path) -> str:
+    return (f"there is no database at {path}: check --db (or ${ENV_VAR}); 'rotation solve "
+            "CASE' creates one")
+
+
+def _engine(url: str) -> Engine:
+    """An engine for ``url``. On SQLite: a busy timeout, and transactions begun by this
+    program, not by the driver (which begins none for reads and so gave every SELECT its own
+    snapshot): reads see one snapshot, and write sessions begin ``IMMEDIATE``."""
+    if _sqlite_file(url) is None and not url.startswith("sqlite"):
+        return create_engine(url)
+    engine = create_engine(url, connect_args={"timeout": BUSY_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        options = conn.get_execution_options()
+        if options.get("rotation_autocommit"):
+            return  # single reads, each its own snapshot: no transaction to begin
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get("rotation_write") else "BEGIN")
+
+    return engine
+
+
+def _wal(engine: Engine) -> None:
+    """SQLite only: write-ahead logging, so that readers (the feed server) never wait for a
+    writer and a writer waits for no reader. Kept by the file once set; a database another
+    process holds open in the old mode stays in it until the next chance."""
+    if engine.dialect.name != "sqlite" or _sqlite_file(str(engine.url)) is None:
+        return
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        pass
+    finally:
+        raw.close()
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What a database holds, as far as this program can tell.
+
+    ``state``: ``empty`` (no tables at all), ``current`` (:data:`SCHEMA_HEAD`), ``older`` (a
+    known earlier revision: ``rotation db upgrade``), ``newer`` (a revision this program does
+    not know: a newer version of it, or another program using Alembic) or ``foreign`` (tables
+    this program did not make). ``unversioned``: an older schema made before revisions were
+    recorded, recognised by its tables and columns."""
+
+    state: str
+    revision: str | None = None
+    unversioned: bool = False
+    tables: tuple[str, ...] = ()
+
+
+def _schema(conn: Connection) -> Schema:
+    """The schema of the database ``conn`` is on; reads only."""
+    names = {n for n in inspect(conn).get_table_names() if not n.startswith("sqlite_")}
+    if not names:
+        return Schema("empty")
+    tables = tuple(sorted(names))
+    if _VERSIONS.name in names:
+        found = conn.execute(core_select(_VERSIONS.c.version_num)).scalars().all()
+        if len(found) != 1:
+            return Schema("newer", ", ".join(found) or None, tables=tables)
+        revision = found[0]
+        if revision == SCHEMA_HEAD:
+            return Schema("current", revision, tables=tables)
+        if revision in REVISIONS:
+            return Schema("older", revision, tables=tables)
+        return Schema("newer", revision, tables=tables)
+    plan = {c["name"] for c in inspect(conn).get_columns("plan")} if "plan" in names else set()
+    if names == FIRST_RELEASE_TABLES and "label" not in plan:
+        return Schema("older", "0001", unversioned=True, tables=tables)
+    if names == FIRST_RELEASE_TABLES | {"audit"} and {"label", "based_on"} <= plan:
+        return Schema("older", "0002", unversioned=True, tables=tables)
+    return Schema("foreign", tables=tables)
+
+
+def _require_current(schema: Schema, where: str) -> None:
+    """Refuse, with what to do about it, any schema but the current one."""
+    if schema.state == "current":
+        return
+    if schema.state == "empty":
+        raise StorageError(f"{where} holds no plans yet (it has no tables): 'rotation solve "
+                           "CASE' or 'rotation db init' creates them")
+    if schema.state == "older":
+        which = (f"before schema versions were recorded (its tables are those of schema "
+                 f"{schema.revision})" if schema.unversioned else f"with schema "
+                 f"{schema.revision}")
+        raise StorageError(
+            f"{where} was made by an older version of rotation, {which}; this version uses "
+            f"schema {SCHEMA_HEAD}. Nothing was changed: back it up ('rotation db backup FILE' "
+            "on SQLite, pg_dump on PostgreSQL), then run 'rotation db upgrade'")
+    if schema.state == "newer":
+        raise StorageError(
+            f"{where} has schema revision {schema.revision or '(none)'}, which this version of "
+            f"rotation does not know (it knows {', '.join(REVISIONS)}): it was made by a newer "
+            "version or by another program; nothing was changed: use the newer version")
+    listed = ", ".join(schema.tables[:8]) + (", ..." if len(schema.tables) > 8 else "")
+    raise StorageError(
+        f"{where} is not a rotation database (it holds other tables: {listed}); nothing was "
+        "changed: give an empty database or a new file with --db")
+
+
+def _lock(conn: Connection) -> None:
+    """Hold the schema lock until ``conn``'s transaction ends: on SQLite its ``BEGIN
+    IMMEDIATE`` already does; on PostgreSQL an advisory lock."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
+
+
+def _create(writer: Engine) -> Schema:
+    """Make the current schema on an empty database and stamp it with its revision, in one
+    transaction under the schema lock: of several commands starting on a fresh database at
+    once, the first makes the tables and the others find them made."""
+    with writer.connect() as conn, conn.begin():
+        _lock(conn)
+        schema = _schema(conn)
+        if schema.state != "empty":
+            return schema
+        SQLModel.metadata.create_all(conn)
+        _VERSIONS.create(conn)
+        conn.execute(_VERSIONS.insert().values(version_num=SCHEMA_HEAD))
+    return Schema("current", SCHEMA_HEAD)
 
 
 class PlanRow(SQLModel, table=True):
@@ -255,6 +477,18 @@ class FeedToken:
 
 
 @dataclass(frozen=True)
+class FeedLookup:
+    """What a subscription link opens now: its live token, and the latest published version of
+    its case (all None while nothing is published). ``published`` is the audit row of that
+    publish: it changes with every publish, even when a plan is published again."""
+
+    token: FeedToken
+    published: int | None
+    plan_id: int | None
+    version: int | None
+
+
+@dataclass(frozen=True)
 class FeedState:
     """One feed as published now: the events to show, a digest of them and when it changed."""
 
@@ -294,6 +528,27 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _lookup_query() -> Any:
+    """The feed server's read (Store.feed_lookup), built once: the link with a digest and the
+    latest publish of its case, in one statement (one round trip to PostgreSQL). Both
+    look-ups go by index: the token's digest, and (case, version)."""
+    audit = SQLModel.metadata.tables["audit"]
+    tokens = SQLModel.metadata.tables["feed_token"]
+    shown = audit.alias("shown")
+    latest = (core_select(audit.c.id)
+              .where(audit.c.case_name == tokens.c.case_name, audit.c.version.is_not(None))
+              .order_by(audit.c.version.desc()).limit(1)
+              .correlate(tokens).scalar_subquery())
+    return (core_select(tokens.c.id, tokens.c.case_name, tokens.c.kind, tokens.c.subject,
+                        tokens.c.created_at, tokens.c.revoked_at, shown.c.id.label("published"),
+                        shown.c.plan_id, shown.c.version)
+            .select_from(tokens.outerjoin(shown, shown.c.id == latest))
+            .where(tokens.c.token_hash == bindparam("digest")))
+
+
+_LOOKUP = _lookup_query()
+
+
 @dataclass(frozen=True)
 class StoredPlan:
     """A plan read back from the store, with the figures of the solve that made it."""
@@ -321,49 +576,71 @@ class StoredPlan:
 
 
 class Store:
-    """A plan store on one database. Create with a URL; tables are created on first use."""
+    """A plan store on one database, opened from a URL.
 
-    def __init__(self, url: str | None = None) -> None:
+    ``create`` (the default) makes the database and its tables when they do not exist yet: for
+    commands that store plans. Commands that only read, or that change what is already there,
+    pass ``create=False`` and never make a file, a folder or a table. Either way a database of
+    another version or another program is refused (:class:`StorageError`) before anything is
+    read or written; ``rotation db upgrade`` brings an older one up to date.
+    """
+
+    def __init__(self, url: str | None = None, *, create: bool = True) -> None:
         self.url = resolve_url(url)
+        self._path = _sqlite_file(self.url)
         try:
-            if self.url.startswith("sqlite:///"):
-                folder = Path(self.url.removeprefix("sqlite:///")).parent
-                if str(folder) not in ("", "."):
-                    folder.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(self.url)
-            SQLModel.metadata.create_all(self.engine)
+            if self._path is not None and not self._path.exists():
+                if not create:
+                    raise StorageError(_missing(self._path))
+                private_file(self._path)
+            self.engine: Engine = _engine(self.url)
+            self._writer: Engine = self.engine.execution_options(rotation_write=True)
+            self._autocommit: Engine = self.engine.execution_options(
+                **({"rotation_autocommit": True} if self.engine.dialect.name == "sqlite"
+                   else {"isolation_level": "AUTOCOMMIT"}))
+            self._local = threading.local()
+            if create:
+                _wal(self.engine)
+            with self.engine.connect() as conn:
+                schema = _schema(conn)
+            if schema.state == "empty" and create:
+                schema = _create(self._writer)
+            _require_current(schema, self.safe_url)
+            self.schema = schema
         except ImportError as err:
             raise StorageError(
-                f"cannot open the database {self._safe_url}: its driver is not installed "
+                f"cannot open the database {self.safe_url}: its driver is not installed "
                 f"({err.name}); for PostgreSQL run pip install -e '.[postgres]'"
             ) from err
         except (SQLAlchemyError, OSError, ValueError) as err:
             raise StorageError(
-                f"cannot open the database {self._safe_url}: {_reason(err)}"
+                f"cannot open the database {self.safe_url}: {_reason(err)}"
             ) from err
 
     @property
     def safe_url(self) -> str:
         """The URL without a password, for messages."""
-        return self._safe_url
+        return safe_url(self.url)
 
     @property
     def _safe_url(self) -> str:
-        """The URL without a password, for messages."""
-        head, at, tail = self.url.rpartition("@")
-        if not at:
-            return self.url
-        scheme, _, cred = head.partition("://")
-        user = cred.split(":", 1)[0]
-        return f"{scheme}://{user}@{tail}"
+        return safe_url(self.url)
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self, write: bool = False) -> Iterator[Session]:
+        """A session; ``write`` ones take the database's write lock when they begin (on SQLite,
+        ``BEGIN IMMEDIATE``, waiting up to :data:`BUSY_SECONDS` for another writer), so that a
+        transaction that reads and then writes is never refused half-way because another
+        committed meanwhile."""
         try:
-            with Session(self.engine) as session:
+            with Session(self._writer if write else self.engine) as session:
                 yield session
         except SQLAlchemyError as err:
-            raise StorageError(f"database error on {self._safe_url}: {_reason(err)}") from err
+            reason = _reason(err)
+            if self._path is not None and "malformed" in reason:
+                # A damaged page met before the final check: the same advice as that check.
+                raise StorageError(self._damaged(reason)) from err
+            raise StorageError(f"database error on {self._safe_url}: {reason}") from err
 
     def save(self, inst: Instance, result: Result, label: str | None = None,
              based_on: int | None = None, scenario_id: int | None = None,
@@ -400,7 +677,7 @@ class Store:
             label=label,
             based_on=based_on,
         )
-        with self._session() as session:
+        with self._session(write=True) as session:
             # The calendar key comes with the first plan, so that the calendars of any stored
             # plan can be shown without a write (see calendar_secret).
             if session.get(CalendarKeyRow, 1) is None:
@@ -432,8 +709,25 @@ class Store:
             if scenario_id is not None:
                 session.add(ScenarioPlanRow(plan_id=row.id, scenario_id=scenario_id,
                                             hint_plan_id=hint_plan_id))
+            self._check_intact(session)
             session.commit()
             return row.id
+
+    def _check_intact(self, session: Session) -> None:
+        """SQLite only: refuse to store into a damaged file. SQLite writes what it can into a
+        file whose other pages are corrupt, so a save there could succeed and the plan read
+        back wrong or not at all; ``PRAGMA quick_check`` reads every page first (about 10 ms
+        per thousand pages)."""
+        if self._path is None:
+            return
+        problem = _damage(session.connection())
+        if problem is not None:
+            raise StorageError(self._damaged(problem))
+
+    def _damaged(self, problem: str) -> str:
+        return (f"the database file {self._path} is damaged ({problem}); nothing was stored: "
+                "restore it from a backup (see README, 'Where plans are stored') or give "
+                "another --db")
 
     def plans(self) -> list[PlanRow]:
         """Every stored plan's summary row, newest first."""
@@ -472,7 +766,7 @@ class Store:
                                     "'rotation publish' makes the first")
             return bytes.fromhex(found.secret)
         for _ in range(3):
-            with self._session() as session:
+            with self._session(write=True) as session:
                 row = session.get(CalendarKeyRow, 1)
                 if row is not None:
                     return bytes.fromhex(row.secret)
@@ -506,7 +800,7 @@ class Store:
         """
         for attempt in range(3):
             try:
-                with self._session() as session:
+                with self._session(write=True) as session:
                     states = _apply(session, drafts, now, retention)
                     session.commit()
                     return states
@@ -551,7 +845,12 @@ class Store:
                      drafts: Sequence[FeedDraft], retention: timedelta) -> AuditEntry:
         """Make a stored plan the next published version of its case, and record what its
         calendars now show, in one transaction. Of two planners publishing the same case at
-        once, one succeeds; the other gets :class:`ConflictError` and nothing is written."""
+        once, one succeeds; the other gets :class:`ConflictError` and nothing is written.
+
+        Optimistic on purpose: the transaction begins as a reader (not ``write``), so that on
+        SQLite a publish that read the latest version before another committed fails rather
+        than waits and publishes on top of a version its planner never saw; on PostgreSQL the
+        unique (case, version) row settles it."""
         try:
             with self._session() as session:
                 plan = session.get(PlanRow, plan_id)
@@ -565,6 +864,7 @@ class Store:
                 session.add(row)
                 session.flush()
                 _apply(session, drafts, now, retention)
+                _announce(session)
                 session.commit()
                 return _entry(row)
         except StorageError as err:
@@ -624,7 +924,7 @@ class Store:
 
     def label(self, plan_id: int, text: str, actor: str, now: datetime) -> None:
         """Give a plan a label (an empty one removes it); the audit log records it."""
-        with self._session() as session:
+        with self._session(write=True) as session:
             row = self._plan_row(session, plan_id)
             row.label = text or None
             session.add(row)
@@ -635,7 +935,7 @@ class Store:
     def delete(self, plan_id: int, actor: str, now: datetime) -> None:
         """Delete a plan that was never published (published versions are kept for good); the
         audit log records it."""
-        with self._session() as session:
+        with self._session(write=True) as session:
             row = self._plan_row(session, plan_id)
             versions = session.exec(
                 select(AuditRow.version).where(AuditRow.plan_id == plan_id,
@@ -753,10 +1053,11 @@ class Store:
     # -- subscription tokens ----------------------------------------------------------------
     def add_token(self, token_hash: str, case_name: str, kind: str, subject: str,
                   now: datetime) -> int:
-        with self._session() as session:
+        with self._session(write=True) as session:
             row = FeedTokenRow(token_hash=token_hash, case_name=case_name, kind=kind,
                                subject=subject, created_at=now)
             session.add(row)
+            _announce(session)
             session.commit()
             assert row.id is not None
             return row.id
@@ -769,7 +1070,7 @@ class Store:
 
     def revoke_tokens(self, ids: Sequence[int], now: datetime) -> list[FeedToken]:
         """Revoke links by id, all or none: an unknown id revokes nothing and says which."""
-        with self._session() as session:
+        with self._session(write=True) as session:
             rows = []
             for token_id in ids:
                 row = session.get(FeedTokenRow, token_id)
@@ -782,6 +1083,7 @@ class Store:
                 if row.revoked_at is None:
                     row.revoked_at = now
                     session.add(row)
+            _announce(session)
             session.commit()
             return [_token_row(r) for r in rows]
 
@@ -794,6 +1096,30 @@ class Store:
             if row is None or row.revoked_at is not None:
                 return None
             return _token_row(row)
+
+    def feed_lookup(self, token_hash: str) -> FeedLookup | None:
+        """The live link with this digest and the latest published version of its case: all
+        the database work a feed request needs, asked for every request. One statement, built
+        once (building it per request took most of the server's time), on a connection each
+        thread keeps, outside any transaction (on PostgreSQL, a transaction's BEGIN and
+        ROLLBACK were two more round trips)."""
+        conn: Connection | None = getattr(self._local, "lookup", None)
+        try:
+            if conn is None or conn.invalidated or conn.closed:
+                conn = self._local.lookup = self._autocommit.connect()
+            row = conn.execute(_LOOKUP, {"digest": token_hash}).first()
+        except SQLAlchemyError as err:
+            self._local.lookup = None
+            if conn is not None:
+                with suppress(SQLAlchemyError):
+                    conn.close()
+            raise StorageError(f"database error on {self._safe_url}: {_reason(err)}") from err
+        if row is None or row.revoked_at is not None:
+            return None
+        found = FeedToken(id=row.id, case_name=row.case_name, kind=row.kind,
+                          subject=row.subject, created_at=_aware(row.created_at),
+                          revoked_at=None, token_hash=token_hash)
+        return FeedLookup(found, row.published, row.plan_id, row.version)
 
     def load(self, plan_id: int | None = None) -> StoredPlan:
         """A stored plan by id, or the newest one; StorageError says what exists otherwise."""
@@ -838,10 +1164,248 @@ class Store:
                 cost_by_rule=json.loads(row.cost_by_rule_json),
                 unmet=json.loads(row.unmet_json),
                 plan=plan,
-                instance=instance_from_dict(json.loads(row.input_json)),
+                instance=_instance(row),
                 label=row.label,
                 based_on=row.based_on,
             )
+
+
+# ---------------------------------------------------------------------------------------------
+# Telling the feed server what changed
+
+FEEDS_CHANNEL = "rotation_feeds"
+"""PostgreSQL's NOTIFY channel on which a change to links or published versions is announced,
+in the transaction that makes it (delivered when it commits)."""
+
+
+def _announce(session: Session) -> None:
+    if session.connection().dialect.name == "postgresql":
+        session.connection().exec_driver_sql(f"NOTIFY {FEEDS_CHANNEL}")
+
+
+class FeedWatch:
+    """Tells a feed server on PostgreSQL when links or published versions may have changed,
+    so that it can answer from what it read before until then, without a round trip per
+    request. A thread listens on :data:`FEEDS_CHANNEL` (changes this program makes are seen
+    within milliseconds of their commit) and also compares, every ``POLL`` seconds, the
+    latest link, the number of revoked links and the latest publish (changes made without a
+    notice, by hand or by an older version, are seen within that). :meth:`generation` moves
+    on at every change; while the listening connection is down, :meth:`trusted` is False and
+    nothing read before should be used."""
+
+    POLL = 2.0
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._generation = 0
+        self._trusted = False
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name="rotation-feed-watch",
+                                        daemon=True)
+        self._thread.start()
+
+    def generation(self) -> int:
+        return self._generation
+
+    def trusted(self) -> bool:
+        return self._trusted
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def _changed(self) -> None:
+        self._generation += 1  # one writer (this thread); readers see an int, whole
+
+    def _poll(self, conn: Any) -> None:
+        found = tuple(conn.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM feed_token), "
+            "(SELECT count(revoked_at) FROM feed_token), "
+            "(SELECT coalesce(max(id), 0) FROM audit)").fetchone())
+        if found != self._fingerprint:
+            self._fingerprint = found
+            self._changed()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            raw = None
+            try:
+                raw = self._store.engine.raw_connection()
+                conn = raw.driver_connection
+                assert conn is not None
+                conn.autocommit = True
+                conn.execute(f"LISTEN {FEEDS_CHANNEL}")
+                self._poll(conn)
+                self._changed()  # whatever was read before listening is suspect
+                self._trusted = True
+                while not self._stop.is_set():
+                    for _ in conn.notifies(timeout=self.POLL, stop_after=1):
+                        self._changed()
+                    self._poll(conn)
+            except Exception:  # the database is away: read every time until it is back
+                self._trusted = False
+                self._changed()
+                self._stop.wait(1.0)
+            finally:
+                self._trusted = False
+                if raw is not None:
+                    with suppress(Exception):
+                        raw.invalidate()
+
+
+# ---------------------------------------------------------------------------------------------
+# Looking after the database: status, init, upgrade, backup
+
+
+@dataclass(frozen=True)
+class Status:
+    """A database as ``rotation db status`` shows it. Counts are None where the schema is not
+    one this program reads."""
+
+    url: str
+    backend: str
+    schema: Schema
+    plans: int | None = None
+    published: int | None = None
+    links: int | None = None
+    journal: str | None = None  # SQLite: the journal mode (wal once a command has written)
+    mode: int | None = None  # SQLite: the file's permission bits
+    intact: str | None = None  # SQLite: "ok", or the first problem PRAGMA quick_check found
+
+
+def _counted(conn: Connection, query: str) -> int:
+    return int(conn.execute(text(query)).scalar_one())
+
+
+def status(url: str | None) -> Status:
+    """What a database holds, without writing anything or refusing any schema."""
+    url = resolve_url(url)
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        raise StorageError(_missing(path))
+    engine = _open_engine(url)
+    try:
+        with engine.connect() as conn:
+            schema = _schema(conn)
+            plans = published = links = None
+            journal = intact = None
+            names = set(schema.tables)
+            if schema.state in ("current", "older"):
+                plans = _counted(conn, "SELECT count(*) FROM plan")
+                links = _counted(conn, "SELECT count(*) FROM feed_token "
+                                       "WHERE revoked_at IS NULL")
+                if "audit" in names:
+                    published = _counted(conn, "SELECT count(*) FROM audit "
+                                               "WHERE version IS NOT NULL")
+            if path is not None:
+                journal = str(conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+                intact = _damage(conn) or "ok"
+    except SQLAlchemyError as err:
+        raise StorageError(f"cannot read {safe_url(url)}: {_reason(err)}") from err
+    finally:
+        engine.dispose()
+    mode = path.stat().st_mode & 0o777 if path is not None else None
+    return Status(safe_url(url), engine.dialect.name, schema, plans, published, links,
+                  journal, mode, intact)
+
+
+def _open_engine(url: str) -> Engine:
+    try:
+        return _engine(url)
+    except ImportError as err:
+        raise StorageError(f"cannot open the database {safe_url(url)}: its driver is not "
+                           f"installed ({err.name}); for PostgreSQL run pip install -e "
+                           "'.[postgres]'") from err
+    except (SQLAlchemyError, ValueError) as err:
+        raise StorageError(f"cannot open the database {safe_url(url)}: {_reason(err)}") from err
+
+
+def upgrade(url: str | None) -> tuple[Schema, Schema]:
+    """Bring a database of an older version up to the current schema, keeping every row: the
+    migrations in rotation/migrations/versions/ run in order, in one transaction under the
+    schema lock, so an upgrade that fails changes nothing. A current database is left alone;
+    an empty, newer or foreign one is refused. Returns the schema before and after."""
+    url = resolve_url(url)
+    path = _sqlite_file(url)
+    if path is not None and not path.exists():
+        raise StorageError(_missing(path) + "; 'rotation db init' creates an empty one")
+    engine = _open_engine(url)
+    where = safe_url(url)
+    try:
+        with engine.connect() as conn:
+            before = _schema(conn)
+        if before.state == "current":
+            return before, before
+        if before.state != "older":
+            _require_current(before, where)
+        _wal(engine)
+        with engine.execution_options(rotation_write=True).connect() as conn, conn.begin():
+            _lock(conn)
+            found = _schema(conn)
+            if found.state == "older":
+                _migrate(conn, found)
+            after = _schema(conn)
+            _require_current(after, where)  # raising here rolls the upgrade back
+        return before, after
+    except SQLAlchemyError as err:
+        raise StorageError(f"cannot upgrade {where}: {_reason(err)}; nothing was changed"
+                           ) from err
+    finally:
+        engine.dispose()
+
+
+def _migrate(conn: Connection, found: Schema) -> None:
+    """Run the migrations from ``found`` to the head on ``conn``, in its transaction."""
+    # Imported here: Alembic takes a third of a second to load, and only upgrades need it.
+    from alembic import command
+    from alembic.config import Config
+
+    if found.unversioned:
+        _VERSIONS.create(conn)
+        conn.execute(_VERSIONS.insert().values(version_num=found.revision))
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")
+
+
+def init(url: str | None) -> Schema:
+    """Make a new store: the file (SQLite) and the current tables. An up-to-date store is left
+    as it is; any other schema is refused as by :class:`Store`."""
+    return Store(url).schema
+
+
+def backup(url: str | None, dest: Path) -> Status:
+    """Copy a SQLite database to ``dest``, a new file readable by its owner only, with SQLite's
+    online backup: a consistent copy even while commands and the feed server use it. The copy
+    is one self-contained file (journal mode DELETE); its status is returned, checked page by
+    page. PostgreSQL is backed up with pg_dump (see README)."""
+    url = resolve_url(url)
+    path = _sqlite_file(url)
+    if path is None:
+        raise InputError(Problem(
+            f"{safe_url(url)} is not a SQLite file; back up PostgreSQL with pg_dump "
+            "(README, 'Where plans are stored')", field="--db"))
+    if not path.exists():
+        raise StorageError(_missing(path))
+    if dest.exists():
+        raise InputError(Problem("already exists; give the name of a new file", str(dest)))
+    private_file(dest)
+    try:
+        source = sqlite3.connect(path, timeout=BUSY_SECONDS)
+        try:
+            copy = sqlite3.connect(dest)
+            try:
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+        finally:
+            source.close()
+    except (sqlite3.Error, OSError) as err:
+        dest.unlink(missing_ok=True)
+        raise StorageError(f"cannot back up {path} to {dest}: {err}") from err
+    return status(f"sqlite:///{dest}")
 
 
 @dataclass(frozen=True)
@@ -939,6 +1503,26 @@ def _apply(session: Session, drafts: Sequence[FeedDraft], now: datetime, retenti
         )
         out[draft.feed] = FeedState(tuple(events), state, _aware(feed_row.changed_at))
     return out
+
+
+def _damage(conn: Connection) -> str | None:
+    """SQLite's first complaint about the file's pages (``PRAGMA quick_check``), or None."""
+    found = [str(x) for x in conn.exec_driver_sql("PRAGMA quick_check(1)").scalars().all()]
+    if found == ["ok"]:
+        return None
+    lines = [line for f in found for line in f.splitlines() if not line.startswith("***")]
+    return lines[0] if lines else "quick_check gave no answer"
+
+
+def _instance(row: PlanRow) -> Instance:
+    """The input a stored plan was solved from; a storage error if this version cannot read it
+    back (a snapshot another program wrote, or values this version no longer accepts)."""
+    try:
+        return instance_from_dict(json.loads(row.input_json))
+    except (InputError, ValueError, KeyError, TypeError) as err:
+        raise StorageError(
+            f"plan {row.id}'s stored input cannot be read back by this version of rotation "
+            f"({str(err).splitlines()[0][:200]}); solve the case again") from err
 
 
 def _reason(err: BaseException) -> str:

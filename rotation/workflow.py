@@ -9,21 +9,34 @@ from __future__ import annotations
 
 import re
 import shutil
+import signal
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
+from rotation import recovery
 from rotation.calendars.events import FeedKey
 from rotation.calendars.feeds import calendars, feed_keys, publish_plan
 from rotation.domain import Instance, SolverSettings
-from rotation.errors import InputError, NotFoundError, Problem, RotationError
+from rotation.errors import (
+    InputError,
+    NotFoundError,
+    NotStoredError,
+    Problem,
+    RotationError,
+    StorageError,
+)
 from rotation.explain import explain_infeasible
 from rotation.html_report import write_report
 from rotation.i18n import check_language
 from rotation.plan import Progress, Result
+from rotation.private import private_folder
+from rotation.recovery import Recovered
 from rotation.report import (
     ENROLMENT_COLUMNS,
     deployment_rows,
@@ -36,8 +49,8 @@ from rotation.storage import AuditEntry, Store, StoredPlan
 from rotation.validate import Verdict, validate
 from rotation.workbook import write_workbook
 
-__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "publish", "report",
-           "solve_and_store", "why_no_plan"]
+__all__ = ["FORMATS", "Chosen", "Solved", "choose_plan", "export", "import_plan",
+           "interrupts_deferred", "keep", "publish", "report", "solve_and_store", "why_no_plan"]
 
 FORMATS = ("csv", "json", "ics", "xlsx")
 
@@ -65,15 +78,75 @@ def solve_and_store(
     result = solve(inst, settings, progress)
     if result.plan is None:
         return Solved(result, None, None)
-    verdict = validate(inst, result.plan)
-    if not verdict.ok or verdict.objective != result.objective:
-        details = "; ".join(v.message for v in verdict.violations[:5])
-        raise RotationError(
-            "the solver returned a plan the validator rejects (a bug; please report it with the "
-            f"case files): objective {result.objective} vs {verdict.objective}. {details}"
-        )
-    plan_id = store.save(inst, result) if store is not None else None
+    with interrupts_deferred():
+        verdict = validate(inst, result.plan)
+        if not verdict.ok or verdict.objective != result.objective:
+            details = "; ".join(v.message for v in verdict.violations[:5])
+            raise RotationError(
+                "the solver returned a plan the validator rejects (a bug; please report it "
+                f"with the case files): objective {result.objective} vs {verdict.objective}. "
+                f"{details}"
+            )
+        plan_id = keep(store, inst, result) if store is not None else None
     return Solved(result, verdict, plan_id)
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[list[int]]:
+    """Ctrl-C does not interrupt what runs inside: the search is over and its plan is being
+    checked and stored (a second or so), which an interrupt would throw away. The list it
+    gives holds the signals that came meanwhile. Only on the main thread (where Python
+    handles signals); elsewhere it changes nothing."""
+    came: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield came
+        return
+    previous = signal.signal(signal.SIGINT, lambda number, frame: came.append(number))
+    try:
+        yield came
+    finally:
+        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+
+
+def keep(store: Store, inst: Instance, result: Result, label: str | None = None,
+         based_on: int | None = None) -> int:
+    """Store a validated plan and return its id. A finished solve is never thrown away: if the
+    database will not take it (locked past its timeout, damaged, full, unreachable), the plan
+    goes to a recovery file and :class:`NotStoredError` says where and how to store it later."""
+    try:
+        return store.save(inst, result, label, based_on)
+    except StorageError as err:
+        try:
+            path = recovery.write(inst, result, str(err), label, based_on)
+        except OSError as failed:
+            raise StorageError(f"{err}; the plan could not be written to a recovery file "
+                               f"either: {failed}") from err
+        raise NotStoredError(
+            f"{err}\nThe plan is kept in {path} (readable by you only): 'rotation import-plan "
+            f"{path}' stores it once the database is back (give the same --db).", path,
+        ) from err
+
+
+def import_plan(store: Store, path: Path) -> tuple[int, Recovered]:
+    """Store the plan of a recovery file, after the validator has checked it against the input
+    it was solved from: no hard rule broken, and the cost it records is the cost it has. The
+    stored figures are the validator's (cost by rule, unmet demand); the rest (status, bound,
+    wall time, parameters) are the solve's, as recorded."""
+    found = recovery.read(path)
+    plan = found.result.plan
+    assert plan is not None
+    verdict = validate(found.instance, plan)
+    if not verdict.ok:
+        details = "; ".join(v.message for v in verdict.violations[:5])
+        raise InputError(Problem(f"its plan breaks a hard rule and is not stored: {details}",
+                                 str(path), field="plan"))
+    if verdict.objective != found.result.objective:
+        raise InputError(Problem(
+            f"its plan costs {verdict.objective}, not the {found.result.objective} it records: "
+            "the file was edited or damaged; nothing was stored", str(path), field="result"))
+    result = replace(found.result, cost_by_rule=verdict.cost_by_rule, unmet=verdict.unmet,
+                     unmet_mix=verdict.unmet_mix)
+    return store.save(found.instance, result, found.label, found.based_on), found
 
 
 def _summary(stored: StoredPlan) -> dict[str, object]:
@@ -155,7 +228,7 @@ def export(
             )
         plan = plan.only(officer)
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        private_folder(out)
         staging = Path(tempfile.mkdtemp(prefix=".rotation-export-", dir=out))
     except OSError as err:
         raise InputError(Problem(f"cannot write to this folder: {err.strerror}", str(out),
@@ -194,7 +267,8 @@ def export(
         written = []
         for path in sorted(p for p in staging.rglob("*") if p.is_file()):
             target = out / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(target.parent)
+            path.chmod(0o600)
             path.replace(target)
             written.append(target)
         return written

@@ -7,8 +7,11 @@ day of month 2 for the configured deployment length.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
+from contextlib import closing
 from datetime import date, timedelta
+from pathlib import Path
 
 from rotation.domain import (
     CourseCompletion,
@@ -266,3 +269,11 @@ def assert_infeasible(inst: Instance) -> None:
     result = run(inst)
     assert result.status == SolveStatus.INFEASIBLE, result.status
     assert result.plan is None
+
+
+def sqlite_contents(path: Path) -> str:
+    """Everything a SQLite database holds, as SQL: a command that only reads leaves it as it
+    was. (Not the file's bytes: in WAL mode the last connection to close copies committed
+    pages from the log into the file, which changes the bytes and nothing else.)"""
+    with closing(sqlite3.connect(path)) as conn:
+        return "\n".join(conn.iterdump())

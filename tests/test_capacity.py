@@ -3,7 +3,6 @@ more (unmet), judged by the independent validator; what binds said from the data
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from rotation.io import read_case
 from rotation.scenarios import with_demand
 from rotation.solve import solve
 from rotation.validate import validate
+from tests.builders import sqlite_contents
 from tests.test_cli import run, sqlite
 
 SETTINGS = SolverSettings(time_limit=30, workers=1)
@@ -78,13 +78,13 @@ def test_capacity_command_reads_only(tiny_case: Path, tmp_path: Path) -> None:
     db_file = tmp_path / "r.db"
     db = sqlite(db_file)
     assert run("solve", tiny_case, "--db", db, cwd=tmp_path).returncode == 0
-    before = hashlib.sha256(db_file.read_bytes()).hexdigest()
+    before = sqlite_contents(db_file)
     proc = run("capacity", "--posting", "PNH", "--from", "2026-05", "--to", "2026-05",
                "--db", db, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Capacity of Phnom Penh (PNH)," in proc.stdout and "2026-05..2026-05" in proc.stdout
     assert "Phnom Penh can hold" in proc.stdout
-    assert hashlib.sha256(db_file.read_bytes()).hexdigest() == before
+    assert sqlite_contents(db_file) == before
     for args, says in ((["--posting", "XXX"], "unknown posting 'XXX'"),
                        (["--posting", "PNH", "--from", "2030-01"], "outside the horizon"),
                        ([], "name the posting")):

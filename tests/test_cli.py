@@ -247,10 +247,19 @@ def test_show_unknown_plan_exits_2(solved: Solved, tmp_path: Path) -> None:
 
 
 def test_show_on_an_empty_database_exits_2(tmp_path: Path) -> None:
+    assert run("db", "init", "--db", sqlite(tmp_path / "r.db"), cwd=tmp_path).returncode == 0
     proc = run("show", "--db", sqlite(tmp_path / "r.db"), cwd=tmp_path)
     assert proc.returncode == 2
     no_traceback(proc)
     assert "no plans stored" in proc.stderr
+
+
+def test_show_on_a_missing_database_exits_3_and_creates_nothing(tmp_path: Path) -> None:
+    proc = run("show", "--db", sqlite(tmp_path / "typo" / "r.db"), cwd=tmp_path)
+    assert proc.returncode == 3
+    no_traceback(proc)
+    assert "there is no database at" in proc.stderr
+    assert not (tmp_path / "typo").exists()
 
 
 # ---------------------------------------------------------------------------------------------

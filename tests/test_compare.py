@@ -4,7 +4,6 @@ in headless Chromium."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from rotation.storage import Store
 from rotation.validate import validate
 from rotation.workflow import solve_and_store
 from tests.browser import visit
+from tests.builders import sqlite_contents
 from tests.test_cli import run, sqlite
 
 SCENARIO = """name = "busier"
@@ -95,7 +95,7 @@ def test_figures_are_the_plans_own(stored: Stored) -> None:
 
 
 def test_compare_command_reads_only_and_writes_every_format(stored: Stored) -> None:
-    before = hashlib.sha256(stored.db_file.read_bytes()).hexdigest()
+    before = sqlite_contents(stored.db_file)
     proc = run("compare", "1", "busier", "--db", stored.db, cwd=stored.home)
     assert proc.returncode == 0, proc.stderr
     assert "plan 2 (busier)" in proc.stdout and "Koh Kong (KKG)" in proc.stdout
@@ -112,7 +112,7 @@ def test_compare_command_reads_only_and_writes_every_format(stored: Stored) -> N
         rows = list(csv.DictReader(handle))
     assert {"posting", "month", "plan 1 assigned", "plan 2 (busier) unmet"} <= set(rows[0])
     assert (out / "csv" / "totals.csv").is_file() and (out / "csv" / "officers.csv").is_file()
-    assert hashlib.sha256(stored.db_file.read_bytes()).hexdigest() == before
+    assert sqlite_contents(stored.db_file) == before
 
     for args, says in ((["1"], "at least two"), (["1", "nope"], "no scenario named 'nope'"),
                        (["1", "99"], "plan 99 does not exist"),

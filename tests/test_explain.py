@@ -30,6 +30,7 @@ from tests.builders import (
     past,
     posting,
     rules,
+    sqlite_contents,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -170,7 +171,7 @@ def test_the_explain_command_reads_only_and_refuses_bad_input(tmp_path: Path) ->
     url = f"sqlite:///{tmp_path / 'r.db'}"
     solve_and_store(inst, FAST, Store(url))
     db = tmp_path / "r.db"
-    before = db.read_bytes()
+    before = sqlite_contents(db)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "rotation", "explain", *args, "--db", url],
@@ -186,4 +187,4 @@ def test_the_explain_command_reads_only_and_refuses_bad_input(tmp_path: Path) ->
     assert run("--posting", "P").returncode == 2
     bad = run("--posting", "P", "--month", "2030-01")
     assert bad.returncode == 2 and "outside the horizon" in bad.stderr
-    assert db.read_bytes() == before
+    assert sqlite_contents(db) == before

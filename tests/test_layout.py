@@ -50,6 +50,7 @@ LAZY = {
     ("rotation.cli", "rotation.capacity"): "OR-Tools for every command but `rotation capacity`",
     ("rotation.scenario_jobs", "rotation.solve"): "OR-Tools for the scenario commands that read",
     ("rotation.sweep", "rotation.solve"): "OR-Tools for `rotation sweep` (its workers solve)",
+    ("rotation.__main__", "rotation.cli"): "Ctrl-C while the application loads, in one line",
 }
 
 

@@ -20,6 +20,7 @@ from rotation.plan import Plan
 from rotation.storage import Store
 from rotation.workflow import choose_plan, publish
 from tests import calendar_cases as cc
+from tests.builders import sqlite_contents
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 # The hand-built calendar case's plans, without the enrolment in a session the case lacks.
@@ -108,12 +109,12 @@ def test_feeds_show_the_published_version_only_and_reading_them_writes_nothing(
     shown = _feed(client, token)
     assert shown and set(shown.values()) == {"CONFIRMED"}
     database = Path(tmp_path / "r.db")
-    before = database.read_bytes()
+    before = sqlite_contents(database)
     cc.stored(store, TWO)  # a what-if solve drops K-0002: officers must not see it
-    before = database.read_bytes()
+    before = sqlite_contents(database)
     for _ in range(5):
         assert _feed(client, token) == shown
-    assert database.read_bytes() == before
+    assert sqlite_contents(database) == before
     publish(store, store.latest_id() or 0, "Kim", "re-plan", AT + timedelta(days=1))
     assert set(_feed(client, token).values()) == {"CANCELLED"}
 

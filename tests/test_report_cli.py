@@ -3,7 +3,6 @@ written, exit codes, messages, and a database that reading leaves as it was."""
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import openpyxl
@@ -11,6 +10,7 @@ import pytest
 
 from rotation.storage import Store
 from tests import report_cases as rc
+from tests.builders import sqlite_contents
 from tests.test_calendar_cli import rotation, rotation_here
 
 
@@ -22,7 +22,7 @@ def db(tmp_path: Path) -> str:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sqlite_contents(path)
 
 
 def test_report_and_workbook_through_the_entry_point(db: str, tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ the file and TOML key to edit, and the scenario commands through the real entry 
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from rotation.io import read_case
 from rotation.scenarios import apply, apply_all, parse
 from rotation.storage import Store
 from rotation.workflow import publish
+from tests.builders import sqlite_contents
 from tests.test_cli import run, sqlite
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "cambodia-2025"
@@ -183,7 +183,7 @@ def test_every_example_scenario_applies_to_the_example() -> None:
 
 
 def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    return sqlite_contents(path)
 
 
 SURGE = 'name = "surge"\ndescription = "PNH +1"\n[[headcount]]\nposting = "PNH"\n' \

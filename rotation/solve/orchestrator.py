@@ -12,8 +12,11 @@ size, and the result says so.
 from __future__ import annotations
 
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 
 from constraints import RULES, Rule
@@ -23,7 +26,7 @@ from rotation.solve.beside import OFFER_EVERY, BoundBeside
 from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates, candidate_starts
 from rotation.solve.neighbourhoods import Outcome, improve
-from rotation.solve.whole_model import solve_whole
+from rotation.solve.whole_model import KEPT_FIRST_PLAN, solve_whole
 from rotation.validate import Verdict, validate
 
 __all__ = ["NEIGHBOURHOODS_ABOVE", "solve"]
@@ -73,8 +76,16 @@ def solve(
     first = first_plan(inst, candidates)
     if hint is not None:
         first, _, _ = _start(candidates, first, hint)
-    return solve_whole(inst, settings, progress, parameters, candidates.rules, first,
-                       spent=time.perf_counter() - began, hinted=hint is not None)
+    try:
+        return solve_whole(inst, settings, progress, parameters, candidates.rules, first,
+                           spent=time.perf_counter() - began, hinted=hint is not None)
+    except KeyboardInterrupt:
+        # Ctrl-C outside CP-SAT's search (which stops on it and returns): building the model,
+        # or reading the plan back. The first plan is in hand; it is the answer.
+        kept = _interrupted(inst, first, candidates.rules, parameters, began)
+        if kept is None:
+            raise
+        return kept
 
 
 def _start(candidates: Candidates, first: Plan, hint: Plan | None
@@ -95,6 +106,36 @@ def _start(candidates: Candidates, first: Plan, hint: Plan | None
         if checked.ok and (not verdict.ok or checked.objective < verdict.objective):
             first, verdict, used = option, checked, True
     return first, verdict, used
+
+
+def _interrupted(inst: Instance, first: Plan, rules: Sequence[Rule],
+                 parameters: dict[str, float | int], began: float) -> Result | None:
+    """The first plan as the result of a solve interrupted before the search had a better
+    one; None if it breaks a hard rule (then there is no plan to keep)."""
+    verdict = validate(inst, first, rules)
+    if not first.deployments or not verdict.ok:
+        return None
+    return Result(SolveStatus.FEASIBLE, first, verdict.objective, None,
+                  time.perf_counter() - began, cost_by_rule=verdict.cost_by_rule,
+                  unmet=verdict.unmet, unmet_mix=verdict.unmet_mix, parameters=parameters,
+                  stopped=f"interrupted; {KEPT_FIRST_PLAN}")
+
+
+@contextmanager
+def _held_interrupts() -> Iterator[None]:
+    """Ctrl-C waits until what runs inside is done (starting the threads beside: a thread
+    interrupted while it starts cannot be joined), then interrupts. Main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    came: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda number, frame: came.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous or signal.default_int_handler)
+    if came:
+        raise KeyboardInterrupt
 
 
 def _solve_by_neighbourhoods(
@@ -127,16 +168,23 @@ def _solve_by_neighbourhoods(
         if shown and shown[0][1] != beside.value:
             report(shown[0][0])
 
-    if first_verdict.ok:
-        report(first_verdict.objective)
     beside.on_wait = bound_rose
-    beside.start()
     outcome: Outcome | None = None
     try:
+        with _held_interrupts():
+            beside.start()
+        if first_verdict.ok:
+            report(first_verdict.objective)
         outcome = improve(
             inst, first, settings, candidates, deadline, report, first_verdict,
             lambda: beside.value, beside.offers, beside.listen,
         )
+    except KeyboardInterrupt:
+        # Ctrl-C before the search took it over (it stops on Ctrl-C itself): the first plan,
+        # if it holds, is the plan in hand.
+        if not first_verdict.ok:
+            raise
+        outcome = Outcome(first, first_verdict, 0, 0, 0.0, "interrupted")
     finally:
         # Stopped early by the plan (optimal), the user or an error: no more bound is needed.
         # Otherwise the bound may finish its steps within the time limit, so that its value
