@@ -7,6 +7,8 @@ Exit codes (see README): 0 success, 1 infeasible or no plan within the limit, 2 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,7 @@ __all__ = [
     "NotFoundError",
     "NotStoredError",
     "Problem",
+    "Problems",
     "RotationError",
     "StorageError",
     "interrupted",
@@ -63,6 +66,55 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
+PROBLEM_LIMIT = 200
+"""How many problems are kept and printed; the rest are counted by file."""
+
+
+class Problems:
+    """Problems as they are found: the first :data:`PROBLEM_LIMIT` kept, the rest only counted
+    by file. A file of millions of bad rows then costs a counter, not gigabytes of messages
+    nobody reads; the planner fixes the first ones and reads again.
+
+    ``len`` counts every problem found, kept or not, so "did this step find any" still holds.
+    """
+
+    def __init__(self, found: Iterable[Problem] = (), limit: int = PROBLEM_LIMIT) -> None:
+        self.limit = limit
+        self.kept: list[Problem] = []
+        self.more: Counter[str] = Counter()
+        self.extend(found)
+
+    def append(self, problem: Problem) -> None:
+        if len(self.kept) < self.limit:
+            self.kept.append(problem)
+        else:
+            self.more[problem.file] += 1
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        for problem in problems:
+            self.append(problem)
+
+    def __iadd__(self, problems: Iterable[Problem]) -> Problems:
+        self.extend(problems)
+        return self
+
+    def __len__(self) -> int:
+        return len(self.kept) + self.more.total()
+
+    def __bool__(self) -> bool:
+        return len(self) > 0
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.kept)
+
+    def lines(self) -> list[str]:
+        """The kept problems, then one line per file for the ones only counted."""
+        out = [f"  - {p}" for p in self.kept]
+        out += [f"  - and {n:,} more in {file or 'the input'}"
+                for file, n in sorted(self.more.items())]
+        return out
+
+
 class InputError(RotationError):
     """The input is invalid; carries every problem found, not only the first.
 
@@ -74,21 +126,28 @@ class InputError(RotationError):
     exit_code = 2
 
     def __init__(
-        self, problems: list[Problem] | Problem | str, warnings: list[Problem] | None = None
+        self, problems: Iterable[Problem] | Problem | str,
+        warnings: Iterable[Problem] | None = None,
     ) -> None:
         if isinstance(problems, str):
             problems = [Problem(problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
-        self.problems: list[Problem] = list(problems)
-        self.warnings: list[Problem] = list(warnings or ())
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the input"
-        text = head + ":\n" + "\n".join(f"  - {p}" for p in self.problems)
-        if self.warnings:
-            many = len(self.warnings)
-            text += f"\nand {many} warning{'s' if many != 1 else ''}:\n" + "\n".join(
-                f"  - {w}" for w in self.warnings)
+        found = problems if isinstance(problems, Problems) else Problems(problems)
+        noted = warnings if isinstance(warnings, Problems) else Problems(warnings or ())
+        self.problems: list[Problem] = found.kept
+        self.warnings: list[Problem] = noted.kept
+        # Counted but not kept, by file (see Problems).
+        self.more: Counter[str] = found.more
+        count = len(found)
+        head = f"{count:,} problem{'s' if count != 1 else ''} in the input"
+        if found.more:
+            head += f" (the first {len(found.kept)} shown)"
+        text = head + ":\n" + "\n".join(found.lines())
+        if noted:
+            many = len(noted)
+            text += f"\nand {many:,} warning{'s' if many != 1 else ''}:\n" + "\n".join(
+                noted.lines())
         super().__init__(text)
 
 

@@ -41,7 +41,7 @@ from rotation.domain import (
     Weights,
     rank_of,
 )
-from rotation.errors import InputError, Problem
+from rotation.errors import InputError, Problem, Problems
 from rotation.tables import SPECS, Cell, Found, RulesSource, Table, describe, find_tables, within
 
 __all__ = ["Loaded", "load_case", "read_case"]
@@ -74,7 +74,7 @@ class _Row:
     table: Table
     number: int
     cells: dict[str, Cell]
-    problems: list[Problem]
+    problems: Problems
     failed: bool = False
 
     def _bad(self, column: str, message: str) -> None:
@@ -180,7 +180,7 @@ def _parse_month(raw: str, bad: Callable[[str], None]) -> date | None:
 @dataclass
 class _Reader:
     found: Found
-    problems: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
     broken: dict[str, set[str]] = field(default_factory=dict)
 
     def rows(self, name: str) -> Iterator[_Row]:
@@ -243,7 +243,7 @@ _RULE_KEYS: dict[str, set[str]] = {
 
 
 def _read_rules(
-    found: Found, problems: list[Problem]
+    found: Found, problems: Problems
 ) -> tuple[str, Rules, SolverSettings, CalendarSettings, OutputSettings] | None:
     """The rules from ``rules.toml`` or a workbook's rules sheet; None if they have problems."""
     source = found.rules
@@ -262,10 +262,9 @@ def _read_rules(
         except RecursionError:  # arrays or tables nested thousands deep
             problems.append(Problem("is not valid TOML: nested too deeply", source.file))
             return None
-    before = len(problems)
-    read = _rules_from(data, source.file, found.name, problems)
-    if source.sheet:
-        problems[before:] = [_locate(p, source, rows) for p in problems[before:]]
+    own: list[Problem] = []
+    read = _rules_from(data, source.file, found.name, own)
+    problems += [_locate(p, source, rows) for p in own] if source.sheet else own
     return read
 
 
@@ -274,7 +273,7 @@ _TEXT_KEYS = {"name", "horizon.start", "calendar.contact", "calendar.home_timezo
               "calendar.outbound_departure", "calendar.return_departure"}
 
 
-def _sheet_rules(source: RulesSource, problems: list[Problem]
+def _sheet_rules(source: RulesSource, problems: Problems
                  ) -> tuple[dict[str, Any], dict[str, int]]:
     """A rules sheet's rows as rules.toml would hold them, and the row of each key.
 
@@ -484,7 +483,7 @@ def read_case(path: str | Path) -> Loaded:
     reader = _Reader(found)
     problems = reader.problems
     problems += found.problems
-    warnings = list(found.warnings)
+    warnings = found.warnings
     header = _read_rules(found, problems)
 
     officer_rows = reader.table("officers", _officer)
@@ -574,7 +573,9 @@ def read_case(path: str | Path) -> Loaded:
         raise InputError(problems, warnings) from None
     if problems:
         raise InputError(problems, warnings)
-    return Loaded(instance, tuple(warnings), tuple(describe(found)))
+    counted = tuple(Problem(f"and {n:,} more warnings like these", file)
+                    for file, n in sorted(warnings.more.items()))
+    return Loaded(instance, (*warnings, *counted), tuple(describe(found)))
 
 
 def _where(found: Found, name: str) -> str:

@@ -15,16 +15,17 @@ report every reference to them as unknown.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
-import io
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from rotation.domain import column_letter
-from rotation.errors import Problem
+from rotation.errors import InputError, Problem, Problems
 
 __all__ = [
     "RULES_FILE",
@@ -129,9 +130,25 @@ class Table:
     sheet: str = ""
     columns: tuple[str, ...] = ()
     written: dict[str, str] = field(default_factory=dict)
-    rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
     separator: str = ","
     read: int = 0
+    # The raw rows (header first) and what reading them found: rows to leave out for being
+    # given twice. ``rows`` reads the raw rows again rather than holding them, so that a file
+    # of millions of rows is never held whole.
+    source: Iterable[tuple[int, Sequence[Cell]]] = ()
+    repeats: set[int] = field(default_factory=set)
+
+    @property
+    def rows(self) -> Iterator[tuple[int, dict[str, Cell]]]:
+        """Every row read: by spreadsheet row number, cells by column name; rows left out for
+        their shape or for repeating another are not among them."""
+        try:
+            for number, values, trouble in _shaped(self.source, self.columns, bool(self.sheet)):
+                if trouble is None and number not in self.repeats:
+                    yield number, values
+        except (OSError, UnicodeDecodeError, csv.Error) as err:
+            raise InputError(Problem(f"changed or went away while it was read ({err}); read "
+                                     "the case again", self.file, sheet=self.sheet)) from None
 
     def letter(self, column: str) -> str:
         """The Excel letter of ``column`` in a sheet ("" for a CSV file)."""
@@ -165,8 +182,8 @@ class Found:
     tables: dict[str, Table] = field(default_factory=dict)
     unreadable: set[str] = field(default_factory=set)
     rules: RulesSource | None = None
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+    warnings: Problems = field(default_factory=Problems)
     # Ids of rows left out for their shape, so that references to them are not reported too.
     left_out: dict[str, set[str]] = field(default_factory=dict)
 
@@ -174,11 +191,12 @@ class Found:
 @dataclass(frozen=True)
 class _Source:
     """A table's raw rows, from a CSV file or a sheet: (row number, cells) with the header
-    first, or the one problem that kept it from being read."""
+    first, or the one problem that kept it from being read. A CSV file's rows are read from
+    the file each time they are iterated (:class:`_CsvRows`)."""
 
     file: str
     sheet: str = ""
-    rows: tuple[tuple[int, tuple[Cell, ...]], ...] = ()
+    rows: Iterable[tuple[int, Sequence[Cell]]] = ()
     separator: str = ","
     problem: str = ""
 
@@ -386,47 +404,61 @@ def _label(file: str, sheet: str) -> str:
 
 def _read_csv(path: Path, spec: Spec) -> _Source:
     label = str(path)
-    data = path.read_bytes()
-    if data.startswith(b"PK\x03\x04"):
+    with path.open("rb") as f:
+        start = f.read(_CHUNK)
+    if start.startswith(b"PK\x03\x04"):
         return _Source(label, problem="is an Excel workbook, not a CSV file; in Excel choose "
                        "Save As, CSV UTF-8 (Comma delimited), or rename it to "
                        f"{spec.name}.xlsx")
-    text = _decode(data)
-    if text is None:
+    encoding = _encoding(path, start)
+    if encoding is None:
         try:
-            data.decode("cp949")
+            start.decode("cp949")
             hint = " (it looks like Korean Windows text, cp949/EUC-KR)"
         except UnicodeDecodeError:
             hint = ""
         return _Source(label, problem=f"is not UTF-8 text{hint}; in Excel choose Save As, "
                        "CSV UTF-8 (Comma delimited), and save it again")
-    separator = _separator(text, spec)
-    try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=separator))
-    except csv.Error as err:
-        return _Source(label, problem=f"is not valid CSV: {err}")
-    rows = tuple((number, tuple(cells)) for number, cells in enumerate(records, start=1))
-    return _Source(label, rows=rows, separator=separator)
+    with path.open(encoding=encoding, newline="") as text:
+        first = next((line for line in text if line.strip("\r\n")), "")
+    separator = _separator(first, spec)
+    return _Source(label, rows=_CsvRows(path, encoding, separator), separator=separator)
 
 
-def _decode(data: bytes) -> str | None:
-    """The text of a CSV file: UTF-8 (with or without Excel's byte order mark), or UTF-16 as
-    Excel's "Unicode Text" writes it; None for any other encoding."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            return None
+_CHUNK = 1 << 20
+
+
+def _encoding(path: Path, start: bytes) -> str | None:
+    """How a CSV file is encoded: UTF-8 (with or without Excel's byte order mark), or UTF-16
+    as Excel's "Unicode Text" writes it; None for anything else. The whole file is decoded
+    piece by piece, so that a bad byte anywhere is found before any row is read."""
+    encoding = "utf-16" if start.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        return data.decode("utf-8-sig")
+        with path.open("rb") as f:
+            while chunk := f.read(_CHUNK):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return None
+    return encoding
 
 
-def _separator(text: str, spec: Spec) -> str:
-    """The separator the header row is written with: the one that splits it into the most
-    column names the table knows (a comma unless another does better)."""
-    first = text.lstrip("\r\n").splitlines()[0] if text.strip() else ""
+class _CsvRows:
+    """A CSV file's rows, (row number, cells), read from the file each time they are
+    iterated; the encoding and separator were found first (:func:`_read_csv`)."""
+
+    def __init__(self, path: Path, encoding: str, separator: str) -> None:
+        self.path, self.encoding, self.separator = path, encoding, separator
+
+    def __iter__(self) -> Iterator[tuple[int, Sequence[Cell]]]:
+        with self.path.open(encoding=self.encoding, newline="") as text:
+            yield from enumerate(csv.reader(text, delimiter=self.separator), start=1)
+
+
+def _separator(first: str, spec: Spec) -> str:
+    """The separator the header row (``first``) is written with: the one that splits it into
+    the most column names the table knows (a comma unless another does better)."""
     names = {*spec.known, *(old for old, _ in spec.aliases)}
 
     def score(sep: str) -> int:
@@ -442,17 +474,27 @@ def _separator(text: str, spec: Spec) -> str:
 
 def _as_table(found: Found, spec: Spec, source: _Source) -> Table | None:
     """Check the header and every row's shape; None (the problem recorded) if the table cannot
-    be read."""
+    be read. The rows are read once here and again each time :attr:`Table.rows` is."""
     if source.problem:
         found.problems.append(Problem(source.problem, source.file, sheet=source.sheet))
         return None
-    rows = [(n, cells) for n, cells in source.rows]
-    if not rows:
+    try:
+        return _checked(found, spec, source)
+    except csv.Error as err:
+        found.problems.append(Problem(f"is not valid CSV: {err}", source.file,
+                                      sheet=source.sheet))
+        return None
+
+
+def _checked(found: Found, spec: Spec, source: _Source) -> Table | None:
+    rows = iter(source.rows)
+    first = next(rows, None)
+    if first is None:
         found.problems.append(Problem(
             f"is empty; the first row must name the columns: {', '.join(spec.columns)}",
             source.file, sheet=source.sheet))
         return None
-    header_number, raw_header = rows[0]
+    header_number, raw_header = first
     header = [_text(c) for c in raw_header]
     columns, written, trouble = _header(spec, header)
     if trouble:
@@ -462,33 +504,46 @@ def _as_table(found: Found, spec: Spec, source: _Source) -> Table | None:
                                       letter))
         return None
     table = Table(spec, source.file, source.sheet, tuple(columns), written,
-                  separator=source.separator)
-    unnamed = [i for i, c in enumerate(header) if not c]
-    seen: dict[tuple[str, ...], int] = {}
-    for number, cells in rows[1:]:
-        if all(_text(c) == "" for c in cells):
-            continue
+                  separator=source.separator, source=source.rows)
+    # A digest of each row stands for the row: exact (a collision is beyond any file's size)
+    # at a few dozen bytes a row, where the rows' text would be the file's size again.
+    seen: dict[bytes, int] = {}
+    for number, values, trouble_here in _shaped(source.rows, table.columns, bool(source.sheet)):
         table.read += 1
-        values = {c: cells[i] if i < len(cells) else "" for i, c in enumerate(columns) if c}
-        trouble_here = _shape(header, cells, unnamed, bool(source.sheet))
         if trouble_here:
             message, at = trouble_here
             found.problems.append(Problem(message, source.file, number, "", source.sheet,
                                           "" if at is None else _letter(at)))
             _left_out(found, spec, values)
             continue
-        key = tuple(_text(values[c]) for c in columns if c)
-        first = seen.setdefault(key, number)
-        if first != number:
-            repeat = Problem(f"repeats row {first} exactly; "
+        key = repr(tuple(_text(values[c]) for c in columns if c)).encode()
+        first_number = seen.setdefault(hashlib.blake2b(key, digest_size=16).digest(), number)
+        if first_number != number:
+            repeat = Problem(f"repeats row {first_number} exactly; "
                              + ("delete one of them (a copy may stand where a different row "
                                 "was meant)" if spec.repeat_is_error
                                 else "it is read once"),
                              source.file, number, "", source.sheet)
             (found.problems if spec.repeat_is_error else found.warnings).append(repeat)
-            continue
-        table.rows.append((number, values))
+            table.repeats.add(number)
     return table
+
+
+def _shaped(rows: Iterable[tuple[int, Sequence[Cell]]], columns: tuple[str, ...], sheet: bool
+            ) -> Iterator[tuple[int, dict[str, Cell], tuple[str, int | None] | None]]:
+    """Each row after the header that is not blank: its number, cells by column name, and
+    what is wrong with its shape (see :func:`_shape`), if anything."""
+    rows = iter(rows)
+    head = next(rows, None)
+    if head is None:
+        return
+    header = [_text(c) for c in head[1]]
+    unnamed = [i for i, c in enumerate(header) if not c]
+    for number, cells in rows:
+        if all(_text(c) == "" for c in cells):
+            continue
+        values = {c: cells[i] if i < len(cells) else "" for i, c in enumerate(columns) if c}
+        yield number, values, _shape(header, cells, unnamed, sheet)
 
 
 def _shape(header: list[str], cells: Sequence[Cell], unnamed: list[int], sheet: bool

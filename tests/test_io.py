@@ -1077,3 +1077,43 @@ def test_language_and_credential_columns_together_are_one_problem(make_case: Cas
                                           "K-0001,khmer,khmer,2,2025-01-01\n"})
     only_problem(case, "certificates.csv", 1, "credential",
                  "'language' and 'credential' name the same column")
+
+
+# ---------------------------------------------------------------------------------------------
+# many problems
+
+
+def test_only_the_first_problems_are_kept_and_the_rest_counted_by_file(
+        make_case: CaseMaker) -> None:
+    # 700 rows, each with an unknown officer and two dates that are not dates; plus 30 rows
+    # repeating one leave row (warnings: read once) and one bad row in officers.csv.
+    bad = "".join(f"X-{i:04d},2026-13-01,someday,leave\n" for i in range(700))
+    again = "K-0001,2026-08-01,2026-08-05,leave\n" * 31
+    case = make_case({"unavailability.csv": "officer,from,to,reason\n" + bad + again,
+                      "officers.csv": add_lines("K-0009,Nobody,general,,,")})
+    with pytest.raises(InputError) as info:
+        load_case(case)
+    err = info.value
+    assert len(err.problems) == 200
+    leave = str(case / "unavailability.csv")
+    # The officers' table is read first, so its one problem is kept; the rest are leave rows.
+    assert [p.file for p in err.problems].count(str(case / "officers.csv")) == 1
+    assert dict(err.more) == {leave: 3 * 700 - 199}
+    text = str(err)
+    total = 3 * 700 + 1
+    assert text.startswith(f"{total:,} problems in the input (the first 200 shown):")
+    assert f"  - and {err.more[leave]:,} more in {leave}" in text
+    listed, warned = text.split("\nand 30 warnings:\n")
+    assert listed.count("\n  - ") == 200 + 1
+    assert warned.count("repeats row 702 exactly") == 30
+
+
+def test_a_valid_case_with_many_warnings_keeps_the_first_and_counts_the_rest(
+        make_case: CaseMaker) -> None:
+    again = "K-0001,2026-08-01,2026-08-05,leave\n" * 251
+    case = make_case({"unavailability.csv": "officer,from,to,reason\n" + again})
+    loaded = read_case(case)
+    assert len(loaded.warnings) == 201
+    assert all("repeats row 2" in w.message for w in loaded.warnings[:200])
+    assert loaded.warnings[-1].message == "and 50 more warnings like these"
+    assert len(loaded.instance.officer_by_id["K-0001"].unavailability) == 1
