@@ -599,13 +599,13 @@ class Store:
                 **({"rotation_autocommit": True} if self.engine.dialect.name == "sqlite"
                    else {"isolation_level": "AUTOCOMMIT"}))
             self._local = threading.local()
-            if create:
-                _wal(self.engine)
             with self.engine.connect() as conn:
                 schema = _schema(conn)
             if schema.state == "empty" and create:
                 schema = _create(self._writer)
             _require_current(schema, self.safe_url)
+            if create:  # only once the file is known to be ours: a refused one is left as it was
+                _wal(self.engine)
             self.schema = schema
         except ImportError as err:
             raise StorageError(

@@ -261,10 +261,11 @@ def test_a_first_release_database_is_upgraded_keeping_every_row(url: str) -> Non
     before = _rows(url)
     assert all(before[t] for t in FIRST_TABLES)
     # Refused until upgraded, and refusing writes nothing.
+    untouched = _everything(url)
     with pytest.raises(StorageError, match="older version of rotation") as info:
         Store(url)
     assert info.value.exit_code == 3
-    assert _tables(url) == set(FIRST_TABLES)
+    assert _everything(url) == untouched
     assert storage.status(url).schema == storage.Schema(
         "older", "0001", unversioned=True, tables=tuple(sorted(FIRST_TABLES)))
 
@@ -293,12 +294,17 @@ def test_a_first_release_database_is_upgraded_keeping_every_row(url: str) -> Non
 
 
 def _everything(url: str) -> Any:
-    """What a database holds, table by table, row by row."""
+    """What a database holds, table by table, row by row; on SQLite also its journal mode,
+    which the file keeps (a program that refuses the file must not switch it to WAL)."""
     engine = _engine(url)
     try:
         with engine.connect() as conn:
-            return {t: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{t}"'))), key=repr)
-                    for t in sorted(inspect(conn).get_table_names())}
+            found: dict[str, Any] = {
+                t: sorted(map(tuple, conn.execute(text(f'SELECT * FROM "{t}"'))), key=repr)
+                for t in sorted(inspect(conn).get_table_names())}
+            if engine.dialect.name == "sqlite":
+                found["journal_mode"] = conn.exec_driver_sql("PRAGMA journal_mode").scalar()
+            return found
     finally:
         engine.dispose()
 
