@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rotation.solve.beside as beside_module
@@ -92,6 +92,86 @@ def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, s
     assert all(value <= optimum for value in raised)
 
 
+@solving(120)
+@given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
+       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)))
+def test_a_proof_finds_the_optimum_and_proves_it_where_three_or_more_tours_fit(
+        inst: Instance, seed: int, scale: float) -> None:
+    # As above, with no cap of two: the whole model, which proves its own optimum, is the
+    # reference; the margins are those of the officers' problems solved forward and backward.
+    inst = replace(inst, rules=replace(inst.rules, max_deployments=None))
+    candidates = Candidates(inst)
+    relax = Relaxation(inst, candidates, time.perf_counter() + 60)
+    assume(relax.most > 2)
+    result = solve(inst)
+    if result.status != SolveStatus.OPTIMAL:
+        return
+    assert result.objective is not None
+    optimum = result.objective
+    bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
+    raised: list[int] = []
+    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60, raised=raised.append)
+    assert above is not None and above.settled
+    assert above.bound == optimum and above.plan is not None
+    verdict = validate(inst, above.plan)
+    assert verdict.ok and verdict.objective == optimum
+    at = prove(bound, candidates, optimum, time.perf_counter() + 60, raised=raised.append)
+    assert at is not None and at.settled
+    assert (at.bound, at.plan) == (optimum, None)
+    assert all(value <= optimum for value in raised)
+
+
+def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]]:
+    """Every schedule open to officer ``o`` in the relaxation, one by one: starts spaced by the
+    rest, at most ``most`` of them."""
+    open_ = sorted(((int(p), int(s)) for p, s in zip(*np.nonzero(relax.eligible[o]),
+                                                    strict=True)), key=lambda x: x[1])
+    out: list[tuple[tuple[int, int], ...]] = [()]
+    frontier: list[tuple[tuple[int, int], ...]] = [()]
+    while frontier:
+        grown = [(*sched, start) for sched in frontier for start in open_
+                 if len(sched) < relax.most
+                 and (not sched or start[1] >= sched[-1][1] + relax.spacing)]
+        out += grown
+        frontier = grown
+    return out
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
+       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)))
+def test_where_three_or_more_tours_fit_a_starts_margin_is_its_least_schedule_above_the_least(
+        inst: Instance, seed: int, scale: float) -> None:
+    # Every schedule priced one by one as the relaxation prices it (its starts' costs, fairness
+    # on its whole load, training at its dearest start's class): each start's margin is the
+    # least schedule through it less the officer's least, and the value is what the bound's
+    # rounds report at the same prices.
+    inst = replace(inst, rules=replace(inst.rules, max_deployments=None))
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
+    assume(relax.most > 2)
+    prices = _random_prices(relax, inst, seed, scale)
+    margins = relax.margins(prices)
+    reduced = relax._reduced(prices.headcount - prices.room, prices.mix)
+    for o in range(len(inst.officers)):
+        through = np.full(relax.eligible[o].shape, math.inf)
+        least = math.inf
+        for sched in _schedules_of(relax, o):
+            load = relax.past[o] + sum(relax.hard_values[relax.hard_class[p, s]]
+                                       for p, s in sched)
+            cost = (sum(reduced[o, p, s] for p, s in sched)
+                    + float(relax.fair(np.array([load]))[0])
+                    + max((relax.cost_values[relax.cost_class[o, p, s]] for p, s in sched),
+                          default=0.0))
+            least = min(least, cost)
+            for p, s in sched:
+                through[p, s] = min(through[p, s], cost)
+        assert margins.idle[o] == pytest.approx(float(relax.fair(relax.past[o:o + 1])[0]) - least,
+                                                abs=1e-6)
+        assert np.allclose(margins.starts[o], through - least, atol=1e-6, equal_nan=False)
+    assert margins.value == pytest.approx(relax.evaluate_priced(prices), abs=1e-6)
+
+
 @pytest.mark.parametrize("scale", [200, 20, 0])
 def test_the_margins_sum_to_no_more_than_a_plan_costs_above_the_value(scale: float) -> None:
     # Every officer's least has margin 0; the optimum's own schedules: each officer's margin
@@ -125,7 +205,8 @@ def test_each_schedule_of_the_optimum_costs_its_own_margin_and_all_no_more_than_
     # each), are each at least the least margin of every start in them, and their sum over
     # officers, with the idle margin of those who stay home, is at most what the optimum costs
     # above the value. Asked within a margin, only pairs of starts both within it are listed.
-    inst = _one_joint_seat()
+    # Pairs are listed where at most two deployments fit.
+    inst = _at_most_two(_one_joint_seat())
     result = solve(inst)
     assert result.status == SolveStatus.OPTIMAL and result.plan is not None
     assert result.objective is not None

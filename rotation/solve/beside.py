@@ -183,9 +183,8 @@ class BoundBeside:
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
-        # Where rounds price the pool, a proof may follow them (``_prove``), from prices that
-        # price schedules of at most two deployments exactly.
-        self._provable = master is not None and tours_that_fit(inst) <= 2
+        # Where rounds price the pool, a proof may follow them (``_prove``).
+        self._provable = master is not None
 
         tried: list[Prices] = []  # the prices a proof was tried from before the rounds ended
         settled = threading.Event()  # a proof has settled the case (the bound shows it)

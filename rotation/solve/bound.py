@@ -17,8 +17,8 @@ The bound is the best value seen, rounded up since every cost is an integer.
 
 Where an officer can fit more than two deployments (the deployment limit and the horizon's length
 say so), the pool keeps schedules of any length and the rounds price as the steps do (seats left
-out, training at the dearest deployment's); the proof, which needs every schedule priced
-exactly, holds at most two and is not tried.
+out, training at the dearest deployment's), and the proof takes the prices of either, priced
+the same way (``Relaxation.provable``).
 """
 
 from __future__ import annotations
@@ -94,10 +94,10 @@ value only delay what follows them (the proof, :mod:`rotation.solve.proof`)."""
 @dataclass(frozen=True)
 class Bound:
     """The best proven lower bound found, and how it was reached: ``iterations`` subgradient
-    steps, then ``rounds`` priced by the pool's linear relaxation. Where a round priced exactly
-    proves as much as the best value, the first such round's ``relaxation`` and ``prices`` are
-    kept, from which :meth:`Relaxation.margins` tells which starts a cheaper plan could still
-    use (see :mod:`rotation.solve.proof`)."""
+    steps, then ``rounds`` priced by the pool's linear relaxation. Where a round the proof can
+    use (``Relaxation.provable``) proves as much as the best value, the first such round's
+    ``relaxation`` and ``prices`` are kept, from which :meth:`Relaxation.margins` tells which
+    starts a cheaper plan could still use (see :mod:`rotation.solve.proof`)."""
 
     value: int | None
     iterations: int
@@ -138,10 +138,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     officer from the pool prices the minima, every officer's schedules are priced anew at
     those prices (a proven value like any step's), and the schedules chosen join the pool;
     they end when a round adds none, or after ``MASTER_STALL`` rounds in a row that did not
-    raise the value. Where the rounds price exactly, the first prices at the steps' own best
-    multipliers instead. The steps level off below the relaxation's value (at 500 officers,
+    raise the value. Where the proof can use the rounds' prices, the first prices at the steps'
+    own best multipliers instead. The steps level off below the relaxation's value (at 500 officers,
     2,491 where these rounds reach 2,569). The prices of the first round that proves the most
-    among those priced exactly (the steps' own on a tie), if it proves as much as the best
+    among those the proof can use (the steps' own on a tie), if it proves as much as the best
     value, come back with the bound (``Bound.prices``). ``rounded`` hears the count of rounds
     after each, as ``stepped`` does of steps.
 
@@ -151,7 +151,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     small cases the rounds after it raise nothing and only delay the proof, which needs only
     the best prices.
 
-    ``probe`` is handed the same after every step, where the relaxation prices exactly: the
+    ``probe`` is handed the same after every step, where the proof can use the prices: the
     centre's multipliers as prices, its value and the step count. If it settles the case the
     steps end there, with no more offers and no rounds: on small cases the proof from the
     centre succeeds hundreds of steps before the steps settle.
@@ -163,10 +163,6 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         relax = Relaxation(inst, candidates, deadline, stop)
     except OutOfTime:
         return Bound(None, 0, time.perf_counter() - began)
-    # Where more than two deployments fit, rounds price as the steps do (``Relaxation.exact``),
-    # and the proof from the exact prices (``settle``, ``probe``) is not tried.
-    if relax.most > 2:
-        settle = probe = None
     n_p, n_m = relax.need.shape
     lam = np.zeros((n_p, n_m))
     mu = np.zeros(relax.mix_need.shape)
@@ -196,7 +192,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
         if best >= upper - 1e-6:
             break  # the plan in hand is optimal: nothing left to offer
         volume.heard(lam, mu, value, g_lam, g_mu)
-        if (probe is not None and relax.exact
+        if (probe is not None and relax.provable
                 and probe(relax, Prices(*volume.centre, no_room, {}), volume.value, done)):
             break  # settled by other means: neither offers nor rounds are needed
         step_to = volume.next() if volume.factor >= VOLUME_END else None
@@ -209,7 +205,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     if columns is not None and settled and best_picks is not offered_picks:
         _offer(schedules, relax.schedules(best_picks), columns)
     rounds = 0
-    # The prices of the first round priced exactly that proves the most, kept if it proves as
+    # The prices of the first round the proof can use that proves the most, kept if it proves as
     # much as the best value. On a tie the earlier round's are kept, the steps' own first: the
     # pool's relaxation prices at a vertex, which leaves many starts at a margin of 0 and the
     # proof slower. Kept even without a rise over the steps: the steps may reach what the rounds
@@ -218,12 +214,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     priced_value = -INF
     stalled = 0
     if master is not None and columns is not None and settled and best < upper - 1e-6:
-        # Where rounds price exactly, the first prices at the steps' own best multipliers: it
-        # proves at least what the steps proved (each pair's training priced as it can be met,
-        # never below the dearer of the two), so its prices serve the proof even when the
-        # pool's relaxation prices worse.
+        # Where the proof can use them, the first prices at the steps' own best multipliers:
+        # it proves at least what the steps proved (priced exactly, each pair's training as it
+        # can be met, never below the dearer of the two), so its prices serve the proof even
+        # when the pool's relaxation prices worse.
         own: Prices | None = None
-        if relax.exact:
+        if relax.provable:
             own = Prices(*volume.centre, no_room, {})
         while (rounds < MASTER_ROUNDS and stalled < MASTER_STALL
                and time.perf_counter() < deadline and not (stop and stop())):
@@ -240,7 +236,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 if better is not None and proven(value) != proven(best):
                     better(proven(value))
                 best, stalled = value, 0
-            if relax.exact and (priced is None or proven(value) > proven(priced_value)):
+            if relax.provable and (priced is None or proven(value) > proven(priced_value)):
                 priced, priced_value = prices, value
             if (not pooled and settle is not None and proven(value) >= proven(best)
                     and settle(relax, prices, value)):

@@ -155,9 +155,10 @@ def _restricted(relax: Relaxation, margins: Margins, paired: Callable[[], Margin
             # With no start left open this has no solution, as it should: the officer
             # cannot stay home, nor deploy, in a cheaper plan.
             model.cp.add_bool_or([var for _, _, var in model.variables.of_officer(officer.id)])
-    if slack < 1 or (upper - 1 == floor and slack < SCHEDULES_BELOW):
+    if relax.most <= 2 and (slack < 1 or (upper - 1 == floor and slack < SCHEDULES_BELOW)):
         # Pairs are listed only within a slack (at 500 officers, listing every pair would take
-        # millions of rows); those within this question's are taken.
+        # millions of rows); those within this question's are taken. Where more than two
+        # deployments fit, schedules are too many to list: the starts alone are restricted.
         _schedules_within(inst, model, paired(), slack, where)
     cost = sum(p.expr for p in model.penalties)
     model.cp.add(cost <= upper - 1)

@@ -19,8 +19,8 @@ from its own module.
 
 Where an officer can fit more than two deployments (``Relaxation.most``), each officer's problem
 is solved over start months with the schedule's load as state (``Relaxation._many``); the pool
-(:class:`Columns`) then keeps schedules of any length, while the exact pricing and the margins
-hold at most two and are not used there.
+(:class:`Columns`) then keeps schedules of any length, the rounds price as the steps do, and the
+margins come from the same problem solved forward and backward (``_margins_of_many``).
 """
 
 from __future__ import annotations
@@ -665,11 +665,10 @@ class Relaxation:
         return out
 
     @cached_property
-    def _states(self) -> tuple[Floats, Ints, Ints]:
-        """The states of :meth:`_many`: the empty schedule first, then every load a schedule
-        of one or more deployments can reach (with their count, where the cap binds), as each
-        state's load and, per state and hardship class, the state one deployment of that
-        class comes from: the empty one (0, else -1), and one that is not (else -1)."""
+    def _state_keys(self) -> dict[tuple[int, float], int]:
+        """The states of :meth:`_many` by (count, load), numbered: the empty schedule (0, 0)
+        first, then every load a schedule of one or more deployments can reach, with their
+        count where the cap binds (else 1)."""
         values = self.hard_values.tolist()
         index: dict[tuple[int, float], int] = {(0, 0.0): 0}
         frontier = [(0, 0.0)]
@@ -682,6 +681,15 @@ class Relaxation:
                         index[key] = len(index)
                         reached.append(key)
             frontier = reached
+        return index
+
+    @cached_property
+    def _states(self) -> tuple[Floats, Ints, Ints]:
+        """The states of :meth:`_many` (``_state_keys``) as each state's load and, per state
+        and hardship class, the state one deployment of that class comes from: the empty one
+        (0, else -1), and one that is not (else -1)."""
+        values = self.hard_values.tolist()
+        index = self._state_keys
         loads = np.array([load for _, load in index], dtype=float)
         from_empty = np.full((len(index), len(values)), -1, dtype=np.int64)
         from_some = np.full((len(index), len(values)), -1, dtype=np.int64)
@@ -696,42 +704,63 @@ class Relaxation:
                     from_some[k, h] = index[key]
         return loads, from_empty, from_some
 
-    def _schedules(self, cost: Floats, trace: bool
+    @cached_property
+    def _transitions(self) -> tuple[Ints, Ints]:
+        """Every way into each state of :meth:`_many` but the empty one, [state - 1, way]: the
+        state before (the "no state" row where a state has fewer ways than another) and the
+        hardship class of the deployment that leads in."""
+        _, from_empty, from_some = self._states
+        ways = [[(int(before), h) for h in range(from_empty.shape[1])
+                 for before in (from_empty[k, h], from_some[k, h]) if before >= 0]
+                for k in range(1, len(from_empty))]
+        width = max((len(w) for w in ways), default=1)
+        nowhere = len(from_empty)
+        source = np.full((len(ways), width), nowhere, dtype=np.int64)
+        hardship = np.zeros((len(ways), width), dtype=np.int64)
+        for k, w in enumerate(ways):
+            source[k, :len(w)] = [before for before, _ in w]
+            hardship[k, :len(w)] = [h for _, h in w]
+        return source, hardship
+
+    def _schedules(self, cost: Floats, trace: bool, by_month: bool = False
                    ) -> tuple[Floats, npt.NDArray[np.int32] | None,
                               npt.NDArray[np.int16] | None]:
         """The least cost of a schedule ending in each state, per officer ([state, officer]),
         from each start's cost [month, hardship class, officer]: starts spaced by at least
-        ``spacing``, at most ``most`` of them. With ``trace``, per month, state and officer,
-        the month of the last start of the least schedule up to then, and its hardship class
-        times two plus 1 if it is the schedule's first start."""
-        n_s, n_h, n_o = cost.shape
-        loads, from_empty, from_some = self._states
-        n_st = len(loads)
+        ``spacing``, at most ``most`` of them; with ``by_month``, of the schedules whose starts
+        are all in or before each month ([month, state, officer]). With ``trace``, per month,
+        state and officer, the month of the last start of the least schedule up to then, and
+        its hardship class times two plus 1 if it is the schedule's first start."""
+        n_s, _, n_o = cost.shape
+        n_st = len(self._states[0])
+        source, hardship = self._transitions
         empty = np.full((n_st + 1, n_o), INF)  # the last row stands for "no state"
         empty[0] = 0.0
         best = np.full((n_s, n_st + 1, n_o), INF)  # [month, state]: least ending by then
         when = np.zeros((n_s, n_st, n_o), dtype=np.int32) if trace else None
         which = np.zeros((n_s, n_st, n_o), dtype=np.int16) if trace else None
-        here = np.empty((n_st, n_o))
+        # The code of each way in: its hardship class times two, plus 1 from the empty state.
+        codes = 2 * hardship + (source == 0)
+        ways = np.arange(n_st - 1)[:, None]
         for t in range(n_s):
             earlier = best[t - self.spacing] if t >= self.spacing else empty
-            here.fill(INF)
-            kind = np.zeros((n_st, n_o), dtype=np.int16) if trace else None
-            for h in range(n_h):
-                for first, before in ((1, from_empty), (0, from_some)):
-                    step = earlier[before[:, h]] + cost[t, h][None, :]
-                    if kind is not None:
-                        kind[step < here] = 2 * h + first
-                    np.minimum(here, step, out=here)
-            here[0] = INF  # the empty schedule ends nowhere
-            previous = best[t - 1, :n_st] if t else np.full((n_st, n_o), INF)
-            if when is not None and which is not None and kind is not None:
+            # Every way into every state at once: [state - 1, way, officer].
+            step = earlier[source] + cost[t][hardship]
+            if when is None or which is None:
+                here = step.min(axis=1)
+                if t:
+                    np.minimum(best[t - 1, 1:n_st], here, out=here)
+                best[t, 1:n_st] = here
+            else:
+                taken = step.argmin(axis=1)  # the first of the least, as ways are listed
+                here = np.take_along_axis(step, taken[:, None, :], axis=1)[:, 0]
+                previous = best[t - 1, 1:n_st] if t else np.full_like(here, INF)
                 later = here < previous
-                when[t] = np.where(later, t, when[t - 1] if t else 0)
-                which[t] = np.where(later, kind, which[t - 1] if t else 0)
-            best[t, :n_st] = np.minimum(previous, here)
+                when[t, 1:] = np.where(later, t, when[t - 1, 1:] if t else 0)
+                which[t, 1:] = np.where(later, codes[ways, taken], which[t - 1, 1:] if t else 0)
+                best[t, 1:n_st] = np.minimum(previous, here)
             best[t, 0] = 0.0  # a first deployment may start after any month
-        return best[n_s - 1, :n_st], when, which
+        return (best[:, :n_st] if by_month else best[n_s - 1, :n_st]), when, which
 
     def _many(self, best: Floats) -> tuple[Floats, list[tuple[Ints, Ints, Ints, Ints]]]:
         """Each officer's least cost where more than two deployments may fit, and the
@@ -757,10 +786,12 @@ class Relaxation:
         upto[0] = best[self._by_price[0]]
         for j in range(1, n_c):
             np.minimum(upto[j - 1], best[self._by_price[j]], out=upto[j])
-        by_rank = np.full((n_c, n_o), INF)
-        for j in range(n_c):
-            least, _, _ = self._schedules(upto[j], trace=False)
-            by_rank[j] = (least[1:] + ends).min(axis=0) + self.cost_values[self._by_price[j]]
+        # Every rank at once, side by side as if each were more officers: one pass of the
+        # programme instead of one per rank (its cost is in the passes, not their width).
+        side = upto.transpose(1, 2, 0, 3).reshape(n_s, -1, n_c * n_o)
+        least, _, _ = self._schedules(side, trace=False)
+        by_rank = ((least[1:].reshape(-1, n_c, n_o) + ends[:, None, :]).min(axis=0)
+                   + self.cost_values[self._by_price][:, None])
         rank = np.argmin(by_rank, axis=0)
         deploy = by_rank[rank, rows] < idle
         total = np.where(deploy, by_rank[rank, rows], idle)
@@ -875,22 +906,26 @@ class Relaxation:
             for h_k, c_k, s_k in ((0, 1, 2), (3, 4, 5))]
         return total, parts
 
-    def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
-        """The relaxation's value at ``lam``, ``mu``, and its subgradients. Not reentrant: it
-        works in the relaxation's scratch arrays, and leaves the officers' choices in
-        ``picks``."""
-        n_o, n_p, n_s, _ = self.shape
-        n_h, n_c = len(self.hard_values), len(self.cost_values)
-        earn = self._earnings(lam, mu)
-        best_flat = self._best
+    def _cheapest(self, earn: Floats, value: Floats, best_flat: Floats) -> Floats:
+        """The cheapest start per [training class, month, hardship class, officer] (INF where
+        there is none), before training and fairness, from the earnings ``earn``; ``value``
+        and ``best_flat`` are where it works (``evaluate``'s scratch arrays, or fresh ones)."""
+        n_o, _, n_s, _ = self.shape
         best_flat.fill(INF)
-        value = self._value
         # Every index is in range; "clip" only spares numpy a buffered copy that "raise" makes.
         np.take(earn.reshape(-1), self._earn_at, out=value, mode="clip")
         np.subtract(self._miss_at, value, out=value)
         for at, size, targets in self._blocks:
             best_flat[targets] = value[at:at + size * len(targets)].reshape(size, -1).min(axis=0)
-        best = best_flat.reshape(n_c, n_s, n_h, n_o)
+        return best_flat.reshape(len(self.cost_values), n_s, len(self.hard_values), n_o)
+
+    def evaluate(self, lam: Floats, mu: Floats) -> tuple[float, Floats, Floats]:
+        """The relaxation's value at ``lam``, ``mu``, and its subgradients. Not reentrant: it
+        works in the relaxation's scratch arrays, and leaves the officers' choices in
+        ``picks``."""
+        _, n_p, n_s, _ = self.shape
+        earn = self._earnings(lam, mu)
+        best = self._cheapest(earn, self._value, self._best)
 
         total, parts = self._many(best) if self.most > 2 else self._one_or_two(best)
         where = self._postings(earn, *(np.concatenate(x) for x in zip(*parts, strict=True)))
@@ -937,8 +972,85 @@ class Relaxation:
         """:meth:`evaluate_exactly`, with every officer's margin at each open start, of each
         start alone and without deployments (:class:`Margins`); with ``within``, also every
         pair of starts whose starts' margins are both at most that, and the pair's margin.
-        Leaves ``picks`` alone, so it may run beside :meth:`evaluate`."""
+        Where more than two deployments fit, as :meth:`evaluate_priced` values (``_margins_of_
+        many``): no pairs, and ``alone`` INF. Leaves ``picks`` alone, so it may run beside
+        :meth:`evaluate`."""
+        if self.most > 2:
+            return self._margins_of_many(prices)
         return self._exactly(prices, with_margins=True, within=within)
+
+    def _margins_of_many(self, prices: Prices) -> Margins:
+        """The value :meth:`evaluate_priced` gives where more than two deployments fit (seats
+        left out, the maxima's prices a rebate on the minima's), with each officer's margin at
+        each open start: the least of their schedules that take it, less their least.
+
+        How: per training rank, as :meth:`_many` prices a schedule, the officer's problem is
+        solved forward (schedules whose starts all come before a month) and backward (all
+        after it); a schedule through a start joins one of each, spaced by the rest, with the
+        start between, and pays fairness on the three loads together. That is each start's
+        least exactly, in the arrays of one evaluation per rank."""
+        n_o, n_p, n_s, _ = self.shape
+        n_h, n_c = len(self.hard_values), len(self.cost_values)
+        lam, mu = prices.headcount - prices.room, prices.mix
+        earn = self._earnings(lam, mu)
+        best = self._cheapest(earn, np.empty(len(self._value)), np.empty(len(self._best)))
+        reduced = self._reduced(lam, mu)
+        idle = self.fair(self.past)
+        total = idle.copy()
+        # through[rank, month, hardship, officer]: the least schedule at that rank through a
+        # start in that month and hardship class, the start's own cost left out.
+        through = np.full((n_c, n_s, n_h, n_o), INF)
+        loads, _, _ = self._states
+        if len(loads) > 1 and n_o and n_s:
+            ends = self.fair(self.past[None, :] + loads[:, None])  # [state, officer]
+            joins = self._joins
+            upto = best[self._by_price[0]].copy()
+            nothing = np.full((len(loads), n_o), INF)  # only the empty schedule
+            nothing[0] = 0.0
+            for j in range(n_c):
+                if j:
+                    np.minimum(upto, best[self._by_price[j]], out=upto)
+                price = float(self.cost_values[self._by_price[j]])
+                forward, _, _ = self._schedules(upto, trace=False, by_month=True)
+                backward, _, _ = self._schedules(upto[::-1], trace=False, by_month=True)
+                total = np.minimum(total, (forward[-1, 1:] + ends[1:]).min(axis=0) + price)
+                gap = self.spacing
+                before = np.stack([forward[s - gap] if s >= gap else nothing
+                                   for s in range(n_s)])  # [month, state, officer]
+                after = np.stack([backward[n_s - 1 - s - gap] if s + gap < n_s else nothing
+                                  for s in range(n_s)])
+                for (a, h), (b, fair) in joins.items():
+                    joined = (before[:, a, None, :] + after[:, b, :] + fair[None]).min(axis=1)
+                    np.minimum(through[j, :, h], joined + price, out=through[j, :, h])
+            # A start of training rank r may be in a schedule priced at any rank from r up.
+            through = np.minimum.accumulate(through[::-1], axis=0)[::-1]
+        rank = np.argsort(self._by_price)[self.cost_class]  # [officer, posting, start]
+        o, p, s = np.nonzero(self.eligible)
+        starts = np.full((n_o, n_p, n_s), INF)
+        starts[o, p, s] = (through[rank[o, p, s], s, self.hard_class[p, s], o]
+                           + reduced[o, p, s] - total[o])
+        charge = float(np.sum(prices.room * np.maximum(self.room, 0.0)))
+        value = float(np.sum(total) + np.sum(lam * self.need) + np.sum(mu * self.mix_need)
+                      + np.sum(prices.room * self.need) - charge)
+        return Margins(value, starts, idle - total, np.full((n_o, n_p, n_s), INF),
+                       np.zeros((0, 5), dtype=np.int64), np.zeros(0))
+
+    @cached_property
+    def _joins(self) -> dict[tuple[int, int], tuple[Ints, Floats]]:
+        """For ``_margins_of_many``: per state before a start and the start's hardship class,
+        the states after it that a schedule may join them with (within the cap where it
+        binds), and the fairness of the three loads together, [state after, officer]."""
+        keys = list(self._state_keys)
+        values = self.hard_values.tolist()
+        out: dict[tuple[int, int], tuple[Ints, Floats]] = {}
+        for a, (count_a, load_a) in enumerate(keys):
+            for h, value in enumerate(values):
+                after = [b for b, (count_b, _) in enumerate(keys)
+                         if not self._counted or count_a + 1 + count_b <= self.most]
+                totals = np.array([load_a + value + keys[b][1] for b in after])
+                out[a, h] = (np.array(after, dtype=np.int64),
+                             self.fair(self.past[None, :] + totals[:, None]))
+        return out
 
     def _exactly(self, prices: Prices, with_margins: bool, within: float | None = None
                  ) -> Margins:
@@ -1088,6 +1200,13 @@ class Relaxation:
         """Whether :meth:`evaluate_priced` prices exactly: up to ``EXACT_PAIRS`` pairs, where at
         most two deployments fit (one by one, schedules of three or more are too many)."""
         return self.most <= 2 and self._pairs <= EXACT_PAIRS
+
+    @property
+    def provable(self) -> bool:
+        """Whether :meth:`margins` values prices as :meth:`evaluate_priced` does, so that the
+        proof may start from any prices the bound kept: where it prices exactly, and where
+        more than two deployments fit (both then as a step prices)."""
+        return self.exact or self.most > 2
 
     @cached_property
     def _pairs(self) -> int:
