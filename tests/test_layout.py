@@ -143,3 +143,18 @@ def test_imports_inside_functions_only_spare_start_up_time() -> None:
     lazy = {(name, target) for name, found in _imports().items()
             for target, inner in found if inner}
     assert lazy <= set(LAZY), sorted(lazy - set(LAZY))
+
+
+def test_the_readmes_layout_names_every_module() -> None:
+    # The layout in README.md is how a new owner finds their way: a module it does not name is
+    # one nobody will look for. Package entry points (__init__, __main__) need no line.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("### Layout"):]
+    layout = layout[:layout.index("```", layout.index("```") + 3)]
+    missing = sorted(
+        str(path.relative_to(ROOT))
+        for package in PACKAGES if package == "rotation"
+        for path in (ROOT / package).rglob("*.py")
+        if not path.name.startswith("__") and "migrations" not in path.parts
+        and path.name not in layout)
+    assert not missing, f"README.md's layout does not name {missing}"
