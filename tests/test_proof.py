@@ -141,7 +141,7 @@ def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
        st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)))
-def test_where_three_or_more_tours_fit_a_starts_margin_is_its_least_schedule_above_the_least(
+def test_where_three_or_more_tours_fit_margins_and_schedules_within_are_those_listed_one_by_one(
         inst: Instance, seed: int, scale: float) -> None:
     # Every schedule priced one by one as the relaxation prices it (its starts' costs, fairness
     # on its whole load, training at its dearest start's class): each start's margin is the
@@ -153,9 +153,14 @@ def test_where_three_or_more_tours_fit_a_starts_margin_is_its_least_schedule_abo
     prices = _random_prices(relax, inst, seed, scale)
     margins = relax.margins(prices)
     reduced = relax._reduced(prices.headcount - prices.room, prices.mix)
+    finite = margins.starts[np.isfinite(margins.starts)]
+    within = float(np.median(finite)) + 0.5 if len(finite) else 1.0
+    listed = relax.schedules_within(prices, margins, within)
+    assert listed is not None
     for o in range(len(inst.officers)):
         through = np.full(relax.eligible[o].shape, math.inf)
         least = math.inf
+        priced: dict[tuple[tuple[int, int], ...], float] = {}
         for sched in _schedules_of(relax, o):
             load = relax.past[o] + sum(relax.hard_values[relax.hard_class[p, s]]
                                        for p, s in sched)
@@ -164,11 +169,21 @@ def test_where_three_or_more_tours_fit_a_starts_margin_is_its_least_schedule_abo
                     + max((relax.cost_values[relax.cost_class[o, p, s]] for p, s in sched),
                           default=0.0))
             least = min(least, cost)
+            priced[sched] = cost
             for p, s in sched:
                 through[p, s] = min(through[p, s], cost)
         assert margins.idle[o] == pytest.approx(float(relax.fair(relax.past[o:o + 1])[0]) - least,
                                                 abs=1e-6)
         assert np.allclose(margins.starts[o], through - least, atol=1e-6, equal_nan=False)
+        # The schedules the proof may hold the officer to: every one within the margin asked,
+        # with its margin, and no other (those on the edge either way, floats being floats).
+        mine = dict(listed[o])
+        for sched, cost in priced.items():
+            if abs(cost - least - within) > 1e-6:
+                assert (sched in mine) == (cost - least <= within), (sched, cost - least)
+            if sched in mine:
+                assert mine[sched] == pytest.approx(cost - least, abs=1e-6)
+        assert set(mine) <= set(priced)
     assert margins.value == pytest.approx(relax.evaluate_priced(prices), abs=1e-6)
 
 

@@ -31,7 +31,7 @@ from rotation.domain import Instance, Officer, Posting
 from rotation.plan import Plan
 from rotation.solve.bound import Bound, proven
 from rotation.solve.model import Candidates, Model, Stop, extract
-from rotation.solve.relaxation import Margins, Relaxation
+from rotation.solve.relaxation import Margins, Options, Relaxation
 
 __all__ = ["PROOF_STARTS", "PROOF_WORK", "Proof", "prove"]
 
@@ -102,17 +102,21 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     left = work  # shared by the questions
     listed: list[Margins] = []
 
-    def paired() -> Margins:
-        """The margins with the pairs listed, once, within the largest slack any question
-        holds to the schedules: each question takes those within its own (at 50 officers
-        about 20 ms a listing)."""
+    def options(slack: float) -> Options | None:
+        """Each officer's schedules within ``slack`` with their margins, None if too many.
+        Where at most two fit, from the margins with the pairs listed, once, within the largest
+        slack any question holds to the schedules: each question takes those within its own
+        (at 50 officers about 20 ms a listing). Otherwise listed one by one from the starts
+        within the slack (:meth:`Relaxation.schedules_within`)."""
+        if relax.most > 2:
+            return relax.schedules_within(prices, margins, slack + MARGIN_TOLERANCE)
         if not listed:
             widest = min(upper - 1 - margins.value, SCHEDULES_BELOW)
             listed.append(relax.margins(prices, within=widest + MARGIN_TOLERANCE))
-        return listed[0]
+        return _paired(listed[0], slack + MARGIN_TOLERANCE)
 
     while floor + 1 < upper and floor - margins.value < SCHEDULES_BELOW:
-        exact, spent = _restricted(relax, margins, paired, candidates, floor + 1, floor,
+        exact, spent = _restricted(relax, margins, options, candidates, floor + 1, floor,
                                    deadline, seed, stop, left)
         left -= spent
         if exact is None:  # undecided: what the questions before raised, if anything
@@ -123,20 +127,21 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
         answered = replace(exact, bound=floor)
         if raised is not None:
             raised(floor)
-    found, _ = _restricted(relax, margins, paired, candidates, upper, floor, deadline, seed,
+    found, _ = _restricted(relax, margins, options, candidates, upper, floor, deadline, seed,
                            stop, left)
     if found is None and answered is not None:
         return replace(answered, settled=False)
     return found
 
 
-def _restricted(relax: Relaxation, margins: Margins, paired: Callable[[], Margins],
+def _restricted(relax: Relaxation, margins: Margins,
+                options: Callable[[float], Options | None],
                 candidates: Candidates, upper: int, floor: int, deadline: float, seed: int,
                 stop: Stop | None, work: float) -> tuple[Proof | None, float]:
     """Whether a plan costs less than ``upper``, and the cheapest if so, given that none costs
     less than ``floor``: the whole model restricted to the starts within the slack; and the
-    work it took. ``paired`` gives the margins with the pairs listed at least within the
-    slack, where the schedules are needed."""
+    work it took. ``options`` lists each officer's schedules within a slack, where they are
+    needed."""
     inst = relax.inst
     slack = upper - 1 - margins.value
     open_ = margins.starts <= slack + MARGIN_TOLERANCE
@@ -155,11 +160,12 @@ def _restricted(relax: Relaxation, margins: Margins, paired: Callable[[], Margin
             # With no start left open this has no solution, as it should: the officer
             # cannot stay home, nor deploy, in a cheaper plan.
             model.cp.add_bool_or([var for _, _, var in model.variables.of_officer(officer.id)])
-    if relax.most <= 2 and (slack < 1 or (upper - 1 == floor and slack < SCHEDULES_BELOW)):
-        # Pairs are listed only within a slack (at 500 officers, listing every pair would take
-        # millions of rows); those within this question's are taken. Where more than two
-        # deployments fit, schedules are too many to list: the starts alone are restricted.
-        _schedules_within(inst, model, paired(), slack, where)
+    if slack < 1 or (upper - 1 == floor and slack < SCHEDULES_BELOW):
+        # Schedules are listed only within a slack (at 500 officers, listing every pair would
+        # take millions of rows). Where too many are within it, the starts alone restrict.
+        listed = options(slack)
+        if listed is not None:
+            _schedules_within(inst, model, listed, slack, where)
     cost = sum(p.expr for p in model.penalties)
     model.cp.add(cost <= upper - 1)
     # What is proven already: a plan that reaches it ends the search at once. On the example
@@ -179,44 +185,49 @@ def _restricted(relax: Relaxation, margins: Margins, paired: Callable[[], Margin
     return None, spent
 
 
-def _schedules_within(inst: Instance, model: Model, margins: Margins, slack: float,
-                      where: dict[str, int]) -> None:
-    """Each officer takes one of their schedules (none, one start or a pair) whose margin is at
-    most ``slack``, and the margins of the schedules taken sum to at most ``slack``: the
-    argument that rules out starts, stated for whole schedules and for all officers at once.
-
-    Why: ruling out starts leaves every pair of open starts, yet a pair's training and
-    fairness can cost far more than either start's least, and the slack is shared: margins
-    that each fit can still add up to more. With both, CP-SAT's linear relaxation sees the
-    bound's own sum, which decides a question several times sooner than forbidding the pairs
-    above the slack."""
-    ids = [o.id for o in inst.officers]
-    within = slack + MARGIN_TOLERANCE
-    # Each officer's schedules within the slack, as the starts they take and their margin,
-    # and their start variables by (posting index, start month).
-    schedules: list[list[tuple[tuple[tuple[int, int], ...], float]]] = []
-    variables: list[dict[tuple[int, int], cp_model.IntVar]] = []
-    for o, officer in enumerate(ids):
-        schedules.append([((), float(margins.idle[o]))] if margins.idle[o] <= within else [])
-        variables.append({(where[posting], start): var
-                          for posting, start, var in model.variables.of_officer(officer)})
-        for (p, start) in variables[o]:
-            if margins.alone[o, p, start] <= within:
-                schedules[o].append((((p, start),), float(margins.alone[o, p, start])))
+def _paired(margins: Margins, within: float) -> Options:
+    """Each officer's schedules whose margin is at most ``within`` where at most two fit: none,
+    one start, or a pair from ``margins.pairs``."""
+    n_o = len(margins.idle)
+    out: Options = [[((), float(margins.idle[o]))] if margins.idle[o] <= within else []
+                    for o in range(n_o)]
+    for o, p, start in zip(*np.nonzero(margins.alone <= within), strict=True):
+        out[int(o)].append((((int(p), int(start)),), float(margins.alone[o, p, start])))
     for (o, p1, s1, p2, s2), margin in zip(margins.pairs.tolist(),
                                              margins.pair_margins.tolist(), strict=True):
-        if margin <= within and (p1, s1) in variables[o] and (p2, s2) in variables[o]:
-            schedules[o].append((((p1, s1), (p2, s2)), margin))
+        if margin <= within:
+            out[o].append((((p1, s1), (p2, s2)), margin))
+    return out
+
+
+def _schedules_within(inst: Instance, model: Model, options: Options, slack: float,
+                      where: dict[str, int]) -> None:
+    """Each officer takes one of their schedules ``options`` (within the slack) whose starts
+    are all open in ``model``, and the margins of the schedules taken sum to at most
+    ``slack``: the argument that rules out starts, stated for whole schedules and for all
+    officers at once.
+
+    Why: ruling out starts leaves every combination of open starts, yet a schedule's training
+    and fairness can cost far more than any of its starts' least, and the slack is shared:
+    margins that each fit can still add up to more. With both, CP-SAT's linear relaxation sees
+    the bound's own sum, which decides a question several times sooner than forbidding the
+    schedules above the slack."""
+    ids = [o.id for o in inst.officers]
+    within = slack + MARGIN_TOLERANCE
     # Margins are sums of floats: each is taken a little low and the slack a little high
     # before scaling to whole units, so that no schedule a cheaper plan uses is cut off.
     terms: list[Any] = []
-    for o, options in enumerate(schedules):
-        chosen = [model.cp.new_bool_var(f"schedule[{ids[o]},{k}]") for k in range(len(options))]
+    for o, officer in enumerate(ids):
+        variables = {(where[posting], start): var
+                     for posting, start, var in model.variables.of_officer(officer)}
+        kept = [(starts, margin) for starts, margin in options[o]
+                if margin <= within and all(key in variables for key in starts)]
+        chosen = [model.cp.new_bool_var(f"schedule[{officer},{k}]") for k in range(len(kept))]
         model.cp.add_exactly_one(chosen)
-        for key, var in variables[o].items():
-            model.cp.add(var == sum(y for y, (starts, _) in zip(chosen, options, strict=True)
+        for key, var in variables.items():
+            model.cp.add(var == sum(y for y, (starts, _) in zip(chosen, kept, strict=True)
                                     if key in starts))
-        for y, (_, margin) in zip(chosen, options, strict=True):
+        for y, (_, margin) in zip(chosen, kept, strict=True):
             units = math.floor(MARGIN_UNITS * (margin - MARGIN_TOLERANCE))
             if units > 0:
                 terms.append(units * y)

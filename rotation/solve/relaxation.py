@@ -50,8 +50,8 @@ from rotation.domain import Instance, Requirement, Session, requirements
 from rotation.plan import Plan
 from rotation.solve.model import Candidates
 
-__all__ = ["EXACT_PAIRS", "Columns", "Floats", "Ints", "Margins", "OutOfTime", "Prices",
-           "Relaxation", "Schedule", "Schedules", "Seat", "tours_that_fit"]
+__all__ = ["EXACT_PAIRS", "LISTED_SCHEDULES", "Columns", "Floats", "Ints", "Margins", "Options",
+           "OutOfTime", "Prices", "Relaxation", "Schedule", "Schedules", "Seat", "tours_that_fit"]
 
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -64,11 +64,20 @@ steps price every officer's schedules one by one (:meth:`Relaxation.evaluate_exa
 it they price as the steps do, seats left out. At 500 officers 15.7 million pairs take a second
 or so a round."""
 
+LISTED_SCHEDULES = 200_000
+"""Schedules, summed over officers, up to which :meth:`Relaxation.schedules_within` lists them
+where more than two deployments fit; past it the proof restricts starts alone. Officers with a
+dozen starts within a slack have some hundreds of schedules each."""
+
 Schedules = list[tuple[str, str, int]]
 """(officer, posting, start month) of every deployment in a relaxed solution."""
 
 Schedule = tuple[tuple[int, int], ...]
 """One officer's deployments as (posting index, start month) pairs, in start order."""
+
+Options = list[list[tuple[Schedule, float]]]
+"""Per officer, schedules (none, or starts as (posting index, start month)) with their margins:
+what the proof may hold each officer to (:meth:`Relaxation.schedules_within`)."""
 
 Seat = frozenset[tuple[Requirement, date, date]]
 """One seat a schedule's training takes: the requirements one session must meet, each with the
@@ -753,7 +762,7 @@ class Relaxation:
                 best[t, 1:n_st] = here
             else:
                 taken = step.argmin(axis=1)  # the first of the least, as ways are listed
-                here = np.take_along_axis(step, taken[:, None, :], axis=1)[:, 0]
+                here = step.min(axis=1)
                 previous = best[t - 1, 1:n_st] if t else np.full_like(here, INF)
                 later = here < previous
                 when[t, 1:] = np.where(later, t, when[t - 1, 1:] if t else 0)
@@ -1034,6 +1043,56 @@ class Relaxation:
                       + np.sum(prices.room * self.need) - charge)
         return Margins(value, starts, idle - total, np.full((n_o, n_p, n_s), INF),
                        np.zeros((0, 5), dtype=np.int64), np.zeros(0))
+
+    def schedules_within(self, prices: Prices, margins: Margins, within: float,
+                         limit: int = LISTED_SCHEDULES) -> Options | None:
+        """Where more than two deployments fit: each officer's schedules whose margin at
+        ``prices`` (``margins`` is :meth:`margins` there) is at most ``within``, priced one by
+        one as :meth:`_many` prices them; None past ``limit`` schedules in all.
+
+        Only the starts whose own margin is within it can be in one, so each officer's are
+        combined, spaced by the rest, up to ``most`` of them."""
+        reduced = self._reduced(prices.headcount - prices.room, prices.mix)
+        least = self.fair(self.past) - margins.idle
+        rank = np.argsort(self._by_price)
+        out: Options = []
+        count = tried = 0
+        for o in range(self.shape[0]):
+            mine: list[tuple[Schedule, float]] = []
+            if margins.idle[o] <= within:
+                mine.append(((), float(margins.idle[o])))
+            near = sorted(zip(*np.nonzero(margins.starts[o] <= within), strict=True),
+                          key=lambda ps: ps[1])
+            starts = [(int(p), int(s), float(reduced[o, p, s]),
+                       float(self.hard_values[self.hard_class[p, s]]),
+                       int(rank[self.cost_class[o, p, s]])) for p, s in near]
+            # Depth first over starts in month order: (next start's index, schedule, its
+            # starts' own cost, load, dearest training rank).
+            stack: list[tuple[int, Schedule, float, float, int]] = [(0, (), 0.0, 0.0, -1)]
+            while stack:
+                at, sched, cost, load, dearest = stack.pop()
+                if len(sched) >= self.most:
+                    continue
+                for k in range(at, len(starts)):
+                    p, s, own, hard, r = starts[k]
+                    if sched and s < sched[-1][1] + self.spacing:
+                        continue
+                    tried += 1
+                    if tried > 10 * limit:
+                        return None
+                    grown = (*sched, (p, s))
+                    top = max(dearest, r)
+                    fair = float(self.fair(np.array([self.past[o] + load + hard]))[0])
+                    margin = (cost + own + fair + float(self.cost_values[self._by_price[top]])
+                              - float(least[o]))
+                    if margin <= within:
+                        mine.append((grown, margin))
+                        count += 1
+                        if count > limit:
+                            return None
+                    stack.append((k + 1, grown, cost + own, load + hard, top))
+            out.append(mine)
+        return out
 
     @cached_property
     def _joins(self) -> dict[tuple[int, int], tuple[Ints, Floats]]:
