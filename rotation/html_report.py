@@ -108,19 +108,25 @@ class Report:
     plan_id: int
     created: str
     status: str
+    """The plan's status in the report's language (``status_code``: the engine's word)."""
+    status_code: str
     objective: int | None
     bound: int | None
     gap: str
     wall_time: str
     stopped: str
+    """What stopped the search, in the report's language (``stopped_code``: as recorded)."""
+    stopped_code: str
     input_hash: str
     deployments: int
     officers_deployed: int
     enrolments: int
     unmet_total: int
     mix_short: int
-    cost_by_rule: tuple[tuple[str, int], ...]
-    parameters: tuple[tuple[str, str], ...]
+    cost_by_rule: tuple[tuple[str, str, int], ...]
+    """Rule (as the engine names it), its name in the report's language, its cost."""
+    parameters: tuple[tuple[str, str, str], ...]
+    """Parameter (as recorded), its name in the report's language, its value."""
     rules: tuple[tuple[str, str], ...]
     months: tuple[tuple[str, float, float], ...]
     """Month label, left and width in percent of the horizon (the timelines' axis)."""
@@ -257,20 +263,23 @@ def build_report(stored: StoredPlan, language: str | None = None) -> Report:
         case=inst.name,
         plan_id=stored.id,
         created=f"{t.day(stored.created_at.date())} {stored.created_at:%H:%M} UTC",
-        status=stored.status.value,
+        status=t.status(stored.status.value),
+        status_code=stored.status.value,
         objective=stored.objective,
         bound=stored.bound,
         gap=DASH if gap is None else f"{gap:.2%}",
-        wall_time=f"{stored.wall_time:.1f} s",
-        stopped=stored.stopped,
+        wall_time=t.seconds(stored.wall_time),
+        stopped=t.stop_reason(stored.stopped),
+        stopped_code=stored.stopped,
         input_hash=stored.input_hash,
         deployments=len(plan.deployments),
         officers_deployed=len({d.officer for d in plan.deployments}),
         enrolments=len(plan.enrolments),
         unmet_total=sum(c.unmet for c in cells),
         mix_short=sum(len(v) for v in shortfalls.values()),
-        cost_by_rule=tuple(stored.cost_by_rule.items()),
-        parameters=tuple((k, str(v)) for k, v in stored.parameters.items()),
+        cost_by_rule=tuple((rule, t.rule(rule), cost)
+                           for rule, cost in stored.cost_by_rule.items()),
+        parameters=tuple((k, t.parameter(k), str(v)) for k, v in stored.parameters.items()),
         rules=rules,
         months=axis_months,
         years=tuple(years),

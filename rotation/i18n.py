@@ -106,6 +106,79 @@ class Texts:
         }
         return words.get(rank, rank)
 
+    # -- the solver's words -----------------------------------------------------------------
+    # A solve records its status, what stopped it, its cost per rule and its parameters with
+    # the engine's own English words; the store, plan.json and the terminal keep those words
+    # (they are what a script matches). Shown to people they are translated here, and English
+    # shows them exactly as the engine wrote them (each is its own message id). Each table is
+    # spelled out so that the catalogue's extractor finds every word; a word it does not hold
+    # (written by a newer engine) is shown as it is rather than hidden.
+
+    def seconds(self, seconds: float) -> str:
+        """A duration to a tenth of a second: ``2.0 s`` or ``2.0초``."""
+        return self.gettext("{seconds} s").format(seconds=f"{seconds:.1f}")
+
+    def status(self, status: str) -> str:
+        """A plan's status (a :class:`rotation.plan.SolveStatus` value): ``optimal`` or 최적."""
+        words = {
+            "optimal": self.pgettext("status", "optimal"),
+            "feasible": self.pgettext("status", "feasible"),
+            "infeasible": self.pgettext("status", "infeasible"),
+            "no-plan-within-limit": self.pgettext("status", "no-plan-within-limit"),
+            "model-invalid": self.pgettext("status", "model-invalid"),
+        }
+        return words.get(status, status)
+
+    def stop_reason(self, reason: str) -> str:
+        """What ended a search: ``bound reached`` or 하한 도달.
+
+        The engine (rotation/solve/) writes this as free text, sometimes two reasons joined by
+        ``; `` (``time limit; kept the first plan, the search found none better``), so each
+        part is looked up on its own. The known parts are the ones the engine writes today
+        (tests/engine_words.py reads them from its source, so a new one fails the tests until
+        it is here); a part this table does not know, say from a newer engine, stays in
+        English: an honest reason in the wrong language beats none.
+        """
+        words = {
+            "search complete": self.pgettext("stop reason", "search complete"),
+            "bound reached": self.pgettext("stop reason", "bound reached"),
+            "time limit": self.pgettext("stop reason", "time limit"),
+            "work limit": self.pgettext("stop reason", "work limit"),
+            "interrupted": self.pgettext("stop reason", "interrupted"),
+            "hard rule not mended": self.pgettext("stop reason", "hard rule not mended"),
+            "kept the first plan, the search found none better": self.pgettext(
+                "stop reason", "kept the first plan, the search found none better"),
+        }
+        return "; ".join(words.get(part, part) for part in reason.split("; "))
+
+    def rule(self, name: str) -> str:
+        """A rule's name (``constraints.RULES``), as the cost by rule lists it: ``fairness``
+        or 공정성. Hard rules too, though only soft ones have a cost today."""
+        words = {
+            "coverage": self.pgettext("rule", "coverage"),
+            "one-at-a-time": self.pgettext("rule", "one-at-a-time"),
+            "rest": self.pgettext("rule", "rest"),
+            "availability": self.pgettext("rule", "availability"),
+            "eligibility": self.pgettext("rule", "eligibility"),
+            "deployment-limit": self.pgettext("rule", "deployment-limit"),
+            "training": self.pgettext("rule", "training"),
+            "skill-mix": self.pgettext("rule", "skill-mix"),
+            "fairness": self.pgettext("rule", "fairness"),
+            "preferences": self.pgettext("rule", "preferences"),
+            "stability": self.pgettext("rule", "stability"),
+        }
+        return words.get(name, name)
+
+    def parameter(self, name: str) -> str:
+        """A solver parameter a solve records: ``time_limit`` or 시간 제한 (초)."""
+        words = {
+            "time_limit": self.pgettext("parameter", "time_limit"),
+            "work_limit": self.pgettext("parameter", "work_limit"),
+            "seed": self.pgettext("parameter", "seed"),
+            "workers": self.pgettext("parameter", "workers"),
+        }
+        return words.get(name, name)
+
 
 @lru_cache(maxsize=len(LANGUAGES))
 def texts(language: str) -> Texts:

@@ -126,25 +126,28 @@ def _table(sheet: Worksheet, headers: Sequence[str], rows: Sequence[Sequence[Cel
 
 
 def _summary(stored: StoredPlan, plan: Plan, t: Texts) -> list[list[Cell]]:
+    """Item and value, both for people: the status, what stopped the search and the names of
+    rules and parameters are in the workbook's language, like the labels beside them. The
+    engine's own words, for scripts, are in ``plan.json`` (``export --format json``)."""
     rows: list[list[Cell]] = [
         [t.gettext("Plan"), stored.id],
         [t.gettext("Case"), stored.case_name],
         [t.gettext("Created (UTC)"), stored.created_at],
-        [t.gettext("Status"), stored.status.value],
+        [t.gettext("Status"), t.status(stored.status.value)],
         [t.gettext("Objective"), stored.objective],
         [t.gettext("Bound"), stored.bound],
         [t.gettext("Gap"), stored.gap],
         [t.gettext("Wall time (s)"), round(stored.wall_time, 3)],
-        [t.gettext("Stopped by"), stored.stopped],
+        [t.gettext("Stopped by"), t.stop_reason(stored.stopped)],
         [t.gettext("Input hash"), stored.input_hash],
         [t.gettext("Deployments"), len(plan.deployments)],
         [t.gettext("Officers deployed"), len({d.officer for d in plan.deployments})],
         [t.gettext("Training enrolments"), len(plan.enrolments)],
     ]
     for rule, cost in stored.cost_by_rule.items():
-        rows.append([t.gettext("Cost: {rule}").format(rule=rule), cost])
+        rows.append([t.gettext("Cost: {rule}").format(rule=t.rule(rule)), cost])
     for name, value in stored.parameters.items():
-        rows.append([t.gettext("Parameter: {name}").format(name=name), value])
+        rows.append([t.gettext("Parameter: {name}").format(name=t.parameter(name)), value])
     return rows
 
 

@@ -5,6 +5,7 @@ a training enrolment. No solve: the plan is written out, so the tests know every
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from rotation.domain import (
@@ -19,7 +20,9 @@ from rotation.domain import (
     Unavailability,
 )
 from rotation.plan import Deployment, Enrolment, Plan, Result, SolveStatus
+from rotation.solve.whole_model import KEPT_FIRST_PLAN
 from rotation.storage import Store, StoredPlan
+from tests.engine_words import COSTED_RULES, PARAMETERS, STATUSES, stop_reasons
 
 # Text a spreadsheet would run: OWASP's CSV-injection starts, and a link-making formula.
 INJECTIONS = [
@@ -86,3 +89,20 @@ def stored(store: Store) -> StoredPlan:
                     cost_by_rule={"coverage": 12000, "fairness": 345},
                     parameters={"seed": 0, "time_limit": 10.0})
     return store.load(store.save(instance(), result))
+
+
+def solved(plan: StoredPlan, status: str, stopped: str) -> StoredPlan:
+    """``plan`` as a solve that ended with ``status`` for ``stopped``, costed by every rule
+    that has a cost and run with every parameter a solve records."""
+    return replace(plan, status=SolveStatus(status), stopped=stopped,
+                   cost_by_rule={rule: 10 * i for i, rule in enumerate(COSTED_RULES)},
+                   parameters={name: i + 1 for i, name in enumerate(PARAMETERS)})
+
+
+def outcomes() -> list[tuple[str, str]]:
+    """Every status and every stop reason the engine writes (each at least once), and two
+    reasons joined as the engine joins them."""
+    reasons = sorted(stop_reasons())
+    count = max(len(STATUSES), len(reasons))
+    pairs = [(STATUSES[i % len(STATUSES)], reasons[i % len(reasons)]) for i in range(count)]
+    return [*pairs, ("feasible", f"time limit; {KEPT_FIRST_PLAN}")]

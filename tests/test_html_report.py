@@ -9,10 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from rotation.html_report import build_report, render_report
+from rotation.i18n import texts
 from rotation.storage import Store, StoredPlan
 from rotation.workflow import report
 from tests import report_cases as rc
 from tests.browser import visit
+from tests.engine_words import (
+    COSTED_RULES,
+    PARAMETERS,
+    STATUSES,
+    english_words_in,
+    stop_reasons,
+)
 from tests.report_cases import INJECTIONS, PLAN, START
 
 DASH = "\u2013"
@@ -109,7 +118,7 @@ def test_the_report_shows_the_plan(stored: tuple[Store, StoredPlan], tmp_path: P
     assert page.figures["enrolments"] == str(len(PLAN.enrolments))
     assert page.figures["officers"] == str(len({d.officer for d in PLAN.deployments}))
     assert page.figures["objective"] == "12345" and page.figures["bound"] == "12000"
-    assert page.figures["status"] == "feasible"
+    assert page.figures["status"] == {"en": "feasible", "ko": "실행 가능"}[language]
 
     # demand against assigned, month by month, computed here from the plan and the history
     unmet_total = 0
@@ -156,6 +165,71 @@ def test_the_report_shows_the_plan(stored: tuple[Store, StoredPlan], tmp_path: P
                     "=프놈펜"]}[language]
     for word in words:
         assert word in joined or word in text, word
+
+
+class Visible(HTMLParser):
+    """What a reader of the page can see: its text outside ``<style>``, and the tooltips
+    (``title`` attributes); and the machine-readable ``data-`` attributes, kept apart."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.data: dict[str, list[str]] = defaultdict(list)
+        self._style = False
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self._style = tag == "style"
+        for key, value in attrs:
+            if key == "title" and value:
+                self.parts.append(value)
+            if key.startswith("data-"):
+                self.data[key].append(value or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style":
+            self._style = False
+
+    def handle_data(self, data: str) -> None:
+        if not self._style:
+            self.parts.append(data)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.parts)
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_status_stop_reason_rules_and_parameters_in_the_reports_language(
+    stored: tuple[Store, StoredPlan], language: str
+) -> None:
+    """In Korean no status, stop reason, rule or parameter name is left in English where a
+    reader sees it; the page keeps the engine's words for machines in ``data-`` attributes.
+    In English the page says what it always said."""
+    _, plan = stored
+    english = {*STATUSES, *stop_reasons(), *COSTED_RULES, *PARAMETERS}
+    for status, stopped in rc.outcomes():
+        page = Visible(render_report(build_report(rc.solved(plan, status, stopped), language)))
+        if language == "ko":
+            assert english_words_in(page.text, english) == [], (status, stopped)
+        else:
+            for word in (status, stopped, *COSTED_RULES, *PARAMETERS):
+                assert word in page.text, word
+        assert page.data["data-value"] == [status]
+        assert page.data["data-stopped"] == [stopped]
+        assert sorted(page.data["data-rule"]) == sorted(COSTED_RULES)
+        assert sorted(page.data["data-parameter"]) == sorted(PARAMETERS)
+        assert ("1.5초" if language == "ko" else "1.5 s") in page.text
+
+
+def test_an_unknown_stop_reason_is_shown_in_english(stored: tuple[Store, StoredPlan]) -> None:
+    """A stop reason the catalogue does not know (a newer engine's, free text) is shown as the
+    engine wrote it rather than hidden or guessed."""
+    _, plan = stored
+    page = Visible(render_report(build_report(
+        rc.solved(plan, "feasible", "memory limit; bound reached"), "ko")))
+    assert f"memory limit; {texts('ko').stop_reason('bound reached')}" in page.text
+    assert page.data["data-stopped"] == ["memory limit; bound reached"]
 
 
 def test_the_report_names_an_unwritable_target(stored: tuple[Store, StoredPlan],

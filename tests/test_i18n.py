@@ -12,16 +12,19 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+from constraints import RULES
 from rotation.calendars.events import build_feeds, event_uid
 from rotation.domain import RANKS, OutputSettings
 from rotation.errors import InputError
 from rotation.i18n import DOMAIN, LOCALE_DIR, texts
 from rotation.io import load_case
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
+from rotation.solve.whole_model import KEPT_FIRST_PLAN
 from rotation.storage import Store
 from rotation.workflow import export
 from tests import calendar_cases as cc
 from tests.conftest import CaseMaker, add_lines, replace_line
+from tests.engine_words import PARAMETERS, STATUSES, stop_reasons
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = LOCALE_DIR / "ko" / "LC_MESSAGES" / f"{DOMAIN}.po"
@@ -89,6 +92,42 @@ def test_dates_and_names_in_each_language() -> None:
     assert ko.posting(posting["PNH"]) == cc.POSTINGS_KO["PNH"]
     assert ko.posting(posting["SHV"]) == cc.POSTINGS["SHV"]  # no Korean name: its name
     assert en.posting(posting["PNH"]) == cc.POSTINGS["PNH"]
+
+
+def test_the_solvers_words_in_korean_and_english() -> None:
+    """Status, stop reason, rule and parameter names: Korean words in Korean (no Latin letter
+    left), the words the engine writes in English, as reports always showed them."""
+    ko, en = texts("ko"), texts("en")
+    groups = {
+        "status": (ko.status, en.status, STATUSES),
+        "stop reason": (ko.stop_reason, en.stop_reason, tuple(sorted(stop_reasons()))),
+        "rule": (ko.rule, en.rule, tuple(r.name for r in RULES)),
+        "parameter": (ko.parameter, en.parameter, PARAMETERS),
+    }
+    for group, (korean, english, words) in groups.items():
+        for word in words:
+            assert english(word) == word, (group, word)
+            assert not re.search("[A-Za-z]", korean(word)), (group, word, korean(word))
+        # two words never read the same (``feasible`` and ``infeasible``)
+        assert len({korean(w) for w in words}) == len(words), group
+
+
+def test_a_joined_or_unknown_stop_reason() -> None:
+    """The engine joins two reasons with ``; ``; each part is translated on its own, and a
+    reason the catalogue does not know stays in English rather than vanish."""
+    ko, en = texts("ko"), texts("en")
+    joined = f"time limit; {KEPT_FIRST_PLAN}"
+    assert ko.stop_reason(joined) == (f"{ko.stop_reason('time limit')}; "
+                                      f"{ko.stop_reason(KEPT_FIRST_PLAN)}")
+    assert not re.search("[A-Za-z]", ko.stop_reason(joined))
+    assert en.stop_reason(joined) == joined
+    assert ko.stop_reason("gave up at dawn") == "gave up at dawn"
+    assert ko.stop_reason("work limit; gave up at dawn") == (
+        f"{ko.stop_reason('work limit')}; gave up at dawn")
+    # the same for a status, rule or parameter a newer engine might write
+    assert ko.status("proven-lucky") == "proven-lucky"
+    assert ko.rule("continuity") == "continuity"
+    assert ko.parameter("threads") == "threads"
 
 
 def test_uids_do_not_depend_on_the_language() -> None:

@@ -32,6 +32,8 @@ def test_report_and_workbook_through_the_entry_point(db: str, tmp_path: Path) ->
     assert proc.returncode == 0, proc.stderr
     page = (tmp_path / "plan.html").read_text(encoding="utf-8")
     assert '<html lang="ko">' in page and "경찰관별 일정" in page
+    # the status in Korean for readers, the engine's word for machines
+    assert 'data-value="feasible">실행 가능</dd>' in page
     proc = rotation("export", "1", "--db", db, "--format", "xlsx", "--out", tmp_path / "x",
                     cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -13,10 +13,19 @@ import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
 from rotation.domain import month_index
+from rotation.i18n import texts
 from rotation.report import safe_text
 from rotation.storage import Store, StoredPlan
+from rotation.workbook import write_workbook
 from rotation.workflow import export
 from tests import report_cases as rc
+from tests.engine_words import (
+    COSTED_RULES,
+    PARAMETERS,
+    STATUSES,
+    english_words_in,
+    stop_reasons,
+)
 from tests.report_cases import INJECTIONS, PLAN, START
 
 
@@ -150,6 +159,43 @@ def test_the_workbook_says_what_the_plan_says(
     want_short = [(r[0], _day(r[2]), r[6]) for r in rows[1:] if r[6]]
     assert [(r[0], _day(r[2]), r[5]) for r in short] == want_short
     assert short and all(r[6] and "needs" in r[6] for r in short)
+
+
+def _summary(plan: StoredPlan, path: Path, language: str) -> dict[str, Any]:
+    """The summary sheet of ``plan``'s workbook as item -> value."""
+    write_workbook(path, plan, language=language)
+    return {row[0]: row[1] for row in _rows(openpyxl.load_workbook(path).worksheets[0])[1:]}
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
+def test_status_stop_reason_rules_and_parameters_in_the_workbooks_language(
+    stored: tuple[Store, StoredPlan], tmp_path: Path, language: str
+) -> None:
+    """In Korean the summary (where the cost by rule is) names no status, stop reason, rule or
+    parameter in English; in English it says what it always said."""
+    _, plan = stored
+    english = {*STATUSES, *stop_reasons(), *COSTED_RULES, *PARAMETERS}
+    for i, (status, stopped) in enumerate(rc.outcomes()):
+        summary = _summary(rc.solved(plan, status, stopped), tmp_path / f"{i}.xlsx", language)
+        text = " ".join(f"{k} {v}" for k, v in summary.items())
+        if language == "ko":
+            assert english_words_in(text, english) == [], (status, stopped)
+            assert summary["상태"] == texts("ko").status(status) != status
+        else:
+            assert summary["Status"] == status and summary["Stopped by"] == stopped
+            assert [summary[f"Cost: {rule}"] for rule in COSTED_RULES] == [
+                10 * i for i in range(len(COSTED_RULES))]
+            assert [summary[f"Parameter: {name}"] for name in PARAMETERS] == [
+                i + 1 for i in range(len(PARAMETERS))]
+
+
+def test_an_unknown_stop_reason_stays_in_english_in_the_workbook(
+    stored: tuple[Store, StoredPlan], tmp_path: Path
+) -> None:
+    _, plan = stored
+    summary = _summary(rc.solved(plan, "feasible", "memory limit; work limit"),
+                       tmp_path / "plan.xlsx", "ko")
+    assert summary["종료 사유"] == f"memory limit; {texts('ko').stop_reason('work limit')}"
 
 
 def test_text_that_would_run_is_neutralised_in_xlsx(
