@@ -270,7 +270,11 @@ def _read_rules(
 
 # Keys whose value is text even where it looks like a number.
 _TEXT_KEYS = {"name", "horizon.start", "calendar.contact", "calendar.home_timezone",
-              "calendar.outbound_departure", "calendar.return_departure"}
+              "calendar.outbound_departure", "calendar.return_departure", "output.language"}
+# Keys that are true or false. A cell has no TOML booleans: it holds the word typed (in any
+# case, the value column being text) or, where Excel made it a boolean, yes or no.
+_BOOL_KEYS = {"horizon.allow_past_end"}
+_BOOLS = {"true": True, "false": False, "yes": True, "no": False}
 
 
 def _sheet_rules(source: RulesSource, problems: Problems
@@ -278,8 +282,9 @@ def _sheet_rules(source: RulesSource, problems: Problems
     """A rules sheet's rows as rules.toml would hold them, and the row of each key.
 
     A cell is text in a workbook whatever it holds; a number is read as one (as TOML would),
-    except for the keys whose value is text, and a month Excel turned into its first day is read
-    as that month. A blank value leaves the key at its default.
+    except for the keys whose value is text; true or false (yes or no) is read as TOML's
+    boolean where a key takes one; and a month Excel turned into its first day is read as that
+    month. A blank value leaves the key at its default.
     """
     data: dict[str, Any] = {}
     rows: dict[str, int] = {}
@@ -296,7 +301,9 @@ def _sheet_rules(source: RulesSource, problems: Problems
             value = cell.strip()
             if value == "":
                 continue
-            if key not in _TEXT_KEYS:
+            if key in _BOOL_KEYS:
+                value = _BOOLS.get(value.lower(), value)
+            elif key not in _TEXT_KEYS:
                 value = _number(value)
         section, dot, rest = key.partition(".")
         if dot:
