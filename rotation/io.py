@@ -20,7 +20,18 @@ from typing import Any, TypeVar
 
 from rotation.domain import (
     KHMER,
+    MAX_HANDOVER_DAYS,
+    MAX_HORIZON_MONTHS,
+    MAX_LEAD_DAYS,
     MAX_LEVEL,
+    MAX_RETENTION_DAYS,
+    MAX_SEED,
+    MAX_TARGET_MONTHS,
+    MAX_TIME_LIMIT,
+    MAX_TRAVEL_MINUTES,
+    MAX_WEIGHT,
+    MAX_WORK_LIMIT,
+    MAX_WORKERS,
     RANKS,
     CalendarSettings,
     CourseCompletion,
@@ -323,6 +334,61 @@ def _number(text: str) -> Any:
     return text
 
 
+# What a numeric key takes, as the message for a value of the wrong kind gives it: the range the
+# domain holds it to (rotation.domain), so that one message says both what to write and where.
+_RANGES: dict[str, str] = {
+    "horizon.months": f"1 to {MAX_HORIZON_MONTHS} months",
+    "deployment.months": "1 to the horizon's months",
+    "deployment.min_rest_months": f"0 to {MAX_HORIZON_MONTHS} months",
+    "deployment.max_per_officer": f"0 to {MAX_HORIZON_MONTHS}",
+    "fairness.target_hardship_months": f"0 to {MAX_TARGET_MONTHS:,}",
+    "fairness.lookback_months": f"0 to {MAX_HORIZON_MONTHS} months",
+    "training.min_days_before_deployment": f"0 to {MAX_LEAD_DAYS} days",
+    **{f"weights.{key}": f"0 to {MAX_WEIGHT:,}" for key in _RULE_KEYS["weights"]},
+    "solver.time_limit": f"seconds above 0 and at most {MAX_TIME_LIMIT:,.0f} (a week)",
+    "solver.work_limit": f"work units above 0 and at most {MAX_WORK_LIMIT:,.0f}",
+    "solver.seed": f"0 to {MAX_SEED:,}",
+    "solver.workers": f"1 to {MAX_WORKERS}",
+    "calendar.travel_minutes": f"1 to {MAX_TRAVEL_MINUTES:,} minutes",
+    "calendar.handover_days": f"0 to {MAX_HANDOVER_DAYS} days",
+    "calendar.cancelled_retention_days": f"0 to {MAX_RETENTION_DAYS:,} days",
+}
+
+
+def _not_a(kind: type, value: Any, where: str) -> str:
+    """Why ``value`` at key ``where`` is not of the ``kind`` it takes, in a planner's words
+    (a whole number, a number, text: not Python's type names) with what to give instead."""
+    shown = _shown(value)
+    if kind is int:
+        return f"{shown} is not a whole number: give {_RANGES.get(where, 'a whole number')}"
+    if kind is float:
+        return f"{shown} is not a number: give {_RANGES.get(where, 'a number')}"
+    key = where.rpartition(".")[2]
+    example = f'{key} = "{_TEXT_EXAMPLES.get(where, "...")}"'
+    if where == "horizon.start":
+        what = "a date, not a month" if isinstance(value, date) else "not text"
+        return f"{shown} is {what}: write the month as text in double quotes, e.g. {example}"
+    return f"{shown} is not text: write it in double quotes, e.g. {example}"
+
+
+_TEXT_EXAMPLES = {"horizon.start": "2026-01", "calendar.home_timezone": "Asia/Seoul",
+                  "calendar.outbound_departure": "09:00", "calendar.return_departure": "15:00",
+                  "output.language": "en"}
+
+
+def _shown(value: Any) -> str:
+    """A value as rules.toml writes it: true and false in lower case, dates as dates."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
+
+
 def _locate(problem: Problem, source: RulesSource, rows: dict[str, int]) -> Problem:
     """A rules problem found by key, placed on the sheet's row of that key (its value cell)."""
     key = problem.field
@@ -360,9 +426,7 @@ def _rules_from(
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or isinstance(value, bool):
-            problems.append(
-                Problem(f"{value!r} should be a {kind.__name__}", label, field=where)
-            )
+            problems.append(Problem(_not_a(kind, value, where), label, field=where))
             return default
         return value
 
@@ -376,8 +440,8 @@ def _rules_from(
     past_end = data.get("horizon", {}).get("allow_past_end", False) if isinstance(
         data.get("horizon"), dict) else False
     if not isinstance(past_end, bool):
-        problems.append(Problem(f"{past_end!r} should be true or false", label,
-                                field="horizon.allow_past_end"))
+        problems.append(Problem(f"{_shown(past_end)} is not true or false: write true or false",
+                                label, field="horizon.allow_past_end"))
         past_end = False
     d = Rules.__dataclass_fields__
     w = Weights()
@@ -385,9 +449,8 @@ def _rules_from(
     max_per = data.get("deployment", {}).get("max_per_officer") if isinstance(
         data.get("deployment"), dict) else None
     if max_per is not None and (not isinstance(max_per, int) or isinstance(max_per, bool)):
-        problems.append(
-            Problem(f"{max_per!r} should be an int", label, field="deployment.max_per_officer")
-        )
+        where = "deployment.max_per_officer"
+        problems.append(Problem(_not_a(int, max_per, where), label, field=where))
         max_per = None
     values = {
         "deployment_months": get("deployment", "months", int, d["deployment_months"].default),
@@ -435,7 +498,7 @@ def _rules_from(
     }
     name = data.get("name", default_name)
     if not isinstance(name, str):
-        problems.append(Problem(f"{name!r} should be text", label, field="name"))
+        problems.append(Problem(_not_a(str, name, "name"), label, field="name"))
         name = default_name
     # The calendar section is built on its own so that its mistakes are reported together with
     # those of the sections above instead of only after they are fixed.

@@ -185,7 +185,7 @@ def test_rules_problems_name_the_row_of_their_key(book: Path) -> None:
     problem = only(book)
     assert (problem.sheet, problem.row, problem.column, problem.field) == (
         "rules", rows["horizon.months"], "B", "horizon.months")
-    assert "'twelve' should be a int" in problem.message
+    assert "'twelve' is not a whole number: give 1 to 360 months" in problem.message
 
 
 def test_a_rules_value_typed_as_text_reads_as_the_number(tiny: Instance, book: Path) -> None:
@@ -248,7 +248,7 @@ def test_a_rules_sheet_turns_on_the_rolling_horizon(tmp_path: Path, typed: objec
     edit(path, "rules", f"B{rows['horizon.allow_past_end']}", typed)
     assert load_case(path).rules.allow_past_end is True
     edit(path, "rules", f"B{rows['horizon.allow_past_end']}", "maybe")
-    assert "'maybe' should be true or false" in str(only(path))
+    assert "'maybe' is not true or false" in str(only(path))
 
 
 def test_the_template_checks_a_postings_priority_as_it_is_typed(tmp_path: Path) -> None:

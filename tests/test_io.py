@@ -280,7 +280,7 @@ def test_non_integer(
 
 def test_non_integer_in_rules(make_case: CaseMaker) -> None:
     case = make_case({"rules.toml": replace_line("months = 12", 'months = "twelve"')})
-    only_problem(case, "rules.toml", None, "horizon.months", "'twelve'", "int")
+    only_problem(case, "rules.toml", None, "horizon.months", "'twelve'", "not a whole number")
 
 
 def test_bad_specialist_count(make_case: CaseMaker) -> None:
@@ -758,9 +758,9 @@ def test_unknown_training_key_in_rules(make_case: CaseMaker, change: object, fie
         (("", "[training]", "min_days_before_deployment = -1"),
          "training.min_days_before_deployment", ("negative",)),
         (("", "[training]", 'min_days_before_deployment = "two weeks"'),
-         "training.min_days_before_deployment", ("'two weeks'", "int")),
+         "training.min_days_before_deployment", ("'two weeks'", "not a whole number")),
         (("", "[training]", "min_days_before_deployment = 1.5"),
-         "training.min_days_before_deployment", ("1.5", "int")),
+         "training.min_days_before_deployment", ("1.5", "not a whole number", "0 to 730 days")),
     ],
 )
 def test_bad_training_value_in_rules(
