@@ -79,14 +79,36 @@ class _Skip(Exception):
 
 
 @dataclass
+class _Unlevelled:
+    """The rows of one table that leave a level blank under an older column name that asks for
+    one (``language``, ``grants_language``): the first of them, how many, and a few of the
+    credentials they name.
+
+    A file written with the older header and credentials without levels (passports, medical
+    clearances) has this on hundreds of rows, all from the one header; they are reported as
+    one problem, with the rename that lets them stand (see docs/input.md)."""
+
+    first: _Row
+    column: str
+    count: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+_NAMES_SHOWN = 3
+
+
+@dataclass
 class _Row:
-    """One row with typed accessors that record problems instead of raising."""
+    """One row with typed accessors that record problems instead of raising.
+
+    ``unlevelled`` is shared by the rows of one table (see :class:`_Unlevelled`)."""
 
     table: Table
     number: int
     cells: dict[str, Cell]
     problems: Problems
     failed: bool = False
+    unlevelled: dict[str, _Unlevelled] | None = None
 
     def _bad(self, column: str, message: str) -> None:
         self.problems.append(self._at(column, message))
@@ -119,17 +141,30 @@ class _Row:
             self._bad(column, f"'{raw}' is not a whole number")
             return 0
 
-    def level(self, column: str, required: bool = False) -> int:
-        """A credential level, 1 to MAX_LEVEL; blank (where allowed) is 0, no level."""
+    def level(self, column: str, required: bool = False, name: str = "") -> int:
+        """A credential level, 1 to MAX_LEVEL; blank (where allowed) is 0, no level.
+
+        ``required`` is set where the older column name for languages is used; a row without
+        a level there is counted toward the table's one problem, not reported on its own."""
         raw = self.text(column, required=False)
         if not raw:
             if required:
-                self._bad(column, f"is empty; a language needs its level, 1 to {MAX_LEVEL}")
+                self._no_level(column, name)
             return 0
         value = self.integer(column)
         if not self.failed and not 1 <= value <= MAX_LEVEL:
             self._bad(column, f"{value} is out of range; use 1 to {MAX_LEVEL}")
         return value
+
+    def _no_level(self, column: str, name: str) -> None:
+        self.failed = True
+        if self.unlevelled is None:
+            self._bad(column, f"is empty; a language needs its level, 1 to {MAX_LEVEL}")
+            return
+        found = self.unlevelled.setdefault(column, _Unlevelled(self, column))
+        found.count += 1
+        if name and name not in found.names and len(found.names) <= _NAMES_SHOWN:
+            found.names.append(name)
 
     def day(self, column: str, required: bool = True) -> date | None:
         cell = self.cells.get(column)
@@ -194,18 +229,20 @@ class _Reader:
     problems: Problems = field(default_factory=Problems)
     broken: dict[str, set[str]] = field(default_factory=dict)
 
-    def rows(self, name: str) -> Iterator[_Row]:
+    def rows(self, name: str, unlevelled: dict[str, _Unlevelled] | None = None
+             ) -> Iterator[_Row]:
         table = self.found.tables.get(name)
         if table is None:
             return
         for number, cells in table.rows:
-            yield _Row(table, number, cells, self.problems)
+            yield _Row(table, number, cells, self.problems, unlevelled=unlevelled)
 
     def table(self, name: str, make: Callable[[_Row], T]) -> list[T]:
         """Build every valid row; the key of each invalid row goes to ``self.broken``."""
         key = SPECS[name].key
         out = []
-        for row in self.rows(name):
+        unlevelled: dict[str, _Unlevelled] = {}
+        for row in self.rows(name, unlevelled):
             try:
                 out.append(make(row))
             except _Skip:
@@ -214,7 +251,29 @@ class _Reader:
                     self.broken.setdefault(name, set()).add(ident)
         for ident in self.found.left_out.get(name, ()):
             self.broken.setdefault(name, set()).add(ident)
+        for found in unlevelled.values():
+            self.problems.append(_unlevelled_problem(name, found))
         return out
+
+
+def _unlevelled_problem(name: str, found: _Unlevelled) -> Problem:
+    """The one problem for every row of table ``name`` that leaves its level blank under the
+    older column name: placed on the first such row, counting the rest, naming the rename."""
+    row = found.first
+    spec = SPECS[name]
+    new = found.column.replace("level", "credential")  # level -> credential, grants_level -> ...
+    old = next(o for o, n in spec.aliases if n == new)
+    more = found.count - 1
+    head = "is empty" if not more else f"is empty here and in {more:,} more row{'s' * (more > 1)}"
+    names = ", ".join(found.names[:_NAMES_SHOWN])
+    if len(found.names) > _NAMES_SHOWN:
+        names += ", ..."
+    named = f" ({names})" if names else ""
+    return row._at(found.column, (
+        f"{head}{named}: under the older column name '{old}' every row needs a level, 1 to "
+        f"{MAX_LEVEL}. For credentials without levels (a passport, a medical clearance), rename "
+        f"the column '{old}' to '{new}', where a blank level means none (and meets only "
+        "requirements that ask for no level)"))
 
 
 def _source(row: _Row) -> Source:
@@ -684,7 +743,8 @@ def _course(r: _Row) -> CourseDef:
         id=r.text("id"),
         name=r.text("name"),
         grants_credential=grants,
-        grants_level=r.level("grants_level", required=bool(grants) and _language(r, "grants")),
+        grants_level=r.level("grants_level", required=bool(grants) and _language(r, "grants"),
+                             name=grants),
         validity_months=r.integer("validity_months") if validity else None,
     )
     return r.build(lambda: CourseDef(source=_source(r), **values))  # type: ignore[arg-type]
@@ -781,7 +841,7 @@ def _demand(r: _Row) -> Demand:
 
 def _certificate(r: _Row) -> Credential:
     language = r.text("credential").lower()
-    level = r.level("level", required=_language(r, ""))
+    level = r.level("level", required=_language(r, ""), name=language)
     start, until = r.day("valid_from"), r.day("valid_until", required=False)
     return r.build(
         lambda: Credential(language, level, start, until, _source(r))  # type: ignore[arg-type]
