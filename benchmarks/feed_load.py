@@ -1,6 +1,6 @@
 """Load on the calendar feed server: many subscribers polling while a re-plan is published.
 
-    python benchmarks/feed_load.py                                  # SQLite, 100 clients, 20 s
+    python benchmarks/feed_load.py                                  # SQLite, 100 clients, 25 s
     python benchmarks/feed_load.py --db postgresql://postgres@127.0.0.1:5432/feedload
     python benchmarks/feed_load.py --tree /tmp/before --seconds 20  # another checkout, same load
 
@@ -12,6 +12,14 @@ mixing live links (some with the ETag of their last answer, as calendar clients 
 links and random tokens. ``--replan-at`` seconds in, a re-plan of the case (one officer
 withdrawn for the whole horizon) is solved and published through the command line, beside the
 load, so the server sees a new published version in the middle of the run.
+
+The load runs ``--seconds`` (25), and longer if the re-plan is slow: it goes on until
+``--after`` seconds (3) past the moment the publish command returned, so that the publish
+always lands under load, however fast the machine (on a loaded one the solve alone took
+25 s, and with a fixed window the publish came after the clients had stopped). ``--most``
+caps the whole load (300 s); a re-plan that fails or is still running then is reported, not
+waited for. The figures give when the re-plan started and was published, and the load's
+window, in seconds from the load's start.
 
 Every answer is checked: a live link must give 200 or 304, and a 200 must carry the calendar of
 its own officer or posting (its X-WR-CALNAME); a revoked or unknown link must give 404. The
@@ -166,17 +174,42 @@ async def _one(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link:
     return status, body, headers
 
 
+@dataclass
+class Window:
+    """When the load stops (perf_counter time): ``least`` at the earliest, and until then or
+    ``after`` seconds past the re-plan's publish, whichever is later, but never past ``most``.
+
+    Until the publish has returned the end is open, so clients keep asking however long the
+    re-plan takes; a failed or cancelled re-plan closes it at ``least``."""
+
+    least: float
+    most: float
+    after: float
+    published: float | None = None
+    failed: bool = False
+
+    @property
+    def until(self) -> float:
+        if self.failed:
+            return self.least
+        if self.published is None:
+            return self.most
+        return min(self.most, max(self.least, self.published + self.after))
+
+
 async def _client(port: int, links: dict[str, list[Link]], weights: dict[str, float],
-                  until: float, tally: Tally, rng: random.Random, every: float) -> None:
+                  window: Window, tally: Tally, rng: random.Random, every: float) -> None:
     """One subscriber's connection: a request as soon as the last is answered, or with
     ``every`` > 0 one every ``every`` seconds on a fixed schedule, each request's time
     counted from when it was due (so a server that falls behind is charged for the wait,
-    not credited with a slower client)."""
+    not credited with a slower client). It stops at the window's end, read afresh before
+    every request since a slow re-plan moves it."""
     kinds = list(weights)
     chances = [weights[k] for k in kinds]
     reader = writer = None
     due = time.perf_counter() + (rng.random() * every if every else 0.0)
-    while due < until:
+    while due < window.until:
+        until = window.until
         if every and time.perf_counter() > until + GRACE:
             # The server fell this far behind: the requests still due are not sent, and
             # counted as such.
@@ -325,26 +358,37 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         span = (f"{start}-01", f"{last // 12:04d}-{last % 12 + 1:02d}-28")
         replan_case = _replan_case(work, withdrawn, span)
 
-        async def replan_later(t0: float) -> None:
-            await asyncio.sleep(args.replan_at)
-            replan["started"] = time.perf_counter() - t0
-            await asyncio.to_thread(_rotation, tree, "solve", str(replan_case), "--db", db)
-            await asyncio.to_thread(_publish, tree, db, f"{withdrawn} withdrawn")
-            replan["published"] = time.perf_counter() - t0
+        async def replan_later(t0: float, window: Window) -> None:
+            try:
+                await asyncio.sleep(args.replan_at)
+                replan["started"] = time.perf_counter() - t0
+                await asyncio.to_thread(_rotation, tree, "solve", str(replan_case), "--db", db)
+                replan["solved"] = time.perf_counter() - t0
+                await asyncio.to_thread(_publish, tree, db, f"{withdrawn} withdrawn")
+                window.published = time.perf_counter()
+                replan["published"] = window.published - t0
+            except BaseException:
+                window.failed = True  # the clients stop; the error is raised after them
+                raise
 
         async def load() -> float:
             t0 = time.perf_counter()
-            until = t0 + args.seconds
+            window = Window(least=t0 + args.seconds, most=t0 + max(args.most, args.seconds),
+                            after=args.after)
             every = args.clients / args.rate if args.rate else 0.0
-            jobs = [_client(port, links, weights, until, tally, random.Random(args.seed + i),
+            jobs = [_client(port, links, weights, window, tally, random.Random(args.seed + i),
                             every) for i in range(args.clients)]
-            replanning = asyncio.create_task(replan_later(t0))
+            replanning = asyncio.create_task(replan_later(t0, window))
             await asyncio.gather(*jobs)
             wall = time.perf_counter() - t0
-            if "started" in replan:
-                await replanning  # the re-plan ran beside the load: let it finish
-            else:
+            replan["load_end"] = wall
+            if not replanning.done():
+                # Only at --most: the clients stopped with the re-plan still running.
+                print("the re-plan was still running when the load stopped at --most; it "
+                      "is not counted as published", file=sys.stderr)
                 replanning.cancel()
+            elif (error := replanning.exception()) is not None:
+                raise error
             return wall
 
         cpu_before = _cpu_seconds(server.pid)
@@ -385,6 +429,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
         "wrong": len(tally.wrong), "wrong_examples": tally.wrong[:5],
         "connection_errors": tally.errors,
         "replan": {k: round(v, 1) for k, v in replan.items()},
+        "published_under_load": "published" in replan
+        and replan["published"] < replan["load_end"],
         "server_traceback": "Traceback" in server_err,
         "server_cpu_ms_per_request": round(1000 * server_cpu / max(1, len(every)), 3),
         "client_cpu_ms_per_request": round(1000 * client_cpu / max(1, len(every)), 3),
@@ -402,8 +448,17 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0,
                         help="requests per second offered by all clients together, on a fixed "
                              "schedule (default 0: each client asks again as soon as answered)")
-    parser.add_argument("--seconds", type=float, default=20.0)
-    parser.add_argument("--replan-at", type=float, default=5.0)
+    parser.add_argument("--seconds", type=float, default=25.0,
+                        help="the load's least length (default 25 s); it runs longer while "
+                             "the re-plan is not yet published (see --after)")
+    parser.add_argument("--replan-at", type=float, default=5.0,
+                        help="seconds into the load the re-plan starts (default 5)")
+    parser.add_argument("--after", type=float, default=3.0,
+                        help="seconds the load goes on after the re-plan's publish returned "
+                             "(default 3)")
+    parser.add_argument("--most", type=float, default=300.0,
+                        help="the load's greatest length, re-plan published or not "
+                             "(default 300 s)")
     parser.add_argument("--officer-links", type=int, default=40)
     parser.add_argument("--revoked-links", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
@@ -414,11 +469,29 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    ok = figures["5xx"] == 0 and figures["wrong"] == 0
-    print(f"\n{figures['db']}: {figures['rate']} req/s, p50 {figures['p50_ms']} ms, "
+    ok = figures["5xx"] == 0 and figures["wrong"] == 0 and bool(
+        figures["published_under_load"])
+    print(f"\n{_replan_line(figures)}")
+    print(f"{figures['db']}: {figures['rate']} req/s, p50 {figures['p50_ms']} ms, "
           f"p99 {figures['p99_ms']} ms, 5xx {figures['5xx']}, wrong {figures['wrong']}, "
           f"connection errors {sum(figures['connection_errors'].values())}"  # type: ignore[attr-defined]
           f" ({'ok' if ok else 'FAILED'})")
+
+
+def _replan_line(figures: dict[str, object]) -> str:
+    """When the re-plan was published, against the load's window: the point of the run is a
+    publish the server takes while it is busy, so a publish after the load says so."""
+    replan = figures["replan"]
+    assert isinstance(replan, dict)
+    end = replan["load_end"]
+    if "published" not in replan:
+        return (f"re-plan: started at {replan.get('started', '-')} s, NOT published within the "
+                f"load (0-{end} s)")
+    published = replan["published"]
+    where = (f"{end - published:.1f} s before the load's end" if figures["published_under_load"]
+             else f"{published - end:.1f} s AFTER the load's end")
+    return (f"re-plan: started at {replan['started']} s, solved at {replan['solved']} s, "
+            f"published at {published} s into a load of 0-{end} s ({where})")
 
 
 if __name__ == "__main__":

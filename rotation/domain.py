@@ -106,6 +106,7 @@ MAX_WORK_LIMIT = 10_000_000.0
 MAX_WORKERS = 256
 MAX_SEED = 2**31 - 1  # CP-SAT's random_seed is a 32-bit integer
 MAX_RETENTION_DAYS = 1830  # five years
+MAX_TRAVEL_MINUTES = 48 * 60
 
 
 def _within(issues: list[tuple[str, str]], name: str, value: float, low: float, high: float,
@@ -719,11 +720,12 @@ class CalendarSettings:
             if parse_clock(getattr(self, name)) is None:
                 issues.append((name, f"'{getattr(self, name)}' is not a time; write HH:MM, "
                                "e.g. 09:30"))
-        if not 1 <= self.travel_minutes <= 48 * 60:
-            issues.append(("travel_minutes", "must be between 1 and 2880 (48 hours)"))
-        if not 0 <= self.handover_days <= MAX_HANDOVER_DAYS:
-            issues.append(("handover_days",
-                           f"must be between 0 (no handovers) and {MAX_HANDOVER_DAYS}"))
+        # The value is named like every other setting out of range, so a planner sees which
+        # number was read (a typo shows) and the range to give.
+        _within(issues, "travel_minutes", self.travel_minutes, 1, MAX_TRAVEL_MINUTES,
+                "minutes (48 hours)")
+        _within(issues, "handover_days", self.handover_days, 0, MAX_HANDOVER_DAYS,
+                "days (0: no handovers)")
         _within(issues, "cancelled_retention_days", self.cancelled_retention_days, 0,
                 MAX_RETENTION_DAYS, "days (five years)")
         _raise_if("calendar", issues)
@@ -802,7 +804,8 @@ class Rules:
                            f"from {FIRST_YEAR}-01 to {LAST_YEAR}-12"))
         _within(issues, "horizon.months", self.months, 1, MAX_HORIZON_MONTHS, "months")
         if self.deployment_months < 1:
-            issues.append(("deployment.months", "must be at least 1"))
+            issues.append(("deployment.months", f"{self.deployment_months!r} is out of range: "
+                           f"give 1 to the horizon's {self.months} months"))
         elif self.deployment_months > self.months:
             issues.append(
                 (

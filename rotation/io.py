@@ -20,7 +20,18 @@ from typing import Any, TypeVar
 
 from rotation.domain import (
     KHMER,
+    MAX_HANDOVER_DAYS,
+    MAX_HORIZON_MONTHS,
+    MAX_LEAD_DAYS,
     MAX_LEVEL,
+    MAX_RETENTION_DAYS,
+    MAX_SEED,
+    MAX_TARGET_MONTHS,
+    MAX_TIME_LIMIT,
+    MAX_TRAVEL_MINUTES,
+    MAX_WEIGHT,
+    MAX_WORK_LIMIT,
+    MAX_WORKERS,
     RANKS,
     CalendarSettings,
     CourseCompletion,
@@ -68,14 +79,36 @@ class _Skip(Exception):
 
 
 @dataclass
+class _Unlevelled:
+    """The rows of one table that leave a level blank under an older column name that asks for
+    one (``language``, ``grants_language``): the first of them, how many, and a few of the
+    credentials they name.
+
+    A file written with the older header and credentials without levels (passports, medical
+    clearances) has this on hundreds of rows, all from the one header; they are reported as
+    one problem, with the rename that lets them stand (see docs/input.md)."""
+
+    first: _Row
+    column: str
+    count: int = 0
+    names: list[str] = field(default_factory=list)
+
+
+_NAMES_SHOWN = 3
+
+
+@dataclass
 class _Row:
-    """One row with typed accessors that record problems instead of raising."""
+    """One row with typed accessors that record problems instead of raising.
+
+    ``unlevelled`` is shared by the rows of one table (see :class:`_Unlevelled`)."""
 
     table: Table
     number: int
     cells: dict[str, Cell]
     problems: Problems
     failed: bool = False
+    unlevelled: dict[str, _Unlevelled] | None = None
 
     def _bad(self, column: str, message: str) -> None:
         self.problems.append(self._at(column, message))
@@ -108,17 +141,30 @@ class _Row:
             self._bad(column, f"'{raw}' is not a whole number")
             return 0
 
-    def level(self, column: str, required: bool = False) -> int:
-        """A credential level, 1 to MAX_LEVEL; blank (where allowed) is 0, no level."""
+    def level(self, column: str, required: bool = False, name: str = "") -> int:
+        """A credential level, 1 to MAX_LEVEL; blank (where allowed) is 0, no level.
+
+        ``required`` is set where the older column name for languages is used; a row without
+        a level there is counted toward the table's one problem, not reported on its own."""
         raw = self.text(column, required=False)
         if not raw:
             if required:
-                self._bad(column, f"is empty; a language needs its level, 1 to {MAX_LEVEL}")
+                self._no_level(column, name)
             return 0
         value = self.integer(column)
         if not self.failed and not 1 <= value <= MAX_LEVEL:
             self._bad(column, f"{value} is out of range; use 1 to {MAX_LEVEL}")
         return value
+
+    def _no_level(self, column: str, name: str) -> None:
+        self.failed = True
+        if self.unlevelled is None:
+            self._bad(column, f"is empty; a language needs its level, 1 to {MAX_LEVEL}")
+            return
+        found = self.unlevelled.setdefault(column, _Unlevelled(self, column))
+        found.count += 1
+        if name and name not in found.names and len(found.names) <= _NAMES_SHOWN:
+            found.names.append(name)
 
     def day(self, column: str, required: bool = True) -> date | None:
         cell = self.cells.get(column)
@@ -183,18 +229,20 @@ class _Reader:
     problems: Problems = field(default_factory=Problems)
     broken: dict[str, set[str]] = field(default_factory=dict)
 
-    def rows(self, name: str) -> Iterator[_Row]:
+    def rows(self, name: str, unlevelled: dict[str, _Unlevelled] | None = None
+             ) -> Iterator[_Row]:
         table = self.found.tables.get(name)
         if table is None:
             return
         for number, cells in table.rows:
-            yield _Row(table, number, cells, self.problems)
+            yield _Row(table, number, cells, self.problems, unlevelled=unlevelled)
 
     def table(self, name: str, make: Callable[[_Row], T]) -> list[T]:
         """Build every valid row; the key of each invalid row goes to ``self.broken``."""
         key = SPECS[name].key
         out = []
-        for row in self.rows(name):
+        unlevelled: dict[str, _Unlevelled] = {}
+        for row in self.rows(name, unlevelled):
             try:
                 out.append(make(row))
             except _Skip:
@@ -203,7 +251,29 @@ class _Reader:
                     self.broken.setdefault(name, set()).add(ident)
         for ident in self.found.left_out.get(name, ()):
             self.broken.setdefault(name, set()).add(ident)
+        for found in unlevelled.values():
+            self.problems.append(_unlevelled_problem(name, found))
         return out
+
+
+def _unlevelled_problem(name: str, found: _Unlevelled) -> Problem:
+    """The one problem for every row of table ``name`` that leaves its level blank under the
+    older column name: placed on the first such row, counting the rest, naming the rename."""
+    row = found.first
+    spec = SPECS[name]
+    new = found.column.replace("level", "credential")  # level -> credential, grants_level -> ...
+    old = next(o for o, n in spec.aliases if n == new)
+    more = found.count - 1
+    head = "is empty" if not more else f"is empty here and in {more:,} more row{'s' * (more > 1)}"
+    names = ", ".join(found.names[:_NAMES_SHOWN])
+    if len(found.names) > _NAMES_SHOWN:
+        names += ", ..."
+    named = f" ({names})" if names else ""
+    return row._at(found.column, (
+        f"{head}{named}: under the older column name '{old}' every row needs a level, 1 to "
+        f"{MAX_LEVEL}. For credentials without levels (a passport, a medical clearance), rename "
+        f"the column '{old}' to '{new}', where a blank level means none (and meets only "
+        "requirements that ask for no level)"))
 
 
 def _source(row: _Row) -> Source:
@@ -270,7 +340,11 @@ def _read_rules(
 
 # Keys whose value is text even where it looks like a number.
 _TEXT_KEYS = {"name", "horizon.start", "calendar.contact", "calendar.home_timezone",
-              "calendar.outbound_departure", "calendar.return_departure"}
+              "calendar.outbound_departure", "calendar.return_departure", "output.language"}
+# Keys that are true or false. A cell has no TOML booleans: it holds the word typed (in any
+# case, the value column being text) or, where Excel made it a boolean, yes or no.
+_BOOL_KEYS = {"horizon.allow_past_end"}
+_BOOLS = {"true": True, "false": False, "yes": True, "no": False}
 
 
 def _sheet_rules(source: RulesSource, problems: Problems
@@ -278,8 +352,9 @@ def _sheet_rules(source: RulesSource, problems: Problems
     """A rules sheet's rows as rules.toml would hold them, and the row of each key.
 
     A cell is text in a workbook whatever it holds; a number is read as one (as TOML would),
-    except for the keys whose value is text, and a month Excel turned into its first day is read
-    as that month. A blank value leaves the key at its default.
+    except for the keys whose value is text; true or false (yes or no) is read as TOML's
+    boolean where a key takes one; and a month Excel turned into its first day is read as that
+    month. A blank value leaves the key at its default.
     """
     data: dict[str, Any] = {}
     rows: dict[str, int] = {}
@@ -296,7 +371,9 @@ def _sheet_rules(source: RulesSource, problems: Problems
             value = cell.strip()
             if value == "":
                 continue
-            if key not in _TEXT_KEYS:
+            if key in _BOOL_KEYS:
+                value = _BOOLS.get(value.lower(), value)
+            elif key not in _TEXT_KEYS:
                 value = _number(value)
         section, dot, rest = key.partition(".")
         if dot:
@@ -314,6 +391,61 @@ def _number(text: str) -> Any:
     if re.fullmatch(r"[+-]?(\d+\.\d*|\.\d+)([eE][+-]?\d+)?", text):
         return float(text)
     return text
+
+
+# What a numeric key takes, as the message for a value of the wrong kind gives it: the range the
+# domain holds it to (rotation.domain), so that one message says both what to write and where.
+_RANGES: dict[str, str] = {
+    "horizon.months": f"1 to {MAX_HORIZON_MONTHS} months",
+    "deployment.months": "1 to the horizon's months",
+    "deployment.min_rest_months": f"0 to {MAX_HORIZON_MONTHS} months",
+    "deployment.max_per_officer": f"0 to {MAX_HORIZON_MONTHS}",
+    "fairness.target_hardship_months": f"0 to {MAX_TARGET_MONTHS:,}",
+    "fairness.lookback_months": f"0 to {MAX_HORIZON_MONTHS} months",
+    "training.min_days_before_deployment": f"0 to {MAX_LEAD_DAYS} days",
+    **{f"weights.{key}": f"0 to {MAX_WEIGHT:,}" for key in _RULE_KEYS["weights"]},
+    "solver.time_limit": f"seconds above 0 and at most {MAX_TIME_LIMIT:,.0f} (a week)",
+    "solver.work_limit": f"work units above 0 and at most {MAX_WORK_LIMIT:,.0f}",
+    "solver.seed": f"0 to {MAX_SEED:,}",
+    "solver.workers": f"1 to {MAX_WORKERS}",
+    "calendar.travel_minutes": f"1 to {MAX_TRAVEL_MINUTES:,} minutes",
+    "calendar.handover_days": f"0 to {MAX_HANDOVER_DAYS} days",
+    "calendar.cancelled_retention_days": f"0 to {MAX_RETENTION_DAYS:,} days",
+}
+
+
+def _not_a(kind: type, value: Any, where: str) -> str:
+    """Why ``value`` at key ``where`` is not of the ``kind`` it takes, in a planner's words
+    (a whole number, a number, text: not Python's type names) with what to give instead."""
+    shown = _shown(value)
+    if kind is int:
+        return f"{shown} is not a whole number: give {_RANGES.get(where, 'a whole number')}"
+    if kind is float:
+        return f"{shown} is not a number: give {_RANGES.get(where, 'a number')}"
+    key = where.rpartition(".")[2]
+    example = f'{key} = "{_TEXT_EXAMPLES.get(where, "...")}"'
+    if where == "horizon.start":
+        what = "a date, not a month" if isinstance(value, date) else "not text"
+        return f"{shown} is {what}: write the month as text in double quotes, e.g. {example}"
+    return f"{shown} is not text: write it in double quotes, e.g. {example}"
+
+
+_TEXT_EXAMPLES = {"horizon.start": "2026-01", "calendar.home_timezone": "Asia/Seoul",
+                  "calendar.outbound_departure": "09:00", "calendar.return_departure": "15:00",
+                  "output.language": "en"}
+
+
+def _shown(value: Any) -> str:
+    """A value as rules.toml writes it: true and false in lower case, dates as dates."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "a list"
+    return repr(value)
 
 
 def _locate(problem: Problem, source: RulesSource, rows: dict[str, int]) -> Problem:
@@ -353,9 +485,7 @@ def _rules_from(
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, kind) or isinstance(value, bool):
-            problems.append(
-                Problem(f"{value!r} should be a {kind.__name__}", label, field=where)
-            )
+            problems.append(Problem(_not_a(kind, value, where), label, field=where))
             return default
         return value
 
@@ -369,8 +499,8 @@ def _rules_from(
     past_end = data.get("horizon", {}).get("allow_past_end", False) if isinstance(
         data.get("horizon"), dict) else False
     if not isinstance(past_end, bool):
-        problems.append(Problem(f"{past_end!r} should be true or false", label,
-                                field="horizon.allow_past_end"))
+        problems.append(Problem(f"{_shown(past_end)} is not true or false: write true or false",
+                                label, field="horizon.allow_past_end"))
         past_end = False
     d = Rules.__dataclass_fields__
     w = Weights()
@@ -378,9 +508,8 @@ def _rules_from(
     max_per = data.get("deployment", {}).get("max_per_officer") if isinstance(
         data.get("deployment"), dict) else None
     if max_per is not None and (not isinstance(max_per, int) or isinstance(max_per, bool)):
-        problems.append(
-            Problem(f"{max_per!r} should be an int", label, field="deployment.max_per_officer")
-        )
+        where = "deployment.max_per_officer"
+        problems.append(Problem(_not_a(int, max_per, where), label, field=where))
         max_per = None
     values = {
         "deployment_months": get("deployment", "months", int, d["deployment_months"].default),
@@ -428,7 +557,7 @@ def _rules_from(
     }
     name = data.get("name", default_name)
     if not isinstance(name, str):
-        problems.append(Problem(f"{name!r} should be text", label, field="name"))
+        problems.append(Problem(_not_a(str, name, "name"), label, field="name"))
         name = default_name
     # The calendar section is built on its own so that its mistakes are reported together with
     # those of the sections above instead of only after they are fixed.
@@ -614,7 +743,8 @@ def _course(r: _Row) -> CourseDef:
         id=r.text("id"),
         name=r.text("name"),
         grants_credential=grants,
-        grants_level=r.level("grants_level", required=bool(grants) and _language(r, "grants")),
+        grants_level=r.level("grants_level", required=bool(grants) and _language(r, "grants"),
+                             name=grants),
         validity_months=r.integer("validity_months") if validity else None,
     )
     return r.build(lambda: CourseDef(source=_source(r), **values))  # type: ignore[arg-type]
@@ -711,7 +841,7 @@ def _demand(r: _Row) -> Demand:
 
 def _certificate(r: _Row) -> Credential:
     language = r.text("credential").lower()
-    level = r.level("level", required=_language(r, ""))
+    level = r.level("level", required=_language(r, ""), name=language)
     start, until = r.day("valid_from"), r.day("valid_until", required=False)
     return r.build(
         lambda: Credential(language, level, start, until, _source(r))  # type: ignore[arg-type]

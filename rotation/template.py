@@ -12,7 +12,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from rotation.domain import KOREAN_RANKS, MAX_LEVEL, RANKS
+from rotation.domain import (
+    KOREAN_RANKS,
+    MAX_LEVEL,
+    MAX_PRIORITY,
+    RANKS,
+    CalendarSettings,
+    OutputSettings,
+    Rules,
+    SolverSettings,
+    Weights,
+)
 from rotation.errors import InputError, Problem
 from rotation.excel import Sheet, write_workbook
 from rotation.tables import SPECS
@@ -43,30 +53,60 @@ _EXAMPLE: dict[str, dict[str, Any]] = {
                 "end": date(2024, 8, 31)},
 }
 
-# Every key of rules.toml with its default, the horizon an example; the notes column is read past.
+_R = Rules.__dataclass_fields__
+_W = Weights()
+_S = SolverSettings()
+_C = CalendarSettings()
+
+# Every key of rules.toml (the loader's keys, rotation.io) with its default, the horizon an
+# example; a key that is unset unless given is a blank value, which keeps the default. The notes
+# column is read past.
 _RULES: tuple[tuple[str, Any, str], ...] = (
     ("name", "New case", "shown in reports and calendars"),
     ("horizon.start", "2026-01", "first month planned, YYYY-MM (required)"),
     ("horizon.months", 12, "number of months planned (required)"),
-    ("deployment.months", 6, "length of every deployment, in whole months"),
-    ("deployment.min_rest_months", 6, "whole months between two deployments of one officer"),
-    ("fairness.target_hardship_months", 18, "hardship load an officer may carry before it costs"),
-    ("fairness.lookback_months", 36, "how far back history counts toward that load"),
-    ("training.min_days_before_deployment", 14, "a session ends at least this many days before"),
-    ("weights.unmet_demand", 1000, "per officer short of a posting's minimum, per month"),
-    ("weights.fairness", 1, "per hardship-month above the target, per officer"),
-    ("weights.preference", 5, "per deployment at a posting the officer did not list"),
-    ("weights.training", 2, "per week away in a training session"),
-    ("solver.time_limit", 60, "wall-clock seconds at most"),
-    ("solver.seed", 0, ""),
-    ("solver.workers", 1, ""),
-    ("calendar.contact", "", "planning-cell contact in every event; blank = none"),
-    ("calendar.home_timezone", "Asia/Seoul", "IANA zone travel starts from and returns to"),
-    ("calendar.outbound_departure", "09:00", "HH:MM, home time, on a deployment's first day"),
-    ("calendar.return_departure", "15:00", "HH:MM, posting time, on a deployment's last day"),
-    ("calendar.travel_minutes", 330, "1 to 2880"),
-    ("calendar.handover_days", 3, "0 to 14 days each side of a changeover; 0 = none"),
-    ("calendar.cancelled_retention_days", 90, "days a cancelled event is still shown"),
+    ("horizon.allow_past_end", "false", "true for a rolling plan: deployments may end after "
+     "the horizon"),
+    ("deployment.months", _R["deployment_months"].default,
+     "length of every deployment, in whole months"),
+    ("deployment.min_rest_months", _R["min_rest_months"].default,
+     "whole months between two deployments of one officer"),
+    ("deployment.max_per_officer", "", "most deployments per officer in the horizon; blank = "
+     "no cap"),
+    ("fairness.target_hardship_months", _R["fairness_target"].default,
+     "hardship load an officer may carry before it costs"),
+    ("fairness.lookback_months", _R["fairness_lookback_months"].default,
+     "how far back history counts toward that load"),
+    ("training.min_days_before_deployment", _R["training_lead_days"].default,
+     "a session ends at least this many days before"),
+    ("weights.unmet_demand", _W.unmet_demand, "per officer short of a posting's minimum, per "
+     "month"),
+    ("weights.fairness", _W.fairness, "per hardship-month above the target, per officer"),
+    ("weights.preference", _W.preference, "per deployment at a posting the officer did not list"),
+    ("weights.training", _W.training, "per week away in a training session"),
+    ("weights.skill_mix", _W.skill_mix, "per supervisor or specialist missing, per posting and "
+     "month"),
+    ("weights.stability_officer", _W.stability_officer,
+     "re-plans: per officer whose published deployments change"),
+    ("weights.stability_month", _W.stability_month,
+     "re-plans: per month such an officer is at another posting"),
+    ("solver.time_limit", int(_S.time_limit), "wall-clock seconds at most"),
+    ("solver.seed", _S.seed, ""),
+    ("solver.workers", _S.workers, ""),
+    ("solver.work_limit", "", "deterministic work units at most; blank = none"),
+    ("calendar.contact", _C.contact, "planning-cell contact in every event; blank = none"),
+    ("calendar.home_timezone", _C.home_timezone, "IANA zone travel starts from and returns to"),
+    ("calendar.outbound_departure", _C.outbound_departure,
+     "HH:MM, home time, on a deployment's first day"),
+    ("calendar.return_departure", _C.return_departure,
+     "HH:MM, posting time, on a deployment's last day"),
+    ("calendar.travel_minutes", _C.travel_minutes, "1 to 2880"),
+    ("calendar.handover_days", _C.handover_days, "0 to 14 days each side of a changeover; 0 = "
+     "none"),
+    ("calendar.cancelled_retention_days", _C.cancelled_retention_days,
+     "days a cancelled event is still shown"),
+    ("output.language", OutputSettings.language, "ko or en: calendars, the HTML report and the "
+     "workbook"),
 )
 
 _DATES = ("start", "end", "from", "to", "valid_from", "valid_until", "completed_on", "expires_on")
@@ -74,7 +114,7 @@ _TEXT = {("demand", "from"), ("demand", "to"), ("rules", "value")}
 _WHOLE: dict[str, tuple[int, int | None]] = {
     "hardship": (0, 5), "min_khmer_level": (0, MAX_LEVEL), "min_supervisors": (0, None),
     "min": (0, None), "max": (0, None), "seats": (0, None), "level": (1, MAX_LEVEL),
-    "grants_level": (1, MAX_LEVEL), "validity_months": (1, None),
+    "grants_level": (1, MAX_LEVEL), "validity_months": (1, None), "priority": (1, MAX_PRIORITY),
 }
 
 

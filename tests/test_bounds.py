@@ -56,6 +56,53 @@ def test_out_of_range_settings_are_refused_naming_key_and_range(
     assert f"field '{field}'" in problems[0] and says in problems[0], problems[0]
 
 
+@pytest.mark.parametrize(("old", "new", "field", "says"), [
+    # 1e11 is a float in TOML: it was refused as "should be a int", with no range to give.
+    ("months = 12", "months = 1e11", "horizon.months",
+     "100000000000.0 is not a whole number: give 1 to 360 months"),
+    ("months = 12", 'months = "twelve"', "horizon.months",
+     "'twelve' is not a whole number: give 1 to 360 months"),
+    ("months = 12", "months = true", "horizon.months", "true is not a whole number"),
+    ("months = 3", "months = 1.5", "deployment.months",
+     "1.5 is not a whole number: give 1 to the horizon's months"),
+    ("seed = 0", "seed = 0.5", "solver.seed", "0.5 is not a whole number: give 0 to 2,147,483,647"),
+    ("unmet_demand = 1000", "unmet_demand = 1e3", "weights.unmet_demand",
+     "1000.0 is not a whole number: give 0 to 1,000,000"),
+    ("time_limit = 10", 'time_limit = "1m"', "solver.time_limit",
+     "'1m' is not a number: give seconds above 0 and at most 604,800 (a week)"),
+    ('start = "2026-01"', "start = 2026-01-01", "horizon.start",
+     '2026-01-01 is a date, not a month: write the month as text in double quotes, '
+     'e.g. start = "2026-01"'),
+    ('name = "Tiny test case"', "name = 7", "name",
+     "7 is not text: write it in double quotes"),
+    ("months = 12", "months = 12\nallow_past_end = 1", "horizon.allow_past_end",
+     "1 is not true or false"),
+    ("min_rest_months = 3", "min_rest_months = 3\nmax_per_officer = [2]",
+     "deployment.max_per_officer", "a list is not a whole number: give 0 to 360"),
+])
+def test_a_value_of_the_wrong_kind_is_named_in_words_with_its_range(
+        make_case: CaseMaker, old: str, new: str, field: str, says: str) -> None:
+    problems = _problems(make_case({"rules.toml": replace_line(old, new)}))
+    assert len(problems) == 1, problems
+    assert f"field '{field}'" in problems[0] and says in problems[0], problems[0]
+    assert not any(f"a {kind}" in problems[0] for kind in ("int", "float", "str", "bool"))
+
+
+@pytest.mark.parametrize(("line", "field", "says"), [
+    ("travel_minutes = 5000", "calendar.travel_minutes",
+     "5000 is out of range: give 1 to 2,880 minutes"),
+    ("handover_days = -1", "calendar.handover_days", "-1 is negative: give 0 to 14 days"),
+    ('home_timezone = 9', "calendar.home_timezone",
+     'is not text: write it in double quotes, e.g. home_timezone = "Asia/Seoul"'),
+    ('[output]\nlanguage = 1', "output.language", 'e.g. language = "en"'),
+])
+def test_calendar_and_output_values_name_what_was_read(
+        make_case: CaseMaker, line: str, field: str, says: str) -> None:
+    text = line if line.startswith("[") else f"[calendar]\n{line}"
+    (problem,) = _problems(make_case({"rules.toml": add_lines(text)}))
+    assert f"field '{field}'" in problem and says in problem, problem
+
+
 @pytest.mark.parametrize(("line", "field"), [
     ("work_limit = inf", "solver.work_limit"),
     ("work_limit = 0", "solver.work_limit"),

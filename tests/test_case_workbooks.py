@@ -18,10 +18,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from rotation.domain import Credential, Instance
+from rotation.domain import (
+    CalendarSettings,
+    Credential,
+    Instance,
+    OutputSettings,
+    SolverSettings,
+    Weights,
+)
 from rotation.errors import InputError, Problem
 from rotation.excel import Sheet, write_workbook
-from rotation.io import load_case, read_case
+from rotation.io import _RULE_KEYS, load_case, read_case
 from rotation.template import write_template
 from tests.case_files import tables, write_csv_case, write_xlsx_case
 from tests.test_properties import instances
@@ -178,7 +185,7 @@ def test_rules_problems_name_the_row_of_their_key(book: Path) -> None:
     problem = only(book)
     assert (problem.sheet, problem.row, problem.column, problem.field) == (
         "rules", rows["horizon.months"], "B", "horizon.months")
-    assert "'twelve' should be a int" in problem.message
+    assert "'twelve' is not a whole number: give 1 to 360 months" in problem.message
 
 
 def test_a_rules_value_typed_as_text_reads_as_the_number(tiny: Instance, book: Path) -> None:
@@ -209,6 +216,49 @@ def test_the_template_is_a_valid_case_with_one_example_row_per_sheet(tmp_path: P
     levels = [v for v in wb["certificates"].data_validations.dataValidation if "C2" in v.sqref]
     assert levels and (levels[0].type, levels[0].formula1, levels[0].formula2) == (
         "whole", "1", "5")
+
+
+def test_the_template_gives_every_key_the_rules_loader_knows(tmp_path: Path) -> None:
+    # The rules sheet promises every key at its default, so that a planner sees what can be
+    # set; a key left out (output.language was) can only be found in the documentation.
+    path = tmp_path / "case.xlsx"
+    write_template(path)
+    keys = [row[0] for row in load_workbook(path)["rules"].iter_rows(min_row=2, values_only=True)
+            if row[0]]
+    known = {f"{section}.{key}" if section else key
+             for section, names in _RULE_KEYS.items() for key in names
+             if not (section == "" and key in _RULE_KEYS)}
+    assert len(keys) == len(set(keys))
+    assert set(keys) == known
+    loaded = load_case(path)
+    assert loaded.output == OutputSettings()
+    assert loaded.solver == SolverSettings()
+    assert loaded.calendar == CalendarSettings()
+    assert loaded.rules.weights == Weights()
+    assert (loaded.rules.allow_past_end, loaded.rules.max_deployments) == (False, None)
+
+
+@pytest.mark.parametrize("typed", ["true", "TRUE", True])
+def test_a_rules_sheet_turns_on_the_rolling_horizon(tmp_path: Path, typed: object) -> None:
+    # A cell holds no TOML boolean: the word typed in the text-formatted value column, or
+    # Excel's own boolean, which reads as yes.
+    path = tmp_path / "case.xlsx"
+    write_template(path)
+    rows = {row[0].value: row[0].row for row in load_workbook(path)["rules"].iter_rows()}
+    edit(path, "rules", f"B{rows['horizon.allow_past_end']}", typed)
+    assert load_case(path).rules.allow_past_end is True
+    edit(path, "rules", f"B{rows['horizon.allow_past_end']}", "maybe")
+    assert "'maybe' is not true or false" in str(only(path))
+
+
+def test_the_template_checks_a_postings_priority_as_it_is_typed(tmp_path: Path) -> None:
+    path = tmp_path / "case.xlsx"
+    write_template(path)
+    sheet = load_workbook(path)["postings"]
+    letter = next(c.column_letter for c in sheet[1] if c.value == "priority")
+    found = [v for v in sheet.data_validations.dataValidation if f"{letter}2" in v.sqref]
+    assert found and (found[0].type, found[0].formula1, found[0].formula2) == (
+        "whole", "1", "100")
 
 
 def test_the_template_never_replaces_a_file(tmp_path: Path) -> None:

@@ -280,7 +280,7 @@ def test_non_integer(
 
 def test_non_integer_in_rules(make_case: CaseMaker) -> None:
     case = make_case({"rules.toml": replace_line("months = 12", 'months = "twelve"')})
-    only_problem(case, "rules.toml", None, "horizon.months", "'twelve'", "int")
+    only_problem(case, "rules.toml", None, "horizon.months", "'twelve'", "not a whole number")
 
 
 def test_bad_specialist_count(make_case: CaseMaker) -> None:
@@ -758,9 +758,9 @@ def test_unknown_training_key_in_rules(make_case: CaseMaker, change: object, fie
         (("", "[training]", "min_days_before_deployment = -1"),
          "training.min_days_before_deployment", ("negative",)),
         (("", "[training]", 'min_days_before_deployment = "two weeks"'),
-         "training.min_days_before_deployment", ("'two weeks'", "int")),
+         "training.min_days_before_deployment", ("'two weeks'", "not a whole number")),
         (("", "[training]", "min_days_before_deployment = 1.5"),
-         "training.min_days_before_deployment", ("1.5", "int")),
+         "training.min_days_before_deployment", ("1.5", "not a whole number", "0 to 730 days")),
     ],
 )
 def test_bad_training_value_in_rules(
@@ -1066,10 +1066,41 @@ def test_a_credential_without_a_level_may_not_be_given_as_a_language(make_case: 
                                                                      ) -> None:
     # The older column means a language, which always has a level; the new one may have none.
     case = make_case({"certificates.csv": add_lines("K-0004,khmer,,2025-01-01,")})
-    only_problem(case, "certificates.csv", 5, "level", "a language needs its level")
+    only_problem(case, "certificates.csv", 5, "level", "is empty", "older column name "
+                 "'language' every row needs a level, 1 to 5")
     case = make_case({"certificates.csv": CREDENTIALS.replace("K-0001,passport,,",
                                                               "K-0001,khmer,,")})
     assert load_case(case).officer_by_id["K-0001"].certificates[1].level == 0
+
+
+def test_credentials_without_levels_under_the_older_column_are_one_problem(
+        make_case: CaseMaker) -> None:
+    # A real case gave 180 lines of "a language needs its level", one per passport, all from
+    # the one header: they are one problem, on the first such row, that says what to rename.
+    officers = ["K-0001", "K-0002", "K-0003", "K-0004", "K-0005"]
+    rows = [f"{o},passport,,202{y}-01-01," for y in range(3) for o in officers]
+    rows += [f"{o},medical,,2025-09-01,2026-08-31" for o in officers]
+    case = make_case({"certificates.csv": add_lines(*rows)})
+    problem = only_problem(case, "certificates.csv", 5, "level", "is empty here and in 19 more "
+                           "rows (passport, medical)", "rename the column 'language' to "
+                           "'credential', where a blank level means none")
+    assert problem.message.count("1 to 5") == 1
+    # What it says is true: renamed, the same rows load, without levels.
+    renamed = make_case({"certificates.csv": lambda text: add_lines(*rows)(
+        text.replace("officer,language,", "officer,credential,"))})
+    held = load_case(renamed).officer_by_id["K-0001"].certificates
+    assert {(c.name, c.level) for c in held} == {("khmer", 2), ("passport", 0), ("medical", 0)}
+
+
+def test_courses_granting_without_levels_under_the_older_column_are_one_problem(
+        make_case: CaseMaker) -> None:
+    courses = ["first-aid", "hostile-environment", "firearms", "diving"]
+    rows = [f"{c},{c.title()},{c}-certificate,," for c in courses]
+    case = training_case(make_case, {"courses.csv": add_lines(*rows)})
+    only_problem(case, "courses.csv", 4, "grants_level", "is empty here and in 3 more rows "
+                 "(first-aid-certificate, hostile-environment-certificate, "
+                 "firearms-certificate, ...)", "rename the column 'grants_language' to "
+                 "'grants_credential'")
 
 
 def test_language_and_credential_columns_together_are_one_problem(make_case: CaseMaker) -> None:
