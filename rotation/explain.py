@@ -332,10 +332,15 @@ def explain_posting(inst: Instance, plan: Plan, posting_id: str, month: str,
 
 def explain_infeasible(inst: Instance, found: Sequence[tuple[str, int, bool | None]],
                        rules: Sequence[Rule] = RULES) -> list[str]:
-    """A case with no plan, in words: for each rule in conflict (rule name, rows in the
-    infeasible core, whether a plan exists without them), what its own checker finds in the
-    facts alone (an empty plan: history and tours kept as they are), who those facts are, and
-    what letting it go would buy."""
+    """A case with no plan, in words: for each rule in conflict (rule name, rows let go, whether a
+    plan exists without them, as :func:`rotation.solve.diagnose.conflicts` found), what its own
+    checker finds in the facts alone (an empty plan: history and tours kept as they are), who
+    those facts are, and what letting them go would buy.
+
+    Relief is claimed only as the diagnosis found it: a plan exists (True: one was found and
+    validated), letting them go is not enough (False: proven, with the other rules named), or
+    not decided in the time given (None). The diagnosis lets go every fact of a rule at once
+    (all the months over a maximum), so the words speak of them all."""
     by_name = {rule.name: rule for rule in rules}
     out = []
     for name, rows, relaxed in found:
@@ -348,10 +353,17 @@ def explain_infeasible(inst: Instance, found: Sequence[tuple[str, int, bool | No
                                                     if len(facts) > 5 else "")
         if name == "coverage":
             text += _continuing(inst)
+        who = "those officers" if name == "coverage" else "these facts"
         if relaxed is True:
-            text += ". Without them a plan exists: " + _relief(name)
+            text += (f". Letting {who} go would give a plan: one was found that breaks no hard "
+                     f"rule but these facts; {_relief(name)}")
         elif relaxed is False:
-            text += ". Letting them go alone is not enough: other rules conflict as well"
+            others = sorted({other for other, _, _ in found if other != name})
+            text += (f". Letting {who} go is not enough: other rules conflict as well"
+                     + (f" ({', '.join(others)})" if others else ""))
+        else:
+            text += (f". Whether a plan exists once {who} are let go is undecided: in the "
+                     "time given none was found, nor proven impossible")
         out.append(text + ".")
     return out
 
@@ -369,7 +381,11 @@ def _continuing(inst: Instance) -> str:
 
 
 def _relief(rule: str) -> str:
+    """How to let the facts go. For coverage both ways keep the plan found valid: it adds no
+    one where the posting is over its maximum, so it holds with the maximum raised to the
+    officers continuing there, or with fewer of them."""
     if rule == "coverage":
-        return ("raise the posting's maximum in those months (demand.csv, or a headcount "
-                "change), or end those tours earlier")
-    return f"relax the rule '{rule}' where it binds"
+        return ("to get it, raise the posting's maximum in those months to the officers "
+                "continuing there (demand.csv, or a headcount change), or end those tours "
+                "before those months")
+    return f"to get it, relax the rule '{rule}' where it binds"

@@ -157,7 +157,10 @@ def test_a_case_with_no_plan_names_the_rule_the_facts_and_the_relief() -> None:
     continuing = inst.carried_over[("P", 0)]
     assert sorted(continuing) == ["A", "B"]
     assert f"Post P {inst.rules.month_label(0)}: {', '.join(continuing)}" in line
-    assert "limited to 1" in line and "Without them a plan exists" in line
+    assert "limited to 1" in line and "Letting those officers go would give a plan" in line
+    witness = found[0].witness
+    assert witness is not None
+    assert set(validate(inst, witness).violations) == set(validate(inst, Plan(())).violations)
     # A case with a plan is not called infeasible.
     assert conflicts(instance([officer("A")], [posting("P")], [demand("P", 0, 1, 0, 1)],
                               rules(2, 1))) is None
