@@ -230,6 +230,15 @@ def test_scenario_commands_store_solve_and_never_publish(tiny_case: Path, tmp_pa
                 db, cwd=tmp_path)
     assert asked.returncode == 0 and "case of plan 1, published version 1" in asked.stderr
     assert "2026-05 │ 2-2" not in asked.stdout
+    # Of the what-if by its name (its demand; starting from its own plan and the base's).
+    before = _digest(db_file)
+    of_surge = run("capacity", "surge", "--posting", "PNH", "--from", "2026-05", "--to",
+                   "2026-05", "--db", db, cwd=tmp_path)
+    assert of_surge.returncode == 0, of_surge.stderr
+    (row,) = [line.split("│") for line in of_surge.stdout.splitlines()
+              if line.startswith("│ 2026-05")]
+    assert row[2].strip() == "2-2" and row[4].strip() == "yes"
+    assert _digest(db_file) == before, "capacity wrote to the database"
 
     again = run("scenario", "create", "surge.toml", "--case", tiny_case, "--db", db,
                 cwd=tmp_path)
