@@ -10,7 +10,7 @@ import pytest
 
 from rotation.errors import InputError
 from rotation.io import read_case
-from rotation.scenarios import apply, apply_all, parse
+from rotation.scenarios import apply, apply_all, changes, parse
 from rotation.storage import Store
 from rotation.workflow import publish
 from tests.builders import sqlite_contents
@@ -48,6 +48,23 @@ max = 3
     assert new.name.endswith("(scenario more)")
     # The base case is untouched.
     assert tiny.demand("PNH", 2) == (1, 2)
+
+
+def test_headcount_written_as_in_a_change_file(tiny) -> None:  # type: ignore[no-untyped-def]
+    """min = "+N" / max = "+N" (the change files' form) move each month's own, as add = N
+    moves both; a file written for a re-plan reads the same as a scenario."""
+    added = _apply(tiny, 'name = "a"\n[[headcount]]\nposting = "PNH"\nfrom = "2026-03"\n'
+                         'add = 2\n')
+    relative = _apply(tiny, 'name = "a"\n[[headcount]]\nposting = "PNH"\nfrom = "2026-03"\n'
+                            'min = "+2"\nmax = "+2"\n')
+    assert relative.demands == added.demands
+    mixed = _apply(tiny, 'name = "b"\n[[headcount]]\nposting = "PNH"\nto = "2026-06"\n'
+                         'min = "+1"\n[[headcount]]\nposting = "SHV"\nfrom = "2026-10"\n'
+                         'min = 0\nmax = "+2"\n')
+    assert [mixed.demand("PNH", t) for t in (0, 5, 6)] == [(2, 2), (2, 2), (1, 1)]
+    assert [mixed.demand("SHV", t) for t in (8, 9, 11)] == [(1, 1), (0, 3), (0, 3)]
+    said = changes(parse('name = "a"\n[[headcount]]\nposting = "PNH"\nmin = "+2"\n', "a.toml"))
+    assert said == ["headcount PNH start..end: min +2"]
 
 
 def test_open_close_rules_pool_and_training(tiny) -> None:  # type: ignore[no-untyped-def]
@@ -121,6 +138,15 @@ add = 2
     ('[[headcount]]\nposting = "PNH"\nfrom = "2027-03"\nadd = 1', "headcount[1].from",
      "2027-03 is outside the horizon 2026-01..2026-12"),
     ('[[headcount]]\nposting = "PNH"\nadd = -2', "headcount[1].add", "below 0"),
+    ('[[headcount]]\nposting = "PNH"\nmin = "-2"', "headcount[1].min",
+     'below 0 in 2026-01 (it is 1); min at least "-1"'),
+    ('[[headcount]]\nposting = "PNH"\nmin = "2"', "headcount[1].min",
+     '\'2\' should be a whole number 0 or more, or "+N" / "-N"'),
+    ('[[headcount]]\nposting = "PNH"\nmin = -1', "headcount[1].min", "0 or more"),
+    ('[[headcount]]\nposting = "PNH"\nmin = "+1"\nadd = 1', "headcount[1].add",
+     "not both"),
+    ('[[headcount]]\nposting = "PNH"\nto = "2026-08"\nmin = "+1"', "headcount[1].min",
+     "minimum 2 is above its maximum 1 in 2026-07"),
     ('[[withdraw]]\nofficers = ["K-0099"]\nfrom = "2026-03-01"', "withdraw[1].officers",
      "unknown officer 'K-0099'"),
     ('[[close]]\nposting = "PNH"', "close[1].from", "is missing"),
