@@ -140,7 +140,7 @@ ByOption = Annotated[str, typer.Option("--by", help="Who does this, for the audi
 LangOption = Annotated[
     str | None,
     typer.Option("--lang", help="ko or en: the language of calendars, report and workbook "
-                                "(default: [output] language in rules.toml)."),
+                                "(default: \\[output] language in rules.toml)."),
 ]
 
 
@@ -847,7 +847,8 @@ def feeds_create(
     posting: Annotated[str | None, typer.Option(help="The posting whose calendar to share.")]
     = None,
     plan: Annotated[int | None, typer.Option(help="Plan whose case the feed belongs to "
-                                                  "(default: the newest).")] = None,
+                                                  "(default: the latest published version; "
+                                                  "the newest plan if none is).")] = None,
     base_url: Annotated[
         str | None,
         typer.Option(help=f"Public address of 'rotation serve' (default: ${FEED_URL_VAR}, else "
@@ -857,7 +858,8 @@ def feeds_create(
 ) -> None:
     """Make a new subscription link; its address is shown now and never again.
 
-    The feed always follows the newest plan of the case, so one link serves every re-plan.
+    The feed always serves the latest published version of the case (none while nothing is
+    published), so one link follows every re-plan once it is published.
     """
     kind, subject = _subject(officer, posting)
     base = (base_url or os.environ.get(FEED_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
