@@ -202,6 +202,8 @@ def test_every_example_scenario_applies_to_the_example() -> None:
     may = inst.rules.month_of(date(2026, 5, 1))
     assert surge.demand("PNH", may) == tuple(v + 10 for v in inst.demand("PNH", may))
     assert surge.demand("PNH", may - 1) == inst.demand("PNH", may - 1)
+    # As its comment says: the headcount only, not the specialist mix.
+    assert surge.posting_by_id["PNH"] == inst.posting_by_id["PNH"]
 
 
 # ---------------------------------------------------------------------------------------------
