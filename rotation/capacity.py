@@ -10,8 +10,15 @@ It is answered lexicographically, so that the answer never borrows from elsewher
    engine (:func:`rotation.solve.solve`) finds for the case so opened; for a case that meets all
    its demand that is 0;
 2. holding that, the most officers at the posting: in each month on its own (one search per
-   month, each from the best plan so far), or, with ``uniform``, the most it can hold in every
-   month of the range at once (the smallest month's headcount, maximised).
+   month), or, with ``uniform``, the most it can hold in every month of the range at once (the
+   smallest month's headcount, maximised).
+
+A month's answer is never below what a plan already known reaches: each search starts from the
+best plan known for its month, among the engine's, the plans the caller knows (the published
+plan, a scenario's own; each only if it keeps every hard rule of the opened case and leaves the
+other postings no shorter), the uniform answer's (asked first when several months are, with half
+the time: it proves far sooner than a single month, and every month holds at least that) and
+those the earlier months found. A search that finds nothing better keeps that plan's count.
 
 Fairness, preferences and training costs do not enter: they decide which plan is chosen among
 equals, not how many officers fit. A month whose answer a plan already reaches with every
@@ -43,6 +50,7 @@ from rotation.plan import Plan
 from rotation.scenarios import with_demand
 from rotation.solve import solve
 from rotation.solve.model import Candidates, Model, configure, extract, hint
+from rotation.validate import validate
 
 __all__ = ["Capacity", "MonthCapacity", "capacity", "limits"]
 
@@ -126,10 +134,13 @@ def _solve(model: Model, settings: SolverSettings, seconds: float, start: Plan |
 
 
 def capacity(inst: Instance, posting: str, first: str | None = None, last: str | None = None,
-             uniform: bool = False, settings: SolverSettings | None = None) -> Capacity:
+             uniform: bool = False, settings: SolverSettings | None = None,
+             known: Sequence[Plan] = ()) -> Capacity:
     """The most officers ``posting`` can hold in each month of ``first``..``last`` (``YYYY-MM``,
     default the whole horizon), or with ``uniform`` in all of them at once, while every other
-    posting keeps as much of its demand as the case allows (see the module's docstring)."""
+    posting keeps as much of its demand as the case allows (see the module's docstring).
+    ``known`` are plans of ``inst`` to start from (the published one, say): no answer is below
+    what one of them reaches, when it may answer the question at all."""
     if posting not in inst.posting_by_id:
         raise InputError(Problem(f"unknown posting '{posting}'; the case has "
                                  f"{', '.join(inst.posting_by_id)}", field="--posting"))
@@ -164,24 +175,34 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
     weights = opened.rules.weights
     others_short = least // max(min(weights.unmet_demand, weights.skill_mix), 1)
     model.cp.add(shortfall <= least)
-    best = engine.plan
+    # Every plan that may answer the question (keeps every hard rule of the opened case and
+    # leaves the others no shorter): each search starts from the best of them for its month.
+    found = [engine.plan, *(plan for plan in known if _answers(opened, plan, least))]
     bounds = {t: _upper_bound(opened, candidates, posting, t) for t in months}
     answers: dict[int, tuple[int, int, Plan]] = {}
-    if uniform:
+    value = None
+    if uniform or len(months) > 1:
+        # The level the posting holds in every month at once: asked first when the months are
+        # asked one by one too, since it is proven far sooner than any one month, and every
+        # month holds at least that. The level variable stays in the model, unbounded below by
+        # anything else, so the months' searches are free to leave it at 0.
         level = model.cp.new_int_var(0, pool, "level")
         for t in months:
             model.cp.add(level <= _headcount(model, posting, t))
         model.cp.maximize(level)
-        code, solver = _solve(model, settings, left(1), best, opened)
+        best = max(found, key=lambda plan: _level(opened, plan, posting, months))
+        code, solver = _solve(model, settings, left(1 if uniform else 2), best, opened)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            best = extract(opened, model, solver)
-        value = min(_present(opened, best, posting, t) for t in months)
-        ceiling = min(min(bounds.values()), _bound(code, solver, value))
-        for t in months:
-            answers[t] = (value, ceiling, best)
-    else:
-        value = None
-        found = [best]  # every plan found so far: each month starts from the best of them
+            found.append(extract(opened, model, solver))
+            if _level(opened, found[-1], posting, months) >= _level(opened, best, posting,
+                                                                      months):
+                best = found[-1]
+        if uniform:
+            value = _level(opened, best, posting, months)
+            ceiling = min(min(bounds.values()), _bound(code, solver, value))
+            for t in months:
+                answers[t] = (value, ceiling, best)
+    if not uniform:
         for k, t in enumerate(months):
             best = max(found, key=lambda plan: _present(opened, plan, posting, t))
             reached = _present(opened, best, posting, t)
@@ -207,6 +228,24 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
                     inst.rules.month_label(months[-1]), uniform, tuple(out), value,
                     others_short, pool, best,
                     time.perf_counter() - began)
+
+
+def _answers(inst: Instance, plan: Plan, least: int) -> bool:
+    """Whether ``plan`` may answer the capacity question on the opened case ``inst``: it keeps
+    every hard rule and leaves the demand no shorter (coverage and skill-mix costs) than
+    ``least``. A plan of another input (officers or postings the case no longer has) may not."""
+    try:
+        verdict = validate(inst, plan)
+    except (KeyError, ValueError):
+        return False
+    short = (verdict.cost_by_rule.get(coverage.NAME, 0)
+             + verdict.cost_by_rule.get(skill_mix.NAME, 0))
+    return verdict.ok and short <= least
+
+
+def _level(inst: Instance, plan: Plan, posting: str, months: range) -> int:
+    """The headcount ``plan`` keeps at ``posting`` in every month of ``months``."""
+    return min(_present(inst, plan, posting, t) for t in months)
 
 
 def _bound(code: Any, solver: cp_model.CpSolver, reached: int) -> int:

@@ -51,7 +51,14 @@ from rotation.plan import (
     relative_gap,
 )
 from rotation.report import roster, staffing
-from rotation.scenario_jobs import create, resolve, snapshot_instance, solve_scenario
+from rotation.scenario_jobs import (
+    adapt,
+    base_plan,
+    create,
+    resolve,
+    snapshot_instance,
+    solve_scenario,
+)
 from rotation.scenarios import changes, parse
 from rotation.storage import ENV_VAR, Store, StoredPlan
 from rotation.sweep import Swept, read_spec, run_sweep, sweep_settings
@@ -133,7 +140,7 @@ ByOption = Annotated[str, typer.Option("--by", help="Who does this, for the audi
 LangOption = Annotated[
     str | None,
     typer.Option("--lang", help="ko or en: the language of calendars, report and workbook "
-                                "(default: [output] language in rules.toml)."),
+                                "(default: \\[output] language in rules.toml)."),
 ]
 
 
@@ -840,7 +847,8 @@ def feeds_create(
     posting: Annotated[str | None, typer.Option(help="The posting whose calendar to share.")]
     = None,
     plan: Annotated[int | None, typer.Option(help="Plan whose case the feed belongs to "
-                                                  "(default: the newest).")] = None,
+                                                  "(default: the latest published version; "
+                                                  "the newest plan if none is).")] = None,
     base_url: Annotated[
         str | None,
         typer.Option(help=f"Public address of 'rotation serve' (default: ${FEED_URL_VAR}, else "
@@ -850,7 +858,8 @@ def feeds_create(
 ) -> None:
     """Make a new subscription link; its address is shown now and never again.
 
-    The feed always follows the newest plan of the case, so one link serves every re-plan.
+    The feed always serves the latest published version of the case (none while nothing is
+    published), so one link follows every re-plan once it is published.
     """
     kind, subject = _subject(officer, posting)
     base = (base_url or os.environ.get(FEED_URL_VAR) or DEFAULT_BASE_URL).rstrip("/")
@@ -1190,17 +1199,25 @@ def capacity_cmd(
         raise InputError(Problem("name the posting: --posting ID", field="--posting"))
     if scenario is not None and case is not None:
         raise InputError(Problem("name a scenario or --case, not both", field="--case"))
+    # Plans already known for the input asked about: no month's answer is below theirs.
+    known: list[Plan] = []
     if case is not None:
         inst = read_case(case).instance
     elif scenario is not None:
-        inst = resolve(Store(db, create=False), scenario)[2]
+        store = Store(db, create=False)
+        stored, _, inst = resolve(store, scenario)
+        known += [store.load(stored.plans[-1]).plan] if stored.plans else []
+        base_id = base_plan(store, stored)
+        known += [adapt(inst, store.load(base_id).plan)] if base_id is not None else []
     else:
-        inst = _case_of_latest(Store(db, create=False))
+        latest = _case_of_latest(Store(db, create=False))
+        inst = latest.instance
+        known.append(latest.plan)
     settings = _settings(inst, time_limit=time_limit)
     err.print(f"{inst.name}: how many officers {posting} can hold; up to "
               f"{settings.time_limit:g} s", highlight=False)
     with err.status("Searching..."):
-        answer = capacity(inst, posting, from_month, to_month, uniform, settings)
+        answer = capacity(inst, posting, from_month, to_month, uniform, settings, known)
     table = Table(title=f"Capacity of {answer.posting_name} ({answer.posting}), "
                         f"{answer.first}..{answer.last}")
     for column in ("month", "demand", "can hold", "proven"):
@@ -1289,21 +1306,21 @@ def sweep_cmd(
     out.print("'rotation compare PLAN PLAN...' compares any of them in full.", highlight=False)
 
 
-def _case_of_latest(store: Store) -> Instance:
-    """The case of the latest published version, else of the newest plan of a case (never a
-    scenario's plan: a what-if is asked about by its name)."""
+def _case_of_latest(store: Store) -> StoredPlan:
+    """The latest published version, else the newest plan of a case (never a scenario's plan:
+    a what-if is asked about by its name): its input is the case asked about."""
     cases = store.published_cases()
     if cases:
         latest = store.published(cases[0])
         assert latest is not None and latest.plan_id is not None
         err.print(f"Asking of the case of plan {latest.plan_id}, published version "
                   f"{latest.version}.", highlight=False)
-        return store.load(latest.plan_id).instance
+        return store.load(latest.plan_id)
     for row in store.plans():
         if row.id is not None and store.scenario_of(row.id) is None:
             err.print(f"Asking of the case of plan {row.id}, the newest (nothing is published "
                       "yet).", highlight=False)
-            return store.load(row.id).instance
+            return store.load(row.id)
     raise InputError(Problem(f"no plan of a case is stored in {store.safe_url}; name a "
                              "scenario or --case FOLDER", field="SCENARIO"))
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from rotation.compare import Comparison
 from rotation.errors import InputError, Problem
+from rotation.private import private_folder
 
 __all__ = ["chart_spec", "write_html"]
 
@@ -127,7 +128,9 @@ def render_html(comparison: Comparison) -> str:
 
 
 def write_html(comparison: Comparison, out: Path) -> Path:
-    """Write the page to ``out`` whole or not at all."""
+    """Write the page to ``out`` whole or not at all, for its owner only (0600, in folders made
+    0700): it names officers and where they serve, as the exports do (see
+    :mod:`rotation.private`). Passing it around is the planner's choice, not the default."""
     try:
         import altair  # noqa: F401
         import vl_convert  # noqa: F401
@@ -137,12 +140,16 @@ def write_html(comparison: Comparison, out: Path) -> Path:
             "pip install -e '.[charts]'", field="--html")) from err
     text = render_html(comparison)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(out.parent)
+        # mkstemp creates the file 0600 whatever the umask; it keeps that mode when moved.
         handle, temp = tempfile.mkstemp(prefix=".rotation-compare-", dir=out.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temp, 0o644)
-        Path(temp).replace(out)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(text)
+            Path(temp).replace(out)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
     except OSError as err:
         raise InputError(Problem(f"cannot write the page: {err}", str(out),
                                  field="--html")) from err

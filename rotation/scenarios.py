@@ -162,6 +162,22 @@ class _Reader:
             return None
         return value
 
+    def headcount(self, item: dict[str, Any], key: str, where: str
+                  ) -> tuple[bool, int] | None:
+        """A headcount as change files write it (docs/replanning.md): a whole number 0 or
+        more, or "+N" / "-N" to move each month's own by N; with whether it is relative. The
+        same file then reads the same in a scenario and in a re-plan."""
+        if key not in item:
+            return None
+        value = item[key]
+        if isinstance(value, str) and _RELATIVE.fullmatch(value.strip()):
+            return True, int(value.strip())
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return False, value
+        self.bad(f"{where}.{key}", f"{value!r} should be a whole number 0 or more, or \"+N\" / "
+                                   "\"-N\" to change each month's by N")
+        return None
+
     def text(self, item: dict[str, Any], key: str, where: str, required: bool = True
              ) -> str | None:
         value = item.get(key)
@@ -302,31 +318,37 @@ def apply(inst: Instance, scenario: Scenario) -> Instance:
         pid = r.posting(item, "posting", where, postings)
         first = r.month(item, "from", where, 0)
         last = r.month(item, "to", where, inst.rules.months - 1)
-        lo = r.integer(item, "min", where)
-        hi = r.integer(item, "max", where)
+        lo = r.headcount(item, "min", where)
+        hi = r.headcount(item, "max", where)
         add = r.integer(item, "add", where, least=None)
-        if add is not None and (lo is not None or hi is not None):
-            r.bad(f"{where}.add", "give either add (relative) or min/max (absolute), not both")
+        given = {"min", "max", "add"} & item.keys()
+        if "add" in given and given != {"add"}:
+            r.bad(f"{where}.add", "give either add (both moved) or min/max, not both")
             continue
-        if add is None and lo is None and hi is None:
-            r.bad(where, "says no change; give min, max, or add (e.g. add = 10)")
+        if not given:
+            r.bad(where, 'says no change; give min, max (a number, or "+N" / "-N"), or add '
+                         '(e.g. add = 10)')
             continue
-        if pid is None or first is None or last is None:
+        if pid is None or first is None or last is None or len(given) != sum(
+                x is not None for x in (lo, hi, add)):
             continue
         if last < first:
             r.bad(f"{where}.to", f"{inst.rules.month_label(last)} is before from "
                   f"{inst.rules.month_label(first)}")
             continue
+        if add is not None:  # add = N: the same as min = "+N" with max = "+N"
+            lo = hi = (True, add)
         for t in range(first, last + 1):
             old_lo, old_hi = table[pid, t]
-            new = ((old_lo + add, old_hi + add) if add is not None
-                   else (old_lo if lo is None else lo, old_hi if hi is None else hi))
+            new = (_moved(old_lo, lo), _moved(old_hi, hi))
             if new[0] < 0:
-                r.bad(f"{where}.add", f"takes {pid}'s minimum below 0 in "
-                      f"{inst.rules.month_label(t)} (it is {old_lo}); add at least {-old_lo}")
+                key = "add" if add is not None else "min"
+                enough = str(-old_lo) if add is not None else f'"{-old_lo:+d}"'
+                r.bad(f"{where}.{key}", f"takes {pid}'s minimum below 0 in "
+                      f"{inst.rules.month_label(t)} (it is {old_lo}); {key} at least {enough}")
                 break
             if new[0] > new[1]:
-                key = "min" if lo is not None else ("max" if hi is not None else "add")
+                key = "add" if add is not None else ("min" if lo is not None else "max")
                 r.bad(f"{where}.{key}", f"{pid}'s minimum {new[0]} is above its maximum "
                       f"{new[1]} in {inst.rules.month_label(t)} once applied; raise max to at "
                       f"least {new[0]} (or lower min)")
@@ -597,6 +619,17 @@ def _demand_rows(inst: Instance, table: dict[tuple[str, int], tuple[int, int]],
                 rows.append(Demand(pid, rules.month_start(t), rules.month_start(end), *value))
             t = end + 1
     return tuple(rows)
+
+
+_RELATIVE = re.compile(r"[+-]\d+")
+
+
+def _moved(old: int, change: tuple[bool, int] | None) -> int:
+    """A month's minimum or maximum after a headcount change: kept, moved by N, or set."""
+    if change is None:
+        return old
+    relative, n = change
+    return old + n if relative else n
 
 
 def with_demand(inst: Instance, months: dict[tuple[str, int], tuple[int, int]]) -> Instance:

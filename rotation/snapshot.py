@@ -2,10 +2,14 @@
 
 The snapshot is canonical (sorted keys, sorted sets), which makes its hash a stable fingerprint of
 the problem: the same case files give the same hash, whatever the row order of sets inside cells.
-Solver settings are not part of the snapshot; they are stored as the solve's parameters. Calendar
-settings are in the snapshot (a stored plan's calendars must not depend on files that have since
-changed) but not in the hash: they change how a plan is shown, never which plan is right. The
-same holds for the output settings (the language) and postings' Korean names.
+The case's solver settings (``[solver]`` in rules.toml) are in the snapshot but not in the hash:
+what is planned from a stored input later (a re-plan, a capacity question) must search as long
+as the case asks, yet a longer time limit never makes another problem. What one solve actually
+ran with (the case's settings with the command's options over them) is stored apart, as that
+solve's parameters. Calendar settings are in the snapshot (a stored plan's calendars must not
+depend on files that have since changed) but not in the hash: they change how a plan is shown,
+never which plan is right. The same holds for the output settings (the language) and postings'
+Korean names.
 
 Keys keep the names of the first format where the meaning only widened (a course's
 ``grants_language`` holds any credential it grants), and keys added since are written only when
@@ -35,6 +39,7 @@ from rotation.domain import (
     Replan,
     Rules,
     Session,
+    SolverSettings,
     Unavailability,
     Weights,
 )
@@ -161,9 +166,18 @@ def instance_to_dict(inst: Instance) -> dict[str, Any]:
         ],
         "calendar": asdict(inst.calendar),
         "output": asdict(inst.output),
+        # Settings that differ from the defaults only, as the weights: a snapshot stored before
+        # solver settings were kept reads back with the defaults, which is what it holds.
+        **({"solver": solver} if (solver := _solver_to_dict(inst.solver)) else {}),
         # Only for a re-plan, so every other snapshot (and hash) is as it was.
         **({"replan": _replan_to_dict(inst.replan)} if inst.replan is not None else {}),
     }
+
+
+def _solver_to_dict(settings: SolverSettings) -> dict[str, Any]:
+    default = SolverSettings()
+    return {name: value for name, value in asdict(settings).items()
+            if value != getattr(default, name)}
 
 
 def _plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -278,14 +292,19 @@ def instance_from_dict(data: dict[str, Any]) -> Instance:
         # Snapshots stored before calendars had settings read back with the defaults.
         calendar=CalendarSettings(**data.get("calendar", {})),
         output=OutputSettings(**data.get("output", {})),
+        # Snapshots stored before the solver settings were kept read back with the defaults.
+        solver=SolverSettings(**data.get("solver", {})),
         replan=_replan_from_dict(data.get("replan")),
     )
 
 
 def input_hash(inst: Instance) -> str:
-    """SHA-256 of the canonical snapshot: equal problems, equal hashes."""
+    """SHA-256 of the canonical snapshot: equal problems, equal hashes. Calendar, output and
+    solver settings are left out: they never change which plan is right, and a hash stored
+    before they were kept must still match the same input."""
     problem = instance_to_dict(inst)
     del problem["calendar"], problem["output"]
+    problem.pop("solver", None)
     for posting in problem["postings"]:
         posting.pop("name_ko", None)
     text = json.dumps(problem, sort_keys=True, separators=(",", ":"))

@@ -11,13 +11,19 @@ import pytest
 from rotation.capacity import ELSEWHERE, THERE, capacity
 from rotation.domain import Instance, SolverSettings, Weights
 from rotation.io import read_case
+from rotation.plan import Plan
 from rotation.scenarios import with_demand
 from rotation.solve import solve
+from rotation.storage import Store
 from rotation.validate import validate
 from tests.builders import sqlite_contents
+from tests.conftest import CaseMaker, replace_line
 from tests.test_cli import run, sqlite
 
 SETTINGS = SolverSettings(time_limit=30, workers=1)
+# CP-SAT stops before it improves on the plan it starts from: an answer is then what the plans
+# known before the searches reach.
+STARVED = SolverSettings(time_limit=30, workers=1, work_limit=0.0001)
 
 
 @pytest.fixture
@@ -90,3 +96,47 @@ def test_capacity_command_reads_only(tiny_case: Path, tmp_path: Path) -> None:
                        ([], "name the posting")):
         bad = run("capacity", *args, "--db", db, cwd=tmp_path)
         assert bad.returncode == 2 and says in bad.stderr, bad.stderr
+
+
+def _at(inst: Instance, plan: Plan, posting: str, t: int) -> int:
+    return sum(1 for d in plan.deployments if d.posting == posting
+               and inst.rules.month_of(d.start) <= t <= inst.rules.month_of(d.end))
+
+
+def test_no_month_answers_below_a_plan_already_known(tiny: Instance) -> None:
+    """Searches cut short start from the best plan known for their month, so the answer is at
+    least what that plan reaches, and the plan said to reach it does."""
+    known = solve(tiny, SETTINGS).plan
+    assert known is not None
+    answer = capacity(tiny, "PNH", "2026-02", "2026-06", settings=STARVED, known=[known])
+    for t, m in zip(range(1, 6), answer.months, strict=True):
+        assert m.capacity >= _at(tiny, known, "PNH", t) >= 1, m.month
+        assert m.reasons[THERE] == m.capacity
+    # A plan of another input (an officer the case does not have) is not taken.
+    stranger = Plan(tuple(replace(d, officer="K-9999") for d in known.deployments), ())
+    assert capacity(tiny, "PNH", "2026-02", "2026-02", settings=SETTINGS,
+                    known=[stranger]).proven
+
+
+def test_capacity_of_the_published_case_starts_from_the_published_plan(
+        make_case: CaseMaker, tmp_path: Path) -> None:
+    """With the case's own solver settings (here a work limit that stops every search at its
+    start), no month answers below what the published plan already keeps there."""
+    case = make_case({"rules.toml": replace_line("workers = 2",
+                                                 "workers = 1\nwork_limit = 0.0001")})
+    db = sqlite(tmp_path / "r.db")
+    solved = run("solve", case, "--work-limit", "10", "--db", db, cwd=tmp_path)
+    assert solved.returncode == 0, solved.stderr
+    assert run("publish", "--by", "Kim", "--db", db, cwd=tmp_path).returncode == 0
+    proc = run("capacity", "--posting", "PNH", "--from", "2026-02", "--to", "2026-06",
+               "--db", db, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    rows = [line.split("│") for line in proc.stdout.splitlines() if line.startswith("│ 2026-")]
+    held = {cells[1].strip(): int(cells[3]) for cells in rows}
+    assert len(held) == 5
+    stored = Store(db, create=False).load(1)
+    inst = stored.instance
+    assert inst.solver.work_limit == 0.0001  # the case's own, kept with the published input
+    for month, count in held.items():
+        assert count >= _at(inst, stored.plan, "PNH", inst.rules.month_of_label(month)) >= 1, \
+            month

@@ -7,6 +7,7 @@ so that rich tables and messages are not wrapped and can be read back line by li
 
 from __future__ import annotations
 
+import ast
 import csv
 import json
 import os
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import icalendar
 import pytest
+from rich.errors import MarkupError
+from rich.text import Text
 
 from rotation.report import staffing
 from rotation.storage import ENV_VAR, Store, StoredPlan
@@ -461,3 +464,48 @@ def test_solve_show_and_export_on_postgres(
                cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert json.loads((tmp_path / "out" / "plan.json").read_text(encoding="utf-8"))["plan"] == 1
+
+
+def _help_texts() -> list[tuple[int, str]]:
+    """Every help text of the command line as written in rotation/cli.py, with its line: the
+    ``help=`` of options and arguments (the literal parts of f-strings) and the docstrings of
+    the commands."""
+    tree = ast.parse((Path(__file__).parents[1] / "rotation" / "cli.py").read_text("utf-8"))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg == "help":
+            value = node.value
+            parts = value.values if isinstance(value, ast.JoinedStr) else [value]
+            text = "".join(p.value for p in parts
+                           if isinstance(p, ast.Constant) and isinstance(p.value, str))
+            found.append((value.lineno, text))
+        elif isinstance(node, ast.FunctionDef) and any(
+                isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute)
+                and d.func.attr == "command" for d in node.decorator_list):
+            found.append((node.lineno, ast.get_docstring(node) or ""))
+    return found
+
+
+def test_help_texts_show_square_brackets_as_written() -> None:
+    """Typer renders help as Rich markup, where "[output]" is a style and vanishes; a bracket
+    meant to be read is written "\\[" in the source."""
+    texts = _help_texts()
+    assert len(texts) > 50
+    swallowed = []
+    for line, text in texts:
+        try:
+            shown = Text.from_markup(text).plain
+        except MarkupError:
+            shown = ""
+        if shown != text.replace("\\[", "["):
+            swallowed.append((line, text))
+    assert swallowed == []
+
+
+def test_help_says_what_feeds_follow_and_where_the_language_is_set(tmp_path: Path) -> None:
+    feeds = run("feeds", "create", "--help", cwd=tmp_path)
+    assert feeds.returncode == 0
+    said = " ".join(feeds.stdout.split())
+    assert "latest published version of the case" in said and "newest plan of" not in said
+    report = run("report", "--help", cwd=tmp_path)
+    assert "(default: [output] language in rules.toml)" in " ".join(report.stdout.split())

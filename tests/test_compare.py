@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,9 @@ from pathlib import Path
 import pytest
 
 from rotation.compare import compare, load_sides
+from rotation.compare_html import write_html
 from rotation.domain import SolverSettings
+from rotation.errors import InputError
 from rotation.report import staffing
 from rotation.scenario_jobs import create, solve_scenario
 from rotation.storage import Store
@@ -149,3 +153,26 @@ def test_the_page_renders_every_plan_offline_in_chromium(stored: Stored) -> None
         drawn[fields["month"], int(fields["officers"]), fields["plan"]] += 1
     assert drawn == expected
     assert {plan for _, _, plan in drawn} == {"plan 1", "plan 2 (busier)"}
+
+
+def test_the_page_is_for_its_owner_only_and_written_whole_or_not_at_all(
+        stored: Stored, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page names officers and where they serve: 0600 like the exports, in a new folder
+    0700, whatever the umask; a failed write leaves neither the page nor a temporary file."""
+    comparison = compare(load_sides(Store(stored.db), ["1", "busier"]))
+    lax = os.umask(0o022)
+    try:
+        page = write_html(comparison, tmp_path / "new" / "compare.html")
+    finally:
+        os.umask(lax)
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600
+    assert stat.S_IMODE(page.parent.stat().st_mode) == 0o700
+
+    def refuse(self: Path, target: Path) -> Path:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "replace", refuse)
+    with pytest.raises(InputError) as raised:
+        write_html(comparison, tmp_path / "full" / "compare.html")
+    assert raised.value.problems[0].field == "--html"
+    assert list((tmp_path / "full").iterdir()) == []

@@ -210,6 +210,19 @@ def test_a_re_plan_with_no_changes_returns_the_published_plan(inst: Instance) ->
         path.unlink()
 
 
+def test_a_re_plan_searches_as_long_as_the_case_asks(published: tuple[str, Instance, int],
+                                                     tmp_path: Path) -> None:
+    """The published input keeps the case's [solver] settings, so a re-plan without options
+    runs with rules.toml's time and work limits, not the defaults."""
+    url, inst, plan_id = published
+    store = Store(url)
+    assert inst.solver != SolverSettings()  # the example asks for its own limits
+    assert store.load(plan_id).instance.solver == inst.solver
+    done = replan(store, _changes(tmp_path, ""), FREEZE, None, save=False)
+    assert done.result.parameters["time_limit"] == inst.solver.time_limit
+    assert done.result.parameters.get("work_limit") == inst.solver.work_limit
+
+
 def test_a_pinned_tour_above_a_lowered_maximum_is_infeasible(
         published: tuple[str, Instance, int], tmp_path: Path) -> None:
     url, _, plan_id = published

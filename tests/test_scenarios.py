@@ -10,7 +10,7 @@ import pytest
 
 from rotation.errors import InputError
 from rotation.io import read_case
-from rotation.scenarios import apply, apply_all, parse
+from rotation.scenarios import apply, apply_all, changes, parse
 from rotation.storage import Store
 from rotation.workflow import publish
 from tests.builders import sqlite_contents
@@ -48,6 +48,23 @@ max = 3
     assert new.name.endswith("(scenario more)")
     # The base case is untouched.
     assert tiny.demand("PNH", 2) == (1, 2)
+
+
+def test_headcount_written_as_in_a_change_file(tiny) -> None:  # type: ignore[no-untyped-def]
+    """min = "+N" / max = "+N" (the change files' form) move each month's own, as add = N
+    moves both; a file written for a re-plan reads the same as a scenario."""
+    added = _apply(tiny, 'name = "a"\n[[headcount]]\nposting = "PNH"\nfrom = "2026-03"\n'
+                         'add = 2\n')
+    relative = _apply(tiny, 'name = "a"\n[[headcount]]\nposting = "PNH"\nfrom = "2026-03"\n'
+                            'min = "+2"\nmax = "+2"\n')
+    assert relative.demands == added.demands
+    mixed = _apply(tiny, 'name = "b"\n[[headcount]]\nposting = "PNH"\nto = "2026-06"\n'
+                         'min = "+1"\n[[headcount]]\nposting = "SHV"\nfrom = "2026-10"\n'
+                         'min = 0\nmax = "+2"\n')
+    assert [mixed.demand("PNH", t) for t in (0, 5, 6)] == [(2, 2), (2, 2), (1, 1)]
+    assert [mixed.demand("SHV", t) for t in (8, 9, 11)] == [(1, 1), (0, 3), (0, 3)]
+    said = changes(parse('name = "a"\n[[headcount]]\nposting = "PNH"\nmin = "+2"\n', "a.toml"))
+    assert said == ["headcount PNH start..end: min +2"]
 
 
 def test_open_close_rules_pool_and_training(tiny) -> None:  # type: ignore[no-untyped-def]
@@ -121,6 +138,15 @@ add = 2
     ('[[headcount]]\nposting = "PNH"\nfrom = "2027-03"\nadd = 1', "headcount[1].from",
      "2027-03 is outside the horizon 2026-01..2026-12"),
     ('[[headcount]]\nposting = "PNH"\nadd = -2', "headcount[1].add", "below 0"),
+    ('[[headcount]]\nposting = "PNH"\nmin = "-2"', "headcount[1].min",
+     'below 0 in 2026-01 (it is 1); min at least "-1"'),
+    ('[[headcount]]\nposting = "PNH"\nmin = "2"', "headcount[1].min",
+     '\'2\' should be a whole number 0 or more, or "+N" / "-N"'),
+    ('[[headcount]]\nposting = "PNH"\nmin = -1', "headcount[1].min", "0 or more"),
+    ('[[headcount]]\nposting = "PNH"\nmin = "+1"\nadd = 1', "headcount[1].add",
+     "not both"),
+    ('[[headcount]]\nposting = "PNH"\nto = "2026-08"\nmin = "+1"', "headcount[1].min",
+     "minimum 2 is above its maximum 1 in 2026-07"),
     ('[[withdraw]]\nofficers = ["K-0099"]\nfrom = "2026-03-01"', "withdraw[1].officers",
      "unknown officer 'K-0099'"),
     ('[[close]]\nposting = "PNH"', "close[1].from", "is missing"),
@@ -176,6 +202,8 @@ def test_every_example_scenario_applies_to_the_example() -> None:
     may = inst.rules.month_of(date(2026, 5, 1))
     assert surge.demand("PNH", may) == tuple(v + 10 for v in inst.demand("PNH", may))
     assert surge.demand("PNH", may - 1) == inst.demand("PNH", may - 1)
+    # As its comment says: the headcount only, not the specialist mix.
+    assert surge.posting_by_id["PNH"] == inst.posting_by_id["PNH"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -230,6 +258,15 @@ def test_scenario_commands_store_solve_and_never_publish(tiny_case: Path, tmp_pa
                 db, cwd=tmp_path)
     assert asked.returncode == 0 and "case of plan 1, published version 1" in asked.stderr
     assert "2026-05 │ 2-2" not in asked.stdout
+    # Of the what-if by its name (its demand; starting from its own plan and the base's).
+    before = _digest(db_file)
+    of_surge = run("capacity", "surge", "--posting", "PNH", "--from", "2026-05", "--to",
+                   "2026-05", "--db", db, cwd=tmp_path)
+    assert of_surge.returncode == 0, of_surge.stderr
+    (row,) = [line.split("│") for line in of_surge.stdout.splitlines()
+              if line.startswith("│ 2026-05")]
+    assert row[2].strip() == "2-2" and row[4].strip() == "yes"
+    assert _digest(db_file) == before, "capacity wrote to the database"
 
     again = run("scenario", "create", "surge.toml", "--case", tiny_case, "--db", db,
                 cwd=tmp_path)

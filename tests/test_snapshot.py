@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from rotation.domain import Credential, requirements
+from rotation.domain import Credential, SolverSettings, requirements
 from rotation.snapshot import input_hash, instance_from_dict, instance_to_dict
 from tests.builders import course_def, credential, demand, instance, khmer, officer, posting, rules
 
@@ -41,6 +41,7 @@ FIRST_FORMAT: dict[str, Any] = {
 
 def test_a_snapshot_of_the_first_format_loads_and_keeps_its_hash() -> None:
     inst = instance_from_dict(copy.deepcopy(FIRST_FORMAT))
+    assert inst.solver == SolverSettings()  # stored before the solver settings were kept
     assert inst.officers[0].certificates == (Credential("khmer", 3, date(2024, 1, 1)),)
     assert inst.courses[0].grants_credential == "khmer"
     assert [str(n) for n in requirements(inst.posting_by_id["P"])] == ["k2", "Khmer level 2"]
@@ -63,3 +64,16 @@ def test_credentials_of_any_kind_round_trip() -> None:
     data = json.loads(json.dumps(instance_to_dict(inst)))
     assert replace(instance_from_dict(data), solver=inst.solver) == inst  # solver: not kept
     assert data["postings"][0]["required_credentials"] == [["passport", 0], ["security", 2]]
+
+
+def test_the_solver_settings_are_kept_but_not_hashed() -> None:
+    """A stored input keeps the case's [solver] settings (a re-plan or a capacity question
+    later searches as long as the case asks), but they are no part of the problem: its hash
+    is the one it had before they were kept."""
+    inst = instance_from_dict(copy.deepcopy(FIRST_FORMAT))
+    asked = replace(inst, solver=SolverSettings(time_limit=120, work_limit=30, seed=3))
+    data = json.loads(json.dumps(instance_to_dict(asked)))
+    assert data["solver"] == {"time_limit": 120, "work_limit": 30, "seed": 3}
+    assert instance_from_dict(data) == asked
+    assert input_hash(asked) == input_hash(inst)
+    assert "solver" not in instance_to_dict(inst)  # the defaults: the first format's keys only
