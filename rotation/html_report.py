@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from rotation.domain import Instance
 from rotation.errors import InputError, Problem
 from rotation.i18n import Texts, texts
+from rotation.private import private_folder
 from rotation.report import (
     Bar,
     hardship_loads,
@@ -320,13 +321,13 @@ def write_report(stored: StoredPlan, out: Path, language: str | None = None) -> 
     target = out / "report.html" if out.is_dir() else out
     page = render_report(build_report(stored, language))
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(target.parent)
+        # mkstemp makes the file 0600: names and leave are for the owner, as every export.
         handle, temporary = tempfile.mkstemp(prefix=".rotation-report-", suffix=".html",
                                              dir=target.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 stream.write(page)
-            os.chmod(temporary, 0o644)
             os.replace(temporary, target)
         finally:
             if os.path.exists(temporary):

@@ -3,6 +3,8 @@ written, exit codes, messages, and a database that reading leaves as it was."""
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import openpyxl
@@ -55,6 +57,23 @@ def test_report_into_a_folder_writes_report_html(
     assert (tmp_path / "out" / "report.html").is_file()
     assert "report.html" in out
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["report.html"]
+
+
+def test_the_report_is_for_its_owner_only(
+    db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Names and leave are in it, as in every export: 0600 in a new folder made 0700, whatever
+    # the umask (the CLI's own is not relied on).
+    old = os.umask(0o022)
+    try:
+        code, _, _ = rotation_here(("report", "--db", db, "--out", tmp_path / "new" / "r.html"),
+                                   capsys, monkeypatch)
+    finally:
+        os.umask(old)
+    assert code == 0
+    assert stat.S_IMODE((tmp_path / "new" / "r.html").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
 
 
 @pytest.mark.parametrize(("args", "words"), [
