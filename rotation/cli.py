@@ -120,6 +120,11 @@ class _Literal(Console):
                                   highlight=highlight, highlighter=highlighter)
 
 
+def _many(count: int, word: str) -> str:
+    """``count`` ``word``s, one without the s ("1 posting", "120 officers")."""
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def _text(value: str, style: str = "") -> Text:
     """Input text as a :class:`Text` (which rich never parses for markup), made plain."""
     return Text(plain(value), style=style)
@@ -327,7 +332,8 @@ def _solve(case: Path, db: str | None, **overrides: Any) -> tuple[
         ) from None
     store = Store(db)
     err.print(
-        f"{inst.name}: {len(inst.officers)} officers, {len(inst.postings)} postings, "
+        f"{inst.name}: {_many(len(inst.officers), 'officer')}, "
+        f"{_many(len(inst.postings), 'posting')}, "
         f"{inst.rules.months} months; time limit {chosen.time_limit:g} s"
         + (f", work limit {chosen.work_limit:g}" if chosen.work_limit else "")
         + f", seed {chosen.seed}, {chosen.workers} worker{'s' if chosen.workers > 1 else ''}"
@@ -377,8 +383,9 @@ def check(case: Annotated[Path, typer.Argument(help="Case folder or .xlsx workbo
     _print_warnings(loaded.warnings)
     inst = loaded.instance
     out.print(
-        f"{case}: valid. {inst.name}: {len(inst.officers)} officers, {len(inst.postings)} "
-        f"postings, {len(inst.demands)} demand rows, horizon {inst.rules.month_label(0)} to "
+        f"{case}: valid. {inst.name}: {_many(len(inst.officers), 'officer')}, "
+        f"{_many(len(inst.postings), 'posting')}, {_many(len(inst.demands), 'demand row')}, "
+        f"horizon {inst.rules.month_label(0)} to "
         f"{inst.rules.month_label(inst.rules.months - 1)}.", highlight=False
     )
     out.print("Read:", highlight=False)
@@ -1096,8 +1103,9 @@ def scenario_solve(
     _, _, inst = resolve(store, name)
     chosen = _settings(inst, time_limit=time_limit, seed=seed, workers=workers,
                        work_limit=work_limit)
-    err.print(f"{inst.name}: {len(inst.officers)} officers, {len(inst.postings)} postings; "
-              f"time limit {chosen.time_limit:g} s", highlight=False)
+    err.print(f"{inst.name}: {_many(len(inst.officers), 'officer')}, "
+              f"{_many(len(inst.postings), 'posting')}; time limit {chosen.time_limit:g} s",
+              highlight=False)
     ticker = _Ticker()
     with err.status(ticker):
         solved = solve_scenario(store, name, chosen, ticker, use_hint=hint)

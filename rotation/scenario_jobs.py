@@ -52,7 +52,7 @@ def create(store: Store, file: Path, case: Path | None, name: str | None, actor:
                                      "or a stored scenario it builds on (base = \"NAME\" in "
                                      "the file)", str(file), field="--case"))
         base = read_case(case).instance
-        # The case's solver settings travel with its snapshot (which leaves them out), so a
+        # The case's solver settings travel with its snapshot, every one of them, so a
         # scenario solves with the time and work limits the case asks for.
         snapshot = json.dumps({**instance_to_dict(base), "solver": asdict(base.solver)},
                               sort_keys=True)

@@ -218,7 +218,7 @@ def test_the_template_command_writes_a_case_to_fill_in(tmp_path: Path) -> None:
     assert "Wrote case.xlsx" in proc.stdout
     checked = run("check", "case.xlsx", cwd=tmp_path, env={ENV_VAR: sqlite(tmp_path / "r.db")})
     assert checked.returncode == 0, checked.stderr
-    assert "case.xlsx: valid. New case: 1 officers, 1 postings, 1 demand rows" in checked.stdout
+    assert "case.xlsx: valid. New case: 1 officer, 1 posting, 1 demand row," in checked.stdout
     before = (tmp_path / "case.xlsx").read_bytes()
     again = run("template", "--out", "case.xlsx", cwd=tmp_path)
     assert again.returncode == 2
