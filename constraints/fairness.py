@@ -61,6 +61,15 @@ def excess_cost(inst: Instance, load: float | Loads) -> float | Loads:
     return weight * max(0, load - target)
 
 
+def linear_from(inst: Instance, past: Loads) -> tuple[float, float]:
+    """The load a schedule adds from which :func:`excess_cost` grows by the same amount per
+    unit for every officer of ``past`` (their past loads), and that amount: past the target for
+    the one with the least past, each unit costs the weight. The fast path merges schedules'
+    loads beyond it, paying the rest per unit as it goes."""
+    least = float(np.min(past)) if len(past) else 0.0
+    return max(0.0, inst.rules.fairness_target - least), float(inst.rules.weights.fairness)
+
+
 def add(model: cp_model.CpModel, v: Variables, inst: Instance) -> list[Penalty]:
     target = inst.rules.fairness_target
     excesses = []

@@ -77,8 +77,14 @@ def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, s
     candidates = Candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
-    # Where the value is two or more below, the bound is first raised by one: never past the
-    # optimum.
+    _proves_the_optimum(inst, candidates, bound, optimum)
+
+
+def _proves_the_optimum(inst: Instance, candidates: Candidates, bound: Bound, optimum: int
+                        ) -> None:
+    """Asked about a plan one above the optimum, the proof finds the optimum (validated); asked
+    about the optimum, it shows nothing cheaper. Where the value is two or more below, the
+    bound is first raised by one: never past the optimum."""
     raised: list[int] = []
     above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60, raised=raised.append)
     assert above is not None and above.settled
@@ -109,16 +115,7 @@ def test_a_proof_finds_the_optimum_and_proves_it_where_three_or_more_tours_fit(
     assert result.objective is not None
     optimum = result.objective
     bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
-    raised: list[int] = []
-    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60, raised=raised.append)
-    assert above is not None and above.settled
-    assert above.bound == optimum and above.plan is not None
-    verdict = validate(inst, above.plan)
-    assert verdict.ok and verdict.objective == optimum
-    at = prove(bound, candidates, optimum, time.perf_counter() + 60, raised=raised.append)
-    assert at is not None and at.settled
-    assert (at.bound, at.plan) == (optimum, None)
-    assert all(value <= optimum for value in raised)
+    _proves_the_optimum(inst, candidates, bound, optimum)
 
 
 def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]]:

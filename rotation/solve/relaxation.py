@@ -677,59 +677,81 @@ class Relaxation:
     def _state_keys(self) -> dict[tuple[int, float], int]:
         """The states of :meth:`_many` by (count, load), numbered: the empty schedule (0, 0)
         first, then every load a schedule of one or more deployments can reach, with their
-        count where the cap binds (else 1)."""
+        count where the cap binds (else 1). Loads past the fairness threshold
+        (:func:`constraints.fairness.linear_from`) are one state at the threshold: beyond it
+        each unit costs every officer the same, so it is paid on the way in (``_ways``)."""
+        return self._ways[0]
+
+    @cached_property
+    def _ways(self) -> tuple[dict[tuple[int, float], int],
+                            list[list[tuple[int, int, float]]]]:
+        """``_state_keys``, and per state every way in: the state before, the hardship class of
+        the deployment, and the fairness paid on the way (the load it takes past the
+        threshold, at the weight per unit)."""
         values = self.hard_values.tolist()
+        threshold, per_unit = fairness.linear_from(self.inst, self.past)
         index: dict[tuple[int, float], int] = {(0, 0.0): 0}
+        ways: list[list[tuple[int, int, float]]] = [[]]
         frontier = [(0, 0.0)]
         for _ in range(self.most):
             reached = []
             for count, load in frontier:
-                for h in values:
-                    key = (count + 1 if self._counted else 1, load + h)
+                before = index[count, load]
+                for h, value in enumerate(values):
+                    key = (count + 1 if self._counted else 1, min(load + value, threshold))
                     if key not in index:
                         index[key] = len(index)
+                        ways.append([])
                         reached.append(key)
+                    way = (before, h, per_unit * max(0.0, load + value - threshold))
+                    if way not in ways[index[key]]:
+                        ways[index[key]].append(way)
             frontier = reached
-        return index
+        # Numbered by how many ways lead in (the empty state first), so that ``_transitions``
+        # can take states of like width together.
+        order = [0, *sorted(range(1, len(ways)), key=lambda k: len(ways[k]))]
+        new = {old: k for k, old in enumerate(order)}
+        keys = sorted(index, key=lambda key: new[index[key]])  # in their new order
+        return ({key: new[index[key]] for key in keys},
+                [[(new[before], h, paid) for before, h, paid in ways[old]] for old in order])
 
     @cached_property
-    def _states(self) -> tuple[Floats, Ints, Ints]:
-        """The states of :meth:`_many` (``_state_keys``) as each state's load and, per state
-        and hardship class, the state one deployment of that class comes from: the empty one
-        (0, else -1), and one that is not (else -1)."""
-        values = self.hard_values.tolist()
-        index = self._state_keys
-        loads = np.array([load for _, load in index], dtype=float)
-        from_empty = np.full((len(index), len(values)), -1, dtype=np.int64)
-        from_some = np.full((len(index), len(values)), -1, dtype=np.int64)
-        for (count, load), k in index.items():
-            if not k:
-                continue
-            for h, value in enumerate(values):
-                if count == 1 and load == value:
-                    from_empty[k, h] = 0
-                key = (count - 1 if self._counted else 1, load - value)
-                if index.get(key, 0) > 0:
-                    from_some[k, h] = index[key]
-        return loads, from_empty, from_some
+    def _states(self) -> Floats:
+        """Each state's load (``_state_keys``; the threshold for loads past it)."""
+        return np.array([load for _, load in self._state_keys], dtype=float)
 
     @cached_property
-    def _transitions(self) -> tuple[Ints, Ints]:
-        """Every way into each state of :meth:`_many` but the empty one, [state - 1, way]: the
-        state before (the "no state" row where a state has fewer ways than another) and the
-        hardship class of the deployment that leads in."""
-        _, from_empty, from_some = self._states
-        ways = [[(int(before), h) for h in range(from_empty.shape[1])
-                 for before in (from_empty[k, h], from_some[k, h]) if before >= 0]
-                for k in range(1, len(from_empty))]
-        width = max((len(w) for w in ways), default=1)
-        nowhere = len(from_empty)
-        source = np.full((len(ways), width), nowhere, dtype=np.int64)
-        hardship = np.zeros((len(ways), width), dtype=np.int64)
-        for k, w in enumerate(ways):
-            source[k, :len(w)] = [before for before, _ in w]
-            hardship[k, :len(w)] = [h for _, h in w]
-        return source, hardship
+    def _transitions(self) -> tuple[Ints, Ints, list[tuple[int, int, Ints, Ints, Floats]]]:
+        """Every way into each state but the empty one, [state - 1, way]: the state before (the
+        "no state" row where a state has fewer ways than another) and the hardship class of the
+        deployment that leads in; and the same in groups of states of like width, [lo, hi)
+        with the fairness paid on each way (``_ways``), so that one wide state (the one past
+        the threshold, with a way from every other) does not widen every row."""
+        _, ways = self._ways
+        nowhere = len(ways)
+        width = max((len(w) for w in ways[1:]), default=1)
+        source = np.full((len(ways) - 1, width), nowhere, dtype=np.int64)
+        hardship = np.zeros((len(ways) - 1, width), dtype=np.int64)
+        paid = np.zeros((len(ways) - 1, width, 1))
+        for k, w in enumerate(ways[1:]):
+            source[k, :len(w)] = [before for before, _, _ in w]
+            hardship[k, :len(w)] = [h for _, h, _ in w]
+            paid[k, :len(w), 0] = [extra for _, _, extra in w]
+        groups: list[tuple[int, int, Ints, Ints, Floats]] = []
+        lo = 1
+        while lo < len(ways):
+            # States are in order of width: a group grows while padding it to its widest
+            # state at most doubles its cells, or it stays small (a gather more costs more).
+            hi, cells = lo + 1, len(ways[lo])
+            while hi < len(ways) and ((hi + 1 - lo) * len(ways[hi]) <= max(
+                    64, 2 * (cells + len(ways[hi])))):
+                cells += len(ways[hi])
+                hi += 1
+            wide = max(len(ways[hi - 1]), 1)
+            groups.append((lo, hi, source[lo - 1:hi - 1, :wide], hardship[lo - 1:hi - 1, :wide],
+                           paid[lo - 1:hi - 1, :wide]))
+            lo = hi
+        return source, hardship, groups
 
     def _schedules(self, cost: Floats, trace: bool, by_month: bool = False
                    ) -> tuple[Floats, npt.NDArray[np.int32] | None,
@@ -739,35 +761,33 @@ class Relaxation:
         ``spacing``, at most ``most`` of them; with ``by_month``, of the schedules whose starts
         are all in or before each month ([month, state, officer]). With ``trace``, per month,
         state and officer, the month of the last start of the least schedule up to then, and
-        its hardship class times two plus 1 if it is the schedule's first start."""
+        the way into the state it took (``_transitions``)."""
         n_s, _, n_o = cost.shape
-        n_st = len(self._states[0])
-        source, hardship = self._transitions
+        n_st = len(self._states)
+        _, _, groups = self._transitions
         empty = np.full((n_st + 1, n_o), INF)  # the last row stands for "no state"
         empty[0] = 0.0
         best = np.full((n_s, n_st + 1, n_o), INF)  # [month, state]: least ending by then
         when = np.zeros((n_s, n_st, n_o), dtype=np.int32) if trace else None
         which = np.zeros((n_s, n_st, n_o), dtype=np.int16) if trace else None
-        # The code of each way in: its hardship class times two, plus 1 from the empty state.
-        codes = 2 * hardship + (source == 0)
-        ways = np.arange(n_st - 1)[:, None]
         for t in range(n_s):
             earlier = best[t - self.spacing] if t >= self.spacing else empty
-            # Every way into every state at once: [state - 1, way, officer].
-            step = earlier[source] + cost[t][hardship]
-            if when is None or which is None:
-                here = step.min(axis=1)
-                if t:
-                    np.minimum(best[t - 1, 1:n_st], here, out=here)
-                best[t, 1:n_st] = here
-            else:
-                taken = step.argmin(axis=1)  # the first of the least, as ways are listed
-                here = step.min(axis=1)
-                previous = best[t - 1, 1:n_st] if t else np.full_like(here, INF)
-                later = here < previous
-                when[t, 1:] = np.where(later, t, when[t - 1, 1:] if t else 0)
-                which[t, 1:] = np.where(later, codes[ways, taken], which[t - 1, 1:] if t else 0)
-                best[t, 1:n_st] = np.minimum(previous, here)
+            for lo, hi, source, hardship, paid in groups:
+                # Every way into these states at once: [state, way, officer].
+                step = earlier[source] + cost[t][hardship] + paid
+                if when is None or which is None:
+                    here = step.min(axis=1)
+                    if t:
+                        np.minimum(best[t - 1, lo:hi], here, out=here)
+                    best[t, lo:hi] = here
+                else:
+                    taken = step.argmin(axis=1)  # the first of the least, as ways are listed
+                    here = step.min(axis=1)
+                    previous = best[t - 1, lo:hi] if t else np.full_like(here, INF)
+                    later = here < previous
+                    when[t, lo:hi] = np.where(later, t, when[t - 1, lo:hi] if t else 0)
+                    which[t, lo:hi] = np.where(later, taken, which[t - 1, lo:hi] if t else 0)
+                    best[t, lo:hi] = np.minimum(previous, here)
             best[t, 0] = 0.0  # a first deployment may start after any month
         return (best[:, :n_st] if by_month else best[n_s - 1, :n_st]), when, which
 
@@ -785,7 +805,8 @@ class Relaxation:
         its starts allowed any class up to it, and the least over the ranks kept."""
         n_c, n_s, _, n_o = best.shape
         rows = np.arange(n_o)
-        loads, _, from_some = self._states
+        loads = self._states
+        source, hardship, _ = self._transitions  # for the trace: every state's ways in
         idle = self.fair(self.past)
         none = np.zeros(0, dtype=np.int64)
         if len(loads) == 1 or not n_o or not n_s:
@@ -816,14 +837,14 @@ class Relaxation:
             last = np.full(len(going), n_s - 1)
             while len(at):
                 s = when[last, state, at]
-                code = which[s, state, at].astype(np.int64)
-                h = code // 2
+                way = which[s, state, at].astype(np.int64)
+                h = hardship[state - 1, way]
                 officers = going[at]
                 parts.append((officers, h,
                               self._class_upto(best, officers, h, rank[officers], s),
                               s.astype(np.int64)))
-                state = from_some[state, h]
-                keep = code % 2 == 0  # not yet the schedule's first start
+                state = source[state - 1, way]
+                keep = state > 0  # not yet the schedule's first start
                 at, state, last = at[keep], state[keep], (s - self.spacing)[keep]
         if not parts:
             parts.append((none, none, none, none))
@@ -1009,7 +1030,7 @@ class Relaxation:
         # through[rank, month, hardship, officer]: the least schedule at that rank through a
         # start in that month and hardship class, the start's own cost left out.
         through = np.full((n_c, n_s, n_h, n_o), INF)
-        loads, _, _ = self._states
+        loads = self._states
         if len(loads) > 1 and n_o and n_s:
             ends = self.fair(self.past[None, :] + loads[:, None])  # [state, officer]
             joins = self._joins
