@@ -100,12 +100,13 @@ def _proves_the_optimum(inst: Instance, candidates: Candidates, bound: Bound, op
 
 @solving(120)
 @given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
-       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)))
+       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)), st.sampled_from((None, 3, 4)))
 def test_a_proof_finds_the_optimum_and_proves_it_where_three_or_more_tours_fit(
-        inst: Instance, seed: int, scale: float) -> None:
-    # As above, with no cap of two: the whole model, which proves its own optimum, is the
-    # reference; the margins are those of the officers' problems solved forward and backward.
-    inst = replace(inst, rules=replace(inst.rules, max_deployments=None))
+        inst: Instance, seed: int, scale: float, cap: int | None) -> None:
+    # As above, with no cap of two (none, or one that binds before the horizon does): the whole
+    # model, which proves its own optimum, is the reference; the margins are those of the
+    # officers' problems solved forward and backward.
+    inst = replace(inst, rules=replace(inst.rules, max_deployments=cap))
     candidates = Candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     assume(relax.most > 2)
@@ -137,14 +138,14 @@ def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
-       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)))
+       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)), st.sampled_from((None, 3, 4)))
 def test_where_three_or_more_tours_fit_margins_and_schedules_within_are_those_listed_one_by_one(
-        inst: Instance, seed: int, scale: float) -> None:
+        inst: Instance, seed: int, scale: float, cap: int | None) -> None:
     # Every schedule priced one by one as the relaxation prices it (its starts' costs, fairness
     # on its whole load, training at its dearest start's class): each start's margin is the
     # least schedule through it less the officer's least, and the value is what the bound's
-    # rounds report at the same prices.
-    inst = replace(inst, rules=replace(inst.rules, max_deployments=None))
+    # rounds report at the same prices. With no cap, or one that binds.
+    inst = replace(inst, rules=replace(inst.rules, max_deployments=cap))
     relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     assume(relax.most > 2)
     prices = _random_prices(relax, inst, seed, scale)

@@ -101,18 +101,21 @@ def prove(bound: Bound, candidates: Candidates, upper: int, deadline: float, see
     answered: Proof | None = None  # the last question answered that there is no plan at floor
     left = work  # shared by the questions
     listed: list[Margins] = []
+    many: list[Options | None] = []
 
     def options(slack: float) -> Options | None:
-        """Each officer's schedules within ``slack`` with their margins, None if too many.
-        Where at most two fit, from the margins with the pairs listed, once, within the largest
-        slack any question holds to the schedules: each question takes those within its own
-        (at 50 officers about 20 ms a listing). Otherwise listed one by one from the starts
-        within the slack (:meth:`Relaxation.schedules_within`)."""
+        """Each officer's schedules within at least ``slack`` with their margins (those above
+        it are left out where they are used), None if too many. Listed once, within the largest
+        slack any question holds to the schedules: where at most two fit, from the margins
+        with the pairs listed (at 50 officers about 20 ms); otherwise one by one from the
+        starts within it (:meth:`Relaxation.schedules_within`)."""
+        widest = min(upper - 1 - margins.value, SCHEDULES_BELOW) + MARGIN_TOLERANCE
         if relax.most > 2:
-            return relax.schedules_within(prices, margins, slack + MARGIN_TOLERANCE)
+            if not many:
+                many.append(relax.schedules_within(prices, margins, widest))
+            return many[0]
         if not listed:
-            widest = min(upper - 1 - margins.value, SCHEDULES_BELOW)
-            listed.append(relax.margins(prices, within=widest + MARGIN_TOLERANCE))
+            listed.append(relax.margins(prices, within=widest))
         return _paired(listed[0], slack + MARGIN_TOLERANCE)
 
     while floor + 1 < upper and floor - margins.value < SCHEDULES_BELOW:

@@ -66,8 +66,9 @@ or so a round."""
 
 LISTED_SCHEDULES = 200_000
 """Schedules, summed over officers, up to which :meth:`Relaxation.schedules_within` lists them
-where more than two deployments fit; past it the proof restricts starts alone. Officers with a
-dozen starts within a slack have some hundreds of schedules each."""
+where more than two deployments fit, and twice as many combinations tried (pure Python, a few
+seconds); past either the proof restricts starts alone. Officers with a dozen starts within a
+slack have some hundreds of schedules each."""
 
 Schedules = list[tuple[str, str, int]]
 """(officer, posting, start month) of every deployment in a relaxed solution."""
@@ -726,7 +727,8 @@ class Relaxation:
         "no state" row where a state has fewer ways than another) and the hardship class of the
         deployment that leads in; and the same in groups of states of like width, [lo, hi)
         with the fairness paid on each way (``_ways``), so that one wide state (the one past
-        the threshold, with a way from every other) does not widen every row."""
+        the threshold, with ways from every state within a deployment's load of it) does not
+        widen every row."""
         _, ways = self._ways
         nowhere = len(ways)
         width = max((len(w) for w in ways[1:]), default=1)
@@ -1099,7 +1101,7 @@ class Relaxation:
                     if sched and s < sched[-1][1] + self.spacing:
                         continue
                     tried += 1
-                    if tried > 10 * limit:
+                    if tried > 2 * limit:  # pure Python: a few seconds' trying at most
                         return None
                     grown = (*sched, (p, s))
                     top = max(dearest, r)
@@ -1119,7 +1121,8 @@ class Relaxation:
     def _joins(self) -> dict[tuple[int, int], tuple[Ints, Floats]]:
         """For ``_margins_of_many``: per state before a start and the start's hardship class,
         the states after it that a schedule may join them with (within the cap where it
-        binds), and the fairness of the three loads together, [state after, officer]."""
+        binds), and the fairness of the three loads together, [state after, officer]; none
+        for a state already at the cap."""
         keys = list(self._state_keys)
         values = self.hard_values.tolist()
         out: dict[tuple[int, int], tuple[Ints, Floats]] = {}
@@ -1127,6 +1130,8 @@ class Relaxation:
             for h, value in enumerate(values):
                 after = [b for b, (count_b, _) in enumerate(keys)
                          if not self._counted or count_a + 1 + count_b <= self.most]
+                if not after:
+                    continue  # a schedule at the cap already: no start may follow it
                 totals = np.array([load_a + value + keys[b][1] for b in after])
                 out[a, h] = (np.array(after, dtype=np.int64),
                              self.fair(self.past[None, :] + totals[:, None]))
