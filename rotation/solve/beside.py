@@ -183,6 +183,7 @@ class BoundBeside:
                 self._task("led", lambda: first_plan(inst, candidates, schedules))
 
         master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
+        met = partial(master_prices, inst, mix_met=True) if master is not None else None
         # Where rounds price the pool, a proof may follow them (``_prove``).
         self._provable = master is not None
 
@@ -257,7 +258,8 @@ class BoundBeside:
                 self._result = lower_bound(inst, candidates, upper, deadline,
                                            stop=self._stop.is_set, better=self._better,
                                            schedules=lead, stepped=self._stepped, master=master,
-                                           rounded=self._rounded, settle=settle, probe=probe)
+                                           rounded=self._rounded, settle=settle, probe=probe,
+                                           met=met)
                 prices = self._result.prices
                 # What a proof raised the bound to is shown (``_raise``) and reported from
                 # there (``finish``). From prices a proof was tried from already, it would

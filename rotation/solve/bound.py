@@ -119,7 +119,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 master: Master | None = None,
                 rounded: Callable[[int], None] | None = None,
                 settle: Callable[[Relaxation, Prices, float], bool] | None = None,
-                probe: Callable[[Relaxation, Prices, float, int], bool] | None = None) -> Bound:
+                probe: Callable[[Relaxation, Prices, float, int], bool] | None = None,
+                met: Master | None = None) -> Bound:
     """A proven lower bound on the optimum, by at most ``iterations`` subgradient steps aimed
     at most at ``upper`` (the cost of a plan in hand), ending by ``deadline`` (a
     ``time.perf_counter()`` value) or when ``stop`` says so. Every step's value is itself
@@ -155,6 +156,10 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     centre's multipliers as prices, its value and the step count. If it settles the case the
     steps end there, with no more offers and no rounds: on small cases the proof from the
     centre succeeds hundreds of steps before the steps settle.
+
+    ``met`` prices the pool with every mix minimum met (``master_prices``'s ``mix_met``): see
+    :func:`_rounds_with_mix_met`, tried after the rounds when they leave the plan in hand
+    unproven.
 
     The multipliers move by the volume algorithm (:class:`_Volume`).
     """
@@ -213,6 +218,8 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
     priced: Prices | None = None
     priced_value = -INF
     stalled = 0
+    best_prices = Prices(*volume.centre, no_room, {})  # what the best value was priced at
+    closed = False  # a proof settled the case during the rounds
     if master is not None and columns is not None and settled and best < upper - 1e-6:
         # Where the proof can use them, the first prices at the steps' own best multipliers:
         # it proves at least what the steps proved (priced exactly, each pair's training as it
@@ -235,11 +242,12 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             if value > best + 1e-9:
                 if better is not None and proven(value) != proven(best):
                     better(proven(value))
-                best, stalled = value, 0
+                best, stalled, best_prices = value, 0, prices
             if relax.provable and (priced is None or proven(value) > proven(priced_value)):
                 priced, priced_value = prices, value
             if (not pooled and settle is not None and proven(value) >= proven(best)
                     and settle(relax, prices, value)):
+                closed = True
                 break
             grown = len(columns)
             columns.add(relax.picks)
@@ -247,8 +255,80 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
                 break  # the pool holds every schedule the relaxation wants at these prices
     if priced is not None and proven(priced_value) < proven(best):
         priced = None  # worth less than the best: the proof would leave too much open
+    if (met is not None and columns is not None and settled and not closed
+            and best < upper - 1e-6 and relax.mix_need.size):
+        more = _rounds_with_mix_met(relax, met, columns, best, best_prices, upper, deadline,
+                                    stop, better, rounded, rounds)
+        best, rounds = more.value, more.rounds
+        if more.prices is not None and (priced is None
+                                        or proven(more.priced_value) > proven(priced_value)):
+            priced, priced_value = more.prices, more.priced_value
     return Bound(proven(best) if best > -INF else None, done, time.perf_counter() - began,
                  rounds, relax if priced is not None else None, priced)
+
+
+@dataclass(frozen=True)
+class _MixMet:
+    """What the rounds with the mix met proved (``value``), the rounds counted so far, and
+    prices the proof may use, with their value (None where it may not)."""
+
+    value: float
+    rounds: int
+    prices: Prices | None
+    priced_value: float
+
+
+def _rounds_with_mix_met(relax: Relaxation, met: Master, columns: Columns, best: float,
+                         best_prices: Prices, upper: int, deadline: float,
+                         stop: Callable[[], bool] | None,
+                         better: Callable[[int], None] | None,
+                         rounded: Callable[[int], None] | None, rounds: int) -> _MixMet:
+    """The bound split in two: plans that leave some supervisor or specialist short, and
+    plans that meet every mix minimum.
+
+    Why: the mix is soft, so its prices stop at its weight, and the pool's relaxation may
+    leave a sliver of a specialist short where meeting it in whole would cost more; at 500
+    officers that held the rounds at 2,568.0 below an optimum of 2,569, which the proof could
+    not close (17,699 starts at a margin of 0). But a plan short of anyone pays the weight at
+    least once on top of everything else, so it costs at least the weight plus the value at
+    the best prices with the mix priced at 0 (a bound on the rest of its cost). A plan that
+    meets the mix is bounded by prices with no cap on the mix, from rounds of the pool's
+    relaxation with the mix required (``met``). Every plan costs at least the lesser of the
+    two; tried only where the first is above what is proven already.
+
+    The rounds end at the first that does not raise the value: the proof waits for them, and
+    where the split helps (500 officers; the 50-officer case of seed 7, from 458 to 469) its
+    first round already does. The proof may take the second's prices only where the first
+    alone rules out every plan cheaper than ``upper``, since its margins hold only for plans
+    that meet the mix."""
+    zero_mix = Prices(best_prices.headcount, np.zeros_like(best_prices.mix), best_prices.room,
+                      best_prices.seats)
+    short = relax.cap_mix + relax.evaluate_priced(zero_mix)
+    kept: Prices | None = None
+    kept_value = -INF
+    stalled = 0
+    while (proven(short) > proven(best) and stalled < 1 and rounds < 2 * MASTER_ROUNDS
+           and time.perf_counter() < deadline and not (stop and stop())):
+        prices = met(columns, deadline)
+        if prices is None:
+            break
+        value = relax.evaluate_priced(prices)
+        rounds += 1
+        if rounded is not None:
+            rounded(rounds)
+        stalled += 1
+        if min(value, short) > best + 1e-9:
+            if better is not None and proven(min(value, short)) != proven(best):
+                better(proven(min(value, short)))
+            best, stalled = min(value, short), 0
+        if (relax.provable and proven(short) >= upper
+                and (kept is None or proven(value) > proven(kept_value))):
+            kept, kept_value = prices, value
+        grown = len(columns)
+        columns.add(relax.picks)
+        if len(columns) == grown or best >= upper - 1e-6:
+            break
+    return _MixMet(best, rounds, kept, kept_value)
 
 
 class _Volume:

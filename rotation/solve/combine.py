@@ -285,10 +285,11 @@ class _Choice:
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-               held: Sequence[Entry], binary: bool) -> _Choice:
+               held: Sequence[Entry], binary: bool, mix_met: bool = False) -> _Choice:
     """The choice among ``pool``, the ``held`` schedules of other officers counted as they
     are, and the sessions' seats (:func:`_seat_rows`) where the case is small enough
-    (``SEATS_UP_TO``)."""
+    (``SEATS_UP_TO``). With ``mix_met`` every mix minimum that some schedule of the pool can
+    help meet must be met, with no shortfall allowed (see :func:`master_prices`)."""
     rules = inst.rules
     length = rules.deployment_months
     n_p, n_m = rows.need.shape
@@ -368,6 +369,10 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                 present = window(started, t)
                 if not present:
                     continue  # nobody in this block can make up the mix: a fixed shortfall
+                if mix_met:
+                    choice.mix[j, t] = model.add_linear_constraint(
+                        mathopt.fast_sum(present) >= need)
+                    continue
                 short = model.add_variable(lb=0.0, ub=float(need))
                 choice.mix[j, t] = model.add_linear_constraint(
                     mathopt.fast_sum(present) + short >= need)
@@ -429,12 +434,13 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
 
 def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                 deadline: float, algorithm: mathopt.LPAlgorithm | None = None,
-                held: Sequence[Entry] = ()
+                held: Sequence[Entry] = (), mix_met: bool = False
                 ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice among ``pool`` with fractions allowed, the ``held`` schedules of other
     officers counted as they are, solved by HiGHS (``algorithm``, or its own choice); None if
     there is no time left."""
-    return _solved(inst, rows, pool, held, deadline, binary=False, lp_algorithm=algorithm)
+    return _solved(inst, rows, pool, held, deadline, binary=False, mix_met=mix_met,
+                   lp_algorithm=algorithm)
 
 
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -455,13 +461,13 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
 
 
 def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-            held: Sequence[Entry], deadline: float, binary: bool, **parameters: Any
-            ) -> tuple[_Choice, mathopt.SolveResult] | None:
+            held: Sequence[Entry], deadline: float, binary: bool, mix_met: bool = False,
+            **parameters: Any) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice posed (:func:`_formulate`) and solved by HiGHS with ``parameters``, within
     ``CHOOSE_SECONDS`` and the ``deadline``; None if no time is left."""
     if deadline - time.perf_counter() <= 0:
         return None
-    choice = _formulate(inst, rows, pool, held, binary)
+    choice = _formulate(inst, rows, pool, held, binary, mix_met)
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
         return None
@@ -470,11 +476,16 @@ def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
     return choice, mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
 
 
-def master_prices(inst: Instance, columns: Columns, deadline: float) -> Prices | None:
+def master_prices(inst: Instance, columns: Columns, deadline: float, mix_met: bool = False
+                  ) -> Prices | None:
     """Prices of the headcount minima and maxima, the mix minima and a seat in each session
     that has one, within the bound's ranges, from the linear relaxation of choosing among the
     whole pool at once (seats counted where the choice counts them); None if it has no
     solution by ``deadline`` (a ``time.perf_counter()`` value).
+
+    With ``mix_met`` the mix minima are required, not priced at their weight, and their prices
+    are not capped: prices for the plans that leave no supervisor or specialist short
+    (``rotation.solve.bound``'s rounds with the mix met); None if the pool cannot meet them.
 
     Why: at these prices every schedule of the pool that the relaxation would take costs its
     officer the same, so pricing every officer's schedules anew at them (the Lagrangian bound's
@@ -482,10 +493,13 @@ def master_prices(inst: Instance, columns: Columns, deadline: float) -> Prices |
     schedules the pool lacks, or proves the relaxation's value, which lies above where the
     steps level off."""
     rows = columns.rows
-    relaxed = _relaxation(inst, rows, columns.priced(dearer=_counts_seats(inst)), deadline)
+    relaxed = _relaxation(inst, rows, columns.priced(dearer=_counts_seats(inst)), deadline,
+                          mix_met=mix_met)
     if relaxed is None or not relaxed[1].has_dual_feasible_solution():
         return None
     choice, result = relaxed
+    if mix_met and result.termination.reason != mathopt.TerminationReason.OPTIMAL:
+        return None  # the pool cannot meet the mix: no finite prices
     lam: Floats = np.zeros(rows.need.shape)
     mu: Floats = np.zeros(rows.mix_need.shape)
     for (p_i, t), row in choice.headcount.items():
@@ -499,7 +513,8 @@ def master_prices(inst: Instance, columns: Columns, deadline: float) -> Prices |
         nu[p_i, t] = -result.dual_values(row)
     seat_prices = {q: -price for q, row in choice.seats.items()
                    if (price := result.dual_values(row)) < -1e-9}
-    return Prices(np.clip(lam, 0.0, rows.cap_unmet), np.clip(mu, 0.0, rows.cap_mix),
+    return Prices(np.clip(lam, 0.0, rows.cap_unmet),
+                  np.maximum(mu, 0.0) if mix_met else np.clip(mu, 0.0, rows.cap_mix),
                   np.maximum(nu, 0.0),
                   seat_prices)
 
