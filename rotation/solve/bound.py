@@ -234,10 +234,7 @@ def lower_bound(inst: Instance, candidates: Candidates, upper: int, deadline: fl
             prices, own = (master(columns, deadline), None) if pooled else (own, None)
             if prices is None:
                 break
-            value = relax.evaluate_priced(prices)
-            rounds += 1
-            if rounded is not None:
-                rounded(rounds)
+            value, rounds = _round(relax, prices, rounds, rounded)
             stalled += 1
             if value > best + 1e-9:
                 if better is not None and proven(value) != proven(best):
@@ -306,29 +303,35 @@ def _rounds_with_mix_met(relax: Relaxation, met: Master, columns: Columns, best:
     short = relax.cap_mix + relax.evaluate_priced(zero_mix)
     kept: Prices | None = None
     kept_value = -INF
-    stalled = 0
-    while (proven(short) > proven(best) and stalled < 1 and rounds < 2 * MASTER_ROUNDS
+    while (proven(short) > proven(best) and rounds < 2 * MASTER_ROUNDS
            and time.perf_counter() < deadline and not (stop and stop())):
         prices = met(columns, deadline)
         if prices is None:
             break
-        value = relax.evaluate_priced(prices)
-        rounds += 1
-        if rounded is not None:
-            rounded(rounds)
-        stalled += 1
-        if min(value, short) > best + 1e-9:
-            if better is not None and proven(min(value, short)) != proven(best):
-                better(proven(min(value, short)))
-            best, stalled = min(value, short), 0
+        value, rounds = _round(relax, prices, rounds, rounded)
         if (relax.provable and proven(short) >= upper
                 and (kept is None or proven(value) > proven(kept_value))):
             kept, kept_value = prices, value
         grown = len(columns)
         columns.add(relax.picks)
+        lifted = min(value, short)
+        if lifted <= best + 1e-9:
+            break
+        if better is not None and proven(lifted) != proven(best):
+            better(proven(lifted))
+        best = lifted
         if len(columns) == grown or best >= upper - 1e-6:
             break
     return _MixMet(best, rounds, kept, kept_value)
+
+
+def _round(relax: Relaxation, prices: Prices, rounds: int,
+           rounded: Callable[[int], None] | None) -> tuple[float, int]:
+    """A round's value at ``prices`` and the count of rounds with it, which ``rounded`` hears."""
+    value = relax.evaluate_priced(prices)
+    if rounded is not None:
+        rounded(rounds + 1)
+    return value, rounds + 1
 
 
 class _Volume:
