@@ -16,9 +16,10 @@ It is answered lexicographically, so that the answer never borrows from elsewher
 A month's answer is never below what a plan already known reaches: each search starts from the
 best plan known for its month, among the engine's, the plans the caller knows (the published
 plan, a scenario's own; each only if it keeps every hard rule of the opened case and leaves the
-other postings no shorter), the uniform answer's (asked first when several months are, with half
-the time: it proves far sooner than a single month, and every month holds at least that) and
-those the earlier months found. A search that finds nothing better keeps that plan's count.
+other postings no shorter), the uniform answers of spans a rotation long (asked first when several
+months are, with half the time: each proves far sooner than a single month, and every month of
+its span holds at least that) and those the earlier months found. A search that finds nothing
+better keeps that plan's count.
 
 Fairness, preferences and training costs do not enter: they decide which plan is chosen among
 equals, not how many officers fit. A month whose answer a plan already reaches with every
@@ -181,25 +182,37 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
     bounds = {t: _upper_bound(opened, candidates, posting, t) for t in months}
     answers: dict[int, tuple[int, int, Plan]] = {}
     value = None
-    if uniform or len(months) > 1:
-        # The level the posting holds in every month at once: asked first when the months are
-        # asked one by one too, since it is proven far sooner than any one month, and every
-        # month holds at least that. The level variable stays in the model, unbounded below by
-        # anything else, so the months' searches are free to leave it at 0.
-        level = model.cp.new_int_var(0, pool, "level")
-        for t in months:
+    # The level the posting holds in every month of a span at once: the whole range with
+    # ``uniform``; otherwise asked first for each span of a rotation's length, since it is
+    # proven far sooner than any one month and every month of the span holds at least that
+    # (the whole range's level would seed each month only with the least of them all). Each
+    # level variable stays in the model, unbounded below by anything else, so the searches
+    # after it are free to leave it at 0.
+    length = inst.rules.deployment_months
+    spans = [months] if uniform else [months[i:i + length]
+                                      for i in range(0, len(months), length)]
+    for i, span in enumerate(spans if uniform or len(months) > 1 else ()):
+        level = model.cp.new_int_var(0, pool, f"level[{i}]")
+        for t in span:
             model.cp.add(level <= _headcount(model, posting, t))
-        model.cp.maximize(level)
-        best = max(found, key=lambda plan: _level(opened, plan, posting, months))
-        code, solver = _solve(model, settings, left(1 if uniform else 2), best, opened)
+        # The level first; below it, the officers there summed over the span, which it
+        # outweighs (the sum is at most pool x months): a plan one officer short of the next
+        # level in a single month then scores above one short in many, which gives the search
+        # a way up where the level alone is flat (November to April on the example: 8 in
+        # 30 units of work, where single months reach 31; 26, proven, with the sum).
+        scale = pool * len(span) + 1
+        model.cp.maximize(scale * level + sum(_headcount(model, posting, t) for t in span))
+        best = max(found, key=lambda plan: _level(opened, plan, posting, span))
+        # With ``uniform`` all the time; otherwise the spans share half of it.
+        share = 1 if uniform else 2 * (len(spans) - i)
+        code, solver = _solve(model, settings, left(share), best, opened)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found.append(extract(opened, model, solver))
-            if _level(opened, found[-1], posting, months) >= _level(opened, best, posting,
-                                                                      months):
+            if _level(opened, found[-1], posting, span) >= _level(opened, best, posting, span):
                 best = found[-1]
         if uniform:
             value = _level(opened, best, posting, months)
-            ceiling = min(min(bounds.values()), _bound(code, solver, value))
+            ceiling = min(min(bounds.values()), _bound(code, solver, value, scale))
             for t in months:
                 answers[t] = (value, ceiling, best)
     if not uniform:
@@ -248,12 +261,13 @@ def _level(inst: Instance, plan: Plan, posting: str, months: range) -> int:
     return min(_present(inst, plan, posting, t) for t in months)
 
 
-def _bound(code: Any, solver: cp_model.CpSolver, reached: int) -> int:
-    """The search's upper bound on the headcount (``reached`` when it proved it)."""
+def _bound(code: Any, solver: cp_model.CpSolver, reached: int, scale: int = 1) -> int:
+    """The search's upper bound on the headcount (``reached`` when it proved it), its objective
+    ``scale`` times the headcount plus less than ``scale``."""
     if code == cp_model.OPTIMAL:
         return reached
     if code == cp_model.FEASIBLE:
-        return max(reached, int(solver.best_objective_bound + 1e-6))
+        return max(reached, int(solver.best_objective_bound + 1e-6) // scale)
     return 1 << 30
 
 
