@@ -693,16 +693,23 @@ def history(
     if not entries:
         out.print("Nothing published, labelled or deleted yet.")
         return
-    table = Table(title="History")
-    for column in ("when (UTC)", "who", "what", "case", "plan", "version", "input",
-                   "parameters", "note"):
+    # One case (the usual) goes in the title; the plan and version go with the action, the
+    # input with its parameters, one per line: as nine columns every cell folded to a few
+    # letters in an 80-column terminal.
+    cases = {e.case_name for e in entries}
+    single = len(cases) == 1
+    table = Table(title=_text(f"History of {next(iter(cases))}" if single else "History"))
+    table.add_column("when (UTC)", no_wrap=True)
+    for column in ("who", "what", *([] if single else ["case"]), "from", "note"):
         table.add_column(column, overflow="fold")
     for e in entries:
-        params = ", ".join(f"{k}={v}" for k, v in sorted(e.parameters.items()))
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), e.action,
-                      _text(e.case_name), str(e.plan_id or "-"),
-                      str(e.version) if e.version is not None else "-", e.input_hash[:12],
-                      params, _text(e.note))
+        what = f"{e.action} plan {e.plan_id or '-'}"
+        if e.version is not None:
+            what += f" as version {e.version}"
+        source = "\n".join([f"input {e.input_hash[:12]}",
+                            *(f"{k}={v}" for k, v in sorted(e.parameters.items()))])
+        table.add_row(e.at.strftime("%Y-%m-%d %H:%M"), _text(e.actor), what,
+                      *([] if single else [_text(e.case_name)]), _text(source), _text(e.note))
     out.print(table)
 
 
