@@ -192,6 +192,8 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
     spans = [months] if uniform else [months[i:i + length]
                                       for i in range(0, len(months), length)]
     for i, span in enumerate(spans if uniform or len(months) > 1 else ()):
+        if not uniform and len(span) == 1:
+            continue  # the month's own search asks the same
         level = model.cp.new_int_var(0, pool, f"level[{i}]")
         for t in span:
             model.cp.add(level <= _headcount(model, posting, t))
@@ -203,8 +205,8 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
         scale = pool * len(span) + 1
         model.cp.maximize(scale * level + sum(_headcount(model, posting, t) for t in span))
         best = max(found, key=lambda plan: _level(opened, plan, posting, span))
-        # With ``uniform`` all the time; otherwise the spans share half of it.
-        share = 1 if uniform else 2 * (len(spans) - i)
+        # With ``uniform`` all the time; otherwise the spans share half of it, evenly.
+        share = 1 if uniform else 2 * len(spans) - i
         code, solver = _solve(model, settings, left(share), best, opened)
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found.append(extract(opened, model, solver))
@@ -212,7 +214,9 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
                 best = found[-1]
         if uniform:
             value = _level(opened, best, posting, months)
-            ceiling = min(min(bounds.values()), _bound(code, solver, value, scale))
+            # The objective is at least the level times (scale + months): each month holds it.
+            ceiling = min(min(bounds.values()),
+                          _bound(code, solver, value, scale + len(span)))
             for t in months:
                 answers[t] = (value, ceiling, best)
     if not uniform:
@@ -263,7 +267,7 @@ def _level(inst: Instance, plan: Plan, posting: str, months: range) -> int:
 
 def _bound(code: Any, solver: cp_model.CpSolver, reached: int, scale: int = 1) -> int:
     """The search's upper bound on the headcount (``reached`` when it proved it), its objective
-    ``scale`` times the headcount plus less than ``scale``."""
+    at least ``scale`` times the headcount."""
     if code == cp_model.OPTIMAL:
         return reached
     if code == cp_model.FEASIBLE:

@@ -698,7 +698,8 @@ def history(
     # letters in an 80-column terminal.
     cases = {e.case_name for e in entries}
     single = len(cases) == 1
-    table = Table(title=_text(f"History of {next(iter(cases))}" if single else "History"))
+    table = Table(title=_text(f"History of {next(iter(cases))}" if single else "History"),
+                  show_lines=True)
     table.add_column("when (UTC)", no_wrap=True)
     for column in ("who", "what", *([] if single else ["case"]), "from", "note"):
         table.add_column(column, overflow="fold")
@@ -708,7 +709,7 @@ def history(
             what += f" as version {e.version}"
         source = "\n".join([f"input {e.input_hash[:12]}",
                             *(f"{k}={v}" for k, v in sorted(e.parameters.items()))])
-        table.add_row(e.at.strftime("%Y-%m-%d %H:%M"), _text(e.actor), what,
+        table.add_row(e.at.strftime("%Y-%m-%d %H:%M:%S"), _text(e.actor), what,
                       *([] if single else [_text(e.case_name)]), _text(source), _text(e.note))
     out.print(table)
 
