@@ -9,10 +9,11 @@ stability rule (:mod:`constraints.stability`) counting what moves against the pu
 
 How the solver sees it: the pinned deployments become history (they count toward coverage, the
 mix, rest and fairness as a continuing tour does), the pinned enrolments become the courses and
-credentials they give, and every officer is away before the freeze, so nothing new starts
-earlier. The plan it returns, with the pinned part added back, is judged by the validator on the
-changed case itself (a re-plan's :class:`rotation.domain.Replan` tells its rules what is
-pinned); its costs differ from the solver's only by what the pinned part costs, a constant.
+credentials they give, every officer is away before the freeze and the sessions that start
+before it have no seat left, so nothing new starts earlier. The plan it returns, with the
+pinned part added back, is judged by the validator on the changed case itself (a re-plan's
+:class:`rotation.domain.Replan` tells its rules what is pinned); its costs differ from the
+solver's only by what the pinned part costs, a constant.
 """
 
 from __future__ import annotations
@@ -144,7 +145,13 @@ def solver_instance(target: Instance) -> Instance:
                 away.append(Unavailability(e.start, e.end, "in training"))
         officers.append(replace(o, history=history, unavailability=tuple(away),
                                 courses=tuple(courses), certificates=tuple(credentials)))
-    return replace(target, officers=tuple(officers))
+    # A session that started before the freeze takes nobody new (no seat left): the officers'
+    # time away covers the horizon's months only, and a session before the horizon (its seats
+    # filled by the published plan, pinned and no longer counted here) was otherwise open to a
+    # second officer.
+    sessions = tuple(q if q.start >= replan.freeze else replace(q, seats=0)
+                     for q in target.sessions)
+    return replace(target, officers=tuple(officers), sessions=sessions)
 
 
 def _deployment(inst: Instance, d: Deployment) -> str:

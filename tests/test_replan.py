@@ -5,6 +5,7 @@ files that contradict the case refused with file and key.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from dataclasses import replace
@@ -24,6 +25,7 @@ from rotation.errors import InputError
 from rotation.io import load_case
 from rotation.plan import SolveStatus
 from rotation.replan import differences, replan
+from rotation.snapshot import instance_from_dict
 from rotation.solve import solve
 from rotation.storage import Store
 from rotation.validate import validate
@@ -208,6 +210,28 @@ def test_a_re_plan_with_no_changes_returns_the_published_plan(inst: Instance) ->
             assert done.moves == ()
     finally:
         path.unlink()
+
+
+def test_a_re_plan_keeps_a_session_before_the_horizon_to_its_seats() -> None:
+    # Found by the property test above: the published plan filled the one seat of a session
+    # that ends before the horizon opens; re-planned from the horizon's first day, the pinned
+    # enrolment no longer counted against the seat and a second officer was enrolled there.
+    data = json.loads((Path(__file__).parent / "data" / "replan_pre_horizon_session.json")
+                      .read_text(encoding="utf-8"))
+    inst = instance_from_dict(data)
+    store = Store("sqlite://")
+    settings = SolverSettings(time_limit=20, seed=0, workers=1)
+    solved = solve(inst, settings)
+    assert solved.status == SolveStatus.OPTIMAL and solved.plan is not None
+    assert any(e.start < inst.rules.start for e in solved.plan.enrolments)
+    publish(store, store.save(inst, solved), "Kim", "", AT)
+    path = Path(f"/tmp/no-changes-{id(inst)}.toml")
+    path.write_text("", encoding="utf-8")
+    try:
+        done = replan(store, path, inst.rules.start, None, settings, save=False)
+    finally:
+        path.unlink()
+    assert done.result.plan == solved.plan and done.moves == ()
 
 
 def test_a_re_plan_searches_as_long_as_the_case_asks(published: tuple[str, Instance, int],
