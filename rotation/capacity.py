@@ -191,9 +191,9 @@ def capacity(inst: Instance, posting: str, first: str | None = None, last: str |
     length = inst.rules.deployment_months
     spans = [months] if uniform else [months[i:i + length]
                                       for i in range(0, len(months), length)]
-    for i, span in enumerate(spans if uniform or len(months) > 1 else ()):
+    for i, span in enumerate(spans):
         if not uniform and len(span) == 1:
-            continue  # the month's own search asks the same
+            continue  # the month's own search asks the same (so does a single month asked)
         level = model.cp.new_int_var(0, pool, f"level[{i}]")
         for t in span:
             model.cp.add(level <= _headcount(model, posting, t))
