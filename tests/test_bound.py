@@ -28,7 +28,7 @@ from rotation.io import load_case
 from rotation.plan import SolveStatus
 from rotation.solve import solve
 from rotation.solve.bound import OFFERS, Bound, lower_bound, proven
-from rotation.solve.combine import master_prices
+from rotation.solve.combine import combine, master_prices
 from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates
 from rotation.solve.neighbourhoods import improve
@@ -74,9 +74,15 @@ def _check(inst: Instance, at_most_two: bool = True) -> None:
     assert result.objective is not None
     priced = partial(master_prices, inst)
     met = partial(master_prices, inst, mix_met=True)
-    for master, mix_met in ((None, None), (priced, None), (priced, met)):
-        found = lower_bound(inst, Candidates(inst), _aim(result.objective),
-                            time.perf_counter() + 60, master=master, met=mix_met)
+    held = partial(master_prices, inst, seats_held=True)
+    for master, mix_met, seats_held in ((None, None, None), (priced, None, None),
+                                        (priced, met, held)):
+        with pytest.MonkeyPatch.context() as patch:
+            if seats_held is not None:  # the rounds with seats held, whatever the seats' prices
+                patch.setattr(bound_module, "_seat_at_cap", lambda *_: True)
+            found = lower_bound(inst, Candidates(inst), _aim(result.objective),
+                                time.perf_counter() + 60, master=master, met=mix_met,
+                                seats_held=seats_held)
         assert found.value is not None
         assert found.value <= result.objective, (found, result.objective, result.cost_by_rule)
 
@@ -141,6 +147,30 @@ def test_the_rounds_with_the_mix_met_lift_a_bound_the_soft_mix_left_short() -> N
     assert result.plan is not None
     verdict = validate(inst, result.plan)
     assert verdict.ok and split.value <= verdict.objective, (split.value, verdict.objective)
+
+
+def test_the_rounds_hold_scarce_seats_hard_and_the_pool_after_them_makes_a_plan_near_it() -> None:
+    # The benchmark's certificate bottleneck (50 officers, seed 1): two seats a Khmer session,
+    # so a seat is worth up to two whole tours. With a seat over priced at an officer-month
+    # unmet, the rounds capped each seat's price at 1,000 and levelled off at 21,145 (as they
+    # still do without ``seats_held``), and the choice bought seats the staffing could not give
+    # (plans at 75,536). The bound stays at or below the plan the validator prices, and the
+    # pool after the rounds combines to within a quarter of it (the optimum lies between).
+    inst = _benchmark_case("bottleneck/S", 1)
+    candidates = Candidates(inst)
+    pools: list[Columns] = []
+    found = lower_bound(inst, candidates, 10**7, time.perf_counter() + 120,
+                        schedules=lambda _, columns: pools.append(columns),
+                        master=partial(master_prices, inst),
+                        seats_held=partial(master_prices, inst, seats_held=True))
+    assert found.value is not None and found.rounds > 0 and pools
+    assert found.value > 50_000
+    plan = combine(inst, candidates, pools[-1].copy(), [first_plan(inst, candidates)],
+                   time.perf_counter() + 120)
+    assert plan is not None
+    verdict = validate(inst, plan)
+    assert verdict.ok and found.value <= verdict.objective <= 1.25 * found.value, (
+        found.value, verdict.objective)
 
 
 def _relaxed_earnings(relax: Relaxation, lam: Any, mu: Any) -> Any:
@@ -260,7 +290,9 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
     plain, _, _ = relax.evaluate(lam, mu)
     no_room = np.zeros(relax.room.shape)
     assert relax.evaluate_exactly(Prices(lam, mu, no_room, {})) >= plain - 1e-6
-    seats = {q.id: float(rng.uniform(0, 30)) for q in inst.sessions if rng.random() < 0.6}
+    # Seats are hard, so their prices have no cap: some as dear as whole tours.
+    top = 30 if rng.random() < 0.5 else 20_000
+    seats = {q.id: float(rng.uniform(0, top)) for q in inst.sessions if rng.random() < 0.6}
     room = rng.uniform(0, 200, relax.room.shape) * (rng.random(relax.room.shape) < 0.5)
     assert relax.evaluate_exactly(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
     with pytest.MonkeyPatch.context() as patch:  # too many pairs: priced as a step prices
@@ -688,14 +720,15 @@ def test_bound_charges_one_session_that_serves_two_deployments_once() -> None:
     assert _bound_and_optimum(inst) == (2, 2)
 
 
-def _two_tours(courses: list[CourseDef], needs: tuple[str, str], *runs: Session) -> Relaxation:
+def _two_tours(courses: list[CourseDef], needs: tuple[str, str], *runs: Session,
+               training: int = 2) -> Relaxation:
     """Officer A, who holds no course, and postings P and Q needing ``needs``; deployments of
     two months from month 2 and from month 6, the rest between free for a session."""
     inst = instance(
         [officer("A")],
         [posting("P", courses=[needs[0]]), posting("Q", courses=[needs[1]])],
         [demand("P", 0, 11, 0, 1), demand("Q", 0, 11, 0, 1)],
-        rules(12, deployment=2, rest=1, fairness=0, preference=0, lead=0),
+        rules(12, deployment=2, rest=1, fairness=0, preference=0, lead=0, training=training),
         courses=courses,
         sessions=runs,
     )
@@ -722,6 +755,16 @@ def test_the_combination_prices_a_pairs_training_once_where_one_session_serves_b
     assert relax.training(0, ((0, 2), (q, 6))) == expected
     # The pool prices the pair so (fairness and preferences weigh nothing here).
     assert Columns(relax).price(0, ((0, 2), (q, 6))) == expected
+
+
+def test_a_pair_one_session_serves_takes_one_seat_when_training_weighs_nothing() -> None:
+    # With training at 0 a week, one session for both and a session each cost the pair the
+    # same; the choice, which holds seats, must count the one seat that serves.
+    relax = _two_tours([course_def("b")], ("b", "b"), session("b1", "b", *WEEK_BEFORE_2),
+                       session("b2", "b", *WEEK_BEFORE_6), training=0)
+    pair = ((0, 2), (0, 6))
+    assert relax.options(0, pair) == (0,)
+    assert len(relax.seats_taken(0, pair, 0)) == 1
 
 
 def test_a_pair_whose_second_has_no_session_is_not_priced() -> None:

@@ -168,9 +168,12 @@ class BoundBeside:
         self._holding: int | None = None
         offered = 0
 
+        latest: list[Columns] = []  # the bound's pool, which its rounds go on adding to
+
         def lead(schedules: Schedules, columns: Columns) -> None:
             nonlocal offered
             offered += 1
+            latest[:] = [columns]
             # Too close to the deadline a combination would only hold the search up: it needs
             # time for a block or two and the staffing.
             room = deadline - time.perf_counter() > 2 * staffing_seconds(inst)
@@ -184,6 +187,7 @@ class BoundBeside:
 
         master = partial(master_prices, inst) if len(inst.officers) <= PRICED_UP_TO else None
         met = partial(master_prices, inst, mix_met=True) if master is not None else None
+        held = partial(master_prices, inst, seats_held=True) if master is not None else None
         # Where rounds price the pool, a proof may follow them (``_prove``).
         self._provable = master is not None
 
@@ -259,8 +263,9 @@ class BoundBeside:
                                            stop=self._stop.is_set, better=self._better,
                                            schedules=lead, stepped=self._stepped, master=master,
                                            rounded=self._rounded, settle=settle, probe=probe,
-                                           met=met)
+                                           met=met, seats_held=held)
                 prices = self._result.prices
+                self._combine_rounds(candidates, latest, first, seed)
                 # What a proof raised the bound to is shown (``_raise``) and reported from
                 # there (``finish``). From prices a proof was tried from already, it would
                 # fail again.
@@ -324,6 +329,23 @@ class BoundBeside:
                                         verdict.objective)
             if kind == "combined" and verdict.objective < self._best_offered():
                 self._held = (plan, verdict.objective)
+
+    def _combine_rounds(self, candidates: Candidates, latest: list[Columns], first: Plan,
+                        seed: int) -> None:
+        """Combine the pool once more after the rounds, which added the schedules their prices
+        pick, when the plans made so far stand more than one above the bound (the proof, which
+        waits for this plan, can then rule out little). Why: the combinations come at the
+        bound's early offers, before the rounds price the sessions' seats; where seats bind (a
+        certificate bottleneck) the schedules that respect them come only from the rounds.
+        Without a work limit only: the search takes up plans as they come."""
+        result = self._result
+        if (self._every is not None or result is None or result.rounds == 0 or not latest
+                or result.value is None or result.value >= self._best_offered() - 1
+                or self._stop.is_set()
+                or self._deadline - time.perf_counter() <= 2 * staffing_seconds(self._inst)):
+            return
+        pool = latest[0].copy()
+        self._task("combined", lambda: self._combine(candidates, pool, first, seed))
 
     def _combine(self, candidates: Candidates, pool: Columns, first: Plan,
                  seed: int) -> Plan | None:

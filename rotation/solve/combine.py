@@ -45,7 +45,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from ortools.math_opt.python import mathopt
@@ -59,6 +59,9 @@ from rotation.solve.relaxation import Columns, Floats, Prices, Relaxation, Sched
 
 __all__ = ["BLOCK", "CHOOSE_SECONDS", "SEATS_UP_TO", "STAFF_SECONDS", "STAFF_WORK",
            "combine", "master_prices", "staffing_seconds"]
+
+Seats = Literal["choice", "month", "held"]
+"""What a seat over a session's count costs the choice (:func:`_seat_rows`)."""
 
 Entry = tuple[int, Schedule, int]
 """(officer index, schedule, price): one column of the choice (``Columns.priced``)."""
@@ -285,7 +288,8 @@ class _Choice:
 
 
 def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
-               held: Sequence[Entry], binary: bool, mix_met: bool = False) -> _Choice:
+               held: Sequence[Entry], binary: bool, mix_met: bool = False,
+               seats: Seats = "choice") -> _Choice:
     """The choice among ``pool``, the ``held`` schedules of other officers counted as they
     are, and the sessions' seats (:func:`_seat_rows`) where the case is small enough
     (``SEATS_UP_TO``). With ``mix_met`` every mix minimum that some schedule of the pool can
@@ -378,27 +382,35 @@ def _formulate(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule,
                     mathopt.fast_sum(present) + short >= need)
                 objective.append(mathopt.LinearTerm(short, mix_weight))
     if _counts_seats(inst):
-        objective += _seat_rows(inst, rows, choice, pool, held)
+        objective += _seat_rows(inst, rows, choice, pool, held, seats)
     model.minimize(mathopt.fast_sum(objective))
     return choice
 
 
 def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence[Entry],
-               held: Sequence[Entry]) -> list[mathopt.LinearTerm]:
+               held: Sequence[Entry], seats: Seats = "choice") -> list[mathopt.LinearTerm]:
     """Seats in the choice, with the terms they add to its objective: each seat the taken
     schedules need (:meth:`Relaxation.seats_taken`) flows to one of the sessions that can fill it,
-    no session takes more than it has, and a seat more than a session has costs as much as an
-    officer-month unmet (the staffing would have to leave one out).
+    no session takes more than it has, or pays for each officer over (``seats``): the
+    choice what one officer could make up at most (every month of the horizon unmet and short
+    of every mix minimum), so that it never buys a seat the staffing cannot give while it still
+    has a solution whatever it holds; the bound's first rounds an officer-month unmet, which
+    keeps their prices tame while the pool is young; the bound's later rounds none at all
+    (``held``: :func:`rotation.solve.bound.lower_bound`'s ``seats_held``).
 
     Why: the schedules are priced with one session for two deployments where one can serve
     both, and those sessions are few (before the first deployment, still valid at the end of
     the second). Without seats the choice gave officers such pairs whose joint sessions were
-    full, and the staffing had to train them twice. Sessions are counted whoever sits them, so
-    an officer away for one can still be counted on it; the staffing, which knows, settles
-    that."""
+    full, and the staffing had to train them twice. Priced at an officer-month unmet, a seat
+    over was bought wherever a trained officer covered more than a month: where seats are
+    scarce (a certificate bottleneck) the choice's plans then lost whole deployments in the
+    staffing. Sessions are counted whoever sits them, so an officer away for one can still be
+    counted on it; the staffing, which knows, settles that."""
     model = choice.model
     per_week = float(training.price(inst, 1))
-    unmet = float(coverage.weight(inst))
+    most = max((float(coverage.weight(inst, p)) for p in inst.postings), default=0.0)
+    over_seat = (float(coverage.weight(inst)) if seats == "month" else
+                 inst.rules.months * (most + float(skill_mix.weight(inst)) * len(rows.mix_posting)))
     needing: dict[Seat, list[mathopt.Variable]] = defaultdict(list)
     fixed: Counter[Seat] = Counter()
     for var, (officer, schedule, price) in zip(choice.take, pool, strict=True):
@@ -424,23 +436,26 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
             if q.weeks > least:
                 objective.append(mathopt.LinearTerm(flow, per_week * (q.weeks - least)))
     for q in inst.sessions:
-        if filling.get(q.id):
+        if filling.get(q.id) and seats == "held":
+            choice.seats[q.id] = model.add_linear_constraint(
+                mathopt.fast_sum(filling[q.id]) <= q.seats)
+        elif filling.get(q.id):
             over = model.add_variable(lb=0.0)
             choice.seats[q.id] = model.add_linear_constraint(
                 mathopt.fast_sum(filling[q.id]) - over <= q.seats)
-            objective.append(mathopt.LinearTerm(over, unmet))
+            objective.append(mathopt.LinearTerm(over, over_seat))
     return objective
 
 
 def _relaxation(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                 deadline: float, algorithm: mathopt.LPAlgorithm | None = None,
-                held: Sequence[Entry] = (), mix_met: bool = False
+                held: Sequence[Entry] = (), mix_met: bool = False, seats: Seats = "choice"
                 ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice among ``pool`` with fractions allowed, the ``held`` schedules of other
     officers counted as they are, solved by HiGHS (``algorithm``, or its own choice); None if
     there is no time left."""
     return _solved(inst, rows, pool, held, deadline, binary=False, mix_met=mix_met,
-                   lp_algorithm=algorithm)
+                   seats=seats, lp_algorithm=algorithm)
 
 
 def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
@@ -462,12 +477,13 @@ def _choose(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
 
 def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
             held: Sequence[Entry], deadline: float, binary: bool, mix_met: bool = False,
-            **parameters: Any) -> tuple[_Choice, mathopt.SolveResult] | None:
+            seats: Seats = "choice", **parameters: Any
+            ) -> tuple[_Choice, mathopt.SolveResult] | None:
     """The choice posed (:func:`_formulate`) and solved by HiGHS with ``parameters``, within
     ``CHOOSE_SECONDS`` and the ``deadline``; None if no time is left."""
     if deadline - time.perf_counter() <= 0:
         return None
-    choice = _formulate(inst, rows, pool, held, binary, mix_met)
+    choice = _formulate(inst, rows, pool, held, binary, mix_met, seats)
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
         return None
@@ -476,12 +492,15 @@ def _solved(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, in
     return choice, mathopt.solve(choice.model, mathopt.SolverType.HIGHS, params=params)
 
 
-def master_prices(inst: Instance, columns: Columns, deadline: float, mix_met: bool = False
-                  ) -> Prices | None:
+def master_prices(inst: Instance, columns: Columns, deadline: float, mix_met: bool = False,
+                  seats_held: bool = False) -> Prices | None:
     """Prices of the headcount minima and maxima, the mix minima and a seat in each session
     that has one, within the bound's ranges, from the linear relaxation of choosing among the
     whole pool at once (seats counted where the choice counts them); None if it has no
     solution by ``deadline`` (a ``time.perf_counter()`` value).
+
+    With ``seats_held`` no session takes more officers than its seats; otherwise one more costs
+    an officer-month unmet, which caps a seat's price there (see :func:`_seat_rows`).
 
     With ``mix_met`` the mix minima are required, not priced at their weight, and their prices
     are not capped: prices for the plans that leave no supervisor or specialist short
@@ -494,7 +513,7 @@ def master_prices(inst: Instance, columns: Columns, deadline: float, mix_met: bo
     steps level off."""
     rows = columns.rows
     relaxed = _relaxation(inst, rows, columns.priced(dearer=_counts_seats(inst)), deadline,
-                          mix_met=mix_met)
+                          mix_met=mix_met, seats="held" if seats_held else "month")
     if relaxed is None or not relaxed[1].has_dual_feasible_solution():
         return None
     choice, result = relaxed

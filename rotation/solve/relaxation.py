@@ -434,8 +434,13 @@ class Relaxation:
         fair = fairness.excess_cost(self.inst, float(load))
         priced: dict[int, tuple[Seat, ...]] = {}
         for spent, taken in training:
-            priced.setdefault(round(float(cost + (spent + fair))), taken)
-        return tuple(priced.items())
+            # At one price, the option taking fewer seats: with training weighed at 0, a pair
+            # prepared by one session and by a session each cost the same, and the choice,
+            # holding seats hard, would count two seats where one serves.
+            price = round(float(cost + (spent + fair)))
+            if price not in priced or len(taken) < len(priced[price]):
+                priced[price] = taken
+        return tuple(sorted(priced.items()))
 
     def sessions_of(self, seat: Seat) -> tuple[Session, ...]:
         """The sessions that can fill a seat, whoever sits it: with a seat, over before each
@@ -467,7 +472,7 @@ class Relaxation:
         the dearer of its two deployments, as the bound may, made the choice take pairs that
         then needed two sessions (two countries' briefings, or one that lapsed between the
         deployments), and pricing both in full passed over pairs that one session serves.
-        Where that one session is cheaper, a second option follows with a session for each
+        Where that one session is no dearer, a second option follows with a session for each
         deployment, so that the choice, which counts seats, can take the pair when the joint
         sessions are full (the seats are left empty unless ``seats``). Seats and clashes are
         left out of the prices, as in the bound. The first is never below the bound's price of
@@ -509,7 +514,9 @@ class Relaxation:
                     for need in needs:
                         weeks = inst.least_weeks(o, need, spans[0][0], spans[k][1])
                         joint = max(joint, INF if weeks is None else weight * weeks)
-                if joint < cost:
+                # No dearer is enough: with training weighed at 0 both cost nothing, and one
+                # session takes one seat where a session each takes two.
+                if joint <= cost:
                     cheapest += joint
                     if seats:
                         cheapest_seats.append(frozenset((need, spans[0][0], spans[k][1])
