@@ -757,6 +757,22 @@ def test_the_combination_prices_a_pairs_training_once_where_one_session_serves_b
     assert Columns(relax).price(0, ((0, 2), (q, 6))) == expected
 
 
+def test_a_seat_reaches_its_cap_at_the_base_unmet_weight_whatever_the_postings_priority(
+) -> None:
+    # The first rounds price a seat over at one officer-month unmet at the base weight; the
+    # rounds with seats held follow once a seat is priced there, even where every posting
+    # weighs its shortfall double.
+    inst = instance([officer("A")], [replace(posting("P", courses=["b"]), priority=2)],
+                    [demand("P", 0, 5, 1, 1)], rules(6), courses=[course_def("b")],
+                    sessions=[session("b1", "b", first_day(0), first_day(0))])
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
+    assert relax.cap_seat == inst.rules.weights.unmet_demand < float(relax.cap_unmet.min())
+    zero = np.zeros(relax.need.shape)
+    at_cap = Prices(zero, np.zeros(relax.mix_need.shape), zero, {"b1": relax.cap_seat})
+    assert bound_module._seat_at_cap(relax, at_cap)
+    assert not bound_module._seat_at_cap(relax, replace(at_cap, seats={"b1": 999.0}))
+
+
 def test_a_pair_one_session_serves_takes_one_seat_when_training_weighs_nothing() -> None:
     # With training at 0 a week, one session for both and a session each cost the pair the
     # same; the choice, which holds seats, must count the one seat that serves.

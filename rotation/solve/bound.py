@@ -88,8 +88,9 @@ officers."""
 SMOOTH = 0.3
 """Share of the way back to the best prices so far that each round with seats held takes
 (:func:`_rounds_with_seats_held`): a smoothed column generation. On the 50-officer bottleneck
-case of seed 2 the rounds then reached 8,222 in 11 rounds; unsmoothed they swung between
--20,341 and 8,241 and ended at the first three that raised nothing."""
+case of seed 2 they reach 8,241, the pool's relaxation's own value; a first version, seats held
+from the first round and unsmoothed, swung between -20,341 and 8,241 and ended at the first
+three rounds that raised nothing, at 1,561."""
 
 HELD_STALL = 5
 """Rounds in a row with seats held that do not raise the value after which they end."""
@@ -365,10 +366,9 @@ def _between(centre: Prices, pooled: Prices, share: float) -> Prices:
 
 
 def _seat_at_cap(relax: Relaxation, prices: Prices) -> bool:
-    """Whether a seat is priced at what one over costs the pool's relaxation: an officer-month
-    unmet (``rotation.solve.combine.master_prices``)."""
-    cap = float(relax.cap_unmet.min()) if relax.cap_unmet.size else INF
-    return any(price >= cap - 1e-6 for price in prices.seats.values())
+    """Whether a seat is priced at what one over costs the pool's relaxation in the first
+    rounds (``Relaxation.cap_seat``)."""
+    return any(price >= relax.cap_seat - 1e-6 for price in prices.seats.values())
 
 
 @dataclass(frozen=True)

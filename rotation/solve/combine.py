@@ -409,7 +409,7 @@ def _seat_rows(inst: Instance, rows: Relaxation, choice: _Choice, pool: Sequence
     model = choice.model
     per_week = float(training.price(inst, 1))
     most = max((float(coverage.weight(inst, p)) for p in inst.postings), default=0.0)
-    over_seat = (float(coverage.weight(inst)) if seats == "month" else
+    over_seat = (rows.cap_seat if seats == "month" else
                  inst.rules.months * (most + float(skill_mix.weight(inst)) * len(rows.mix_posting)))
     needing: dict[Seat, list[mathopt.Variable]] = defaultdict(list)
     fixed: Counter[Seat] = Counter()

@@ -348,6 +348,9 @@ class Relaxation:
         self.cap_unmet: Floats = np.array([[float(coverage.weight(inst, p))] for p in postings]
                                           ).reshape(n_p, 1)
         self.cap_mix = float(skill_mix.weight(inst))
+        # What a seat over a session's count costs the pool's relaxation in the bound's first
+        # rounds (``rotation.solve.combine``'s "month"), so the most a seat is priced there.
+        self.cap_seat = float(coverage.weight(inst))
         self.shape = (n_o, n_p, n_s, n_m)
         self.most = tours_that_fit(inst)
         # Whether schedules of more than two deployments must count them (the cap binds
