@@ -112,7 +112,8 @@ class Family:
     ``rest`` and ``cap`` are the rules' minimum rest and deployment cap; ``rolling`` a rolling
     horizon three months longer than the size's, whose last tour runs past its end (only a
     rolling plan can staff those months); ``bottleneck`` makes Khmer certificates and the
-    Khmer course's seats scarce, so Cambodian demand cannot all be met; ``heavy_leave`` gives
+    Khmer course's seats scarce, so Cambodian demand cannot all be met (``bottleneck3`` with
+    rest3's rules, three or more tours fitting); ``heavy_leave`` gives
     most officers leave, windows ending on the 1st or starting on a month's last day;
     ``returning`` is the share of the pool back from a tour that ended one to three months
     before the horizon; ``scarce`` asks for a specialist per open month at every posting of
@@ -139,6 +140,7 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("rest3", rest=3, cap=None),
     Family("rolling", rest=3, cap=None, rolling=True),
     Family("bottleneck", bottleneck=True),
+    Family("bottleneck3", rest=3, cap=None, bottleneck=True),
     Family("leave", rest=3, cap=None, heavy_leave=True),
     Family("returning", returning=0.5),
     Family("scarce", scarce=True),
