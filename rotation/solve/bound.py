@@ -396,9 +396,12 @@ def _rounds_with_seats_held(relax: Relaxation, held: Master, columns: Columns, b
     (12,000 there) and the value 57,564.
 
     Held hard, the first rounds swing widely (their prices price schedules the pool lacks),
-    so each round's prices are taken ``SMOOTH`` of the way back to the best so far, and the
+    so from the second on each round's prices are taken ``SMOOTH`` of the way back to the
+    best of these rounds so far (whether or not it beat the rounds before them), and the
     rounds end after ``HELD_STALL`` in a row that do not raise the value."""
-    found: Prices | None = None
+    found: Prices | None = None  # the prices that raised the value, if any
+    centre: Prices | None = None  # the best of these rounds' prices so far
+    centre_value = -INF
     stalled = 0
     value = best
     while (rounds < 2 * MASTER_ROUNDS and stalled < HELD_STALL
@@ -406,10 +409,12 @@ def _rounds_with_seats_held(relax: Relaxation, held: Master, columns: Columns, b
         prices = held(columns, deadline)
         if prices is None:
             break
-        if found is not None:
-            prices = _between(found, prices, SMOOTH)
+        if centre is not None:
+            prices = _between(centre, prices, SMOOTH)
         now, rounds = _round(relax, prices, rounds, rounded)
         stalled += 1
+        if now > centre_value:
+            centre, centre_value = prices, now
         if now > value + 1e-9:
             if better is not None and proven(now) != proven(value):
                 better(proven(now))
