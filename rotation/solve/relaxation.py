@@ -517,16 +517,15 @@ class Relaxation:
                     for need in needs:
                         weeks = inst.least_weeks(o, need, spans[0][0], spans[k][1])
                         joint = max(joint, INF if weeks is None else weight * weeks)
+                both: Seat = frozenset((need, spans[0][0], spans[k][1])
+                                       for k, needs in enumerate(mine_in) for need in needs)
                 # No dearer is enough (with training weighed at 0 both cost nothing, and one
                 # session takes one seat where a session each takes two), if some session
                 # meets the whole group for both: at a tie only one option can be listed.
-                if joint < cost or (joint == cost and self._one_session_serves(
-                        mine_in, spans)):
+                if joint < cost or (joint == cost and self.sessions_of(both)):
                     cheapest += joint
                     if seats:
-                        cheapest_seats.append(frozenset((need, spans[0][0], spans[k][1])
-                                                        for k, needs in enumerate(mine_in)
-                                                        for need in needs))
+                        cheapest_seats.append(both)
                     joined = True
                     continue
             cheapest += cost
@@ -535,14 +534,6 @@ class Relaxation:
         if joined:
             options.append((apart, tuple(apart_seats)))
         return options
-
-    def _one_session_serves(self, needs: list[list[Requirement]],
-                            spans: list[tuple[date, date]]) -> bool:
-        """Whether one session ends before the first of two deployments and meets every one of
-        ``needs`` (per deployment) until that deployment's last day."""
-        return bool(self.sessions_of(frozenset((need, spans[0][0], spans[k][1])
-                                               for k, mine in enumerate(needs)
-                                               for need in mine)))
 
     def fair(self, load: Floats) -> Floats:
         return fairness.excess_cost(self.inst, load)
