@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rotation.solve.beside as beside_module
@@ -173,6 +173,31 @@ def test_the_rounds_hold_scarce_seats_hard_and_the_pool_after_them_makes_a_plan_
         found.value, verdict.objective)
 
 
+def test_where_three_or_more_tours_fit_the_rounds_price_scarce_seats_too() -> None:
+    # The certificate bottleneck with a three-month rest (50 officers, seed 2), where an officer
+    # fits three tours. The rounds' prices carry each seat's price, but the officers' programme
+    # over start months priced training by its weeks alone, so a seat cost nothing: the bound
+    # stayed at 826 against plans of 27,695. With the seat's price on top of its session's
+    # weeks, the bound stays at or below the plan the validator prices, and the pool after the
+    # rounds combines to within a quarter of it.
+    inst = _benchmark_case("bottleneck3/S", 2)
+    candidates = Candidates(inst)
+    assert Relaxation(inst, candidates, time.perf_counter() + 60).most > 2
+    pools: list[Columns] = []
+    found = lower_bound(inst, candidates, 10**7, time.perf_counter() + 120,
+                        schedules=lambda _, columns: pools.append(columns),
+                        master=partial(master_prices, inst),
+                        seats_held=partial(master_prices, inst, seats_held=True))
+    assert found.value is not None and found.rounds > 0 and pools
+    assert found.value > 20_000
+    plan = combine(inst, candidates, pools[-1].copy(), [first_plan(inst, candidates)],
+                   time.perf_counter() + 120)
+    assert plan is not None
+    verdict = validate(inst, plan)
+    assert verdict.ok and found.value <= verdict.objective <= 1.25 * found.value, (
+        found.value, verdict.objective)
+
+
 def _relaxed_earnings(relax: Relaxation, lam: Any, mu: Any) -> Any:
     """What each officer earns for each start, month by month: [officer, posting, start]."""
     n_o, n_p, n_s, n_m = relax.shape
@@ -298,6 +323,32 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
     with pytest.MonkeyPatch.context() as patch:  # too many pairs: priced as a step prices
         patch.setattr(relaxation_module, "EXACT_PAIRS", -1)
         assert relax.evaluate_priced(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
+    for rows, where, when in relax.picks:  # the schedules it reports are open to them
+        assert all(relax.eligible[o, p, t] for o, p, t in zip(rows, where, when, strict=True))
+
+
+@solving(80)
+@given(instances(sessions=(1, 4), training=True, months=(6, 10), deployment=(1, 2)),
+       st.integers(0, 2**32 - 1))
+def test_where_three_or_more_tours_fit_any_prices_with_seats_stay_below_the_optimum(
+        inst: Instance, seed: int) -> None:
+    # As above where more than two deployments fit, priced as a step prices with each seat's
+    # price on top of its session's weeks: at any multipliers, maxima and seats (some seats as
+    # dear as whole tours) the value stays at or below the optimum.
+    inst = replace(inst, rules=replace(inst.rules, max_deployments=None))
+    relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
+    assume(relax.most > 2)
+    result = solve(inst)
+    if result.status != SolveStatus.OPTIMAL:
+        return
+    assert result.objective is not None
+    rng = np.random.default_rng(seed)
+    lam = np.minimum(rng.uniform(0, 200, relax.need.shape), relax.cap_unmet)
+    mu = rng.uniform(0, 200, relax.mix_need.shape)
+    top = 30 if rng.random() < 0.5 else 20_000
+    seats = {q.id: float(rng.uniform(0, top)) for q in inst.sessions if rng.random() < 0.6}
+    room = rng.uniform(0, 200, relax.room.shape) * (rng.random(relax.room.shape) < 0.5)
+    assert relax.evaluate_priced(Prices(lam, mu, room, seats)) <= result.objective + 1e-6
     for rows, where, when in relax.picks:  # the schedules it reports are open to them
         assert all(relax.eligible[o, p, t] for o, p, t in zip(rows, where, when, strict=True))
 

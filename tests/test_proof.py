@@ -18,7 +18,9 @@ from hypothesis import strategies as st
 import rotation.solve.beside as beside_module
 import rotation.solve.orchestrator as orchestrator_module
 import rotation.solve.proof as proof_module
-from rotation.domain import Instance, SolverSettings
+from constraints import training
+from constraints.eligibility import meeting
+from rotation.domain import Instance, SolverSettings, requirements
 from rotation.io import load_case
 from rotation.plan import Plan, SolveStatus
 from rotation.solve import solve
@@ -135,6 +137,28 @@ def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]
     return out
 
 
+def _training_at(relax: Relaxation, inst: Instance, seats: dict[str, float]) -> Floats:
+    """What a deployment's training costs each officer at the least, [officer, posting, start],
+    found one start at a time: per course group, the dearest requirement they lack, met by the
+    least session they could attend, its weeks at the training weight plus its seat's price."""
+    weight = float(training.price(inst, 1))
+    out = np.full(relax.eligible.shape, math.inf)
+    for o, p, s in zip(*np.nonzero(relax.eligible), strict=True):
+        officer_id = inst.officers[o].id
+        first, last = inst.rules.deployment_span(int(s))
+        by_group: dict[int, float] = {}
+        for need in requirements(inst.postings[p]):
+            if officer_id in meeting(inst, need, int(s)):
+                continue
+            least = min((weight * q.weeks + seats.get(q.id, 0.0)
+                         for q in inst.sessions_for(need, first, last)
+                         if officer_id not in inst.unable_to_attend(q)), default=math.inf)
+            group = relax.groups[need]
+            by_group[group] = max(by_group.get(group, 0.0), least)
+        out[o, p, s] = sum(by_group.values())
+    return out
+
+
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
@@ -142,13 +166,18 @@ def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]
 def test_where_three_or_more_tours_fit_margins_and_schedules_within_are_those_listed_one_by_one(
         inst: Instance, seed: int, scale: float, cap: int | None) -> None:
     # Every schedule priced one by one as the relaxation prices it (its starts' costs, fairness
-    # on its whole load, training at its dearest start's class): each start's margin is the
-    # least schedule through it less the officer's least, and the value is what the bound's
-    # rounds report at the same prices. With no cap, or one that binds.
+    # on its whole load, training at its dearest start's, each seat's price on top of its
+    # session's weeks): each start's margin is the least schedule through it less the officer's
+    # least, and the value is what the bound's rounds report at the same prices, seats given
+    # back. With no cap, or one that binds.
     inst = replace(inst, rules=replace(inst.rules, max_deployments=cap))
     relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     assume(relax.most > 2)
     prices = _random_prices(relax, inst, seed, scale)
+    seatless = _training_at(relax, inst, {})
+    assert np.array_equal(seatless[relax.eligible],
+                          relax.cost_values[relax.cost_class][relax.eligible])
+    trained = _training_at(relax, inst, prices.seats)
     margins = relax.margins(prices)
     reduced = relax._reduced(prices.headcount - prices.room, prices.mix)
     finite = margins.starts[np.isfinite(margins.starts)]
@@ -164,8 +193,7 @@ def test_where_three_or_more_tours_fit_margins_and_schedules_within_are_those_li
                                        for p, s in sched)
             cost = (sum(reduced[o, p, s] for p, s in sched)
                     + float(relax.fair(np.array([load]))[0])
-                    + max((relax.cost_values[relax.cost_class[o, p, s]] for p, s in sched),
-                          default=0.0))
+                    + max((trained[o, p, s] for p, s in sched), default=0.0))
             least = min(least, cost)
             priced[sched] = cost
             for p, s in sched:
@@ -183,6 +211,11 @@ def test_where_three_or_more_tours_fit_margins_and_schedules_within_are_those_li
                 assert mine[sched] == pytest.approx(cost - least, abs=1e-6)
         assert set(mine) <= set(priced)
     assert margins.value == pytest.approx(relax.evaluate_priced(prices), abs=1e-6)
+    given_back = sum(price * inst.session_by_id[q].seats for q, price in prices.seats.items())
+    assert margins.value == pytest.approx(
+        relax.fair(relax.past).sum() - margins.idle.sum() - given_back
+        + np.sum(prices.headcount * relax.need) + np.sum(prices.mix * relax.mix_need)
+        - np.sum(prices.room * np.maximum(relax.room, 0.0)), abs=1e-6)
 
 
 @pytest.mark.parametrize("scale", [200, 20, 0])

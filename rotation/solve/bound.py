@@ -16,9 +16,9 @@ as it can be met (:meth:`Relaxation.evaluate_exactly`), which the steps' array p
 The bound is the best value seen, rounded up since every cost is an integer.
 
 Where an officer can fit more than two deployments (the deployment limit and the horizon's length
-say so), the pool keeps schedules of any length and the rounds price as the steps do (seats left
-out, training at the dearest deployment's), and the proof takes the prices of either, priced
-the same way (``Relaxation.provable``).
+say so), the pool keeps schedules of any length and the rounds price as the steps do (training at
+the dearest deployment's), but for each seat's price on top of its session's weeks; the proof
+takes the prices of either, priced the same way (``Relaxation.provable``).
 """
 
 from __future__ import annotations

@@ -19,16 +19,18 @@ from its own module.
 
 Where an officer can fit more than two deployments (``Relaxation.most``), each officer's problem
 is solved over start months with the schedule's load as state (``Relaxation._many``); the pool
-(:class:`Columns`) then keeps schedules of any length, the rounds price as the steps do, and the
-margins come from the same problem solved forward and backward (``_margins_of_many``).
+(:class:`Columns`) then keeps schedules of any length, the rounds price as the steps do but for
+the seats' prices (``_with_seats``), and the margins come from the same problem solved forward and
+backward (``_margins_of_many``).
 """
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
 
@@ -61,8 +63,8 @@ INF = math.inf
 EXACT_PAIRS = 50_000_000
 """Pairs of starts open to an officer, summed over officers, up to which the rounds after the
 steps price every officer's schedules one by one (:meth:`Relaxation.evaluate_exactly`); above
-it they price as the steps do, seats left out. At 500 officers 15.7 million pairs take a second
-or so a round."""
+it they price as the steps do but for the seats' prices (``Relaxation._with_seats``). At 500
+officers 15.7 million pairs take a second or so a round."""
 
 LISTED_SCHEDULES = 200_000
 """Schedules, summed over officers, up to which :meth:`Relaxation.schedules_within` lists them
@@ -364,6 +366,7 @@ class Relaxation:
         self._options: dict[tuple[int, Schedule], tuple[int, ...]] = {}
         self._seats_taken: dict[tuple[int, Schedule], dict[int, tuple[Seat, ...]]] = {}
         self._sessions: dict[Seat, tuple[Session, ...]] = {}
+        self._seated: tuple[tuple[tuple[str, float], ...], Relaxation] | None = None
         self._prepare()
 
     @staticmethod
@@ -378,28 +381,90 @@ class Relaxation:
     def _price(self, inst: Instance, pool: Sequence[str], needs: tuple[Requirement, ...],
                start: int, index: dict[str, int]) -> tuple[Ints, Ints]:
         """Rows of ``pool`` and the training class of each to start then (-1: no session can
-        prepare them): the sum, over course groups, of the least a session costs for the dearest
-        requirement of the group they lack. Only sessions with a seat that end before the first
-        day count, since an enrolment may not overlap the deployment it prepares for."""
+        prepare them): :meth:`_training_costs`, seats free."""
+        rows = np.array([index[o] for o in pool], dtype=np.int64)
+        total = self._training_costs(inst, pool, needs, start, {})
+        classes = np.full(len(pool), -1, dtype=np.int64)
+        for value in np.unique(total[np.isfinite(total)]).tolist():
+            classes[total == value] = self._classes.setdefault(value, len(self._classes))
+        return rows, classes
+
+    def _training_costs(self, inst: Instance, pool: Sequence[str],
+                        needs: tuple[Requirement, ...], start: int, seats: dict[str, float]
+                        ) -> Floats:
+        """What training for a deployment from ``start`` costs each officer of ``pool`` at the
+        least (INF where no session can prepare them): the sum, over course groups, of the
+        least a session costs, its weeks at the training weight plus its seat's price in
+        ``seats``, for the dearest requirement of the group they lack. Only sessions with a
+        seat that end before the first day count, since an enrolment may not overlap the
+        deployment it prepares for."""
         first, last = inst.rules.deployment_span(start)
         weight = float(training.price(inst, 1))
-        rows = np.array([index[o] for o in pool], dtype=np.int64)
         # The dearest lacking requirement of each course group, per officer of the pool; the
         # pool's officers are looked up in sets, a requirement at a time (at 5,000 officers a
         # session look-up per officer and requirement took half of a 20 s set-up).
         dearest: dict[int, Floats] = {}
         for need in needs:
             holding = meeting(inst, need, start)
-            weeks = inst.least_weeks_among((o for o in pool if o not in holding), need, first,
-                                           last)
-            price = np.array([0.0 if o in holding else weight * weeks.get(o, INF) for o in pool])
+            least = inst.least_among((o for o in pool if o not in holding), need, first, last,
+                                     lambda q: weight * q.weeks + seats.get(q.id, 0.0))
+            price = np.array([0.0 if o in holding else least.get(o, INF) for o in pool])
             group = self.groups[need]
             dearest[group] = np.maximum(dearest[group], price) if group in dearest else price
-        total = sum(dearest.values(), np.zeros(len(pool)))
-        classes = np.full(len(pool), -1, dtype=np.int64)
-        for value in np.unique(total[np.isfinite(total)]).tolist():
-            classes[total == value] = self._classes.setdefault(value, len(self._classes))
-        return rows, classes
+        total: Floats = sum(dearest.values(), np.zeros(len(pool)))
+        return total
+
+    def _with_seats(self, seats: dict[str, float]) -> Relaxation:
+        """This relaxation with each seat's price in ``seats`` paid on top of its session's
+        weeks wherever training is priced (itself where no seat is priced above 0).
+
+        Why: rounds priced by the pool's relaxation price the sessions' seats, and a step's
+        array passes price training by class alone. Moving the seat limits into the objective
+        at prices of at least 0 keeps the value a bound, as in :meth:`evaluate_exactly`; a
+        start's training then costs its least session with the seat's price on top, so the
+        classes are drawn afresh and the arrays laid out again (``_prepare``). Only starts that
+        some priced session could prepare are priced anew. The last copy is kept: a round's
+        value and its proof ask for the same prices."""
+        key = tuple(sorted((q, float(price)) for q, price in seats.items() if price > 0))
+        if not key:
+            return self
+        kept = self._seated
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        inst = self.inst
+        priced = dict(key)
+        ids = [o.id for o in inst.officers]
+        n_s = self.shape[2]
+        cost = np.where(self.eligible, self.cost_values[self.cost_class], INF)
+        for p_i, posting in enumerate(inst.postings):
+            needs = requirements(posting)
+            for s in inst.rules.start_months:
+                rows = np.flatnonzero(self.eligible[:, p_i, s]) if s < n_s else ()
+                if not len(rows):
+                    continue
+                span = inst.rules.deployment_span(s)
+                if not any(q.id in priced for need in needs
+                           for q in inst.sessions_for(need, *span)):
+                    continue
+                cost[rows, p_i, s] = self._training_costs(inst, [ids[o] for o in rows], needs,
+                                                          s, priced)
+        out = copy.copy(self)
+        out._seated = None
+        out._classes = {0.0: 0}
+        cost_class: Ints = np.zeros(self.cost_class.shape, dtype=np.int64)
+        for value in np.unique(cost[self.eligible]).tolist():
+            cost_class[self.eligible & (cost == value)] = out._classes.setdefault(
+                value, len(out._classes))
+        out.cost_class = cost_class
+        out.cost_values = np.array(sorted(out._classes, key=out._classes.__getitem__))
+        out._prepare()
+        self._seated = (key, out)
+        return out
+
+    def _seat_charge(self, prices: Prices) -> float:
+        """What the seats' prices give back: each session's seats at its seat's price."""
+        sessions = self.inst.session_by_id
+        return float(sum(price * sessions[q].seats for q, price in prices.seats.items()))
 
     def options(self, officer: int, schedule: Schedule) -> tuple[int, ...]:
         """What the schedule may cost the officer, cheapest first: fairness and preferences
@@ -1024,14 +1089,19 @@ class Relaxation:
 
     def _margins_of_many(self, prices: Prices) -> Margins:
         """The value :meth:`evaluate_priced` gives where more than two deployments fit (seats
-        left out, the maxima's prices a rebate on the minima's), with each officer's margin at
-        each open start: the least of their schedules that take it, less their least.
+        priced into training, the maxima's prices a rebate on the minima's), with each
+        officer's margin at each open start: the least of their schedules that take it, less
+        their least.
 
         How: per training rank, as :meth:`_many` prices a schedule, the officer's problem is
         solved forward (schedules whose starts all come before a month) and backward (all
         after it); a schedule through a start joins one of each, spaced by the rest, with the
         start between, and pays fairness on the three loads together. That is each start's
         least exactly, in the arrays of one evaluation per rank."""
+        seated = self._with_seats(prices.seats)
+        if seated is not self:  # seats priced into training, and given back in the value
+            found = seated._margins_of_many(replace(prices, seats={}))
+            return replace(found, value=found.value - self._seat_charge(prices))
         n_o, n_p, n_s, _ = self.shape
         n_h, n_c = len(self.hard_values), len(self.cost_values)
         lam, mu = prices.headcount - prices.room, prices.mix
@@ -1086,6 +1156,9 @@ class Relaxation:
 
         Only the starts whose own margin is within it can be in one, so each officer's are
         combined, spaced by the rest, up to ``most`` of them."""
+        seated = self._with_seats(prices.seats)
+        if seated is not self:  # training priced with the seats, as the margins were
+            return seated.schedules_within(replace(prices, seats={}), margins, within, limit)
         reduced = self._reduced(prices.headcount - prices.room, prices.mix)
         least = self.fair(self.past) - margins.idle
         rank = np.argsort(self._by_price)
@@ -1284,12 +1357,16 @@ class Relaxation:
 
     def evaluate_priced(self, prices: Prices) -> float:
         """The relaxation's value at ``prices`` (``picks`` holds each officer's best): by
-        :meth:`evaluate_exactly` up to ``EXACT_PAIRS`` pairs, otherwise as a step prices,
-        seats left out and the maxima's prices a rebate on the minima's."""
+        :meth:`evaluate_exactly` up to ``EXACT_PAIRS`` pairs, otherwise as a step prices, each
+        seat's price on top of its session's weeks (:meth:`_with_seats`), the seats given back
+        at their price, and the maxima's prices a rebate on the minima's."""
         if self.exact:
             return self.evaluate_exactly(prices)
-        value, _, _ = self.evaluate(prices.headcount - prices.room, prices.mix)
-        return value - float(np.sum(prices.room * (np.maximum(self.room, 0.0) - self.need)))
+        seated = self._with_seats(prices.seats)
+        value, _, _ = seated.evaluate(prices.headcount - prices.room, prices.mix)
+        self.picks = seated.picks
+        return (value - float(np.sum(prices.room * (np.maximum(self.room, 0.0) - self.need)))
+                - self._seat_charge(prices))
 
     @property
     def exact(self) -> bool:
