@@ -64,7 +64,7 @@ def _in_blocks(patch: pytest.MonkeyPatch, block: int) -> None:
     """Choose block by block, ``block`` officers at a time, as when the relaxation finds no
     solution in time."""
     patch.setattr(combine_module, "BLOCK", block)
-    patch.setattr(combine_module, "_choose_relaxed", lambda *args: None)
+    patch.setattr(combine_module, "_choose_relaxed", lambda *args, **kwargs: None)
 
 
 @solving(60)
@@ -756,6 +756,36 @@ def test_the_pool_keeps_schedules_of_three_or_more_deployments() -> None:
     assert plan is not None
     verdict = validate(inst, plan)
     assert verdict.ok and verdict.objective == 0 and len(plan.deployments) == 3
+
+
+def test_where_three_or_more_tours_fit_the_staffing_chooses_among_every_start_of_a_split_officer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # P needs one officer in each of three months; one-month deployments and no rest, so an
+    # officer fits three. A, B and E each have one pair of P's months in the pool (any two pairs
+    # share a month): the relaxation takes half of each and covers P in full, while a choice of
+    # one pool schedule each leaves a month short. Where three or more tours fit, no exact
+    # choice is made: each split officer may take any start of their shared schedules, and the
+    # staffing covers every month.
+    inst = instance([officer("A"), officer("B"), officer("E")], [posting("P")],
+                    [demand("P", 0, 2, 1, 1)], rules(3, deployment=1, rest=0))
+    columns = Columns(Relaxation(inst, Candidates(inst), time.perf_counter() + 60))
+    assert columns.rows.most == 3
+    pairs = {0: ((0, 0), (0, 1)), 1: ((0, 1), (0, 2)), 2: ((0, 0), (0, 2))}
+    columns._long.update(pairs.items())
+    relaxed = combine_module._choose_relaxed(inst, columns.rows, columns.priced(),
+                                             time.perf_counter() + 60, Stop(), exact=False)
+    assert relaxed == (pairs, 3)
+
+    def exact_choice(*_: Any) -> None:
+        raise AssertionError("the exact choice was asked for")
+
+    monkeypatch.setattr(combine_module, "_choose", exact_choice)
+    plan = combine(inst, Candidates(inst), columns, [], time.perf_counter() + 60)
+    assert plan is not None
+    verdict = validate(inst, plan)
+    assert verdict.ok and verdict.cost_by_rule["coverage"] == 0, verdict.cost_by_rule
+    assert {(d.officer, inst.rules.month_of(d.start)) for d in plan.deployments} <= {
+        (inst.officers[o].id, s) for o, pair in pairs.items() for _, s in pair}
 
 
 @solving(60)

@@ -23,7 +23,9 @@ Two steps:
    such a pair comes once more with a session each, and sessions' seats are counted
    (:func:`_seat_rows`). The choice's linear relaxation comes first: officers it gives one schedule
    whole keep it, and only the rest (a few hundred of 5,000, after rounds of fixing where there are
-   more) are chosen for exactly. Should that find nothing in time, at most ``BLOCK`` officers are
+   more) are chosen for exactly, or where three or more tours fit, left to the staffing among
+   every start of the schedules the relaxation shares them between. Should that find nothing in
+   time, at most ``BLOCK`` officers are
    chosen for at once, everyone else holding a schedule: at 5,000 officers one choice among 140,000
    schedules never got past its root LP, while blocks of 600 take seconds each.
 2. **Staff.** Officers whose choice is what they held keep that plan's deployments; the
@@ -130,7 +132,8 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     held = columns.schedules_of(plans[0]) if plans else {}
     pool = columns.priced(dearer=_counts_seats(inst))
     until = deadline - staffing_seconds(inst)
-    relaxed = _choose_relaxed(inst, columns.rows, pool, until, stop, tally)
+    relaxed = _choose_relaxed(inst, columns.rows, pool, until, stop, tally,
+                              exact=columns.rows.most <= 2)
     if relaxed is not None:
         chosen, fractional = relaxed
         blocks = done = 0
@@ -168,10 +171,14 @@ def _counts_seats(inst: Instance) -> bool:
 
 def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                     deadline: float, stop: Stop,
-                    tally: dict[str, int] | None = None) -> tuple[dict[int, Schedule], int] | None:
+                    tally: dict[str, int] | None = None, exact: bool = True
+                    ) -> tuple[dict[int, Schedule], int] | None:
     """Every officer's schedule by way of the choice's linear relaxation over the whole pool,
     with how many officers it split (took no schedule of whole); None if no solution is found
     by ``deadline``. ``tally`` hears how many relaxations were solved (``combine_relaxations``).
+    Without ``exact``, each officer still split at the end gets every start of the schedules
+    the last relaxation gives them a share of, in start order (not a schedule: the staffing
+    chooses among them).
 
     Officers the relaxation gives one schedule whole keep it, and the others are chosen for
     exactly with those held. Why: in the relaxation of these choices most officers take one
@@ -182,11 +189,17 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
     keep it too, and the relaxation is solved again for the rest with them held, until few
     enough are split. Why: at 5,000 officers the exact choice among 737 split officers found no
     solution in 80 s, while two such rounds left 284, chosen in seconds, within one of the
-    relaxation's own value."""
+    relaxation's own value.
+
+    Where three or more tours fit, the exact choice among the split officers is left to the
+    staffing (``exact`` False), which weighs every rule: at 500 officers HiGHS's exact choice
+    took 19-60 s there and its plans cost more than the staffing's among the same starts
+    (benchmarks/README.md)."""
     held: dict[int, Entry] = {}
     rest = pool
     split: int | None = None  # officers the first relaxation split
     relaxations = 0
+    shared: dict[int, set[tuple[int, int]]] = {}  # split officers' starts of any share
     while True:
         # Barrier (with crossover): at 5,000 officers 35 s against 58 s by dual simplex.
         relaxed = _relaxation(inst, rows, rest, deadline, mathopt.LPAlgorithm.BARRIER,
@@ -197,8 +210,9 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
         if relaxed is None or stop.is_set() or not relaxed[1].has_primal_feasible_solution():
             return None
         choice, result = relaxed
+        values = result.variable_values(choice.take)
         top: dict[int, tuple[float, Entry]] = {}
-        for value, entry in zip(result.variable_values(choice.take), rest, strict=True):
+        for value, entry in zip(values, rest, strict=True):
             if entry[0] not in top or value > top[entry[0]][0]:
                 top[entry[0]] = (value, entry)
         fractional = sum(1 for value, _ in top.values() if value <= 1 - 1e-6)
@@ -207,12 +221,19 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
         cut = 1 - 1e-6 if few else FIX_AT
         kept = {o: entry for o, (value, entry) in top.items() if value >= cut}
         held |= kept
+        if few or not kept:
+            for value, (o, schedule, _) in zip(values, rest, strict=True):
+                if o not in kept and value > 1e-6:
+                    shared.setdefault(o, set()).update(schedule)
         rest = [entry for entry in rest if entry[0] not in kept]
         if few or not kept:
             break
     kept_schedules = {o: schedule for o, schedule, _ in held.values()}
     if not rest:
         return kept_schedules, split
+    if not exact:
+        return kept_schedules | {o: tuple(sorted(shared.get(o, ()), key=lambda ps: (ps[1], ps[0])))
+                                 for o in {entry[0] for entry in rest}}, split
     chosen = _choose(inst, rows, rest, deadline, stop, list(held.values()))
     if chosen is None:
         return None
