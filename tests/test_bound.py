@@ -329,13 +329,14 @@ def test_pricing_every_pair_exactly_stays_below_the_optimum_at_any_prices(
 
 @solving(80)
 @given(instances(sessions=(1, 4), training=True, months=(6, 10), deployment=(1, 2)),
-       st.integers(0, 2**32 - 1))
+       st.integers(0, 2**32 - 1), st.sampled_from((None, 3, 4)))
 def test_where_three_or_more_tours_fit_any_prices_with_seats_stay_below_the_optimum(
-        inst: Instance, seed: int) -> None:
+        inst: Instance, seed: int, cap: int | None) -> None:
     # As above where more than two deployments fit, priced as a step prices with each seat's
     # price on top of its session's weeks: at any multipliers, maxima and seats (some seats as
-    # dear as whole tours) the value stays at or below the optimum.
-    inst = replace(inst, rules=replace(inst.rules, max_deployments=None))
+    # dear as whole tours) the value stays at or below the optimum. With no cap, or one that
+    # binds before the horizon does.
+    inst = replace(inst, rules=replace(inst.rules, max_deployments=cap))
     relax = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
     assume(relax.most > 2)
     result = solve(inst)

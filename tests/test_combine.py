@@ -142,7 +142,8 @@ def test_the_choice_by_the_relaxation_is_a_choice_and_costs_no_less_than_the_bes
         relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60,
                                                  Stop())
     assert exact is not None and relaxed is not None  # every shortfall has a price: a choice
-    chosen, _ = relaxed
+    chosen, _, staffed = relaxed
+    assert not staffed  # the exact choice: nobody left to the staffing
     # A schedule may come twice at different prices (where the choice counts seats, a pair's
     # training by one session for both or by a session each), and a choice names only the
     # schedule: each side is costed at the prices it could have paid.
@@ -205,7 +206,7 @@ def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() ->
     q = 1
     relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop())
     assert relaxed is not None
-    chosen, fractional = relaxed
+    chosen, fractional, _ = relaxed
     assert fractional == 3
     assert chosen[3] == ((q, 0),) and chosen[2] != ((q, 0),)
     assert sum(1 for o in (0, 1, 2) if chosen[o]) == 1
@@ -245,7 +246,7 @@ def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
     relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop(),
                                              tally)
     assert relaxed is not None
-    chosen, fractional = relaxed
+    chosen, fractional, _ = relaxed
     assert fractional == 3  # split by the first relaxation: A, B and E
     assert held_by_round == [{}, {0: ((p, 0), (p, 1)), 3: ((q, 0),)}]
     assert tally["combine_relaxations"] == 2
@@ -774,7 +775,7 @@ def test_where_three_or_more_tours_fit_the_staffing_chooses_among_every_start_of
     columns._long.update(pairs.items())
     relaxed = combine_module._choose_relaxed(inst, columns.rows, columns.priced(),
                                              time.perf_counter() + 60, Stop(), exact=False)
-    assert relaxed == (pairs, 3)
+    assert relaxed == (pairs, 3, frozenset(pairs))
 
     def exact_choice(*_: Any) -> None:
         raise AssertionError("the exact choice was asked for")
@@ -786,6 +787,58 @@ def test_where_three_or_more_tours_fit_the_staffing_chooses_among_every_start_of
     assert verdict.ok and verdict.cost_by_rule["coverage"] == 0, verdict.cost_by_rule
     assert {(d.officer, inst.rules.month_of(d.start)) for d in plan.deployments} <= {
         (inst.officers[o].id, s) for o, pair in pairs.items() for _, s in pair}
+
+
+def test_a_split_officer_left_to_the_staffing_has_every_start_of_any_share_and_is_staffed_anew(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The relaxation's values set by hand (as above). A holds the pair at 0 and 1 in the plan
+    # the combination starts from and is split between it and nothing, so the starts left to
+    # them are the very pair they hold; B is split between that pair and a tour at 2, so may
+    # take all three starts; E holds the tour at 2 and takes it whole. A is staffed anew all
+    # the same (the staffing may give them less than they hold); E keeps what they hold.
+    inst = instance([officer("A"), officer("B"), officer("E")], [posting("P")],
+                    [demand("P", 0, 2, 1, 1)], rules(3, deployment=1, rest=0))
+    rows = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
+    assert rows.most == 3
+    pair, last = ((0, 0), (0, 1)), ((0, 2),)
+    share = {(0, pair): 0.5, (0, ()): 0.5, (1, pair): 0.5, (1, last): 0.5, (2, last): 1.0}
+    pool = [(0, (), 0), (0, pair, 0), (1, (), 0), (1, pair, 0), (1, last, 0), (2, (), 0),
+            (2, last, 0)]
+
+    class Solved:
+        def __init__(self, entries: list[tuple[int, Any, int]]) -> None:
+            self.values = [share.get((o, schedule), 0.0) for o, schedule, _ in entries]
+
+        def has_primal_feasible_solution(self) -> bool:
+            return True
+
+        def variable_values(self, take: list[int]) -> list[float]:
+            return self.values
+
+    def relaxation(inst: Instance, rows: Relaxation, entries: list[tuple[int, Any, int]],
+                   deadline: float, algorithm: Any, held: list[tuple[int, Any, int]]) -> Any:
+        return SimpleNamespace(take=list(range(len(entries)))), Solved(entries)
+
+    monkeypatch.setattr(combine_module, "_relaxation", relaxation)
+    relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop(),
+                                             exact=False)
+    assert relaxed == ({0: pair, 1: ((0, 0), (0, 1), (0, 2)), 2: last}, 2, frozenset({0, 1}))
+    # The whole combination with that choice.
+    start = Plan(tuple(Deployment(o, "P", *inst.rules.deployment_span(t))
+                       for o, t in (("A", 0), ("A", 1), ("E", 2))))
+    assert validate(inst, start).ok
+    monkeypatch.setattr(combine_module, "_choose_relaxed", lambda *_, **__: relaxed)
+    moved: list[frozenset[str]] = []
+    staff = combine_module._staff
+
+    def watched(*args: Any) -> Any:
+        moved.append(args[3])
+        return staff(*args)
+
+    monkeypatch.setattr(combine_module, "_staff", watched)
+    plan = combine(inst, Candidates(inst), Columns(rows), [start], time.perf_counter() + 60)
+    assert plan is not None and validate(inst, plan).ok
+    assert moved and "A" in moved[0] and "E" not in moved[0]
 
 
 @solving(60)

@@ -47,7 +47,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from ortools.math_opt.python import mathopt
@@ -134,8 +134,9 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     until = deadline - staffing_seconds(inst)
     relaxed = _choose_relaxed(inst, columns.rows, pool, until, stop, tally,
                               exact=columns.rows.most <= 2)
+    staffed: frozenset[int] = frozenset()
     if relaxed is not None:
-        chosen, fractional = relaxed
+        chosen, fractional, staffed = relaxed
         blocks = done = 0
     else:  # no solution in time: block by block, each able to keep what it holds
         chosen, blocks, done = _choose_in_blocks(inst, columns.rows, pool, held, until, stop)
@@ -147,12 +148,14 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     if (relaxed is None and not done) or stop.is_set():
         return None
     # Officers whose choice is what they hold keep the held plan's deployments; the rest are
-    # staffed anew. At 5,000 officers that halves the staffing model.
+    # staffed anew. At 5,000 officers that halves the staffing model. Officers left to the
+    # staffing are staffed anew even where their starts are what they hold: it may take fewer.
     base = plans[0] if plans else Plan(())
     planned = {d.officer for d in base.deployments}
     ids = [o.id for o in inst.officers]
     moved = frozenset(ids[o] for o, schedule in chosen.items()
-                      if schedule != held.get(o, ()) or (ids[o] in planned and o not in held))
+                      if o in staffed or schedule != held.get(o, ())
+                      or (ids[o] in planned and o not in held))
     keys = {(ids[o], inst.postings[p].id, s)
             for o, schedule in chosen.items() if ids[o] in moved for p, s in schedule}
     # Those who keep their deployments but hold seats may still change sessions, so that a
@@ -169,16 +172,25 @@ def _counts_seats(inst: Instance) -> bool:
     return len(inst.officers) <= SEATS_UP_TO
 
 
+class _Chosen(NamedTuple):
+    """What :func:`_choose_relaxed` chose: each officer's schedule (for the officers left to
+    the staffing, the starts it may choose among), how many officers the first relaxation
+    split, and the officers left to the staffing."""
+
+    schedules: dict[int, Schedule]
+    split: int
+    staffed: frozenset[int] = frozenset()
+
+
 def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
                     deadline: float, stop: Stop,
-                    tally: dict[str, int] | None = None, exact: bool = True
-                    ) -> tuple[dict[int, Schedule], int] | None:
+                    tally: dict[str, int] | None = None, exact: bool = True) -> _Chosen | None:
     """Every officer's schedule by way of the choice's linear relaxation over the whole pool,
     with how many officers it split (took no schedule of whole); None if no solution is found
     by ``deadline``. ``tally`` hears how many relaxations were solved (``combine_relaxations``).
-    Without ``exact``, each officer still split at the end gets every start of the schedules
-    the last relaxation gives them a share of, in start order (not a schedule: the staffing
-    chooses among them).
+    Without ``exact``, each officer still split at the end is left to the staffing with every
+    start of the schedules the last relaxation gives them a share of, in start order (not a
+    schedule: the staffing chooses among them).
 
     Officers the relaxation gives one schedule whole keep it, and the others are chosen for
     exactly with those held. Why: in the relaxation of these choices most officers take one
@@ -230,14 +242,16 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
             break
     kept_schedules = {o: schedule for o, schedule, _ in held.values()}
     if not rest:
-        return kept_schedules, split
+        return _Chosen(kept_schedules, split)
     if not exact:
-        return kept_schedules | {o: tuple(sorted(shared.get(o, ()), key=lambda ps: (ps[1], ps[0])))
-                                 for o in {entry[0] for entry in rest}}, split
+        staffed = frozenset(entry[0] for entry in rest)
+        return _Chosen(kept_schedules | {
+            o: tuple(sorted(shared.get(o, ()), key=lambda ps: (ps[1], ps[0]))) for o in staffed},
+            split, staffed)
     chosen = _choose(inst, rows, rest, deadline, stop, list(held.values()))
     if chosen is None:
         return None
-    return kept_schedules | chosen, split
+    return _Chosen(kept_schedules | chosen, split)
 
 
 def _choose_in_blocks(inst: Instance, rows: Relaxation, pool: list[tuple[int, Schedule, int]],
