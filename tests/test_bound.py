@@ -157,6 +157,13 @@ def test_the_rounds_hold_scarce_seats_hard_and_the_pool_after_them_makes_a_plan_
     # (plans at 75,536). The bound stays at or below the plan the validator prices, and the
     # pool after the rounds combines to within a quarter of it (the optimum lies between).
     inst = _benchmark_case("bottleneck/S", 1)
+    _bound_above_and_combined_near(inst, 50_000)
+
+
+def _bound_above_and_combined_near(inst: Instance, floor: int) -> None:
+    """The bound with its rounds (seats held where one priced a seat at its cap) is above
+    ``floor``, and the pool after the rounds combines to a plan the validator prices at least
+    at the bound and at most a quarter above it."""
     candidates = Candidates(inst)
     pools: list[Columns] = []
     found = lower_bound(inst, candidates, 10**7, time.perf_counter() + 120,
@@ -164,7 +171,7 @@ def test_the_rounds_hold_scarce_seats_hard_and_the_pool_after_them_makes_a_plan_
                         master=partial(master_prices, inst),
                         seats_held=partial(master_prices, inst, seats_held=True))
     assert found.value is not None and found.rounds > 0 and pools
-    assert found.value > 50_000
+    assert found.value > floor
     plan = combine(inst, candidates, pools[-1].copy(), [first_plan(inst, candidates)],
                    time.perf_counter() + 120)
     assert plan is not None
@@ -181,21 +188,8 @@ def test_where_three_or_more_tours_fit_the_rounds_price_scarce_seats_too() -> No
     # weeks, the bound stays at or below the plan the validator prices, and the pool after the
     # rounds combines to within a quarter of it.
     inst = _benchmark_case("bottleneck3/S", 2)
-    candidates = Candidates(inst)
-    assert Relaxation(inst, candidates, time.perf_counter() + 60).most > 2
-    pools: list[Columns] = []
-    found = lower_bound(inst, candidates, 10**7, time.perf_counter() + 120,
-                        schedules=lambda _, columns: pools.append(columns),
-                        master=partial(master_prices, inst),
-                        seats_held=partial(master_prices, inst, seats_held=True))
-    assert found.value is not None and found.rounds > 0 and pools
-    assert found.value > 20_000
-    plan = combine(inst, candidates, pools[-1].copy(), [first_plan(inst, candidates)],
-                   time.perf_counter() + 120)
-    assert plan is not None
-    verdict = validate(inst, plan)
-    assert verdict.ok and found.value <= verdict.objective <= 1.25 * found.value, (
-        found.value, verdict.objective)
+    assert Relaxation(inst, Candidates(inst), time.perf_counter() + 60).most > 2
+    _bound_above_and_combined_near(inst, 20_000)
 
 
 def _relaxed_earnings(relax: Relaxation, lam: Any, mu: Any) -> Any:

@@ -212,18 +212,11 @@ def test_officers_the_relaxation_splits_are_chosen_for_with_the_others_held() ->
     assert sum(1 for o in (0, 1, 2) if chosen[o]) == 1
 
 
-def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # The case above, with its relaxation's values set by hand (HiGHS gives such shares on
-    # large pools only): A takes its pair at 0.8 and D goes to Q whole, while B and E stay
-    # split. With more split than EXACT_UP_TO, A keeps its pair as D keeps Q; the relaxation
-    # is solved again for B and E with both held, and the exact choice counts them too: B's
-    # and E's pairs each share a month of P with A's, and Q has room for D alone.
-    inst, rows, pool = _odd_cycle()
-    p, q = 0, 1
-    share = {(0, ()): 0.2, (0, ((p, 0), (p, 1))): 0.8, (1, ()): 0.5, (1, ((p, 1), (p, 2))): 0.5,
-             (2, ()): 0.5, (2, ((p, 0), (p, 2))): 0.5, (3, ((q, 0),)): 1.0}
-    held_by_round: list[dict[int, Any]] = []
+def _relaxed_by_hand(patch: pytest.MonkeyPatch, share: dict[tuple[int, Any], float],
+                     held_by_round: list[dict[int, Any]] | None = None) -> None:
+    """The choice's relaxation gives each (officer, schedule) of ``share`` that share, every
+    other column 0 (HiGHS gives such shares on large pools only); ``held_by_round`` hears what
+    each relaxation held."""
 
     class Solved:
         def __init__(self, entries: list[tuple[int, Any, int]]) -> None:
@@ -237,10 +230,26 @@ def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
 
     def relaxation(inst: Instance, rows: Relaxation, entries: list[tuple[int, Any, int]],
                    deadline: float, algorithm: Any, held: list[tuple[int, Any, int]]) -> Any:
-        held_by_round.append({o: schedule for o, schedule, _ in held})
+        if held_by_round is not None:
+            held_by_round.append({o: schedule for o, schedule, _ in held})
         return SimpleNamespace(take=list(range(len(entries)))), Solved(entries)
 
-    monkeypatch.setattr(combine_module, "_relaxation", relaxation)
+    patch.setattr(combine_module, "_relaxation", relaxation)
+
+
+def test_while_too_many_are_split_officers_mostly_on_one_schedule_keep_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The case above, with its relaxation's values set by hand (HiGHS gives such shares on
+    # large pools only): A takes its pair at 0.8 and D goes to Q whole, while B and E stay
+    # split. With more split than EXACT_UP_TO, A keeps its pair as D keeps Q; the relaxation
+    # is solved again for B and E with both held, and the exact choice counts them too: B's
+    # and E's pairs each share a month of P with A's, and Q has room for D alone.
+    inst, rows, pool = _odd_cycle()
+    p, q = 0, 1
+    share = {(0, ()): 0.2, (0, ((p, 0), (p, 1))): 0.8, (1, ()): 0.5, (1, ((p, 1), (p, 2))): 0.5,
+             (2, ()): 0.5, (2, ((p, 0), (p, 2))): 0.5, (3, ((q, 0),)): 1.0}
+    held_by_round: list[dict[int, Any]] = []
+    _relaxed_by_hand(monkeypatch, share, held_by_round)
     monkeypatch.setattr(combine_module, "EXACT_UP_TO", 0)
     tally: dict[str, int] = {}
     relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop(),
@@ -804,22 +813,7 @@ def test_a_split_officer_left_to_the_staffing_has_every_start_of_any_share_and_i
     share = {(0, pair): 0.5, (0, ()): 0.5, (1, pair): 0.5, (1, last): 0.5, (2, last): 1.0}
     pool = [(0, (), 0), (0, pair, 0), (1, (), 0), (1, pair, 0), (1, last, 0), (2, (), 0),
             (2, last, 0)]
-
-    class Solved:
-        def __init__(self, entries: list[tuple[int, Any, int]]) -> None:
-            self.values = [share.get((o, schedule), 0.0) for o, schedule, _ in entries]
-
-        def has_primal_feasible_solution(self) -> bool:
-            return True
-
-        def variable_values(self, take: list[int]) -> list[float]:
-            return self.values
-
-    def relaxation(inst: Instance, rows: Relaxation, entries: list[tuple[int, Any, int]],
-                   deadline: float, algorithm: Any, held: list[tuple[int, Any, int]]) -> Any:
-        return SimpleNamespace(take=list(range(len(entries)))), Solved(entries)
-
-    monkeypatch.setattr(combine_module, "_relaxation", relaxation)
+    _relaxed_by_hand(monkeypatch, share)
     relaxed = combine_module._choose_relaxed(inst, rows, pool, time.perf_counter() + 60, Stop(),
                                              exact=False)
     assert relaxed == ({0: pair, 1: ((0, 0), (0, 1), (0, 2)), 2: last}, 2, frozenset({0, 1}))
