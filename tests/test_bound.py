@@ -829,6 +829,32 @@ def test_a_pair_one_session_serves_takes_one_seat_when_training_weighs_nothing()
     assert len(relax.seats_taken(0, pair, 0)) == 1
 
 
+def test_at_a_tie_a_pair_takes_one_seat_only_where_one_session_meets_its_whole_group() -> None:
+    # Course a grants the course a and Khmer at level 1, course k Khmer at level 2, and Z asks
+    # for Khmer 1: one course group (a, Khmer 1, Khmer 2), though no course grants both a and
+    # Khmer 2. P asks for a, Q for Khmer 2. With training weighed at 0, one session for both
+    # and a session each cost the same; but no session meets a and Khmer 2 both, so the pair
+    # takes a seat of each. As one seat, which no session can fill, the choice would have had
+    # to leave the pair out.
+    inst = instance(
+        [officer("A")],
+        [posting("P", courses=["a"]), posting("Q", khmer=2), posting("Z", khmer=1)],
+        [demand("P", 2, 3, 1, 1), demand("Q", 6, 7, 1, 1)],
+        rules(8, deployment=2, rest=1, fairness=0, preference=0, lead=0, training=0),
+        courses=[course_def("a", language="khmer", level=1),
+                 course_def("k", language="khmer", level=2)],
+        sessions=[session(q, q[1], first_day(1), first_day(1) + timedelta(days=4))
+                  for q in ("sa", "sk")],
+    )
+    rows = Relaxation(inst, Candidates(inst), time.perf_counter() + 60)
+    assert len(set(rows.groups.values())) == 1
+    schedule = ((0, 2), (1, 6))
+    assert rows.options(0, schedule) == (0,)
+    seats = rows.seats_taken(0, schedule, 0)
+    assert [[q.id for q in rows.sessions_of(seat)] for seat in seats] in (
+        [["sa"], ["sk"]], [["sk"], ["sa"]])
+
+
 def test_a_pair_whose_second_has_no_session_is_not_priced() -> None:
     # b lapses before the second deployment and no session runs between the two.
     relax = _two_tours([course_def("b", validity=3)], ("b", "b"),
