@@ -211,7 +211,6 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
     rest = pool
     split: int | None = None  # officers the first relaxation split
     relaxations = 0
-    shared: dict[int, set[tuple[int, int]]] = {}  # split officers' starts of any share
     while True:
         # Barrier (with crossover): at 5,000 officers 35 s against 58 s by dual simplex.
         relaxed = _relaxation(inst, rows, rest, deadline, mathopt.LPAlgorithm.BARRIER,
@@ -233,11 +232,7 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
         cut = 1 - 1e-6 if few else FIX_AT
         kept = {o: entry for o, (value, entry) in top.items() if value >= cut}
         held |= kept
-        if few or not kept:
-            for value, (o, schedule, _) in zip(values, rest, strict=True):
-                if o not in kept and value > 1e-6:
-                    shared.setdefault(o, set()).update(schedule)
-        rest = [entry for entry in rest if entry[0] not in kept]
+        solved, rest = rest, [entry for entry in rest if entry[0] not in kept]
         if few or not kept:
             break
     kept_schedules = {o: schedule for o, schedule, _ in held.values()}
@@ -245,8 +240,12 @@ def _choose_relaxed(inst: Instance, rows: Relaxation, pool: list[tuple[int, Sche
         return _Chosen(kept_schedules, split)
     if not exact:
         staffed = frozenset(entry[0] for entry in rest)
+        shared: dict[int, set[tuple[int, int]]] = defaultdict(set)
+        for value, (o, schedule, _) in zip(values, solved, strict=True):
+            if o in staffed and value > 1e-6:
+                shared[o].update(schedule)
         return _Chosen(kept_schedules | {
-            o: tuple(sorted(shared.get(o, ()), key=lambda ps: (ps[1], ps[0]))) for o in staffed},
+            o: tuple(sorted(shared[o], key=lambda ps: (ps[1], ps[0]))) for o in staffed},
             split, staffed)
     chosen = _choose(inst, rows, rest, deadline, stop, list(held.values()))
     if chosen is None:
