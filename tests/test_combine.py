@@ -37,6 +37,7 @@ from tests.builders import (
     enrol,
     first_day,
     instance,
+    khmer,
     officer,
     plan,
     posting,
@@ -473,6 +474,55 @@ def test_the_cheaper_schedule_is_chosen_and_staffed() -> None:
     assert plan is not None
     assert [(d.officer, d.posting) for d in plan.deployments] == [("B", "P")]
     assert validate(inst, plan).objective == 0
+
+
+def _greedy_beats_myopia() -> tuple[Instance, Plan, Plan]:
+    """P (months 0-1) and Q (months 2-3, Khmer 1), one tour each. The plain greedy sends B to P
+    (A listed only Q, so A costs 5 there), and then nobody can go to Q: 2,000. The choice
+    sends A to P and B, the only Khmer speaker, to Q: 5. The case, its first plan and the
+    witness."""
+    inst = instance(
+        [officer("A", preferences=["Q"]),
+         officer("B", certificates=[khmer(1, first_day(-12))])],
+        [posting("P"), posting("Q", khmer=1)],
+        [demand("P", 0, 1, 1, 1), demand("Q", 2, 3, 1, 1)],
+        rules(4, deployment=2, rest=0, max_deployments=1),
+    )
+    first = first_plan(inst, Candidates(inst))
+    assert validate(inst, first).objective == 2000
+    return inst, first, plan(dep("A", "P", 0), dep("B", "Q", 2))
+
+
+@pytest.mark.parametrize("staffing", ["dearer", "none"])
+def test_the_greedy_led_by_the_choice_staffs_it_when_cp_sat_does_worse_or_nothing(
+        monkeypatch: pytest.MonkeyPatch, staffing: str) -> None:
+    inst, first, witness = _greedy_beats_myopia()
+    if staffing == "dearer":  # too many to staff at once, and CP-SAT's plan is the dearer
+        monkeypatch.setattr(combine_module, "STAFF_UP_TO", 1)
+        monkeypatch.setattr(combine_module, "_staff", lambda *args: first)
+    else:
+        monkeypatch.setattr(combine_module, "_staff", lambda *args: None)
+    tally: dict[str, int] = {}
+    combined = combine(inst, Candidates(inst), _columns(inst, []), [first, witness],
+                       time.perf_counter() + 60, tally=tally)
+    assert combined is not None
+    assert tally["combine_led"] == 1
+    assert sorted((d.officer, d.posting) for d in combined.deployments) == [("A", "P"),
+                                                                             ("B", "Q")]
+    verdict = validate(inst, combined)
+    assert verdict.ok and verdict.objective == 5
+
+
+def test_of_the_greedy_and_the_staffing_the_cheaper_plan_is_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    inst, first, witness = _greedy_beats_myopia()
+    monkeypatch.setattr(combine_module, "STAFF_UP_TO", 1)
+    monkeypatch.setattr(combine_module, "first_plan", lambda *args: first)  # the dearer
+    tally: dict[str, int] = {}
+    combined = combine(inst, Candidates(inst), _columns(inst, []), [first, witness],
+                       time.perf_counter() + 60, tally=tally)
+    assert combined is not None and "combine_led" not in tally
+    assert validate(inst, combined).objective == 5
 
 
 def test_the_example_combines_to_a_valid_plan_no_dearer_than_the_greedy() -> None:
