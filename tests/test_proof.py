@@ -64,9 +64,10 @@ def _zero_prices(relax: Relaxation) -> Prices:
 
 @solving(120)
 @given(instances(sessions=(0, 4), training=True), st.integers(0, 2**32 - 1),
-       st.sampled_from((200, 20, 0)))
+       st.sampled_from((200, 20, 0)), st.booleans())
 def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, seed: int,
-                                                               scale: float) -> None:
+                                                               scale: float, hinted: bool
+                                                               ) -> None:
     # Asked about a plan one above the optimum, the restricted model must still hold the
     # optimum (a start ruled out that the optimum needs would "prove" a bound above it); asked
     # about the optimum, it must show nothing cheaper. Small cases always fit PROOF_STARTS.
@@ -79,22 +80,25 @@ def test_a_proof_at_any_prices_finds_the_optimum_and_proves_it(inst: Instance, s
     candidates = Candidates(inst)
     relax = Relaxation(inst, candidates, time.perf_counter() + 60)
     bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
-    _proves_the_optimum(inst, candidates, bound, optimum)
+    _proves_the_optimum(inst, candidates, bound, optimum, result.plan if hinted else None)
 
 
-def _proves_the_optimum(inst: Instance, candidates: Candidates, bound: Bound, optimum: int
-                        ) -> None:
+def _proves_the_optimum(inst: Instance, candidates: Candidates, bound: Bound, optimum: int,
+                        held: Plan | None = None) -> None:
     """Asked about a plan one above the optimum, the proof finds the optimum (validated); asked
     about the optimum, it shows nothing cheaper. Where the value is two or more below, the
-    bound is first raised by one: never past the optimum."""
+    bound is first raised by one: never past the optimum. ``held``, a plan to start the
+    searches from (the optimum itself, say), changes none of it."""
     raised: list[int] = []
-    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60, raised=raised.append)
+    above = prove(bound, candidates, optimum + 1, time.perf_counter() + 60, raised=raised.append,
+                  held=held)
     assert above is not None and above.settled
     assert above.bound == optimum
     assert above.plan is not None
     verdict = validate(inst, above.plan)
     assert verdict.ok and verdict.objective == optimum
-    at = prove(bound, candidates, optimum, time.perf_counter() + 60, raised=raised.append)
+    at = prove(bound, candidates, optimum, time.perf_counter() + 60, raised=raised.append,
+               held=held)
     assert at is not None and at.settled
     assert (at.bound, at.plan) == (optimum, None)
     assert all(value <= optimum for value in raised)
@@ -102,9 +106,10 @@ def _proves_the_optimum(inst: Instance, candidates: Candidates, bound: Bound, op
 
 @solving(120)
 @given(instances(sessions=(0, 4), training=True, months=(6, 10), deployment=(1, 2)),
-       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)), st.sampled_from((None, 3, 4)))
+       st.integers(0, 2**32 - 1), st.sampled_from((200, 20, 0)), st.sampled_from((None, 3, 4)),
+       st.booleans())
 def test_a_proof_finds_the_optimum_and_proves_it_where_three_or_more_tours_fit(
-        inst: Instance, seed: int, scale: float, cap: int | None) -> None:
+        inst: Instance, seed: int, scale: float, cap: int | None, hinted: bool) -> None:
     # As above, with no cap of two (none, or one that binds before the horizon does): the whole
     # model, which proves its own optimum, is the reference; the margins are those of the
     # officers' problems solved forward and backward.
@@ -118,7 +123,7 @@ def test_a_proof_finds_the_optimum_and_proves_it_where_three_or_more_tours_fit(
     assert result.objective is not None
     optimum = result.objective
     bound = Bound(None, 0, 0.0, 1, relax, _random_prices(relax, inst, seed, scale))
-    _proves_the_optimum(inst, candidates, bound, optimum)
+    _proves_the_optimum(inst, candidates, bound, optimum, result.plan if hinted else None)
 
 
 def _schedules_of(relax: Relaxation, o: int) -> list[tuple[tuple[int, int], ...]]:
@@ -400,7 +405,9 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
         return Bound(None, 0, 0.0)
 
     def proof(bound: Bound, candidates: Any, upper: int, deadline: float, seed: int,
-              stop: Any, work: float, raised: Any) -> Proof | None:
+              stop: Any, work: float, raised: Any, held: Plan) -> Proof | None:
+        # The searches start from the plan asked about: the one that costs ``upper``.
+        assert validate(inst, held).objective == upper
         asked.append((upper, bound.iterations, work))
         return Proof(upper, None, 1) if len(asked) == 3 else None
 
@@ -478,7 +485,7 @@ def test_a_bound_raised_by_an_unsettled_proof_stays_in_the_result(
         return Bound(upper - 3, 10, 0.0, 1, relax, zero)
 
     def proof(bound: Bound, candidates: Any, upper: int, deadline: float, seed: int,
-              stop: Any, work: float, raised: Callable[[int], None]) -> Proof:
+              stop: Any, work: float, raised: Callable[[int], None], held: Any) -> Proof:
         raised(upper - 2)
         return Proof(upper - 2, None, 1, settled=False)
 

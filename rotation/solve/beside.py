@@ -147,6 +147,7 @@ class BoundBeside:
         self._every = replay_every
         self._deadline = deadline
         self._upper = upper  # the first plan's cost
+        self._first = first
         self._stop = Stop()  # ends the bound's steps, a combination under way and the rest
         self._result: Bound | None = None
         self._steps = 0  # steps taken so far, for a bound whose last step is still under way
@@ -377,12 +378,13 @@ class BoundBeside:
                 if self._stop.is_set():
                     return None
         upper = self._best_offered()
+        held = self._held[0] if self._held is not None else self._first
         began = time.perf_counter()
         with self._lock:
             self._proving += 1
         try:
             proof = prove(bound, candidates, upper, self._deadline, seed, self._stop, work,
-                          self._raise)
+                          self._raise, held)
         finally:
             with self._lock:
                 self._proving -= 1
