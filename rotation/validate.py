@@ -34,6 +34,12 @@ class Verdict:
     def objective(self) -> int:
         return sum(self.cost_by_rule.values())
 
+    @property
+    def rank(self) -> tuple[int, int]:
+        """How the solver orders plans: fewer hard violations first (a first plan may miss a
+        mix minimum), then the lower cost."""
+        return len(self.violations), self.objective
+
 
 def cost_by_rule(inst: Instance, plan: Plan, rules: Sequence[Rule] = RULES) -> dict[str, int]:
     """Each soft term's weighted cost, keyed by rule name."""

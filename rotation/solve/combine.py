@@ -62,7 +62,7 @@ from rotation.plan import Plan
 from rotation.solve.first_plan import first_plan
 from rotation.solve.model import Candidates, Stop, extract
 from rotation.solve.relaxation import Columns, Floats, Prices, Relaxation, Schedule, Seat
-from rotation.validate import Verdict, validate
+from rotation.validate import validate
 
 __all__ = ["BLOCK", "CHOOSE_SECONDS", "SEATS_UP_TO", "STAFF_SECONDS", "STAFF_UP_TO", "STAFF_WORK",
            "combine", "master_prices", "staffing_seconds"]
@@ -192,15 +192,10 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
         made.append(staffed_plan)
     elif not made:  # the staffing found nothing in time: the greedy, led, always finds a plan
         made.append(first_plan(inst, candidates, lead))
-    best = min(made, key=lambda p: _rank(validate(inst, p, candidates.rules)))
+    best = min(made, key=lambda p: validate(inst, p, candidates.rules).rank)
     if tally is not None and best is not staffed_plan:
         tally["combine_led"] = tally.get("combine_led", 0) + 1
     return best
-
-
-def _rank(verdict: Verdict) -> tuple[int, int]:
-    """Fewer broken hard rules first, then the lower cost."""
-    return len(verdict.violations), verdict.objective
 
 
 def _counts_seats(inst: Instance) -> bool:

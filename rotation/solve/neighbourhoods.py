@@ -241,11 +241,6 @@ class _Search:
         return merged, work, code == cp_model.OPTIMAL
 
 
-def _rank(verdict: Verdict) -> tuple[int, int]:
-    """Fewer hard violations first (a first plan may miss a mix minimum), then lower cost."""
-    return len(verdict.violations), verdict.objective
-
-
 def improve(
     inst: Instance,
     plan: Plan,
@@ -291,7 +286,7 @@ def _run(search: _Search, inst: Instance, plan: Plan, verdict: Verdict,
     def better(other: Plan, judged: Verdict) -> bool:
         """Go on from ``other`` if it ranks above the plan in hand (and say so)."""
         nonlocal plan, verdict, improvements
-        if _rank(judged) >= _rank(verdict):
+        if judged.rank >= verdict.rank:
             return False
         plan, verdict = other, judged
         improvements += 1
