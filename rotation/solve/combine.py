@@ -128,16 +128,17 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
             deadline: float, seed: int = 0, stop: Stop | None = None,
             tally: dict[str, int] | None = None) -> Plan | None:
     """The best plan made of the pool's schedules (and those of ``plans``), or None if the
-    choice or the staffing finds none by ``deadline`` (a ``time.perf_counter()`` value) or
-    ``stop`` is set. Officers are chosen by way of the pool's linear relaxation
-    (:func:`_choose_relaxed`); should that find no solution in time, ``BLOCK`` at a time, the
-    rest holding the schedule they have in the first of ``plans`` (none without plans) or that
-    an earlier block chose. ``tally`` hears how many relaxations were solved
-    (``combine_relaxations``), how many officers the first split
-    (``combine_fractional_officers``), how many blocks there were (``combine_blocks``), how
-    many were chosen (``combine_blocks_chosen``) and how long the choice took
-    (``combine_choice_ms``). Raises :class:`rotation.solve.model.UnknownRules` for a rule set
-    the choice does not build in."""
+    choice finds none by ``deadline`` (a ``time.perf_counter()`` value) or ``stop`` is set
+    (should CP-SAT's staffing find none, the led greedy's plan is the answer). Officers are
+    chosen by way of the pool's linear relaxation (:func:`_choose_relaxed`); should that find
+    no solution in time, ``BLOCK`` at a time, the rest holding the schedule they have in the
+    first of ``plans`` (none without plans) or that an earlier block chose. ``tally`` hears
+    how many relaxations were solved (``combine_relaxations``), how many officers the first
+    split (``combine_fractional_officers``), how many blocks there were (``combine_blocks``),
+    how many were chosen (``combine_blocks_chosen``), how long the choice took
+    (``combine_choice_ms``) and whether the led greedy's plan was kept (``combine_led``).
+    Raises :class:`rotation.solve.model.UnknownRules` for a rule set the choice does not build
+    in."""
     candidates.require_known("the combination")
     stop = stop or Stop()
     began = time.perf_counter()
