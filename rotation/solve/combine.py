@@ -110,7 +110,7 @@ STAFF_UP_TO = 2_000
 cheaper of its plan and CP-SAT's is kept. Why both: at 5,000 officers where three tours fit the
 choice moved 4,703 officers, and CP-SAT's staffing left 553 officer-months unmet after 55 s (a
 plan of 713,984) where the led greedy took 8 s for 57,006 (the first plan: 65,433); where two
-fit, CP-SAT's staffing made the better plans (21,052 at 300 s against 21,233 with the greedy's
+fit, CP-SAT's staffing made the better plans (21,092 at 300 s against 21,233 with the greedy's
 alone)."""
 
 BLOCK = 600
