@@ -377,8 +377,9 @@ class BoundBeside:
             while not slot.ready.wait(0.05):
                 if self._stop.is_set():
                     return None
-        upper = self._best_offered()
-        held = self._held[0] if self._held is not None else self._first
+        # Read once: the plan maker may hold a cheaper plan by the next line.
+        best = self._held
+        held, upper = best if best is not None else (self._first, self._upper)
         began = time.perf_counter()
         with self._lock:
             self._proving += 1

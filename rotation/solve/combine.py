@@ -183,20 +183,19 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     months = inst.rules.month_of
     lead = sorted({*keys, *((d.officer, d.posting, months(d.start)) for d in base.deployments
                             if d.officer not in moved)}, key=lambda k: (k[2], k[1], k[0]))
-    made: list[Plan] = []
-    if len(free) > STAFF_UP_TO:
-        made.append(first_plan(inst, candidates, lead))
+    # CP-SAT first, within the time the choice left it; the greedy after, only while the
+    # deadline is ahead (it cannot be interrupted), and kept only where strictly cheaper.
     staffed_plan = _staff(inst, candidates, base, free, keys, deadline, seed, stop)
-    if stop.is_set():
-        return None
-    if staffed_plan is not None:
-        made.append(staffed_plan)
-    elif not made:  # the staffing found nothing in time: the greedy, led, always finds a plan
-        made.append(first_plan(inst, candidates, lead))
-    best = min(made, key=lambda p: validate(inst, p, candidates.rules).rank)
-    if tally is not None and best is not staffed_plan:
+    if stop.is_set() or time.perf_counter() >= deadline or (
+            staffed_plan is not None and len(free) <= STAFF_UP_TO):
+        return None if stop.is_set() else staffed_plan
+    led = first_plan(inst, candidates, lead)
+    if staffed_plan is not None and (validate(inst, staffed_plan, candidates.rules).rank
+                                     <= validate(inst, led, candidates.rules).rank):
+        return staffed_plan
+    if tally is not None:
         tally["combine_led"] = tally.get("combine_led", 0) + 1
-    return best
+    return led
 
 
 def _counts_seats(inst: Instance) -> bool:

@@ -308,8 +308,9 @@ def first_plan(inst: Instance, candidates: Candidates,
     ``lead`` lists (officer, posting, start month) deployments to prefer: wherever the greedy
     fills a gap, it first tries the officers proposed for a start that covers it, and only then
     everyone else. The proposals are the schedules of the Lagrangian bound
-    (:mod:`rotation.solve.bound`), which weigh every officer's whole horizon at once where the
-    greedy sees one month at a time.
+    (:mod:`rotation.solve.bound`) or the combination's choice among them
+    (:mod:`rotation.solve.combine`), which weigh every officer's whole horizon at once where
+    the greedy sees one month at a time.
 
     Raises :class:`rotation.solve.model.UnknownRules` for a rule set the greedy does not build
     in: its plan would break such a rule where the candidate lists cannot see it.
