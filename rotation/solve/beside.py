@@ -362,9 +362,15 @@ class BoundBeside:
                 for key, value in tally.items():  # summed over the combinations
                     self._stats[key] = self._stats.get(key, 0) + value
 
+    def _best(self) -> tuple[Plan, int]:
+        """The best plan made from the offers so far, or the first plan, with its cost; read
+        at once (the plan maker may hold a cheaper one by the next line)."""
+        held = self._held
+        return held if held is not None else (self._first, self._upper)
+
     def _best_offered(self) -> int:
         """The cost of the best plan made from the offers so far, or of the first plan."""
-        return self._held[1] if self._held is not None else self._upper
+        return self._best()[1]
 
     def _prove(self, candidates: Candidates, bound: Bound, seed: int,
                work: float = PROOF_WORK, wait: bool = True) -> Proof | None:
@@ -377,9 +383,7 @@ class BoundBeside:
             while not slot.ready.wait(0.05):
                 if self._stop.is_set():
                     return None
-        # Read once: the plan maker may hold a cheaper plan by the next line.
-        best = self._held
-        held, upper = best if best is not None else (self._first, self._upper)
+        held, upper = self._best()
         began = time.perf_counter()
         with self._lock:
             self._proving += 1

@@ -180,15 +180,18 @@ def combine(inst: Instance, candidates: Candidates, columns: Columns, plans: Seq
     keys |= {(d.officer, d.posting, inst.rules.month_of(d.start))
              for d in base.deployments if d.officer in seated}
     free = moved | seated
+    # CP-SAT first, within the time the choice left it; the greedy after, only above
+    # STAFF_UP_TO or where CP-SAT found nothing, only while the deadline is ahead (it cannot be
+    # interrupted), and kept only where strictly cheaper.
+    staffed_plan = _staff(inst, candidates, base, free, keys, deadline, seed, stop)
+    if stop.is_set():
+        return None
+    if (staffed_plan is not None and len(free) <= STAFF_UP_TO) or (
+            time.perf_counter() >= deadline):
+        return staffed_plan
     months = inst.rules.month_of
     lead = sorted({*keys, *((d.officer, d.posting, months(d.start)) for d in base.deployments
                             if d.officer not in moved)}, key=lambda k: (k[2], k[1], k[0]))
-    # CP-SAT first, within the time the choice left it; the greedy after, only while the
-    # deadline is ahead (it cannot be interrupted), and kept only where strictly cheaper.
-    staffed_plan = _staff(inst, candidates, base, free, keys, deadline, seed, stop)
-    if stop.is_set() or time.perf_counter() >= deadline or (
-            staffed_plan is not None and len(free) <= STAFF_UP_TO):
-        return None if stop.is_set() else staffed_plan
     led = first_plan(inst, candidates, lead)
     if staffed_plan is not None and (validate(inst, staffed_plan, candidates.rules).rank
                                      <= validate(inst, led, candidates.rules).rank):
