@@ -422,6 +422,31 @@ def test_proofs_during_the_steps_start_within_the_probe_slack_and_again_once_it_
     assert answers == [False] * 6 + [True, True]  # from the step after the proof on
 
 
+def test_every_question_starts_its_search_from_the_plan_asked_about(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The plan of cost ``upper`` is handed to CP-SAT as the hint of each restricted model
+    # (four questions here, as in the test below); without it, none.
+    inst = _one_joint_seat()
+    candidates = Candidates(inst)
+    relax = Relaxation(inst, candidates, time.perf_counter() + 60)
+    bound = Bound(0, 0, 0.0, 1, relax, _zero_prices(relax))
+    held = first_plan(inst, candidates)
+    hinted: list[Plan] = []
+    real = proof_module.hint
+
+    def spy(inst: Instance, model: Any, plan: Plan) -> None:
+        hinted.append(plan)
+        real(inst, model, plan)
+
+    monkeypatch.setattr(proof_module, "hint", spy)
+    found = prove(bound, candidates, 8, time.perf_counter() + 60, held=held)
+    assert found is not None and found.settled
+    assert len(hinted) == 4 and all(plan is held for plan in hinted)
+    hinted.clear()
+    prove(bound, candidates, 8, time.perf_counter() + 60)
+    assert hinted == []
+
+
 def test_a_plan_well_above_the_value_is_asked_about_one_cost_at_a_time(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # At zero prices the value is 0 and the optimum 5: asked about a plan of 8, the proof asks
